@@ -76,8 +76,18 @@ def write_checked_parquet(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str]) -
     return path
 
 
-def read_checked_parquet(path: str | os.PathLike[str]) -> gpd.GeoDataFrame | None:
+def read_checked_parquet(
+    path: str | os.PathLike[str], *, filters: list[tuple] | None = None
+) -> gpd.GeoDataFrame | None:
     """Read a cache file written by :func:`write_checked_parquet`.
+
+    Parameters
+    ----------
+    path
+        The GeoParquet file.
+    filters
+        Optional pyarrow row filters, e.g. ``[("departement", "in", ["78"])]``:
+        only the matching rows are decoded.
 
     Returns
     -------
@@ -94,6 +104,6 @@ def read_checked_parquet(path: str | os.PathLike[str]) -> gpd.GeoDataFrame | Non
     if file_sha256(path) != expected:
         return None
     try:
-        return gpd.read_parquet(path)
+        return gpd.read_parquet(path, filters=filters)
     except Exception:
         return None

@@ -137,7 +137,7 @@ def load_communes(
 
         table = read_boundary_file(path, code_column=code_column, name_column=name_column)
     elif source == "embedded":
-        table = _embedded_table(refresh=refresh)
+        table = _embedded_table(refresh=refresh, departements=_as_list(departements))
     elif source in ("etalab", "api-geo"):
         from .sources import load_remote
 
@@ -218,13 +218,24 @@ def _embedded_cache_path() -> Path:
     )
 
 
-def _embedded_table(*, refresh: bool = False) -> gpd.GeoDataFrame:
-    """Return the full embedded table (all types), from memory, cache or source."""
+def _embedded_table(
+    *, refresh: bool = False, departements: list[str] | None = None
+) -> gpd.GeoDataFrame:
+    """Return the embedded table (all types), from memory, cache or source.
+
+    With ``departements`` and a cold memory, only those rows are decoded from
+    the cache file (the result is then not kept in memory).
+    """
     path = _embedded_cache_path()
     if not refresh and path.is_file():
         key = (str(path), path.stat().st_mtime)
         if key in _MEMORY:
             return _MEMORY[key]
+        if departements:
+            wanted = [d.strip().upper().zfill(2) for d in departements]
+            part = read_checked_parquet(path, filters=[("departement", "in", wanted)])
+            if part is not None and len(part):
+                return part
         table = read_checked_parquet(path)
         if table is not None and set(COLUMNS) <= set(table.columns):
             _MEMORY.clear()

