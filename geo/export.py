@@ -1,0 +1,98 @@
+"""Write synergy tables to files: CSV, Excel, GeoJSON link lines, Parquet.
+
+The format follows the file extension. Every file is written to a temporary
+name and renamed once complete (:func:`geo._io.atomic_path`), so a failed
+write never leaves half a file nor touches an existing one. This module does
+no analysis: the GeoJSON lines come from :func:`geo.analysis.link_lines`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ._io import atomic_path
+from .errors import SchemaError
+
+__all__ = ["FORMATS", "write_synergies"]
+
+#: Supported extensions and what they hold.
+FORMATS = {
+    ".csv": "UTF-8 text (no BOM), comma-separated, header row",
+    ".xlsx": "Excel workbook, one sheet named 'synergies'",
+    ".geojson": "one LineString per pair, PTCE seat -> nearest point of the territory, EPSG:4326",
+    ".parquet": "Apache Parquet (plain table, no geometry)",
+}
+
+
+def write_synergies(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    territories: gpd.GeoDataFrame | None = None,
+    ptce: gpd.GeoDataFrame | None = None,
+) -> Path:
+    """Write a synergy table in the format named by the file extension.
+
+    Parameters
+    ----------
+    table
+        A table from :func:`geo.synergies` (or :func:`geo.nearest_ptce`).
+    path
+        Target file: ``.csv`` (UTF-8 without BOM, comma-separated),
+        ``.xlsx`` (sheet ``synergies``), ``.geojson`` (link lines) or
+        ``.parquet``. Its directory is created when missing.
+    territories, ptce
+        The inputs of the table; required for ``.geojson``, whose lines join
+        each PTCE seat to the nearest point of its territory (a zero-length
+        line when the seat is inside; no geometry when either is missing).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    SchemaError
+        Unknown extension, missing inputs for GeoJSON, or ids of ``table``
+        missing from the inputs.
+
+    Examples
+    --------
+    >>> table = geo.synergies(territories, ptce, radius_km=20)
+    >>> write_synergies(table, "synergies.xlsx")
+    >>> write_synergies(table, "liens.geojson", territories=territories, ptce=ptce)
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        raise SchemaError(
+            f"cannot write {path.name!r}: unknown extension {ext or '(none)'!r}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    if ext == ".geojson":
+        if territories is None or ptce is None:
+            raise SchemaError(
+                "writing GeoJSON link lines needs the inputs of the table: "
+                "write_synergies(table, path, territories=..., ptce=...)"
+            )
+        from .analysis import link_lines
+
+        lines = link_lines(table, territories, ptce)  # validates before any file is opened
+        payload = gpd.GeoDataFrame(table.copy(), geometry=lines, crs=lines.crs).to_json(
+            na="null", drop_id=True, ensure_ascii=False
+        )
+    with atomic_path(path) as tmp:
+        if ext == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        elif ext == ".xlsx":
+            table.to_excel(tmp, index=False, sheet_name="synergies", engine="openpyxl")
+        elif ext == ".parquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            tmp.write_text(payload, encoding="utf-8")
+    return path
