@@ -1,16 +1,19 @@
 """Command-line interface: ``python -m geo ...`` and the ``tzptce`` script.
 
-The only module that parses arguments. Each command calls one public
-function and prints its result; library errors (:class:`geo.errors.GeoError`)
-become one readable line on stderr and exit code 1; usage errors exit 2.
+The only module that parses arguments. Each command calls the public
+functions of the package and prints their result; library errors
+(:class:`geo.errors.GeoError`) become one readable line on stderr and exit
+code 1; usage errors exit 2. Nothing here computes: it reads options, calls,
+prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from . import __version__, settings
 from .errors import GeoError
@@ -18,11 +21,34 @@ from .errors import GeoError
 __all__ = ["main"]
 
 _EPILOG = """\
-examples:
-  python -m geo communes summary
-  python -m geo communes find "Villers St Paul"
+exemples / examples:
+  python -m geo map                                  # carte nationale -> maps/synergies.html
+  python -m geo map --territory le-port --out maps/le-port.html
+  python -m geo map --offline --assets ~/leaflet-assets --out carte.html
+  python -m geo synergies --radius-km 20 --out synergies.xlsx
+  python -m geo synergies --territories mes_territoires.csv --ptce mes_ptce.xlsx
+  python -m geo communes find "Villers St Paul" "Paris 13e" 2A004
+  python -m geo communes fetch --source etalab --resolution 50m
   python -m geo communes cache info
+  python -m geo data build && python -m geo data report
 """
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str) -> Iterator:
+    """Show a step progress bar on stderr (hidden when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=label, unit="étape", disable=None, leave=False) as bar:
+        yield bar
+
+
+def _step(bar, text: str) -> None:
+    bar.set_postfix_str(text)
+    bar.update(1)
+
+
+# --- communes -----------------------------------------------------------------
 
 
 def _cmd_communes_summary(args: argparse.Namespace) -> int:
@@ -33,8 +59,33 @@ def _cmd_communes_summary(args: argparse.Namespace) -> int:
     print(f"{len(table)} communes (COG {settings.vintage}), {with_geometry} with a boundary")
     population = int(table["population"].fillna(0).sum())
     print(f"population: {population:,}".replace(",", " "))
-    by_region = table.groupby("region").size()
-    print(f"{by_region.size} régions, {table['departement'].nunique()} départements")
+    print(f"{table['region'].nunique()} régions, {table['departement'].nunique()} départements")
+    return 0
+
+
+def _cmd_communes_find(args: argparse.Namespace) -> int:
+    from .lookup import resolve_communes
+
+    table = resolve_communes(args.values, departement=args.departement)
+    columns = ["value", "code_insee", "nom", "type", "departement", "matched_by", "note"]
+    print(table[columns].fillna("").to_string(index=False))
+    return 0
+
+
+def _cmd_communes_fetch(args: argparse.Namespace) -> int:
+    from .communes import load_communes
+
+    table = load_communes(
+        source=args.source,
+        resolution=args.resolution,
+        departements=args.departement,
+        regions=args.region,
+        refresh=args.refresh,
+    )
+    print(
+        f"{len(table)} communes from source {args.source!r} cached in "
+        f"{settings.default_cache_dir()}"
+    )
     return 0
 
 
@@ -54,28 +105,212 @@ def _cmd_communes_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- data ---------------------------------------------------------------------
+
+
+def _cmd_data_build(args: argparse.Namespace) -> int:
+    from .datasets import build_data
+
+    written = build_data(data_dir=args.data_dir, out_dir=args.out)
+    for path in written.values():
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_data_report(args: argparse.Namespace) -> int:
+    from .datasets import data_report
+
+    print(data_report(data_dir=args.data_dir))
+    return 0
+
+
+# --- synergies and maps ---------------------------------------------------------
+
+
+def _load_inputs(args: argparse.Namespace, bar):
+    from .entities import load_ptce, load_territories
+
+    territories = load_territories(args.territories)
+    _step(bar, "territoires")
+    ptce = load_ptce(args.ptce)
+    _step(bar, "PTCE")
+    return territories, ptce
+
+
+def _territories_in(territories, *, region: str | None, departement: str | None) -> set[str]:
+    """Ids of the territories of a région (code or name) or a département."""
+    from ._text import name_key
+
+    keep = territories
+    if region:
+        wanted = name_key(region)
+        by_code = keep["region"].astype(str).map(name_key) == wanted
+        by_name = keep.get("region_nom", keep["region"]).astype(str).map(name_key) == wanted
+        keep = keep[by_code | by_name]
+    if departement:
+        keep = keep[keep["departement"].astype(str).str.upper() == departement.upper()]
+    if keep.empty:
+        from .errors import SchemaError
+
+        raise SchemaError(
+            f"no territory in région {region!r} / département {departement!r}: "
+            "give an INSEE code (région '32', département '60') or an official name"
+        )
+    return set(keep["id"].astype(str))
+
+
+def _cmd_synergies(args: argparse.Namespace) -> int:
+    from .analysis import synergies, synergy_summary
+    from .export import write_synergies
+
+    with _progress(4, "synergies") as bar:
+        territories, ptce = _load_inputs(args, bar)
+        table = synergies(territories, ptce, radius_km=args.radius_km)
+        _step(bar, "calcul")
+        if args.region or args.departement:
+            ids = _territories_in(territories, region=args.region, departement=args.departement)
+            table = table[table["territory_id"].isin(ids)].reset_index(drop=True)
+            territories = territories[territories["id"].astype(str).isin(ids)]
+        summary = synergy_summary(territories, ptce, radius_km=args.radius_km)
+        if args.out:
+            write_synergies(table, args.out, territories=territories, ptce=ptce)
+        _step(bar, "export")
+    counts = table["relation"].value_counts()
+    print(
+        f"{len(table)} paires territoire–PTCE à {args.radius_km:g} km ou moins: "
+        + ", ".join(f"{rel} {int(counts.get(rel, 0))}" for rel in ("overlap", "adjacent", "near"))
+    )
+    national = summary[summary["region"] == "France"]
+    print(national.to_string(index=False))
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from .maps import synergy_map, write_map
+
+    if args.offline and not args.assets:
+        from ._assets import default_assets_dir
+
+        args.assets = default_assets_dir()
+    with _progress(4, "carte") as bar:
+        territories, ptce = _load_inputs(args, bar)
+        m = synergy_map(
+            territories,
+            ptce,
+            region=args.region,
+            departement=args.departement,
+            territory=args.territory,
+            radius_km=args.radius_km,
+            rings=args.rings,
+            tiles=not args.no_tiles,
+        )
+        _step(bar, "carte")
+        out = write_map(m, args.out, offline=args.offline, assets_dir=args.assets)
+        _step(bar, "écriture")
+    size_kb = out.stat().st_size / 1024
+    print(f"wrote {out} ({size_kb:.0f} KB){' — self-contained' if args.offline else ''}")
+    if args.screenshot:
+        from ._screenshot import screenshot
+
+        screenshot(out, args.screenshot)
+        print(f"wrote {args.screenshot}")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------
+
+
 def _build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--offline",
+        action="store_true",
+        help="never use the network (also TZPTCE_OFFLINE=1); for 'map': one self-contained file",
+    )
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--region", help="région: INSEE code (e.g. 32) or name")
+    where.add_argument("--departement", help="département code (e.g. 60, 2A, 974)")
+    inputs = argparse.ArgumentParser(add_help=False)
+    inputs.add_argument(
+        "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
+    )
+    inputs.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
+    inputs.add_argument(
+        "--radius-km", type=float, default=20.0, help="proximity radius (default: 20)"
+    )
+
     parser = argparse.ArgumentParser(
         prog="python -m geo",
-        description="TZCLD territories and PTCE on official commune boundaries.",
+        description=(
+            "TZCLD territories and PTCE on official commune boundaries: overlap, "
+            "proximity, synergy maps."
+        ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument(
-        "--offline", action="store_true", help="never use the network (also TZPTCE_OFFLINE=1)"
-    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     communes = commands.add_parser("communes", help="official commune boundaries")
     communes_sub = communes.add_subparsers(dest="communes_command", required=True)
-    summary = communes_sub.add_parser("summary", help="load the boundaries and print a summary")
-    summary.add_argument("--departement", help="département code, e.g. 78, 2A, 974")
-    summary.add_argument("--region", help="région INSEE code, e.g. 11")
+    summary = communes_sub.add_parser(
+        "summary", parents=[common, where], help="load the boundaries and print a summary"
+    )
     summary.set_defaults(func=_cmd_communes_summary)
-    cache = communes_sub.add_parser("cache", help="inspect or clear the boundary cache")
+    find = communes_sub.add_parser(
+        "find", parents=[common], help="find communes by INSEE code, name or EPCI"
+    )
+    find.add_argument("values", nargs="+", metavar="VALUE")
+    find.add_argument("--departement", help="département code or name to disambiguate")
+    find.set_defaults(func=_cmd_communes_find)
+    fetch = communes_sub.add_parser(
+        "fetch", parents=[common, where], help="download and cache boundaries"
+    )
+    fetch.add_argument("--source", choices=["embedded", "etalab", "api-geo"], default="etalab")
+    fetch.add_argument("--resolution", choices=["5m", "50m", "100m", "1000m"], default="50m")
+    fetch.add_argument("--refresh", action="store_true", help="rebuild even if cached")
+    fetch.set_defaults(func=_cmd_communes_fetch)
+    cache = communes_sub.add_parser(
+        "cache", parents=[common], help="inspect or clear the boundary cache"
+    )
     cache.add_argument("action", choices=["info", "clear"])
     cache.set_defaults(func=_cmd_communes_cache)
+
+    data = commands.add_parser("data", help="the shipped TZ/PTCE data")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    build = data_sub.add_parser(
+        "build", parents=[common], help="regenerate data/*.geojson from data/*.csv"
+    )
+    build.add_argument("--data-dir", help="folder of the CSV tables (default: data/)")
+    build.add_argument("--out", help="write the GeoJSON here instead of --data-dir")
+    build.set_defaults(func=_cmd_data_build)
+    report = data_sub.add_parser("report", parents=[common], help="data-quality report")
+    report.add_argument("--data-dir", help="folder of the data (default: data/)")
+    report.set_defaults(func=_cmd_data_report)
+
+    syn = commands.add_parser(
+        "synergies",
+        parents=[common, where, inputs],
+        help="overlap and proximity of every territory and PTCE",
+    )
+    syn.add_argument(
+        "--out", metavar="FILE", help="write the table: .csv, .xlsx, .geojson (links), .parquet"
+    )
+    syn.set_defaults(func=_cmd_synergies)
+
+    map_ = commands.add_parser(
+        "map", parents=[common, where, inputs], help="write an HTML synergy map"
+    )
+    map_.add_argument("--out", default="maps/synergies.html", metavar="FILE")
+    map_.add_argument("--territory", metavar="ID", help="zoom on one territory (its id)")
+    map_.add_argument("--rings", action="store_true", help="draw radius rings around PTCE")
+    map_.add_argument("--no-tiles", action="store_true", help="no tile basemap")
+    map_.add_argument("--assets", metavar="DIR", help="local Leaflet assets for --offline")
+    map_.add_argument("--screenshot", metavar="PNG", help="also save a screenshot (chromium)")
+    map_.set_defaults(func=_cmd_map)
     return parser
 
 
@@ -102,6 +337,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
+            warnings.showwarning = _show_warning
+            if args.command != "communes":
+                # The 4 communes without a boundary matter when loading communes,
+                # not for every map or table built on top of them.
+                from .communes import MissingGeometryWarning
+
+                warnings.simplefilter("ignore", MissingGeometryWarning)
             return int(args.func(args))
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -109,3 +351,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
