@@ -34,7 +34,7 @@ _LAZY = {
     "resolve_communes": "lookup",
     "load_territories": "entities",
     "load_ptce": "entities",
-    "geocode": "geocode",
+    "geocode": "geocoding",
     "synergies": "analysis",
     "nearest_ptce": "analysis",
     "synergy_summary": "analysis",

@@ -188,33 +188,29 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from .maps import synergy_map, write_map
+    from .maps import make_map
 
-    if args.offline and not args.assets:
-        from ._assets import default_assets_dir
-
-        args.assets = default_assets_dir()
-    with _progress(4, "carte") as bar:
-        territories, ptce = _load_inputs(args, bar)
-        m = synergy_map(
-            territories,
-            ptce,
+    with _progress(1, "carte") as bar:
+        out = make_map(
+            args.out,
+            territories=args.territories,
+            ptce=args.ptce,
             region=args.region,
             departement=args.departement,
             territory=args.territory,
             radius_km=args.radius_km,
             rings=args.rings,
             tiles=not args.no_tiles,
+            offline=args.offline,
+            assets_dir=args.assets,
         )
-        _step(bar, "carte")
-        out = write_map(m, args.out, offline=args.offline, assets_dir=args.assets)
-        _step(bar, "écriture")
+        _step(bar, "écrite")
     size_kb = out.stat().st_size / 1024
     print(f"wrote {out} ({size_kb:.0f} KB){' — self-contained' if args.offline else ''}")
     if args.screenshot:
         from ._screenshot import screenshot
 
-        screenshot(out, args.screenshot)
+        screenshot(out, args.screenshot, assets_dir=args.assets, offline=bool(args.assets))
         print(f"wrote {args.screenshot}")
     return 0
 
@@ -227,6 +223,7 @@ def _build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--offline",
         action="store_true",
+        default=argparse.SUPPRESS,  # so a subcommand does not reset the global flag
         help="never use the network (also TZPTCE_OFFLINE=1); for 'map': one self-contained file",
     )
     where = argparse.ArgumentParser(add_help=False)
@@ -332,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    args.offline = getattr(args, "offline", False)
     if args.offline:
         settings.offline = True
     try:

@@ -66,7 +66,7 @@ addresses placed at the town hall (geocoder offline) are reported in one
 :class:`EntityWarning` each.
 
 This module does no network I/O of its own: geocoding goes through
-:mod:`geo.geocode`, QPV outlines through :mod:`geo.qpv`.
+:mod:`geo.geocoding`, QPV outlines through :mod:`geo.qpv`.
 """
 
 from __future__ import annotations
@@ -901,7 +901,7 @@ class _Rows:
         todo = [i for i in range(self.n) if addresses[i] and self.seat_point[i] is None]
         if not todo:
             return
-        from .geocode import GeocodingWarning, geocode
+        from .geocoding import GeocodingWarning, geocode
 
         postcodes = self.cells("postcode")
         towns = self.cells("seat_communes") if self.kind == "ptce" else self.cells("communes")

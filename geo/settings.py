@@ -69,8 +69,12 @@ api_geo_url: str = "https://geo.api.gouv.fr"
 #: Base URL of the BAN geocoder (``/search/`` and ``/search/csv/``).
 ban_url: str = "https://api-adresse.data.gouv.fr"
 
-#: National QPV 2024 boundary file (GeoJSON). Set by the QPV source module.
-qpv_url: str | None = None
+#: National QPV 2024 boundaries (ANCT, data.gouv.fr dataset "Quartiers prioritaires
+#: de la politique de la ville (QPV)"): a ZIP holding
+#: ``GEOJSON/QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson``.
+qpv_url: str | None = (
+    "https://www.data.gouv.fr/api/1/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"
+)
 
 
 def default_cache_dir() -> Path:

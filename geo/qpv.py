@@ -1,0 +1,242 @@
+"""Quartiers prioritaires de la politique de la ville (QPV 2024) boundaries.
+
+Optional source for territories whose perimeter is a neighbourhood rather
+than whole communes. :func:`load_qpv` reads the national file published by
+the ANCT on data.gouv.fr (:data:`geo.settings.qpv_url`: a ZIP archive holding
+``GEOJSON/QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson``, properties
+``code_qp``, ``lib_qp``, ``insee_com``, ``lib_com``, ``insee_dep``...), or any
+GeoJSON/GeoPackage/shapefile/ZIP given by ``url=`` or ``path=``; it converts
+it once to GeoParquet in the cache. Common property variants (``CODE_QP``,
+``Code_QP``, ``code_quartier``; ``nom_qp``, ``NOM_QP``, ``Lib_QP``) are
+recognised too.
+
+A QPV can cross commune boundaries: join it to communes by geometry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from . import settings
+from ._download import download, validate_geojson, validate_zip
+from ._io import read_checked_parquet, write_checked_parquet
+from ._text import column_key
+from .crs import WGS84
+from .errors import CRSError, DataSourceError, SchemaError, UnknownCommuneError
+
+__all__ = ["QPV_COLUMNS", "load_qpv", "qpv_geometry"]
+
+#: Columns of the table returned by :func:`load_qpv`, in order.
+QPV_COLUMNS = ["code_qp", "nom_qp", "communes", "communes_noms", "departement", "geometry"]
+
+_CODE_KEYS = ("code_qp", "code_quartier", "codeqp", "code_qpv", "code")
+_NAME_KEYS = ("lib_qp", "nom_qp", "nom_quartier", "libelle_qp", "nom_qpv", "lib_qpv", "nom")
+_COMMUNE_KEYS = ("insee_com", "code_insee", "codes_insee", "insee_commune", "code_commune")
+_COMMUNE_NAME_KEYS = ("lib_com", "nom_com", "noms_des_communes_concernees", "commune_qp")
+_DEP_KEYS = ("insee_dep", "code_dep", "departement", "dep")
+_INSEE = re.compile(r"\b(\d{5}|2[AB]\d{3})\b")
+_HINT = "download the file yourself and pass path=<local file>, or url=<another copy>"
+
+
+def load_qpv(
+    *,
+    url: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    refresh: bool = False,
+) -> gpd.GeoDataFrame:
+    """Load the QPV 2024 boundaries.
+
+    Parameters
+    ----------
+    url
+        Where to download them (GeoJSON, ``.geojson.gz`` or a ZIP holding a
+        GeoJSON); default :data:`geo.settings.qpv_url`.
+    path
+        A local copy instead (GeoJSON, GeoPackage, shapefile or ZIP); not
+        cached, never modified.
+    refresh
+        Download again even when the cache is valid.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`QPV_COLUMNS`, EPSG:4326, one row per QPV: ``code_qp``
+        (``"QN07801M"``), ``nom_qp``, ``communes`` (";"-joined INSEE codes,
+        when the source gives them), ``communes_noms``, ``departement``.
+
+    Raises
+    ------
+    DataSourceError
+        Offline mode, unreachable URL, invalid file, or no URL configured.
+    SchemaError
+        No QPV code column in the file.
+    CRSError
+        The file has no CRS.
+    """
+    if path is not None:
+        return _standardize(_read(Path(path)), str(path))
+    url = url or settings.qpv_url
+    if not url:
+        raise DataSourceError(
+            "no QPV source: geo.settings.qpv_url is not set; pass url=... or path=<local file>"
+        )
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
+    cache = settings.default_cache_dir() / f"qpv-2024-{digest}.parquet"
+    if not refresh:
+        table = read_checked_parquet(cache)
+        if table is not None and set(QPV_COLUMNS) <= set(table.columns):
+            return table
+    raw_path = settings.default_cache_dir() / f"qpv-2024-{digest}{_suffix(url)}"
+    download(url, raw_path, validate=_validate, description="QPV 2024 boundaries", hint=_HINT)
+    try:
+        table = _standardize(_read(raw_path), url)
+    finally:
+        raw_path.unlink(missing_ok=True)
+    write_checked_parquet(table, cache)
+    return table
+
+
+def qpv_geometry(
+    codes: str | Iterable[str], *, qpv: gpd.GeoDataFrame | None = None
+) -> shapely.Geometry:
+    """Return the union of some QPV boundaries.
+
+    Parameters
+    ----------
+    codes
+        QPV codes, as a list or one ";"/","-separated string
+        (``"QN07801M;QN07802M"``).
+    qpv
+        The QPV table (default :func:`load_qpv`).
+
+    Returns
+    -------
+    shapely.Geometry
+        A (Multi)Polygon in EPSG:4326 longitude/latitude.
+
+    Raises
+    ------
+    UnknownCommuneError
+        Codes that match no QPV (all listed).
+    """
+    if isinstance(codes, str):
+        codes = re.split(r"[;,\s]+", codes)
+    wanted = [c.strip().upper() for c in codes if c and c.strip()]
+    if not wanted:
+        raise SchemaError("qpv_geometry() needs at least one QPV code")
+    table = qpv if qpv is not None else load_qpv()
+    found = table[table["code_qp"].str.upper().isin(wanted)]
+    missing = sorted(set(wanted) - set(found["code_qp"].str.upper()))
+    if missing:
+        raise UnknownCommuneError(
+            f"{len(missing)} QPV codes not found among {len(table)} QPV: {', '.join(missing)} "
+            f"(codes look like 'QN07801M')",
+            [f"QPV {code!r} not found" for code in missing],
+        )
+    return shapely.make_valid(shapely.union_all(found.geometry.values.to_numpy()))
+
+
+def _suffix(url: str) -> str:
+    name = url.split("?", 1)[0].rsplit("/", 1)[-1].lower()
+    for suffix in (".geojson.gz", ".geojson", ".json", ".zip", ".gpkg"):
+        if name.endswith(suffix):
+            return suffix
+    return ".download"  # e.g. data.gouv.fr's /datasets/r/<id>: sniffed on read
+
+
+def _validate(path: Path) -> None:
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    if magic.startswith(b"PK"):
+        validate_zip(path)
+    else:
+        validate_geojson(path)
+
+
+def _read(path: Path) -> gpd.GeoDataFrame:
+    if not path.is_file():
+        raise DataSourceError(f"QPV file not found: {path}")
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    try:
+        if magic.startswith(b"PK"):
+            with zipfile.ZipFile(path) as archive:
+                data = archive.read(_zip_member(path))
+            return gpd.read_file(io.BytesIO(data))
+        if magic.startswith(b"\x1f\x8b"):
+            return gpd.read_file(f"/vsigzip/{path}")
+        return gpd.read_file(path)
+    except DataSourceError:
+        raise
+    except Exception as exc:
+        raise DataSourceError(f"cannot read the QPV file {path}: {exc}") from exc
+
+
+def _zip_member(path: Path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.lower().endswith(".geojson")]
+    if not names:
+        raise DataSourceError(f"the ZIP archive {path} holds no .geojson file")
+    # Prefer the national WGS84 file when the archive holds several.
+    names.sort(key=lambda n: ("wgs84" not in n.lower(), "france" not in n.lower(), len(n)))
+    return names[0]
+
+
+def _pick(columns: list[str], keys: tuple[str, ...]) -> str | None:
+    by_key = {column_key(c): c for c in columns if c != "geometry"}
+    return next((by_key[k] for k in keys if k in by_key), None)
+
+
+def _standardize(raw: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
+    columns = list(raw.columns)
+    code_col = _pick(columns, _CODE_KEYS)
+    if code_col is None:
+        raise SchemaError(
+            f"{where}: no QPV code column among {[c for c in columns if c != 'geometry']}; "
+            f"expected code_qp, CODE_QP or code_quartier"
+        )
+    if raw.crs is None:
+        raise CRSError(f"{where} has no CRS: set it with geopandas' set_crs() and save again")
+    raw = raw.to_crs(WGS84)
+    name_col = _pick(columns, _NAME_KEYS)
+    commune_col = _pick(columns, _COMMUNE_KEYS)
+    commune_name_col = _pick(columns, _COMMUNE_NAME_KEYS)
+    dep_col = _pick(columns, _DEP_KEYS)
+
+    def text(column: str | None) -> pd.Series:
+        if column is None:
+            return pd.Series(None, index=raw.index, dtype=object)
+        return raw[column].map(lambda v: str(v).strip() if pd.notna(v) else None)
+
+    codes = text(commune_col).map(
+        lambda v: ";".join(dict.fromkeys(_INSEE.findall(v))) if v else None
+    )
+    names = text(commune_name_col).map(
+        lambda v: ";".join(p.strip() for p in re.split(r"[;,]", v) if p.strip()) if v else None
+    )
+    table = gpd.GeoDataFrame(
+        {
+            "code_qp": text(code_col).str.upper(),
+            "nom_qp": text(name_col),
+            "communes": codes.replace("", None),
+            "communes_noms": names,
+            "departement": text(dep_col),
+        },
+        geometry=gpd.GeoSeries(shapely.make_valid(raw.geometry.values.to_numpy()), crs=WGS84),
+        crs=WGS84,
+    )
+    empty = table["code_qp"].isna()
+    if empty.any():
+        rows = ", ".join(str(i + 1) for i in range(len(table)) if empty.iloc[i])
+        raise SchemaError(f"{where}: rows {rows} have no QPV code in column {code_col!r}")
+    return table[QPV_COLUMNS].reset_index(drop=True)

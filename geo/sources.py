@@ -1,0 +1,611 @@
+"""Commune boundaries from files and from the network (Etalab, API Géo).
+
+Used by :func:`geo.communes.load_communes`; each function returns the standard
+commune table (:data:`geo.communes.COLUMNS` plus ``mairie_lon``/``mairie_lat``)
+in EPSG:4326, with the COG attributes (département, région, EPCI,
+population) joined by code from :func:`geo.communes.commune_attributes`.
+
+Sources
+-------
+``read_boundary_file``
+    Any file pyogrio reads (GeoJSON, GeoPackage, ADMIN EXPRESS shapefile...).
+    Codes that are no longer communes of the current COG (files of an older
+    vintage) are kept, typed from the COMD/COMA table when the old code
+    survives there, and listed in an :class:`OutdatedCodeWarning`.
+``load_remote("etalab")``
+    The Etalab "contours administratifs" bulk file
+    ``communes-{resolution}.geojson.gz`` (properties ``code``, ``nom``,
+    ``departement``, ``region``, ``epci``, ``plm``, ``commune``; the layer
+    holds communes and arrondissements municipaux).
+``load_remote("api-geo")``, :func:`load_epci_communes`
+    API Géo, one request per département or EPCI
+    (``format=geojson&geometry=contour``).
+
+Downloads are converted once to GeoParquet in
+:func:`geo.settings.default_cache_dir` (``communes-etalab-2025-50m.parquet``,
+``communes-api-geo-2025-78.parquet``...) and read from there afterwards.
+All network access goes through :mod:`geo._download`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import settings
+from ._download import download, validate_geojson
+from ._io import read_checked_parquet, write_checked_parquet
+from ._text import column_key
+from .crs import WGS84
+from .errors import CRSError, DataSourceError, SchemaError, format_problems
+
+__all__ = [
+    "RESOLUTIONS",
+    "OutdatedCodeWarning",
+    "load_epci_communes",
+    "load_remote",
+    "read_boundary_file",
+]
+
+#: Simplification levels of the Etalab bulk files.
+RESOLUTIONS = ("5m", "50m", "100m", "1000m")
+
+#: Header keys (see :func:`geo._text.column_key`) recognised as the INSEE code.
+CODE_COLUMNS = (
+    "code_insee",
+    "insee_com",
+    "code_commune",
+    "code_com",
+    "codgeo",
+    "code_geo",
+    "depcom",
+    "insee",
+    "code",
+    "com",
+    "insee_arm",
+)
+#: Header keys recognised as the commune name.
+NAME_COLUMNS = ("nom", "nom_com", "nom_commune", "name", "libelle", "libgeo", "lib_com", "label")
+
+_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_TYPE_PRIORITY = {"COM": 0, "ARM": 1, "COMD": 2, "COMA": 3}
+_PLM = {"75": "75056", "13": "13055", "69": "69123"}
+_ARM_RANGES = (
+    ("75101", "75120", "75056"),
+    ("13201", "13216", "13055"),
+    ("69381", "69389", "69123"),
+)
+
+
+class OutdatedCodeWarning(UserWarning):
+    """A boundary file uses codes that are not communes of the current COG."""
+
+
+# --- local files -------------------------------------------------------------
+
+
+def read_boundary_file(
+    path: str | os.PathLike[str],
+    *,
+    code_column: str | None = None,
+    name_column: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a commune boundary file into the standard commune table.
+
+    Parameters
+    ----------
+    path
+        Any file pyogrio reads (GeoJSON, GeoPackage, shapefile, ``.geojson.gz``).
+    code_column, name_column
+        Columns holding the INSEE code and the name. Detected when omitted
+        (code: ``code``, ``insee``, ``INSEE_COM``, ``code_insee``, ``codgeo``,
+        ``com``...; name: ``nom``, ``NOM``, ``name``, ``libelle``...).
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`geo.communes.COLUMNS` plus ``mairie_lon``/``mairie_lat``,
+        EPSG:4326, one row per code of the file. Names are the COG names for
+        current communes and the file's own names for other codes.
+
+    Raises
+    ------
+    DataSourceError
+        The file is missing or unreadable.
+    SchemaError
+        No code column, or codes that are not INSEE commune codes.
+    CRSError
+        The file has no CRS.
+
+    Warns
+    -----
+    OutdatedCodeWarning
+        Codes that are not current communes (older vintages): each one is
+        listed with what it is today.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataSourceError(f"boundary file not found: {path}")
+    try:
+        raw = gpd.read_file(_ogr_path(path))
+    except Exception as exc:
+        raise DataSourceError(f"cannot read boundary file {path}: {exc}") from exc
+    return standardize(
+        raw,
+        where=str(path),
+        code_column=code_column,
+        name_column=name_column,
+        geometry_source=f"file:{path.name}",
+    )
+
+
+def _ogr_path(path: Path) -> str:
+    return f"/vsigzip/{path}" if path.name.endswith(".gz") else str(path)
+
+
+def _pick_column(
+    columns: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str, where: str
+) -> str | None:
+    if wanted is not None:
+        if wanted not in columns:
+            raise SchemaError(
+                f"{where}: no column {wanted!r} for the {what}; columns are {list(columns)}"
+            )
+        return wanted
+    by_key = {column_key(c): c for c in columns if c != "geometry"}
+    for key in candidates:
+        if key in by_key:
+            return by_key[key]
+    return None
+
+
+def _normalise_codes(values: pd.Series, where: str, column: str) -> pd.Series:
+    codes = values.astype("string").str.strip().str.upper()
+    codes = codes.str.replace(r"\.0$", "", regex=True)
+    numeric = codes.str.fullmatch(r"\d{1,4}").fillna(False)
+    codes = codes.where(~numeric, codes.str.zfill(5))
+    bad = codes.isna() | ~codes.str.match(_CODE_RE).fillna(False)
+    if bad.any():
+        problems = [
+            f"row {i + 1} {column}={values.iloc[i]!r}" for i in np.flatnonzero(bad.to_numpy())
+        ]
+        raise SchemaError(
+            format_problems(
+                f"{len(problems)} values of {where} are not 5-character INSEE commune codes "
+                f"(e.g. '01001', '2A004', '97407'); pass code_column= if the column is wrong",
+                problems,
+            ),
+            problems,
+        )
+    return codes.astype(object)
+
+
+def _infer_arm_parent(code: str) -> str | None:
+    for low, high, parent in _ARM_RANGES:
+        if low <= code <= high:
+            return parent
+    return None
+
+
+def _departement_of(code: str) -> str:
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+_LOOKUP: dict[str, pd.DataFrame] = {}
+
+
+def cog_lookup() -> pd.DataFrame:
+    """Return the COG attributes indexed by code, one row per code.
+
+    A code that is both a commune and a commune déléguée (the chef-lieu of a
+    commune nouvelle, e.g. ``78158``) keeps its commune row. Computed once per
+    vintage.
+
+    Returns
+    -------
+    DataFrame
+        :func:`geo.communes.commune_attributes` indexed by ``code_insee``.
+    """
+    table = _LOOKUP.get(settings.vintage)
+    if table is None:
+        from .communes import commune_attributes
+
+        attrs = commune_attributes()
+        order = attrs["type"].map(_TYPE_PRIORITY).fillna(9)
+        attrs = attrs.assign(_order=order).sort_values(["code_insee", "_order"], kind="stable")
+        table = attrs.drop_duplicates("code_insee").drop(columns="_order").set_index("code_insee")
+        _LOOKUP.clear()
+        _LOOKUP[settings.vintage] = table
+    return table
+
+
+def standardize(
+    raw: gpd.GeoDataFrame,
+    *,
+    where: str,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    geometry_source: str,
+    parent_column: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Turn a boundary table of any origin into the standard commune table.
+
+    Parameters
+    ----------
+    raw
+        Boundaries with a code column and a CRS.
+    where
+        File or URL, for messages.
+    code_column, name_column
+        As for :func:`read_boundary_file`.
+    geometry_source
+        Value of the ``geometry_source`` column.
+    parent_column
+        Column holding the parent commune of arrondissements (Etalab
+        ``commune``), used for codes unknown to the COG.
+
+    Returns
+    -------
+    GeoDataFrame
+        See :func:`read_boundary_file`.
+    """
+    from .communes import COLUMNS
+
+    columns = list(raw.columns)
+    code_col = _pick_column(columns, code_column, CODE_COLUMNS, "INSEE code", where)
+    if code_col is None:
+        raise SchemaError(
+            f"{where}: no INSEE code column among {[c for c in columns if c != 'geometry']}; "
+            f"expected one of code, insee, INSEE_COM, code_insee, codgeo, com, or pass "
+            f"code_column=..."
+        )
+    name_col = _pick_column(columns, name_column, NAME_COLUMNS, "name", where)
+    if raw.crs is None:
+        raise CRSError(
+            f"{where} has no CRS: add its .prj (shapefile) or set it with "
+            f"geopandas' set_crs() and save again, e.g. gdf.set_crs('EPSG:2154')"
+        )
+    raw = raw.to_crs(WGS84) if raw.crs.to_epsg() != 4326 else raw
+    codes = _normalise_codes(raw[code_col], where, code_col)
+    names = (
+        raw[name_col].astype(object).where(raw[name_col].notna(), None)
+        if name_col
+        else pd.Series(None, index=raw.index, dtype=object)
+    )
+    geometry = shapely.make_valid(raw.geometry.values.to_numpy())
+    table = gpd.GeoDataFrame(
+        {"code_insee": codes.to_numpy(), "file_nom": names.to_numpy()},
+        geometry=gpd.GeoSeries(geometry, crs=WGS84),
+        crs=WGS84,
+    )
+    if parent_column is not None and parent_column in raw.columns:
+        table["file_parent"] = raw[parent_column].astype(object).to_numpy()
+    else:
+        table["file_parent"] = None
+    table = _merge_duplicates(table, where)
+
+    attrs = cog_lookup()
+    known = table["code_insee"].isin(attrs.index)
+    joined = attrs.reindex(table["code_insee"]).reset_index(drop=True)
+    out = pd.DataFrame(index=table.index)
+    out["code_insee"] = table["code_insee"]
+    current = known & joined["type"].isin(["COM", "ARM"]).to_numpy()
+    out["nom"] = np.where(current, joined["nom"], table["file_nom"].fillna(joined["nom"]))
+    out["type"] = joined["type"].to_numpy()
+    out["parent"] = joined["parent"].to_numpy()
+    for column in ("departement", "region", "epci_siren", "epci_nom", "population"):
+        out[column] = joined[column].to_numpy()
+    out["population"] = pd.array(out["population"], dtype="Int64")
+    out["geometry_source"] = geometry_source
+    out["mairie_lon"] = joined["mairie_lon"].to_numpy()
+    out["mairie_lat"] = joined["mairie_lat"].to_numpy()
+
+    unknown = ~known.to_numpy()
+    for idx in np.flatnonzero(unknown):
+        code = out.at[idx, "code_insee"]
+        parent = table.at[idx, "file_parent"] or _infer_arm_parent(code)
+        out.at[idx, "type"] = "ARM" if parent else "COM"
+        out.at[idx, "parent"] = parent if parent else None
+        out.at[idx, "departement"] = _departement_of(code)
+    _fill_region_from_departement(out, attrs)
+    _warn_outdated(out, unknown, where)
+    result = gpd.GeoDataFrame(out, geometry=table.geometry.values, crs=WGS84)
+    ordered = [*COLUMNS[:-1], "mairie_lon", "mairie_lat", "geometry"]
+    return result[ordered].reset_index(drop=True)
+
+
+def _merge_duplicates(table: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
+    duplicated = table["code_insee"].duplicated(keep=False)
+    if not duplicated.any():
+        return table
+    codes = sorted(table.loc[duplicated, "code_insee"].unique())
+    warnings.warn(
+        f"{where}: {len(codes)} codes appear on several rows; their parts are merged into "
+        f"one boundary each: {', '.join(codes[:20])}",
+        UserWarning,
+        stacklevel=4,
+    )
+    merged = table.dissolve(by="code_insee", aggfunc="first", as_index=False)
+    return merged[table.columns]
+
+
+def _fill_region_from_departement(out: pd.DataFrame, attrs: pd.DataFrame) -> None:
+    missing = out["region"].isna() & out["departement"].notna()
+    if not missing.any():
+        return
+    region_of = (
+        attrs[attrs["type"] == "COM"]
+        .dropna(subset=["departement", "region"])
+        .drop_duplicates("departement")
+        .set_index("departement")["region"]
+    )
+    out.loc[missing, "region"] = out.loc[missing, "departement"].map(region_of)
+
+
+def _warn_outdated(out: pd.DataFrame, unknown: np.ndarray, where: str) -> None:
+    problems = []
+    delegated = out["type"].isin(["COMD", "COMA"])
+    for idx in np.flatnonzero(delegated.to_numpy()):
+        row = out.iloc[idx]
+        kind = "commune déléguée" if row["type"] == "COMD" else "commune associée"
+        problems.append(
+            f"{row['code_insee']} {row['nom']} is now a {kind} of {row['parent']} "
+            f"(kept with type {row['type']})"
+        )
+    for idx in np.flatnonzero(unknown):
+        row = out.iloc[idx]
+        problems.append(
+            f"{row['code_insee']} {row['nom']} is unknown to the COG {settings.vintage} "
+            f"(kept as {row['type']} of département {row['departement']}, without attributes)"
+        )
+    # Current communes whose former parts also appear as separate rows: the
+    # file predates the merger and their boundary covers only part of them.
+    parents_present = set(out.loc[delegated, "parent"].dropna())
+    partial = out["type"].eq("COM") & out["code_insee"].isin(parents_present)
+    for idx in np.flatnonzero(partial.to_numpy()):
+        row = out.iloc[idx]
+        problems.append(
+            f"{row['code_insee']} {row['nom']}: its former communes are separate rows, so its "
+            f"boundary here covers only part of today's commune"
+        )
+    if problems:
+        warnings.warn(
+            format_problems(
+                f"{where} is older than the COG {settings.vintage}: "
+                f"{len(problems)} codes are not current communes as such (kept, not dropped; "
+                f"load_communes(types=('COM', 'COMD', 'COMA')) returns the communes déléguées "
+                f"too)",
+                problems,
+                limit=50,
+            ),
+            OutdatedCodeWarning,
+            stacklevel=4,
+        )
+
+
+# --- network sources -----------------------------------------------------------
+
+
+def load_remote(
+    source: str,
+    *,
+    resolution: str = "50m",
+    departements: Sequence[str] | None = None,
+    refresh: bool = False,
+) -> gpd.GeoDataFrame:
+    """Load commune boundaries from Etalab or API Géo, through the cache.
+
+    Parameters
+    ----------
+    source
+        ``"etalab"`` (bulk file for all of France) or ``"api-geo"`` (one
+        request per département; ``departements`` is then required).
+    resolution
+        Etalab simplification: ``"5m"``, ``"50m"``, ``"100m"`` or ``"1000m"``.
+    departements
+        Département codes; Etalab downloads all of France anyway (the
+        caller filters), API Géo fetches only these.
+    refresh
+        Download again even when the cache is valid.
+
+    Returns
+    -------
+    GeoDataFrame
+        The standard commune table (communes and, for Etalab and the
+        départements of Paris, Lyon, Marseille, arrondissements municipaux).
+
+    Raises
+    ------
+    DataSourceError
+        Offline mode, unreachable or invalid source.
+    SchemaError
+        Unknown source or resolution, or API Géo without départements.
+    """
+    if source == "etalab":
+        if resolution not in RESOLUTIONS:
+            raise SchemaError(f"unknown resolution {resolution!r}; use one of {RESOLUTIONS}")
+        return _load_etalab(resolution, refresh=refresh)
+    if source == "api-geo":
+        if not departements:
+            raise SchemaError(
+                "source='api-geo' needs departements=... (e.g. departements='78'): API Géo "
+                "answers HTTP 400 to an unfiltered request for contours; use "
+                "source='etalab' for all of France"
+            )
+        codes = _check_departements(departements)
+        tables = [_load_api_geo_departement(code, refresh=refresh) for code in codes]
+        return pd.concat(tables, ignore_index=True)
+    raise SchemaError(f"unknown remote source {source!r}: use 'etalab' or 'api-geo'")
+
+
+def _check_departements(departements: Sequence[str]) -> list[str]:
+    from .communes import commune_attributes
+
+    known = set(commune_attributes()["departement"].dropna())
+    codes = [str(d).strip().upper().zfill(2) for d in departements]
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise SchemaError(f"unknown departement code(s) {unknown}")
+    return list(dict.fromkeys(codes))
+
+
+def _cached(
+    name: str, build, *, refresh: bool, required: Sequence[str] = ("code_insee", "geometry")
+) -> gpd.GeoDataFrame:
+    path = settings.default_cache_dir() / name
+    if not refresh:
+        table = read_checked_parquet(path)
+        if table is not None and set(required) <= set(table.columns):
+            return table
+    table = build()
+    write_checked_parquet(table, path)
+    return table
+
+
+def _load_etalab(resolution: str, *, refresh: bool) -> gpd.GeoDataFrame:
+    year = settings.vintage
+    name = f"communes-etalab-{year}-{resolution}"
+    url = settings.etalab_url.format(year=year, resolution=resolution)
+
+    def build() -> gpd.GeoDataFrame:
+        raw_path = settings.default_cache_dir() / f"{name}.geojson.gz"
+        download(
+            url,
+            raw_path,
+            validate=lambda p: validate_geojson(p, required_properties=("code", "nom")),
+            description=f"Etalab communes {year} {resolution}",
+        )
+        try:
+            raw = gpd.read_file(_ogr_path(raw_path))
+        except Exception as exc:
+            raise DataSourceError(
+                f"Etalab communes from {url} cannot be read ({exc}); use "
+                f"source='embedded' (no network) or path=<local file>"
+            ) from exc
+        finally:
+            raw_path.unlink(missing_ok=True)
+        return standardize(
+            raw,
+            where=url,
+            code_column="code",
+            name_column="nom",
+            geometry_source=f"etalab-{year}-{resolution}",
+            parent_column="commune" if "commune" in raw.columns else None,
+        )
+
+    return _cached(f"{name}.parquet", build, refresh=refresh)
+
+
+def _api_geo_get(path: str, params: dict[str, str], description: str) -> gpd.GeoDataFrame:
+    url = settings.api_geo_url.rstrip("/") + path
+    cache_dir = settings.default_cache_dir()
+    tmp_name = "api-geo-" + re.sub(r"[^A-Za-z0-9]+", "-", path + "-" + "-".join(params.values()))
+    raw_path = cache_dir / f"{tmp_name.strip('-')}.geojson"
+    download(
+        url,
+        raw_path,
+        params=params,
+        validate=lambda p: validate_geojson(
+            p, required_properties=("code", "nom"), min_features=0
+        ),
+        description=description,
+    )
+    try:
+        raw = gpd.read_file(raw_path)
+    except Exception as exc:
+        raise DataSourceError(
+            f"{description}: the answer of {url} cannot be read ({exc}); use "
+            f"source='embedded' (no network) or path=<local file>"
+        ) from exc
+    finally:
+        raw_path.unlink(missing_ok=True)
+    if raw.crs is None:
+        raw = raw.set_crs(WGS84)
+    return raw
+
+
+def _from_api_geo(raw: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
+    if raw.empty:
+        from .communes import COLUMNS
+
+        columns = [*COLUMNS[:-1], "mairie_lon", "mairie_lat"]
+        return gpd.GeoDataFrame(
+            pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84
+        )
+    return standardize(
+        raw,
+        where=where,
+        code_column="code",
+        name_column="nom",
+        geometry_source="api-geo",
+        parent_column="codeParent" if "codeParent" in raw.columns else None,
+    )
+
+
+def _load_api_geo_departement(code: str, *, refresh: bool) -> gpd.GeoDataFrame:
+    def build() -> gpd.GeoDataFrame:
+        params = {"codeDepartement": code, "format": "geojson", "geometry": "contour"}
+        raw = _api_geo_get("/communes", params, f"API Géo communes of département {code}")
+        if raw.empty:
+            raise DataSourceError(
+                f"API Géo returned no commune for département {code} "
+                f"({settings.api_geo_url}/communes); use source='embedded' (no network) "
+                f"or path=<local file>"
+            )
+        tables = [_from_api_geo(raw, f"API Géo département {code}")]
+        if code in _PLM:
+            arm_params = {
+                "type": "arrondissement-municipal",
+                "codeParent": _PLM[code],
+                "format": "geojson",
+                "geometry": "contour",
+            }
+            arm = _api_geo_get("/communes", arm_params, f"API Géo arrondissements of {_PLM[code]}")
+            tables.append(_from_api_geo(arm, f"API Géo arrondissements of {_PLM[code]}"))
+        return pd.concat(tables, ignore_index=True)
+
+    return _cached(f"communes-api-geo-{settings.vintage}-{code}.parquet", build, refresh=refresh)
+
+
+def load_epci_communes(siren: str, *, refresh: bool = False) -> gpd.GeoDataFrame:
+    """Load the communes of an EPCI from API Géo, through the cache.
+
+    Parameters
+    ----------
+    siren
+        The 9-digit SIREN of the EPCI (``"200058519"``).
+    refresh
+        Download again even when the cache is valid.
+
+    Returns
+    -------
+    GeoDataFrame
+        The standard commune table of the EPCI's member communes.
+
+    Raises
+    ------
+    SchemaError
+        ``siren`` is not 9 digits.
+    DataSourceError
+        Offline mode, unknown EPCI (HTTP 404) or unreachable API.
+    """
+    siren = str(siren).strip()
+    if not re.fullmatch(r"\d{9}", siren):
+        raise SchemaError(f"EPCI SIREN must be 9 digits, got {siren!r}")
+
+    def build() -> gpd.GeoDataFrame:
+        params = {"format": "geojson", "geometry": "contour"}
+        raw = _api_geo_get(f"/epcis/{siren}/communes", params, f"API Géo communes of EPCI {siren}")
+        return _from_api_geo(raw, f"API Géo EPCI {siren}")
+
+    return _cached(
+        f"communes-api-geo-{settings.vintage}-epci-{siren}.parquet", build, refresh=refresh
+    )

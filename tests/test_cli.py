@@ -1,0 +1,127 @@
+"""Every CLI command, through the entry point: output, files, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from geo import settings
+from geo.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_commands_and_examples(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for command in ("communes", "data", "synergies", "map"):
+        assert command in out
+    assert "python -m geo map" in out
+
+
+def test_usage_error_exits_2(capsys):
+    code, _, err = run(capsys, "synergies", "--radius-km", "beaucoup")
+    assert code == 2
+    assert "invalid float value" in err
+    assert run(capsys, "nothing-like-this")[0] == 2
+
+
+def test_communes_summary(capsys):
+    code, out, _ = run(capsys, "communes", "summary", "--departement", "78")
+    assert code == 0
+    assert out.startswith("259 communes")
+
+
+def test_communes_find(capsys):
+    code, out, _ = run(capsys, "communes", "find", "Villers St Paul", "Paris 13e", "2A004")
+    assert code == 0
+    assert "60684" in out and "75113" in out and "Ajaccio" in out
+
+
+def test_communes_find_unknown_is_one_line_exit_1(capsys):
+    code, out, err = run(capsys, "communes", "find", "Muraux")
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert "Les Mureaux" in err and "Traceback" not in err
+
+
+def test_communes_fetch_offline_fails_cleanly(capsys):
+    code, _, err = run(capsys, "--offline", "communes", "fetch", "--source", "etalab")
+    assert code == 1
+    assert "offline" in err.lower()
+    settings.offline = False
+
+
+def test_communes_cache_info_and_clear(capsys, fresh_cache):
+    assert run(capsys, "communes", "summary", "--departement", "974")[0] == 0
+    code, out, _ = run(capsys, "communes", "cache", "info")
+    assert code == 0 and "communes-embedded" in out and " ok" in out
+    code, out, _ = run(capsys, "communes", "cache", "clear")
+    assert code == 0 and out.startswith("2 files removed")
+    assert not list(fresh_cache.iterdir())
+
+
+def test_data_build_into_a_folder_and_report(capsys, tmp_path):
+    code, out, _ = run(capsys, "data", "build", "--out", str(tmp_path))
+    assert code == 0
+    assert (tmp_path / "territories.geojson").is_file()
+    assert (tmp_path / "ptce.geojson").is_file()
+    code, out, _ = run(capsys, "data", "report")
+    assert code == 0
+    assert "TH" in out and "PTCE" in out
+
+
+def test_synergies_writes_every_format(capsys, tmp_path):
+    for ext in ("csv", "xlsx", "geojson", "parquet"):
+        out_file = tmp_path / f"synergies.{ext}"
+        code, out, _ = run(capsys, "synergies", "--radius-km", "20", "--out", str(out_file))
+        assert code == 0, out
+        assert out_file.is_file()
+    table = pd.read_csv(tmp_path / "synergies.csv", dtype=str)
+    assert {"territory_id", "ptce_id", "relation", "distance_km"} <= set(table.columns)
+    assert "France" in out
+
+
+def test_synergies_region_filter(capsys):
+    code, out, _ = run(capsys, "synergies", "--region", "Hauts-de-France")
+    assert code == 0
+    code, _, err = run(capsys, "synergies", "--region", "Atlantide")
+    assert code == 1 and "Atlantide" in err
+
+
+def test_synergies_with_a_bad_user_file(capsys, tmp_path):
+    bad = tmp_path / "t.csv"
+    bad.write_text("nom;commune\nA;Colombelles\nB;Muraux\n", encoding="utf-8")
+    code, _, err = run(capsys, "synergies", "--territories", str(bad))
+    assert code == 1
+    assert "row 3" in err and "Muraux" in err
+
+
+def test_map_writes_html(capsys, tmp_path):
+    out_file = tmp_path / "carte.html"
+    code, out, _ = run(capsys, "map", "--territory", "le-port", "--out", str(out_file))
+    assert code == 0, out
+    html = out_file.read_text(encoding="utf-8")
+    assert "Le Port" in html and "leaflet" in html.lower()
+
+
+def test_python_dash_m_entry_point():
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert "0.1.0" in done.stdout
+
+
+@pytest.mark.parametrize("argv", [["map", "--territory", "nulle-part"]])
+def test_map_unknown_territory_exit_1(capsys, tmp_path, argv):
+    code, _, err = run(capsys, *argv, "--out", str(tmp_path / "x.html"))
+    assert code == 1
+    assert "nulle-part" in err

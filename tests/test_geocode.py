@@ -1,0 +1,248 @@
+"""BAN geocoding against a local server answering in the BAN formats."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+import pytest
+
+import geo.settings
+from geo.communes import commune_attributes
+from geo.errors import SchemaError
+from geo.geocoding import GEOCODE_COLUMNS, GeocodingWarning, geocode
+from tests.conftest import Reply
+
+SEGUR = "20 avenue de Ségur 75007 Paris"
+MUREAUX = "1 place de la Libération 78130 Les Mureaux"
+
+
+@pytest.fixture()
+def ban(local_server, tmp_path, session_cache, monkeypatch):
+    """The local server as BAN, and a cache of the test's own (embedded table copied)."""
+    from geo.communes import _embedded_cache_path
+
+    commune_attributes()
+    embedded = _embedded_cache_path()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for file in (embedded, embedded.with_name(embedded.name + ".sha256")):
+        shutil.copy2(file, cache / file.name)
+    monkeypatch.setattr(geo.settings, "cache_dir", cache)
+    monkeypatch.setattr(geo.settings, "ban_url", local_server.url)
+    return local_server
+
+
+def ban_json(label, lon, lat, *, score, kind="housenumber", citycode, postcode="75007"):
+    """One answer of GET /search/ (GeoJSON FeatureCollection, BAN properties)."""
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "label": label,
+            "score": score,
+            "type": kind,
+            "citycode": citycode,
+            "postcode": postcode,
+            "city": label.rsplit(" ", 1)[-1],
+            "x": 650000.0,
+            "y": 6860000.0,
+            "importance": 0.6,
+        },
+    }
+    return json.dumps(
+        {"type": "FeatureCollection", "version": "draft", "features": [feature], "query": label}
+    ).encode("utf-8")
+
+
+EMPTY = json.dumps({"type": "FeatureCollection", "features": []}).encode()
+
+
+def mairie(code):
+    row = commune_attributes().set_index("code_insee")
+    row = row[row["type"].isin(["COM", "ARM"])].loc[code]
+    return row["mairie_lon"], row["mairie_lat"]
+
+
+def test_single_address_keeps_arrondissement_and_normalises(ban):
+    ban.route(
+        "/search/",
+        Reply(200, ban_json(SEGUR, 2.3077, 48.8496, score=0.96, citycode="75107")),
+    )
+    result = geocode([SEGUR])
+    assert list(result.columns) == GEOCODE_COLUMNS
+    row = result.iloc[0]
+    assert row["precision"] == "adresse"
+    assert (row["lon"], row["lat"]) == (2.3077, 48.8496)
+    assert (row["citycode"], row["code_insee_commune"]) == ("75107", "75056")
+    assert row["result_type"] == "housenumber" and row["score"] == 0.96
+    assert row["label"] == SEGUR
+    (hit,) = ban.hits("/search/")
+    assert hit.method == "GET"
+    assert parse_qs(urlsplit(hit.path).query) == {"q": [SEGUR], "limit": ["1"]}
+
+
+def test_cache_hit_sends_no_second_request(ban):
+    ban.route("/search/", Reply(200, ban_json(SEGUR, 2.3, 48.8, score=0.9, citycode="75107")))
+    first = geocode(pd.Series([SEGUR], index=["ptce-1"]))
+    second = geocode(pd.Series(["  20 avenue de  Ségur 75007 PARIS "], index=["x"]))
+    assert len(ban.hits("/search/")) == 1
+    assert list(second.index) == ["x"]
+    assert second.iloc[0]["lon"] == first.iloc[0]["lon"] == 2.3
+    geocode([SEGUR], refresh=True)
+    assert len(ban.hits("/search/")) == 2
+
+
+def test_429_then_200_is_retried(ban):
+    ban.route(
+        "/search/",
+        Reply(429, b'{"message": "Too many requests"}', headers={"Retry-After": "0"}),
+        Reply(200, ban_json(SEGUR, 2.3, 48.8, score=0.9, citycode="75107")),
+    )
+    result = geocode(SEGUR)
+    assert result.iloc[0]["precision"] == "adresse"
+    assert len(ban.hits("/search/")) == 2
+
+
+def test_citycode_filter_and_low_score_fallback_to_town_hall(ban):
+    ban.route(
+        "/search/",
+        Reply(200, ban_json(MUREAUX, 1.9, 48.99, score=0.31, kind="street", citycode="78440")),
+    )
+    with pytest.warns(GeocodingWarning, match=r"row 1 .*score 0\.31 < 0\.5, placed at the town"):
+        result = geocode([MUREAUX], citycodes=["78440"])
+    row = result.iloc[0]
+    assert row["precision"] == "mairie"
+    assert (row["lon"], row["lat"]) == mairie("78440")
+    assert row["score"] == 0.31 and row["code_insee_commune"] == "78440"
+    (hit,) = ban.hits("/search/")
+    assert parse_qs(urlsplit(hit.path).query)["citycode"] == ["78440"]
+
+
+def test_municipality_answer_uses_the_town_hall_of_the_found_commune(ban):
+    ban.route(
+        "/search/",
+        Reply(
+            200,
+            ban_json("Paris 11e", 2.38, 48.86, score=0.9, kind="municipality", citycode="75111"),
+        ),
+    )
+    with pytest.warns(GeocodingWarning, match="result type 'municipality'"):
+        result = geocode(["Paris 11e"])
+    row = result.iloc[0]
+    assert row["precision"] == "mairie"
+    assert (row["citycode"], row["code_insee_commune"]) == ("75111", "75056")
+    assert (row["lon"], row["lat"]) == mairie("75111")
+
+
+def test_offline_falls_back_without_any_request(ban, monkeypatch):
+    monkeypatch.setattr(geo.settings, "offline", True)
+    with pytest.warns(GeocodingWarning, match="offline"):
+        result = geocode(
+            [MUREAUX, "Hôtel de Ville, Paris", "nulle part"], citycodes=["78440", "75056", None]
+        )
+    assert list(result["precision"]) == ["mairie", "point-sur-surface", "inconnu"]
+    assert (result.iloc[0]["lon"], result.iloc[0]["lat"]) == mairie("78440")
+    lon, lat = result.iloc[1][["lon", "lat"]]
+    assert 2.2 < lon < 2.5 and 48.8 < lat < 48.95  # inside Paris (no town-hall point)
+    assert pd.isna(result.iloc[2]["lon"])
+    assert ban.requests == []
+
+
+def test_no_answer_and_unreachable_service(ban, monkeypatch):
+    ban.route("/search/", Reply(200, EMPTY))
+    with pytest.warns(GeocodingWarning, match="no BAN answer, not placed"):
+        result = geocode(["zzzz"])
+    assert result.iloc[0]["precision"] == "inconnu"
+    monkeypatch.setattr(geo.settings, "download_retries", 1)
+    ban.route("/search/", Reply(503))
+    with pytest.warns(GeocodingWarning, match="HTTP 503"):
+        result = geocode([MUREAUX], citycodes="78440")
+    assert result.iloc[0]["precision"] == "mairie"
+    # Failures are not cached: the next call asks again.
+    ban.route("/search/", Reply(200, ban_json(MUREAUX, 1.91, 48.99, score=0.8, citycode="78440")))
+    assert geocode([MUREAUX], citycodes="78440").iloc[0]["precision"] == "adresse"
+
+
+def batch_csv(request_body: bytes, answers: dict[int, tuple]) -> bytes:
+    """The BAN /search/csv/ answer: the sent CSV plus result columns."""
+    start = request_body.index(b"rang,")
+    end = request_body.index(b"\r\n--", start)
+    sent = pd.read_csv(io.BytesIO(request_body[start:end]), dtype=str)
+    rows = []
+    for record in sent.to_dict("records"):
+        rank = int(record["rang"])
+        lat, lon, label, score, kind, citycode, status = answers.get(
+            rank, ("", "", "", "", "", "", "not-found")
+        )
+        rows.append(
+            {
+                **record,
+                "latitude": lat,
+                "longitude": lon,
+                "result_label": label,
+                "result_score": score,
+                "result_score_next": "",
+                "result_type": kind,
+                "result_id": "",
+                "result_housenumber": "",
+                "result_name": "",
+                "result_street": "",
+                "result_postcode": "",
+                "result_city": "",
+                "result_context": "",
+                "result_citycode": citycode,
+                "result_oldcitycode": "",
+                "result_oldcity": "",
+                "result_district": "",
+                "result_status": status,
+            }
+        )
+    return pd.DataFrame(rows).to_csv(index=False).encode("utf-8")
+
+
+def test_batch_csv_for_many_addresses(ban):
+    addresses = [f"{n} rue de la République 78130 Les Mureaux" for n in range(1, 26)]
+    codes = ["78440"] * 25
+    # The scripted server cannot echo; build the answer from a first dry run's request.
+    ban.route("/search/csv/", Reply(500))
+    with pytest.warns(GeocodingWarning):
+        geocode(addresses, citycodes=codes)
+    sent = ban.hits("/search/csv/")[0]
+    assert len(ban.hits("/search/csv/")) == 4  # 1 + 3 retries of the 500
+    answers = {
+        rank: ("48.99", f"1.9{rank:02d}", addresses[rank], "0.92", "housenumber", "78440", "ok")
+        for rank in range(25)
+    }
+    answers[3] = ("48.99", "1.9", "Les Mureaux", "0.2", "municipality", "78440", "ok")
+    del answers[7]  # not-found
+    ban.route("/search/csv/", Reply(200, batch_csv(sent.body, answers)))
+    ban.requests.clear()
+    with pytest.warns(GeocodingWarning) as record:
+        result = geocode(addresses, citycodes=codes)
+    message = str(record[0].message)
+    assert "2 of 25" in message and "row 4" in message and "row 8" in message
+    (hit,) = ban.hits("/search/csv/")
+    assert hit.method == "POST" and b'name="data"; filename="adresses.csv"' in hit.body
+    assert b'name="columns"\r\n\r\nadresse' in hit.body
+    assert b'name="citycode"\r\n\r\ncode_insee' in hit.body
+    assert ban.hits("/search/") == [hit]  # no single GET
+    assert (result["precision"] == "adresse").sum() == 23
+    assert result.iloc[3]["precision"] == "mairie" and result.iloc[7]["precision"] == "mairie"
+    assert result.iloc[10]["lon"] == 1.910
+    # Everything answered is cached, including "not found".
+    ban.requests.clear()
+    with pytest.warns(GeocodingWarning):
+        geocode(addresses, citycodes=codes)
+    assert ban.requests == []
+
+
+def test_citycodes_must_match(ban):
+    with pytest.raises(SchemaError, match="2 values for 1 addresses"):
+        geocode([SEGUR], citycodes=["75107", "75107"])
+    with pytest.raises(SchemaError, match="row 1 'Paris'"):
+        geocode([SEGUR], citycodes=["Paris"])
+    assert ban.requests == []

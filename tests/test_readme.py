@@ -1,0 +1,33 @@
+"""The README's two set-up commands stay true: CI runs the test command verbatim."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", section)
+
+
+def test_readme_has_two_setup_commands():
+    commands = setup_commands()
+    assert len(commands) == 2, commands
+    main_job, tests = commands
+    assert "python -m geo map" in main_job
+    assert "pytest" in tests
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert setup_commands()[1] in ci
+
+
+def test_scripts_named_by_the_readme_exist():
+    for command in setup_commands():
+        for script in re.findall(r"\./(scripts/[\w.-]+)", command):
+            assert (ROOT / script).is_file(), script

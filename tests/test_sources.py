@@ -1,0 +1,454 @@
+"""Downloaded and file boundary sources, against a real local HTTP server."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import socket
+import warnings
+from urllib.parse import parse_qs, urlsplit
+
+import geopandas as gpd
+import pytest
+import shapely
+
+import geo.settings
+from geo import _download, sources
+from geo.communes import load_communes
+from geo.errors import CRSError, DataSourceError, SchemaError
+from geo.sources import OutdatedCodeWarning, load_epci_communes, read_boundary_file
+from tests.conftest import Reply
+
+ETALAB_PATH = "/contours-administratifs/2025/geojson/communes-50m.geojson.gz"
+CODES_78 = ["78440", "78646", "78498", "78361"]  # Les Mureaux, Versailles, Poissy, Mantes
+PARIS = ["75056", "75101", "75111"]
+
+
+@pytest.fixture()
+def own_cache(tmp_path, session_cache, monkeypatch):
+    """An empty cache of the test's own, with the embedded table already converted."""
+    from geo.communes import _embedded_cache_path, commune_attributes
+
+    commune_attributes()  # converts once per session, in the session cache
+    embedded_file = _embedded_cache_path()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for file in (embedded_file, embedded_file.with_name(embedded_file.name + ".sha256")):
+        shutil.copy2(file, cache / file.name)
+    monkeypatch.setattr(geo.settings, "cache_dir", cache)
+    return cache
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = load_communes(types=("COM", "ARM"), codes=[*CODES_78, *PARIS])
+    return table[table["code_insee"].isin([*CODES_78, *PARIS])].reset_index(drop=True)
+
+
+def _feature(row, properties):
+    geometry = json.loads(shapely.to_geojson(row.geometry))
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def etalab_body(embedded, *, key="code") -> bytes:
+    """Communes + arrondissements in the Etalab contours-administratifs format."""
+    features = []
+    for row in embedded.itertuples():
+        props = {
+            key: row.code_insee,
+            "nom": row.nom,
+            "departement": row.departement,
+            "region": row.region,
+            "epci": row.epci_siren,
+        }
+        if row.type == "ARM":
+            props["commune"] = row.parent
+        if row.code_insee == "75056":
+            props["plm"] = True
+        features.append(_feature(row, props))
+    document = {"type": "FeatureCollection", "features": features}
+    return gzip.compress(json.dumps(document).encode("utf-8"))
+
+
+def api_geo_body(embedded, codes) -> bytes:
+    """Communes in API Géo's GeoJSON format (format=geojson&geometry=contour)."""
+    features = []
+    for row in embedded[embedded["code_insee"].isin(codes)].itertuples():
+        props = {
+            "nom": row.nom,
+            "code": row.code_insee,
+            "codeDepartement": row.departement,
+            "siren": "217800000",
+            "codeEpci": row.epci_siren,
+            "codeRegion": row.region,
+            "codesPostaux": ["78000"],
+            "population": int(row.population),
+        }
+        features.append(_feature(row, props))
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode("utf-8")
+
+
+@pytest.fixture()
+def etalab_server(local_server, monkeypatch, own_cache):
+    monkeypatch.setattr(
+        geo.settings,
+        "etalab_url",
+        local_server.url
+        + "/contours-administratifs/{year}/geojson/communes-{resolution}.geojson.gz",
+    )
+    monkeypatch.setattr(geo.settings, "api_geo_url", local_server.url)
+    return local_server
+
+
+# --- Etalab bulk file -------------------------------------------------------------
+
+
+def test_etalab_success_and_cache_reuse(etalab_server, embedded, own_cache):
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
+    table = load_communes(source="etalab", departements="78")
+    assert sorted(table["code_insee"]) == sorted(CODES_78)
+    assert (table["geometry_source"] == "etalab-2025-50m").all()
+    assert table.crs.to_epsg() == 4326
+    mureaux = table.set_index("code_insee").loc["78440"]
+    assert mureaux["nom"] == "Les Mureaux"
+    assert mureaux["epci_siren"] == "200059889"
+    assert len(etalab_server.hits(ETALAB_PATH)) == 1
+    assert (own_cache / "communes-etalab-2025-50m.parquet").is_file()
+    assert not list(own_cache.glob("*.geojson.gz"))  # raw download removed
+
+    paris = load_communes(source="etalab", codes="75056", types=("COM", "ARM"))
+    assert sorted(paris["code_insee"]) == ["75056", "75101", "75111"]
+    arm = paris.set_index("code_insee").loc["75111"]
+    assert (arm["type"], arm["parent"]) == ("ARM", "75056")
+    assert len(etalab_server.hits(ETALAB_PATH)) == 1  # second call read the cache
+
+
+def test_etalab_cache_rebuilt_after_corruption(etalab_server, embedded, own_cache):
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
+    load_communes(source="etalab")
+    cached = own_cache / "communes-etalab-2025-50m.parquet"
+    cached.write_bytes(cached.read_bytes()[:100])
+    table = load_communes(source="etalab")
+    assert len(table) == 5  # 4 communes of 78 + Paris
+    assert len(etalab_server.hits(ETALAB_PATH)) == 2
+    assert len(load_communes(source="etalab", refresh=True)) == 5
+    assert len(etalab_server.hits(ETALAB_PATH)) == 3
+
+
+def test_etalab_404_names_url_status_and_alternative(etalab_server):
+    with pytest.raises(DataSourceError) as info:
+        load_communes(source="etalab")
+    message = str(info.value)
+    assert etalab_server.url + ETALAB_PATH in message
+    assert "HTTP 404" in message
+    assert "source='embedded'" in message and "path=" in message
+    assert len(etalab_server.hits(ETALAB_PATH)) == 1  # a 404 is not retried
+
+
+def test_etalab_500_then_success_is_retried(etalab_server, embedded):
+    etalab_server.route(ETALAB_PATH, Reply(500), Reply(503), Reply(200, etalab_body(embedded)))
+    table = load_communes(source="etalab", departements="78")
+    assert len(table) == 4
+    assert len(etalab_server.hits(ETALAB_PATH)) == 3
+
+
+def test_etalab_500_every_time_fails_after_retries(etalab_server, monkeypatch):
+    monkeypatch.setattr(geo.settings, "download_retries", 2)
+    etalab_server.route(ETALAB_PATH, Reply(500, b"oops"))
+    with pytest.raises(DataSourceError, match=r"HTTP 500.*after 3 tries"):
+        load_communes(source="etalab")
+    assert len(etalab_server.hits(ETALAB_PATH)) == 3
+
+
+def test_slow_answer_times_out(etalab_server, embedded, monkeypatch):
+    monkeypatch.setattr(geo.settings, "timeout_s", (2.0, 0.3))
+    monkeypatch.setattr(geo.settings, "download_retries", 1)
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded), delay_s=1.0))
+    with pytest.raises(DataSourceError, match="timeout") as info:
+        load_communes(source="etalab")
+    assert ETALAB_PATH in str(info.value)
+    assert len(etalab_server.hits(ETALAB_PATH)) == 2
+
+
+def test_truncated_gzip_is_rejected(etalab_server, embedded, own_cache):
+    body = etalab_body(embedded)
+    etalab_server.route(ETALAB_PATH, Reply(200, body[: len(body) // 2]))
+    with pytest.raises(DataSourceError, match="corrupt gzip"):
+        load_communes(source="etalab")
+    assert not [p for p in own_cache.iterdir() if "embedded" not in p.name]  # nothing left
+
+
+def test_body_cut_short_is_retried_then_reported(etalab_server, embedded, monkeypatch):
+    monkeypatch.setattr(geo.settings, "download_retries", 1)
+    body = etalab_body(embedded)
+    etalab_server.route(ETALAB_PATH, Reply(200, body, truncate_to=len(body) // 3))
+    with pytest.raises(DataSourceError, match=r"(truncated|connection lost).*after 2 tries"):
+        load_communes(source="etalab")
+    assert len(etalab_server.hits(ETALAB_PATH)) == 2
+
+
+def test_body_cut_short_once_then_complete(etalab_server, embedded):
+    body = etalab_body(embedded)
+    etalab_server.route(
+        ETALAB_PATH, Reply(200, body, truncate_to=len(body) // 3), Reply(200, body)
+    )
+    assert len(load_communes(source="etalab")) == 5
+
+
+def test_body_that_is_not_geojson(etalab_server):
+    html = gzip.compress(b"<html><body>Maintenance</body></html>")
+    etalab_server.route(ETALAB_PATH, Reply(200, html))
+    with pytest.raises(DataSourceError, match=r"not GeoJSON.*Maintenance"):
+        load_communes(source="etalab")
+
+
+def test_geojson_without_expected_properties(etalab_server, embedded):
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded, key="insee")))
+    with pytest.raises(DataSourceError, match=r"lack the properties \['code'\]"):
+        load_communes(source="etalab")
+
+
+def test_unknown_resolution(etalab_server):
+    with pytest.raises(SchemaError, match="resolution"):
+        load_communes(source="etalab", resolution="20m")
+    assert etalab_server.requests == []
+
+
+# --- offline mode -------------------------------------------------------------------
+
+
+def _forbid_sockets(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a socket was opened in offline mode")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_offline_setting_opens_no_socket(etalab_server, monkeypatch):
+    monkeypatch.setattr(geo.settings, "offline", True)
+    _forbid_sockets(monkeypatch)
+    with pytest.raises(DataSourceError, match=r"offline.*source='embedded'"):
+        load_communes(source="etalab")
+    with pytest.raises(DataSourceError, match="offline"):
+        load_communes(source="api-geo", departements="78")
+    with pytest.raises(DataSourceError, match="offline"):
+        _download.get_json(etalab_server.url + "/anything")
+    monkeypatch.undo()
+    assert etalab_server.requests == []
+
+
+def test_offline_environment_variable(etalab_server, monkeypatch):
+    monkeypatch.setenv("TZPTCE_OFFLINE", "1")
+    _forbid_sockets(monkeypatch)
+    with pytest.raises(DataSourceError, match="TZPTCE_OFFLINE"):
+        load_communes(source="etalab")
+    monkeypatch.undo()
+    assert etalab_server.requests == []
+
+
+def test_offline_still_reads_a_valid_cache(etalab_server, embedded, monkeypatch):
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
+    load_communes(source="etalab")
+    monkeypatch.setattr(geo.settings, "offline", True)
+    assert len(load_communes(source="etalab")) == 5
+    assert len(etalab_server.hits(ETALAB_PATH)) == 1
+
+
+# --- API Géo ----------------------------------------------------------------------------
+
+
+def test_api_geo_per_departement(etalab_server, embedded, own_cache):
+    etalab_server.route("/communes", Reply(200, api_geo_body(embedded, CODES_78)))
+    table = load_communes(source="api-geo", departements="78")
+    assert sorted(table["code_insee"]) == sorted(CODES_78)
+    assert (table["geometry_source"] == "api-geo").all()
+    assert table.set_index("code_insee").at["78646", "nom"] == "Versailles"
+    (hit,) = etalab_server.hits("/communes")
+    query = parse_qs(urlsplit(hit.path).query)
+    assert query == {"codeDepartement": ["78"], "format": ["geojson"], "geometry": ["contour"]}
+    assert (own_cache / "communes-api-geo-2025-78.parquet").is_file()
+    load_communes(source="api-geo", departements=["78"])
+    assert len(etalab_server.hits("/communes")) == 1  # cached
+
+
+def test_api_geo_paris_adds_arrondissements(etalab_server, embedded):
+    com = "/communes?codeDepartement=75&format=geojson&geometry=contour"
+    arm = (
+        "/communes?type=arrondissement-municipal&codeParent=75056&format=geojson&geometry=contour"
+    )
+    etalab_server.route(com, Reply(200, api_geo_body(embedded, ["75056"])))
+    etalab_server.route(arm, Reply(200, api_geo_body(embedded, ["75101", "75111"])))
+    table = load_communes(source="api-geo", departements="75", types=("COM", "ARM"))
+    assert sorted(table["code_insee"]) == ["75056", "75101", "75111"]
+    assert set(table.loc[table["type"] == "ARM", "parent"]) == {"75056"}
+
+
+def test_api_geo_needs_a_filter(etalab_server):
+    with pytest.raises(SchemaError, match=r"departements=.*400"):
+        load_communes(source="api-geo")
+    with pytest.raises(SchemaError, match="unknown departement"):
+        load_communes(source="api-geo", departements="99")
+    assert etalab_server.requests == []
+
+
+def test_api_geo_epci(etalab_server, embedded):
+    etalab_server.route(
+        "/epcis/200059889/communes", Reply(200, api_geo_body(embedded, ["78440", "78498"]))
+    )
+    table = load_epci_communes("200059889")
+    assert sorted(table["code_insee"]) == ["78440", "78498"]
+    assert table["epci_siren"].eq("200059889").all()
+    (hit,) = etalab_server.hits("/epcis/")
+    assert "geometry=contour" in hit.path and "format=geojson" in hit.path
+    load_epci_communes("200059889")
+    assert len(etalab_server.hits("/epcis/")) == 1
+    with pytest.raises(DataSourceError, match="HTTP 404"):
+        load_epci_communes("200000000")
+    with pytest.raises(SchemaError, match="9 digits"):
+        load_epci_communes("2000")
+
+
+# --- _download directly ---------------------------------------------------------------
+
+
+def test_get_json_429_respects_short_retry_after(local_server):
+    local_server.route(
+        "/api", Reply(429, headers={"Retry-After": "0"}), Reply(200, b'{"ok": true}')
+    )
+    assert _download.get_json(local_server.url + "/api", {"q": "x"}) == {"ok": True}
+    assert len(local_server.hits("/api")) == 2
+
+
+def test_get_json_429_with_long_retry_after_gives_up(local_server):
+    local_server.route("/api", Reply(429, headers={"Retry-After": "3600"}))
+    with pytest.raises(DataSourceError, match=r"HTTP 429.*Retry-After '3600'"):
+        _download.get_json(local_server.url + "/api")
+    assert len(local_server.hits("/api")) == 1
+
+
+def test_get_json_body_not_json(local_server):
+    local_server.route("/api", Reply(200, b"<html>"))
+    with pytest.raises(DataSourceError, match="not JSON"):
+        _download.get_json(local_server.url + "/api")
+
+
+def test_connection_refused_names_the_error(monkeypatch):
+    monkeypatch.setattr(geo.settings, "download_retries", 1)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DataSourceError, match=r"connection error.*after 2 tries"):
+        _download.get_json(f"http://127.0.0.1:{port}/x")
+
+
+def test_download_decodes_gzip_content_encoding(local_server, tmp_path):
+    document = {"type": "FeatureCollection", "features": [{"type": "Feature"}]}
+    body = gzip.compress(json.dumps(document).encode())
+    local_server.route("/f.geojson", Reply(200, body, headers={"Content-Encoding": "gzip"}))
+    target = _download.download(
+        local_server.url + "/f.geojson",
+        tmp_path / "f.geojson",
+        validate=_download.validate_geojson,
+    )
+    assert json.loads(target.read_text()) == document
+
+
+def test_download_keeps_existing_target_on_failure(local_server, tmp_path):
+    target = tmp_path / "keep.geojson"
+    target.write_text("previous")
+    local_server.route("/f.geojson", Reply(200, b"not json"))
+    with pytest.raises(DataSourceError):
+        _download.download(
+            local_server.url + "/f.geojson", target, validate=_download.validate_geojson
+        )
+    assert target.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.geojson"]
+
+
+# --- local files --------------------------------------------------------------------------
+
+
+def test_path_yvelines_2018_keeps_and_reports_old_codes(shared_data):
+    path = shared_data / "france-geojson-2018" / "communes-78-yvelines.geojson"
+    with pytest.warns(OutdatedCodeWarning) as record:
+        table = read_boundary_file(path)
+    assert len(table) == 262
+    assert table["code_insee"].is_unique
+    message = str(record[0].message)
+    for code in ("78251", "78524", "78503"):
+        assert code in message
+    rows = table.set_index("code_insee")
+    assert (rows.at["78251", "type"], rows.at["78251", "parent"]) == ("COMD", "78551")
+    assert (rows.at["78524", "type"], rows.at["78524", "parent"]) == ("COMD", "78158")
+    assert rows.at["78524", "nom"] == "Rocquencourt"
+    assert rows.at["78524", "departement"] == "78"
+    # Port-Villez left for Vernon (Eure): unknown to the 2025 COG, kept as a commune.
+    assert (rows.at["78503", "type"], rows.at["78503", "nom"]) == ("COM", "Port-Villez")
+    assert rows.at["78503", "departement"] == "78" and rows.at["78503", "region"] == "11"
+    assert rows.at["78440", "nom"] == "Les Mureaux"  # COG name, with its article
+    assert rows.at["78440", "geometry_source"] == "file:communes-78-yvelines.geojson"
+    assert table.crs.to_epsg() == 4326
+
+    with pytest.warns(OutdatedCodeWarning):
+        com = load_communes(path=path)
+    assert len(com) == 260
+    with pytest.warns(OutdatedCodeWarning):
+        every = load_communes(path=path, types=("COM", "ARM", "COMD", "COMA"))
+    assert len(every) == 262
+
+
+def test_path_reunion_2018(shared_data):
+    path = shared_data / "france-geojson-2018" / "communes-974-la-reunion.geojson"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OutdatedCodeWarning)
+        table = load_communes(path=path)
+    assert len(table) == 24
+    assert sorted(table["code_insee"]) == [f"974{i:02d}" for i in range(1, 25)]
+    assert set(table["departement"]) == {"974"}
+    assert table.set_index("code_insee").at["97407", "nom"] == "Le Port"
+
+
+def test_path_projected_file_with_numeric_codes(embedded, tmp_path):
+    sample = embedded[embedded["code_insee"].isin(CODES_78)][["code_insee", "geometry"]]
+    projected = sample.to_crs(2154).rename(columns={"code_insee": "INSEE_COM"})
+    projected["INSEE_COM"] = projected["INSEE_COM"].astype(int)
+    projected["NOM"] = "x"
+    path = tmp_path / "communes.gpkg"
+    projected.to_file(path)
+    table = read_boundary_file(path)
+    assert table.crs.to_epsg() == 4326
+    assert sorted(table["code_insee"]) == sorted(CODES_78)
+    original = sample.set_index("code_insee").geometry
+    again = table.set_index("code_insee").geometry
+    assert again["78440"].symmetric_difference(original["78440"]).area < 1e-9
+
+
+def test_path_without_crs(embedded, tmp_path):
+    sample = (
+        embedded.iloc[:2][["code_insee", "geometry"]]
+        .to_crs(2154)
+        .set_crs(None, allow_override=True)
+    )
+    path = tmp_path / "nocrs.shp"
+    sample.to_file(path)
+    with pytest.raises(CRSError, match=r"no CRS.*set_crs"):
+        read_boundary_file(path)
+
+
+def test_path_without_code_column_or_bad_codes(embedded, tmp_path):
+    sample = gpd.GeoDataFrame(
+        {"ident": ["a", "b"], "geometry": embedded.geometry.iloc[:2].to_numpy()}, crs=4326
+    )
+    path = tmp_path / "nocode.geojson"
+    sample.to_file(path)
+    with pytest.raises(SchemaError, match=r"no INSEE code column.*code_column="):
+        read_boundary_file(path)
+    with pytest.raises(SchemaError, match=r"row 1 ident='a'; row 2 ident='b'"):
+        read_boundary_file(path, code_column="ident")
+    with pytest.raises(DataSourceError, match="not found"):
+        read_boundary_file(tmp_path / "missing.geojson")
+    assert sources.RESOLUTIONS == ("5m", "50m", "100m", "1000m")
