@@ -1,6 +1,6 @@
 """Benchmarks of the synergy analysis (prints numbers; no assertion on time).
 
-Run: /work/venv/bin/python benchmarks/bench_analysis.py
+Run: python benchmarks/bench_analysis.py
 
 Targets
 -------

@@ -1,6 +1,6 @@
 """Time commune lookup: index build, then 10,000 mixed values in one batch.
 
-Run: /work/venv/bin/python benchmarks/bench_lookup.py
+Run: python benchmarks/bench_lookup.py
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Targets: the national map's HTML <= 1 MB, built from a warm cache in <= 2 s,
 at most a third of the size of ``explore()`` drawing the same layers.
 
-Run: ``/work/venv/bin/python benchmarks/bench_maps.py [--screenshot maps/synergies.png
+Run: ``python benchmarks/bench_maps.py [--screenshot maps/synergies.png
 --assets DIR]`` (the screenshot needs Chromium and an asset directory; see
 ``geo._assets.fetch_assets``).
 """

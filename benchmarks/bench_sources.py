@@ -1,6 +1,6 @@
 """Timings of the data-source layer: Etalab download + conversion, cached load, file read.
 
-Run: /work/venv/bin/python benchmarks/sources.py
+Run: python benchmarks/bench_sources.py
 Serves an Etalab-format ``communes-50m.geojson.gz`` (all communes, built from
 the embedded table) on 127.0.0.1 and times the first (download + convert) and
 second (GeoParquet cache) loads. Nothing leaves this machine.

@@ -24,6 +24,7 @@ _EPILOG = """\
 exemples / examples:
   python -m geo map                                  # carte nationale -> maps/synergies.html
   python -m geo map --territory le-port --out maps/le-port.html
+  python -m geo assets fetch ~/leaflet-assets          # once, online
   python -m geo map --offline --assets ~/leaflet-assets --out carte.html
   python -m geo synergies --radius-km 20 --out synergies.xlsx
   python -m geo synergies --territories mes_territoires.csv --ptce mes_ptce.xlsx
@@ -215,6 +216,14 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_assets_fetch(args: argparse.Namespace) -> int:
+    from ._assets import fetch_assets
+
+    written = fetch_assets(args.dir, refresh=args.refresh)
+    print(f"{len(written)} asset files in {args.dir} (for: python -m geo map --offline --assets)")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------
 
 
@@ -308,6 +317,15 @@ def _build_parser() -> argparse.ArgumentParser:
     map_.add_argument("--assets", metavar="DIR", help="local Leaflet assets for --offline")
     map_.add_argument("--screenshot", metavar="PNG", help="also save a screenshot (chromium)")
     map_.set_defaults(func=_cmd_map)
+
+    assets = commands.add_parser("assets", help="local copies of the map's JS/CSS")
+    assets_sub = assets.add_subparsers(dest="assets_command", required=True)
+    fetch_assets = assets_sub.add_parser(
+        "fetch", parents=[common], help="download them once (online) for map --offline"
+    )
+    fetch_assets.add_argument("dir", metavar="DIR")
+    fetch_assets.add_argument("--refresh", action="store_true", help="download again")
+    fetch_assets.set_defaults(func=_cmd_assets_fetch)
     return parser
 
 

@@ -47,6 +47,7 @@ def test_communes_find(capsys):
 
 def test_communes_find_unknown_is_one_line_exit_1(capsys):
     code, out, err = run(capsys, "communes", "find", "Muraux")
+    assert out == ""
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert "Les Mureaux" in err and "Traceback" not in err
@@ -92,6 +93,7 @@ def test_synergies_writes_every_format(capsys, tmp_path):
 def test_synergies_region_filter(capsys):
     code, out, _ = run(capsys, "synergies", "--region", "Hauts-de-France")
     assert code == 0
+    assert "paires territoire–PTCE" in out
     code, _, err = run(capsys, "synergies", "--region", "Atlantide")
     assert code == 1 and "Atlantide" in err
 
@@ -125,3 +127,20 @@ def test_map_unknown_territory_exit_1(capsys, tmp_path, argv):
     code, _, err = run(capsys, *argv, "--out", str(tmp_path / "x.html"))
     assert code == 1
     assert "nulle-part" in err
+
+
+def test_assets_fetch_downloads_every_asset(capsys, tmp_path, local_server, monkeypatch):
+    from conftest import Reply
+
+    from geo import _assets
+
+    urls = list(_assets.MAP_ASSETS)
+    local = {u: local_server.url + "/" + u.split("://", 1)[1] for u in urls}
+    for url in urls:
+        local_server.route("/" + url.split("://", 1)[1], Reply(200, f"/* {url} */".encode()))
+    monkeypatch.setattr(_assets, "MAP_ASSETS", tuple(local.values()))
+    code, out, _ = run(capsys, "assets", "fetch", str(tmp_path / "assets"))
+    assert code == 0, out
+    assert len(local_server.requests) == len(urls)
+    for served in local.values():
+        assert _assets.asset_path(tmp_path / "assets", served).is_file()
