@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -25,13 +26,43 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
+_TEST_SETTINGS = {
+    "offline": False,
+    "retry_backoff_s": 0.01,
+    "timeout_s": (2.0, 2.0),
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_settings(session_cache: Path) -> Iterator[None]:
+    """Point the cache at a scratch folder before any fixture of any scope loads data.
+
+    Module-scoped fixtures run before function-scoped ones, so the isolation must
+    start at session scope: no test writes into the checkout or the user's cache.
+    Subprocesses (notebook kernels, ``python -m geo``) get it through the environment.
+    """
+    names = ["cache_dir", *_TEST_SETTINGS]
+    saved = {name: getattr(geo.settings, name) for name in names}
+    saved_env = os.environ.get("TZPTCE_CACHE_DIR")
+    geo.settings.cache_dir = session_cache
+    os.environ["TZPTCE_CACHE_DIR"] = str(session_cache)
+    for name, value in _TEST_SETTINGS.items():
+        setattr(geo.settings, name, value)
+    yield
+    for name, value in saved.items():
+        setattr(geo.settings, name, value)
+    if saved_env is None:
+        os.environ.pop("TZPTCE_CACHE_DIR", None)
+    else:
+        os.environ["TZPTCE_CACHE_DIR"] = saved_env
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(session_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test writes into the checkout or the user's cache, or touches the network."""
+    """Undo, after each test, whatever the test changed in the settings."""
     monkeypatch.setattr(geo.settings, "cache_dir", session_cache)
-    monkeypatch.setattr(geo.settings, "offline", False)
-    monkeypatch.setattr(geo.settings, "retry_backoff_s", 0.01)
-    monkeypatch.setattr(geo.settings, "timeout_s", (2.0, 2.0))
+    for name, value in _TEST_SETTINGS.items():
+        monkeypatch.setattr(geo.settings, name, value)
 
 
 @pytest.fixture()
