@@ -71,15 +71,11 @@ This module does no network I/O of its own: geocoding goes through
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
 import functools
-import io
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +88,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from . import _columns
 from ._columns import is_blank, normalise_code, split_values
+from ._tables import Input, checked_crs, read_input
 from ._text import name_key, without_article
 from .crs import WGS84, ZONES, check_lonlat, zone_of_code, zone_of_geometry
 from .errors import (
@@ -283,215 +280,6 @@ def load_ptce(
     return _load("ptce", path, options, sheet, make_valid, geocode_addresses, qpv)
 
 
-# --- reading ----------------------------------------------------------------
-
-
-@dataclass
-class _Input:
-    """A user's table as read: text cells, optional geometries, row labels."""
-
-    frame: pd.DataFrame
-    geometry: list[Any] | None
-    labels: list[str]
-    source: str
-
-
-def _read_input(path: Any, sheet: str | int | None) -> _Input:
-    if isinstance(path, pd.DataFrame):
-        return _from_frame(path)
-    path = Path(path)
-    source = path.name
-    if not path.is_file():
-        raise DataSourceError(f"file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path, source)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, source, sheet)
-    if suffix in (".xls", ".ods"):
-        raise DataSourceError(
-            f"cannot read {source}: save it as .xlsx or .csv (UTF-8 or Windows-1252)"
-        )
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:
-        raise DataSourceError(f"cannot read {source} as a geographic file: {exc}") from exc
-    return _from_geoframe(gdf, source, lambda i: f"feature {i + 1}")
-
-
-def _from_frame(frame: pd.DataFrame) -> _Input:
-    labels = [f"index {label}" for label in frame.index]
-    if isinstance(frame, gpd.GeoDataFrame):
-        return _from_geoframe(frame, "the GeoDataFrame", lambda i: labels[i])
-    data = frame.reset_index(drop=True).copy()
-    data.columns = [str(c) for c in data.columns]
-    return _drop_empty(_Input(data.astype(object), None, labels, "the DataFrame"))
-
-
-def _from_geoframe(gdf: gpd.GeoDataFrame, source: str, label: Callable[[int], str]) -> _Input:
-    geoms = gdf.geometry
-    has_geometry = bool(geoms.notna().any() and (~geoms.is_empty).any())
-    if has_geometry:
-        geoms = _checked_crs(geoms, source)
-    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
-    frame.columns = [str(c) for c in frame.columns]
-    values = None
-    if has_geometry:
-        values = [None if g is None or g.is_empty else g for g in geoms.values.to_numpy()]
-    labels = [label(i) for i in range(len(frame))]
-    return _drop_empty(_Input(frame.astype(object), values, labels, source))
-
-
-def _checked_crs(geoms: gpd.GeoSeries, source: str) -> gpd.GeoSeries:
-    if geoms.crs is None:
-        raise CRSError(
-            f"{source} has no CRS: declare the one its coordinates are in (e.g. "
-            f"gdf.set_crs('EPSG:2154') for Lambert-93, 'EPSG:4326' for longitude/latitude) "
-            f"or re-export it with one"
-        )
-    if geoms.crs.is_geographic:
-        minx, miny, maxx, maxy = geoms.total_bounds
-        if min(minx, miny) < -180 or maxx > 180 or maxy > 90 or miny < -90:
-            raise CRSError(
-                f"{source} declares {geoms.crs.to_string()} (degrees) but its coordinates "
-                f"run from ({minx:.0f}, {miny:.0f}) to ({maxx:.0f}, {maxy:.0f}): they are "
-                f"in a projected CRS such as Lambert-93 (EPSG:2154). Re-export the file in "
-                f"EPSG:4326, or read it and call .set_crs(<its CRS>, allow_override=True)"
-            )
-        return geoms.to_crs(WGS84)
-    return geoms.to_crs(WGS84)
-
-
-def _decode(raw: bytes) -> str:
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def _sniff_delimiter(text: str) -> str:
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: _count_outside_quotes(header, d) for d in (";", ",", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _count_outside_quotes(line: str, delimiter: str) -> int:
-    count, quoted = 0, False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == delimiter and not quoted:
-            count += 1
-    return count
-
-
-def _read_csv(path: Path, source: str) -> _Input:
-    text = _decode(path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    return _from_records(list(enumerate(reader, start=1)), source)
-
-
-def _read_xlsx(path: Path, source: str, sheet: str | int | None) -> _Input:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise DataSourceError(f"cannot read {source} as an XLSX workbook: {exc}") from exc
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif isinstance(sheet, int):
-            ws = book.worksheets[sheet]
-        else:
-            ws = book[sheet]
-    except (IndexError, KeyError) as exc:
-        book.close()
-        raise SchemaError(
-            f"sheet {sheet!r} not found in {source}; its sheets are {book.sheetnames}"
-        ) from exc
-    try:
-        rows = [
-            (number, [_cell_text(v) for v in values])
-            for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
-        ]
-    finally:
-        book.close()
-    return _from_records(rows, source)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _from_records(records: list[tuple[int, list[str]]], source: str) -> _Input:
-    records = [(n, [c.strip() for c in cells]) for n, cells in records]
-    filled = [(n, cells) for n, cells in records if any(cells)]
-    if not filled:
-        raise SchemaError(f"{source} is empty: no header row found")
-    _, header = filled[0]
-    while header and not header[-1]:
-        header = header[:-1]
-    problems = []
-    blank = [i + 1 for i, h in enumerate(header) if not h]
-    if blank:
-        problems.append(f"header cells {blank} are empty: give every used column a name")
-    duplicated = sorted({h for h in header if h and header.count(h) > 1})
-    if duplicated:
-        problems.append(f"columns {duplicated} appear twice in the header")
-    rows, labels = [], []
-    for number, cells in filled[1:]:
-        if len(cells) > len(header) and any(cells[len(header) :]):
-            problems.append(
-                f"row {number} has {len(cells)} cells but the header only {len(header)}"
-                f" (a separator inside a value? quote it)"
-            )
-        rows.append((cells + [""] * len(header))[: len(header)])
-        labels.append(f"row {number}")
-    if problems:
-        raise SchemaError(
-            format_problems(f"{len(problems)} problems in {source}", problems), problems
-        )
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
-    return _Input(frame, None, labels, source)
-
-
-def _drop_empty(data: _Input) -> _Input:
-    keep = [
-        i
-        for i in range(len(data.frame))
-        if not all(is_blank(v) for v in data.frame.iloc[i])
-        or (data.geometry is not None and data.geometry[i] is not None)
-    ]
-    if len(keep) == len(data.frame):
-        return data
-    return _Input(
-        data.frame.iloc[keep].reset_index(drop=True),
-        None if data.geometry is None else [data.geometry[i] for i in keep],
-        [data.labels[i] for i in keep],
-        data.source,
-    )
-
-
 # --- problems ---------------------------------------------------------------
 
 
@@ -565,7 +353,7 @@ def _load(
 ) -> gpd.GeoDataFrame:
     if path is None:
         return _load_shipped(kind)
-    data = _read_input(path, sheet)
+    data = read_input(path, sheet)
     roles = _columns.detect_columns(list(data.frame.columns), kind, options, source=data.source)
     _require_columns(kind, roles, data)
     problems = _Problems(data.source)
@@ -582,7 +370,7 @@ def _load(
 _LOCATION_ROLES = ("codes", "communes", "seat_codes", "seat_communes", "epci", "qpv", "lat")
 
 
-def _require_columns(kind: str, roles: dict[str, str], data: _Input) -> None:
+def _require_columns(kind: str, roles: dict[str, str], data: Input) -> None:
     missing = []
     if "nom" not in roles:
         keys = _columns.ROLE_CANDIDATES[kind]["nom"][:6]
@@ -610,7 +398,7 @@ class _Rows:
     def __init__(
         self,
         kind: str,
-        data: _Input,
+        data: Input,
         roles: dict[str, str],
         problems: _Problems,
         *,
@@ -1280,7 +1068,7 @@ def _load_shipped(kind: str) -> gpd.GeoDataFrame:
         gdf = gpd.read_file(path)
     except Exception as exc:
         raise DataSourceError(f"cannot read the shipped table {path}: {exc}") from exc
-    gdf = gdf.set_geometry(_checked_crs(gdf.geometry, path.name))
+    gdf = gdf.set_geometry(checked_crs(gdf.geometry, path.name))
     columns = _SCHEMA[kind]
     for column in columns:
         if column not in gdf.columns:
