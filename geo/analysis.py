@@ -677,6 +677,19 @@ def _sorted(table: pd.DataFrame) -> pd.DataFrame:
 # --- public API -------------------------------------------------------------
 
 
+def _radius_m(radius_km: float) -> float:
+    """Return the radius in metres, or raise SchemaError for a negative or non-number."""
+    try:
+        radius = float(radius_km)
+    except (TypeError, ValueError):
+        radius = float("nan")
+    if not np.isfinite(radius) or radius < 0:
+        raise SchemaError(
+            f"radius_km must be a finite number of kilometres >= 0, got {radius_km!r}"
+        )
+    return radius * 1000.0
+
+
 def synergies(
     territories: gpd.GeoDataFrame,
     ptce: gpd.GeoDataFrame,
@@ -725,6 +738,7 @@ def synergies(
         found through an approximate perimeter: a territory of precision
         ``"infra-communal"`` or ``"epci"``, or a PTCE whose ``precision`` is not
         ``"communes"`` unless the seat point alone gives the relation.
+        ``table.attrs["radius_km"]`` records the radius used.
 
     Raises
     ------
@@ -742,11 +756,13 @@ def synergies(
     >>> table[table["relation"] == "overlap"][["territory_id", "ptce_id"]]
     """
     terr, pt = _prepare(territories, ptce, ptce_areas, make_valid)
-    radius_m = float(radius_km) * 1000.0
+    radius_m = _radius_m(radius_km)
     pairs = _pairs(terr, pt, radius_m, nearest=False)
     pairs = pairs[pairs["relation"] != "far"]
     table = _sorted(_attach(pairs, terr, pt))
-    return table[SYNERGY_COLUMNS].astype({"approximate": bool})
+    table = table[SYNERGY_COLUMNS].astype({"approximate": bool})
+    table.attrs["radius_km"] = float(radius_km)
+    return table
 
 
 _synergy_table = synergies  # synergy_summary's argument shadows the function name
@@ -786,7 +802,7 @@ def nearest_ptce(
         As in :func:`synergies`.
     """
     terr, pt = _prepare(territories, ptce, ptce_areas, make_valid)
-    pairs = _pairs(terr, pt, float(radius_km) * 1000.0, nearest=True)
+    pairs = _pairs(terr, pt, _radius_m(radius_km), nearest=True)
     n = len(terr.ids)
     if len(pairs):
         pairs = pairs.assign(_rank=pairs["relation"].map(_RANK), _neg=-pairs["overlap_area_km2"])

@@ -605,3 +605,21 @@ def test_seed_pairs_overlap_in_shipped_data(shared_reference):
     summary = synergy_summary(terr, ptce, table)
     national = summary[(summary["region"] == "France") & (summary["statut"] == "ensemble")]
     assert int(national["n_territories"].iloc[0]) == len(terr)
+
+
+@pytest.mark.parametrize("radius", [-1, float("nan"), "loin"])
+def test_bad_radius_is_a_schema_error(radius):
+    territories = gpd.GeoDataFrame(
+        {"id": ["t"]}, geometry=[shapely.Point(2.35, 48.85).buffer(0.01)], crs="EPSG:4326"
+    )
+    ptce = gpd.GeoDataFrame({"id": ["p"]}, geometry=[shapely.Point(2.36, 48.86)], crs="EPSG:4326")
+    with pytest.raises(SchemaError, match="radius_km"):
+        synergies(territories, ptce, radius_km=radius)
+
+
+def test_synergies_records_its_radius():
+    territories = gpd.GeoDataFrame(
+        {"id": ["t"]}, geometry=[shapely.Point(2.35, 48.85).buffer(0.01)], crs="EPSG:4326"
+    )
+    ptce = gpd.GeoDataFrame({"id": ["p"]}, geometry=[shapely.Point(2.36, 48.86)], crs="EPSG:4326")
+    assert synergies(territories, ptce, radius_km=7.5).attrs["radius_km"] == 7.5
