@@ -139,24 +139,14 @@ def _load_inputs(args: argparse.Namespace, bar):
 
 
 def _territories_in(territories, *, region: str | None, departement: str | None) -> set[str]:
-    """Ids of the territories of a région (code or name) or a département."""
-    from ._text import name_key
+    """Ids of the territories of a région or a département (code or name)."""
+    from .communes import departement_code, region_code
 
     keep = territories
     if region:
-        wanted = name_key(region)
-        by_code = keep["region"].astype(str).map(name_key) == wanted
-        by_name = keep.get("region_nom", keep["region"]).astype(str).map(name_key) == wanted
-        keep = keep[by_code | by_name]
+        keep = keep[keep["region"].astype(str) == region_code(region)]
     if departement:
-        keep = keep[keep["departement"].astype(str).str.upper() == departement.upper()]
-    if keep.empty:
-        from .errors import SchemaError
-
-        raise SchemaError(
-            f"no territory in région {region!r} / département {departement!r}: "
-            "give an INSEE code (région '32', département '60') or an official name"
-        )
+        keep = keep[keep["departement"].astype(str).str.upper() == departement_code(departement)]
     return set(keep["id"].astype(str))
 
 
@@ -191,6 +181,13 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     from .maps import make_map
 
+    if args.offline and not args.assets:
+        print(
+            "error: map --offline needs --assets DIR, a folder of the map's JS/CSS files "
+            "(fill it once, online, with: python -m geo assets fetch DIR)",
+            file=sys.stderr,
+        )
+        return 2
     with _progress(1, "carte") as bar:
         out = make_map(
             args.out,
@@ -227,6 +224,25 @@ def _cmd_assets_fetch(args: argparse.Namespace) -> int:
 # --- parser -----------------------------------------------------------------------
 
 
+def _kilometres(text: str) -> float:
+    """Parse a distance in kilometres: a finite number >= 0 (argparse type)."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected kilometres >= 0, got {text!r}")
+    return value
+
+
+def _examples(*lines: str) -> dict[str, object]:
+    """Keyword arguments that give a subcommand's --help an examples section."""
+    return {
+        "epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+
+
 def _build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -244,7 +260,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     inputs.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
     inputs.add_argument(
-        "--radius-km", type=float, default=20.0, help="proximity radius (default: 20)"
+        "--radius-km", type=_kilometres, default=20.0, help="proximity radius (default: 20)"
     )
 
     parser = argparse.ArgumentParser(
@@ -263,24 +279,47 @@ def _build_parser() -> argparse.ArgumentParser:
     communes = commands.add_parser("communes", help="official commune boundaries")
     communes_sub = communes.add_subparsers(dest="communes_command", required=True)
     summary = communes_sub.add_parser(
-        "summary", parents=[common, where], help="load the boundaries and print a summary"
+        "summary",
+        **_examples(
+            "python -m geo communes summary",
+            "python -m geo communes summary --region Hauts-de-France",
+            "python -m geo communes summary --departement 974",
+        ),
+        parents=[common, where],
+        help="load the boundaries and print a summary",
     )
     summary.set_defaults(func=_cmd_communes_summary)
     find = communes_sub.add_parser(
-        "find", parents=[common], help="find communes by INSEE code, name or EPCI"
+        "find",
+        **_examples(
+            'python -m geo communes find "Villers St Paul" "Paris 13e" 2A004',
+            'python -m geo communes find Saint-Denis --departement "La Réunion"',
+            'python -m geo communes find "CC Cœur de Savoie"',
+        ),
+        parents=[common],
+        help="find communes by INSEE code, name or EPCI",
     )
     find.add_argument("values", nargs="+", metavar="VALUE")
     find.add_argument("--departement", help="département code or name to disambiguate")
     find.set_defaults(func=_cmd_communes_find)
     fetch = communes_sub.add_parser(
-        "fetch", parents=[common, where], help="download and cache boundaries"
+        "fetch",
+        **_examples(
+            "python -m geo communes fetch --source etalab --resolution 50m",
+            "python -m geo communes fetch --source api-geo --departement 78",
+        ),
+        parents=[common, where],
+        help="download and cache boundaries",
     )
     fetch.add_argument("--source", choices=["embedded", "etalab", "api-geo"], default="etalab")
     fetch.add_argument("--resolution", choices=["5m", "50m", "100m", "1000m"], default="50m")
     fetch.add_argument("--refresh", action="store_true", help="rebuild even if cached")
     fetch.set_defaults(func=_cmd_communes_fetch)
     cache = communes_sub.add_parser(
-        "cache", parents=[common], help="inspect or clear the boundary cache"
+        "cache",
+        **_examples("python -m geo communes cache info", "python -m geo communes cache clear"),
+        parents=[common],
+        help="inspect or clear the boundary cache",
     )
     cache.add_argument("action", choices=["info", "clear"])
     cache.set_defaults(func=_cmd_communes_cache)
@@ -288,17 +327,30 @@ def _build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="the shipped TZ/PTCE data")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     build = data_sub.add_parser(
-        "build", parents=[common], help="regenerate data/*.geojson from data/*.csv"
+        "build",
+        **_examples("python -m geo data build", "python -m geo data build --out /tmp/data-check"),
+        parents=[common],
+        help="regenerate data/*.geojson from data/*.csv",
     )
     build.add_argument("--data-dir", help="folder of the CSV tables (default: data/)")
     build.add_argument("--out", help="write the GeoJSON here instead of --data-dir")
     build.set_defaults(func=_cmd_data_build)
-    report = data_sub.add_parser("report", parents=[common], help="data-quality report")
+    report = data_sub.add_parser(
+        "report",
+        **_examples("python -m geo data report"),
+        parents=[common],
+        help="data-quality report",
+    )
     report.add_argument("--data-dir", help="folder of the data (default: data/)")
     report.set_defaults(func=_cmd_data_report)
 
     syn = commands.add_parser(
         "synergies",
+        **_examples(
+            "python -m geo synergies --radius-km 20 --out synergies.csv",
+            "python -m geo synergies --region Occitanie --out occitanie.xlsx",
+            "python -m geo synergies --territories mes_territoires.csv --out liens.geojson",
+        ),
         parents=[common, where, inputs],
         help="overlap and proximity of every territory and PTCE",
     )
@@ -308,7 +360,15 @@ def _build_parser() -> argparse.ArgumentParser:
     syn.set_defaults(func=_cmd_synergies)
 
     map_ = commands.add_parser(
-        "map", parents=[common, where, inputs], help="write an HTML synergy map"
+        "map",
+        **_examples(
+            "python -m geo map",
+            "python -m geo map --territory le-port --out maps/le-port.html",
+            "python -m geo map --departement 974 --rings --out maps/reunion.html",
+            "python -m geo map --offline --assets ~/leaflet-assets --no-tiles --out carte.html",
+        ),
+        parents=[common, where, inputs],
+        help="write an HTML synergy map",
     )
     map_.add_argument("--out", default="maps/synergies.html", metavar="FILE")
     map_.add_argument("--territory", metavar="ID", help="zoom on one territory (its id)")
@@ -321,7 +381,10 @@ def _build_parser() -> argparse.ArgumentParser:
     assets = commands.add_parser("assets", help="local copies of the map's JS/CSS")
     assets_sub = assets.add_subparsers(dest="assets_command", required=True)
     fetch_assets = assets_sub.add_parser(
-        "fetch", parents=[common], help="download them once (online) for map --offline"
+        "fetch",
+        **_examples("python -m geo assets fetch ~/leaflet-assets"),
+        parents=[common],
+        help="download them once (online) for map --offline",
     )
     fetch_assets.add_argument("dir", metavar="DIR")
     fetch_assets.add_argument("--refresh", action="store_true", help="download again")
@@ -363,6 +426,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args))
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # writing an output: a folder, a read-only place...
+        path = exc.filename2 or exc.filename  # os.replace(tmp, target): the target
+        target = f" {path}" if path else ""
+        print(f"error: cannot write{target}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

