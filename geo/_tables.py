@@ -41,6 +41,8 @@ def read_input(path: Any, sheet: str | int | None) -> Input:
         return _from_frame(path)
     path = Path(path)
     source = path.name
+    if path.is_dir():
+        raise DataSourceError(f"{path} is a folder: give the path of a CSV, XLSX or GeoJSON file")
     if not path.is_file():
         raise DataSourceError(f"file not found: {path}")
     suffix = path.suffix.lower()
@@ -209,7 +211,10 @@ def _from_records(records: list[tuple[int, list[str]]], source: str) -> Input:
         labels.append(f"row {number}")
     if problems:
         raise SchemaError(
-            format_problems(f"{len(problems)} problems in {source}", problems), problems
+            format_problems(
+                f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}", problems
+            ),
+            problems,
         )
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     return Input(frame, None, labels, source)

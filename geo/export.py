@@ -23,7 +23,10 @@ __all__ = ["FORMATS", "write_synergies"]
 FORMATS = {
     ".csv": "UTF-8 text (no BOM), comma-separated, header row",
     ".xlsx": "Excel workbook, one sheet named 'synergies'",
-    ".geojson": "one LineString per pair, PTCE seat -> nearest point of the territory, EPSG:4326",
+    ".geojson": (
+        "one LineString per pair, PTCE seat -> nearest point of the territory, EPSG:4326, "
+        "coordinates rounded to 1e-6 degree (about 0.1 m)"
+    ),
     ".parquet": "Apache Parquet (plain table, no geometry)",
 }
 
@@ -83,6 +86,7 @@ def write_synergies(
         from .analysis import link_lines
 
         lines = link_lines(table, territories, ptce)  # validates before any file is opened
+        lines = lines.set_precision(1e-6)  # about 0.1 m, like the shipped GeoJSON
         payload = gpd.GeoDataFrame(table.copy(), geometry=lines, crs=lines.crs).to_json(
             na="null", drop_id=True, ensure_ascii=False
         )
