@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ._io import atomic_path
@@ -86,7 +87,9 @@ def write_synergies(
         from .analysis import link_lines
 
         lines = link_lines(table, territories, ptce)  # validates before any file is opened
-        lines = lines.set_precision(1e-6)  # about 0.1 m, like the shipped GeoJSON
+        # Round to 1e-6 degree (about 0.1 m); set_precision would drop the
+        # zero-length lines of seats inside their territory.
+        lines = lines.transform(lambda xy: np.round(xy, 6))
         payload = gpd.GeoDataFrame(table.copy(), geometry=lines, crs=lines.crs).to_json(
             na="null", drop_id=True, ensure_ascii=False
         )
