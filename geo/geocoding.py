@@ -34,6 +34,7 @@ from . import settings
 from ._download import get_json, is_offline, request
 from ._io import atomic_path
 from .errors import DataSourceError, SchemaError
+from .lookup import commune_of_address
 
 __all__ = ["GEOCODE_COLUMNS", "GeocodingWarning", "geocode"]
 
@@ -385,6 +386,9 @@ def _build(
             if score >= min_score and answer.get("result_type") in accepted_types:
                 row.update(lon=answer["lon"], lat=answer["lat"], precision="adresse")
                 row["citycode"] = answer.get("citycode") or code
+        if query and row["citycode"] is None:
+            # No commune given nor answered (offline...): the postcode tells it.
+            row["citycode"] = commune_of_address(query)
         rows.append(row)
     out = pd.DataFrame(rows, index=frame.index)
     known = out["citycode"].where(out["citycode"].isin(communes.index))

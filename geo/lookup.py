@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -49,7 +50,13 @@ from . import _names
 from ._text import name_key, without_article
 from .errors import AmbiguousCommuneError, UnknownCommuneError, format_problems
 
-__all__ = ["RESULT_COLUMNS", "Match", "find_commune", "resolve_communes"]
+__all__ = [
+    "RESULT_COLUMNS",
+    "Match",
+    "commune_of_address",
+    "find_commune",
+    "resolve_communes",
+]
 
 #: Columns of the table returned by :func:`resolve_communes`, in order.
 RESULT_COLUMNS = [
@@ -602,6 +609,49 @@ def _postal_hint(code: str) -> str:
     shown = ", ".join(f"{index.current[c][0]} ({c})" for c in communes[:4])
     more = f" and {len(communes) - 4} more" if len(communes) > 4 else ""
     return f" — it is the postal code of {shown}{more}; give the INSEE code or the name"
+
+
+_POSTCODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+
+
+def commune_of_address(address: str) -> str | None:
+    """Find the commune of a postal address from its postcode and town, offline.
+
+    Parameters
+    ----------
+    address
+        A French postal address such as ``"12 rue de la Paix 75002 Paris"``.
+
+    Returns
+    -------
+    str or None
+        The INSEE code of the commune (the arrondissement in Paris, Lyon and
+        Marseille) when the last postcode of the address designates one commune,
+        or several of which exactly one is named after the postcode; else
+        ``None``.
+
+    Examples
+    --------
+    >>> commune_of_address("Place de l'Hôtel de Ville 78130 Les Mureaux")
+    '78440'
+    """
+    found = _POSTCODE.findall(str(address))
+    if not found:
+        return None
+    postcode = found[-1]
+    candidates = _postal_codes().get(postcode, [])
+    if len(candidates) == 1:
+        return candidates[0]
+    town = name_key(str(address).rsplit(postcode, 1)[1])
+    if not town:
+        return None
+    current = _index().current
+    named = [
+        code
+        for code in candidates
+        if without_article(name_key(current[code][0])) == without_article(town)
+    ]
+    return named[0] if len(named) == 1 else None
 
 
 def _postal_codes() -> dict[str, list[str]]:

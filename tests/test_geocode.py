@@ -152,6 +152,16 @@ def test_offline_falls_back_without_any_request(ban, monkeypatch):
     assert ban.requests == []
 
 
+def test_offline_uses_the_postcode_when_no_commune_is_given(ban, monkeypatch):
+    monkeypatch.setattr(geo.settings, "offline", True)
+    with pytest.warns(GeocodingWarning, match="offline"):
+        result = geocode(["Place de l'Hôtel de Ville 78130 Les Mureaux", "1 rue de Nulle Part"])
+    assert list(result["precision"]) == ["mairie", "inconnu"]
+    assert result.iloc[0]["citycode"] == "78440"
+    assert (result.iloc[0]["lon"], result.iloc[0]["lat"]) == mairie("78440")
+    assert ban.requests == []
+
+
 def test_no_answer_and_unreachable_service(ban, monkeypatch):
     ban.route("/search/", Reply(200, EMPTY))
     with pytest.warns(GeocodingWarning, match="no BAN answer, not placed"):

@@ -541,3 +541,21 @@ def test_epci_parts() -> None:
     assert epci_parts("communaute d agglomeration du grand dole") == (True, "CA", "grand dole")
     assert epci_parts("rennes metropole") == (True, "ME", "rennes")
     assert epci_parts("les mureaux")[0] is False
+
+
+@pytest.mark.parametrize(
+    ("address", "code"),
+    [
+        ("12 rue de la Paix 75002 Paris", "75102"),
+        ("Place de l'Hôtel de Ville 78130 Les Mureaux", "78440"),
+        ("1 place 60870 Villers St Paul", "60684"),
+        ("3 rue X 97420 Le Port", "97407"),
+        ("1 rue 13001 Marseille", "13201"),
+        ("sans code postal", None),
+        ("1 rue 99999 Nulle Part", None),
+    ],
+)
+def test_commune_of_address(address, code):
+    from geo.lookup import commune_of_address
+
+    assert commune_of_address(address) == code
