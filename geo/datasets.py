@@ -908,6 +908,10 @@ def report_numbers(
                 p[p.geometry.isna()], departement="departement", region_nom="region_nom"
             ),
             "without_public_source": _listing(p_nosource, raison="raison"),
+            "departement_only": _listing(
+                p[(p["precision"] == "departement") & p.geometry.notna()],
+                departement="departement",
+            ),
         },
     }
 
@@ -945,7 +949,8 @@ def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
     str
         Counts by statut, precision and confidence (territories and PTCE);
         entries without a location; entries without a public source;
-        approximate perimeters (infra-communal, EPCI, partial); projets
+        approximate perimeters (infra-communal, EPCI, partial; PTCE known
+        only at département level, which the analysis never measures); projets
         émergents whose current status is unknown.
 
     Raises
@@ -987,6 +992,10 @@ def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
         f"  partiels (seules certaines communes du périmètre sont codées) : "
         f"{len(t['partial_perimeter'])}",
         *_format_list(t["partial_perimeter"]),
+        f"  PTCE connus seulement au niveau du département (point placé dans le "
+        f"département pour la carte, jamais mesuré dans les synergies) : "
+        f"{len(p['departement_only'])}",
+        *_format_list(p["departement_only"]),
         "",
         f"Projets émergents au statut actuel inconnu : {len(t['pe_unknown_status'])}",
         *_format_list(t["pe_unknown_status"]),

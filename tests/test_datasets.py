@@ -262,6 +262,8 @@ def test_report_numbers_are_consistent(built):
     pe = set(territories.loc[territories["statut"] == "PE", "id"])
     assert {i["id"] for i in t["pe_unknown_status"]} <= pe
     assert t["by_statut"]["PE"] == len(pe)
+    placed = (ptce["precision"] == "departement") & ptce.geometry.notna()
+    assert {i["id"] for i in p["departement_only"]} == set(ptce.loc[placed, "id"])
 
 
 def test_data_report_in_french(built):
