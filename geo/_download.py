@@ -387,13 +387,17 @@ FULL_PARSE_MAX_BYTES = 200 * 1024 * 1024
 
 
 def validate_geojson(
-    path: Path, *, required_properties: tuple[str, ...] = (), min_features: int = 1
+    path: Path,
+    *,
+    required_properties: tuple[str | tuple[str, ...], ...] = (),
+    min_features: int = 1,
 ) -> None:
     """Check that ``path`` (plain or gzip) holds a GeoJSON FeatureCollection.
 
     Bodies up to :data:`FULL_PARSE_MAX_BYTES` are parsed entirely and the
-    first feature must carry ``required_properties``; larger ones are checked
-    from their start (the reader that follows parses them anyway).
+    first feature must carry ``required_properties`` (an entry that is a tuple
+    is satisfied by any one of its names); larger ones are checked from their
+    start (the reader that follows parses them anyway).
 
     Raises
     ------
@@ -422,7 +426,11 @@ def validate_geojson(
         raise DataSourceError(f"the FeatureCollection has {count} features")
     if required_properties and features:
         properties = features[0].get("properties") or {}
-        missing = [p for p in required_properties if p not in properties]
+        missing = [
+            " or ".join(p) if isinstance(p, tuple) else p
+            for p in required_properties
+            if not any(name in properties for name in (p if isinstance(p, tuple) else (p,)))
+        ]
         if missing:
             raise DataSourceError(
                 f"the features lack the properties {missing} (found {sorted(properties)[:12]})"

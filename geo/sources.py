@@ -480,7 +480,8 @@ def _load_etalab(resolution: str, *, refresh: bool) -> gpd.GeoDataFrame:
         download(
             url,
             raw_path,
-            validate=lambda p: validate_geojson(p, required_properties=("code", "nom")),
+            # The bulk files name the code "code"; some mirrors say "insee".
+            validate=lambda p: validate_geojson(p, required_properties=(("code", "insee"), "nom")),
             description=f"Etalab communes {year} {resolution}",
         )
         try:
@@ -495,7 +496,7 @@ def _load_etalab(resolution: str, *, refresh: bool) -> gpd.GeoDataFrame:
         return standardize(
             raw,
             where=url,
-            code_column="code",
+            code_column="code" if "code" in raw.columns else "insee",
             name_column="nom",
             geometry_source=f"etalab-{year}-{resolution}",
             parent_column="commune" if "commune" in raw.columns else None,

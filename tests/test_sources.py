@@ -126,6 +126,18 @@ def test_etalab_success_and_cache_reuse(etalab_server, embedded, own_cache):
     assert len(etalab_server.hits(ETALAB_PATH)) == 1  # second call read the cache
 
 
+def test_etalab_file_naming_the_code_insee_is_accepted(etalab_server, embedded):
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded, key="insee")))
+    table = load_communes(source="etalab", departements="78")
+    assert sorted(table["code_insee"]) == sorted(CODES_78)
+
+
+def test_etalab_file_without_any_code_is_refused(etalab_server, embedded):
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded, key="numero")))
+    with pytest.raises(DataSourceError, match="code or insee"):
+        load_communes(source="etalab", departements="78")
+
+
 def test_etalab_cache_rebuilt_after_corruption(etalab_server, embedded, own_cache):
     etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
     load_communes(source="etalab")
@@ -202,12 +214,6 @@ def test_body_that_is_not_geojson(etalab_server):
     html = gzip.compress(b"<html><body>Maintenance</body></html>")
     etalab_server.route(ETALAB_PATH, Reply(200, html))
     with pytest.raises(DataSourceError, match=r"not GeoJSON.*Maintenance"):
-        load_communes(source="etalab")
-
-
-def test_geojson_without_expected_properties(etalab_server, embedded):
-    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded, key="insee")))
-    with pytest.raises(DataSourceError, match=r"lack the properties \['code'\]"):
         load_communes(source="etalab")
 
 
@@ -290,7 +296,7 @@ def test_api_geo_paris_adds_arrondissements(etalab_server, embedded):
 def test_api_geo_needs_a_filter(etalab_server):
     with pytest.raises(SchemaError, match=r"departements=.*400"):
         load_communes(source="api-geo")
-    with pytest.raises(SchemaError, match="unknown departement"):
+    with pytest.raises(SchemaError, match="unknown département '99'"):
         load_communes(source="api-geo", departements="99")
     assert etalab_server.requests == []
 
