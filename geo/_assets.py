@@ -26,8 +26,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from . import settings
-from ._io import atomic_path
 from .errors import DataSourceError
 
 __all__ = [
@@ -38,16 +36,26 @@ __all__ = [
     "inline_assets",
 ]
 
-#: CDN URLs of every asset a :func:`geo.maps.synergy_map` page loads
-#: (folium 0.20 versions); images referenced by the CSS are fetched with them.
+# The one definition of every CDN asset of the maps (folium 0.20 versions);
+# geo.maps loads exactly these.
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+_CLUSTER = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/"
+CLUSTER_JS = _CLUSTER + "leaflet.markercluster.js"
+CLUSTER_CSS = (_CLUSTER + "MarkerCluster.css", _CLUSTER + "MarkerCluster.Default.css")
+_FULLSCREEN = "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/"
+FULLSCREEN_JS = _FULLSCREEN + "Control.FullScreen.min.js"
+FULLSCREEN_CSS = _FULLSCREEN + "Control.FullScreen.css"
+
+#: CDN URLs of every asset a :func:`geo.maps.synergy_map` page loads; images
+#: referenced by the CSS are fetched with them.
 MAP_ASSETS: tuple[str, ...] = (
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css",
+    LEAFLET_JS,
+    LEAFLET_CSS,
+    CLUSTER_JS,
+    *CLUSTER_CSS,
+    FULLSCREEN_JS,
+    FULLSCREEN_CSS,
 )
 
 _SCRIPT_TAG = re.compile(
@@ -92,25 +100,10 @@ def _css_references(css: str, base_url: str) -> list[str]:
 
 
 def _fetch(url: str, target: Path) -> None:
-    try:
-        from ._download import download
-    except ImportError:  # pragma: no cover - older checkouts without geo._download
-        download = None
-    hint = "copy the file into the asset directory by hand (see geo._assets.asset_path)"
-    if download is not None:
-        download(url, target, description="map asset", hint=hint)
-        return
-    if settings.offline:
-        raise DataSourceError(f"cannot download map asset {url}: offline mode; {hint}")
-    import requests
+    from ._download import download  # imports requests: only when fetching
 
-    try:
-        reply = requests.get(url, timeout=settings.timeout_s)
-        reply.raise_for_status()
-    except requests.RequestException as exc:
-        raise DataSourceError(f"cannot download map asset {url} ({exc}); {hint}") from exc
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(reply.content)
+    hint = "copy the file into the asset directory by hand (see geo._assets.asset_path)"
+    download(url, target, description="map asset", hint=hint)
 
 
 def fetch_assets(

@@ -16,11 +16,17 @@ var geoTzptce = (function () {
       .toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
   }
   function index(map) { return map._geoIndex || (map._geoIndex = {}); }
-  function bind(map, group, f, l, o) {
+  function bind(map, group, f, l) {
     var p = f.properties || {};
     if (p.popup) { l.bindPopup(p.popup, {maxWidth: 380, autoPanPadding: [20, 20]}); }
     if (p.tip) { l.bindTooltip(p.tip, {sticky: !l.getLatLng}); }
     if (p.key) { index(map)[p.key] = l; }
+    if (p.open) {  // a click opens another feature's popup (communes -> their territory)
+      l.on("click", function (ev) {
+        var target = index(map)[p.open];
+        if (target) { target.openPopup(ev.latlng); }
+      });
+    }
     l._geoGroup = group;
   }
   function layer(map, data, o) {
@@ -36,7 +42,7 @@ var geoTzptce = (function () {
           title: "", keyboard: true, riseOnHover: true
         });
       },
-      onEachFeature: function (f, l) { bind(map, group, f, l, o); }
+      onEachFeature: function (f, l) { bind(map, group, f, l); }
     });
     if (o.cluster && !isFinite(map.getMaxZoom())) {
       map.options.maxZoom = 19;  // clustering needs a max zoom; tile layers usually give it
@@ -72,7 +78,9 @@ var geoTzptce = (function () {
         var list = L.DomUtil.create("ul", "", box);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
-        var keyed = entries.map(function (e) { return [norm(e[0] + " " + e[1]), e]; });
+        // match names only: the category words ("PTCE", "commune de ...") would make
+        // a query such as "ptce" list an arbitrary dozen of entries
+        var keyed = entries.map(function (e) { return [" " + norm(e[0]), e]; });
         function pick(e) {
           return function (ev) {
             // the item is removed below: keep the click from reaching the map (closing popups)
@@ -86,10 +94,17 @@ var geoTzptce = (function () {
           list.textContent = "";
           var q = norm(input.value);
           if (q.length < 2) { return; }
+          // names starting with the query first, then a word of the name, then anywhere
+          var hits = [];
+          for (var i = 0; i < keyed.length; i++) {
+            var at = keyed[i][0].indexOf(q);
+            if (at === -1) { continue; }
+            hits.push([at === 1 ? 0 : keyed[i][0].indexOf(" " + q) !== -1 ? 1 : 2, i]);
+          }
+          hits.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
           var n = 0;
-          for (var i = 0; i < keyed.length && n < 12; i++) {
-            if (keyed[i][0].indexOf(q) === -1) { continue; }
-            var e = keyed[i][1], li = L.DomUtil.create("li", "", list);
+          for (var j = 0; j < hits.length && n < 12; j++) {
+            var e = keyed[hits[j][1]][1], li = L.DomUtil.create("li", "", list);
             var b = L.DomUtil.create("b", "", li);
             b.textContent = e[0];
             li.appendChild(document.createTextNode(" \u2014 " + e[1]));
@@ -130,7 +145,9 @@ var geoTzptce = (function () {
         var box = L.DomUtil.create("div", "geo-legend");
         box.innerHTML = html;
         var details = box.querySelector("details");
-        if (details && map.getSize().x < 640) { details.open = false; }  // small frames
+        var size = map.getSize();
+        // small frames (a notebook output is 700 x 420): start folded, off the controls
+        if (details && (size.x < 640 || size.y < 500)) { details.open = false; }
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         return box;
@@ -144,7 +161,6 @@ var geoTzptce = (function () {
 
 CSS = """
 html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
-.folium-map { position: absolute; inset: 0; width: 100%; height: 100%; }
 .leaflet-container.geo-notiles { background: #dfe8ee; }
 .geo-ptce span { display: block; width: 12px; height: 12px; border-radius: 50%;
   border: 1.5px solid #fff; box-shadow: 0 0 0 1px #333; }
@@ -165,6 +181,8 @@ html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
 .geo-legend i { display: inline-block; width: 18px; height: 11px; margin-right: 5px;
   vertical-align: middle; box-sizing: border-box; }
 .geo-legend i.dot { width: 11px; border-radius: 50%; border: 1px solid #333; }
+.geo-legend svg { margin-right: 3px; vertical-align: middle; }
+.geo-legend .geo-note { color: #555; font-size: 11px; }
 .geo-popup h4 { margin: 0 0 4px; font-size: 14px; }
 .geo-popup p { margin: 2px 0; }
 .geo-popup ul { margin: 2px 0; padding-left: 16px; }

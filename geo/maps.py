@@ -5,7 +5,7 @@ Leaflet map, the territories (filled by statut), the PTCE (one clustered
 point layer), the synergy links with their distances, optional radius rings
 and light département outlines that serve as a basemap when tiles cannot
 load; with a French legend, a search box, one-click overseas views, a
-fullscreen button and a scale bar. :func:`write_map` writes the page
+fullscreen button and a metric scale bar. :func:`write_map` writes the page
 atomically, optionally as one self-contained file with every asset inlined.
 
 Safety: every text that comes from data is HTML-escaped in Python before it
@@ -20,9 +20,11 @@ and touches no network; :mod:`geo._assets` fetches assets on request.
 
 from __future__ import annotations
 
+import datetime
 import html
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,21 +59,12 @@ __all__ = [
 
 # --------------------------------------------------------------------------- styles
 
-_LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
-_LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
-_CLUSTER_JS = (
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js"
-)
-_CLUSTER_CSS = (
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css",
-)
-
 #: French labels and colours of territory statuts.
 STATUTS = {
     "TH": ("Territoire habilité (TH)", "#d95f02"),
     "PE": ("Projet émergent (PE)", "#7570b3"),
 }
+_OTHER_STATUT = ("autre statut", "#777777")
 _APPROX_TERRITORY = ("infra-communal", "epci")
 
 #: French labels and colours of PTCE area-of-action precisions.
@@ -118,7 +111,21 @@ _TERRITORY_COLUMNS = ("id", "nom", "statut")
 _PTCE_COLUMNS = ("id", "nom")
 _SYNERGY_COLUMNS = ("territory_id", "ptce_id", "relation")
 
-_DEPARTEMENTS_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
+#: Dissolved département polygons by vintage, and their simplified outlines by
+#: (vintage, tolerance); both hold only the default communes' results.
+_DISSOLVED_MEMORY: dict[str, gpd.GeoDataFrame] = {}
+_OUTLINES_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
+
+#: Characters never allowed in a link: controls, and invisible or bidi marks
+#: that would make a link read as another one.
+_BAD_URL_CHARS = frozenset(
+    [chr(c) for c in range(0x20)]
+    + ["\x7f", '"', "'", "<", ">", " ", "`"]
+    + [chr(c) for c in range(0x200B, 0x2010)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\ufeff"]
+)
 
 
 # --------------------------------------------------------------------------- folium classes
@@ -127,8 +134,15 @@ _DEPARTEMENTS_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
 class _Map(folium.Map):
     """A folium map that loads Leaflet only (no jQuery, Bootstrap, icon fonts)."""
 
-    default_js = [("leaflet", _LEAFLET_JS)]  # noqa: RUF012 (folium's own attribute)
-    default_css = [("leaflet_css", _LEAFLET_CSS)]  # noqa: RUF012
+    default_js = [("leaflet", _assets.LEAFLET_JS)]  # noqa: RUF012 (folium's own attribute)
+    default_css = [("leaflet_css", _assets.LEAFLET_CSS)]  # noqa: RUF012
+
+
+class _Fullscreen(plugins.Fullscreen):
+    """folium's fullscreen button, its assets taken from :mod:`geo._assets`."""
+
+    default_js = [("Control.Fullscreen.js", _assets.FULLSCREEN_JS)]  # noqa: RUF012
+    default_css = [("Control.FullScreen.css", _assets.FULLSCREEN_CSS)]  # noqa: RUF012
 
 
 class _Runtime(folium.MacroElement):
@@ -169,9 +183,8 @@ class _DataLayer(JSCSSMixin, Layer):
         map_name: str,
         cluster: bool = False,
         ring_m: float | None = None,
-        show: bool = True,
     ) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name=name, overlay=True, control=True)
         self._name = "GeoTzptceLayer"
         self.map_name = map_name
         self.data_js = _js(data)
@@ -182,10 +195,10 @@ class _DataLayer(JSCSSMixin, Layer):
                 "maxClusterRadius": 40,
                 "disableClusteringAtZoom": 11,
             }
-            self.default_js = [("markercluster", _CLUSTER_JS)]
+            self.default_js = [("markercluster", _assets.CLUSTER_JS)]
             self.default_css = [
-                ("markerclustercss", _CLUSTER_CSS[0]),
-                ("markerclusterdefaultcss", _CLUSTER_CSS[1]),
+                ("markerclustercss", _assets.CLUSTER_CSS[0]),
+                ("markerclusterdefaultcss", _assets.CLUSTER_CSS[1]),
             ]
         if ring_m:
             options["ringM"] = ring_m
@@ -201,6 +214,8 @@ class _Control(folium.MacroElement):
         geoTzptce.search({{ this.map_name }}, {{ this.entries_js }}, {{ this.search_js }});
         geoTzptce.views({{ this.map_name }}, {{ this.views_js }});
         geoTzptce.legend({{ this.map_name }}, {{ this.legend_js }});
+        {% if this.scale %}L.control.scale({imperial: false}).addTo({{ this.map_name }});
+        {% endif %}
         {% if this.notiles %}{{ this.map_name }}.getContainer().classList.add("geo-notiles");
         {% endif %}
         {% endmacro %}
@@ -208,7 +223,7 @@ class _Control(folium.MacroElement):
     )
 
     def __init__(
-        self, map_name: str, entries: list[list[str]], legend: str, *, notiles: bool
+        self, map_name: str, entries: list[list[str]], legend: str, *, notiles: bool, scale: bool
     ) -> None:
         super().__init__()
         self._name = "GeoTzptceControls"
@@ -225,6 +240,7 @@ class _Control(folium.MacroElement):
         )
         self.legend_js = _js(legend)
         self.notiles = notiles
+        self.scale = scale
 
 
 # --------------------------------------------------------------------------- helpers
@@ -275,10 +291,11 @@ def safe_url(value: Any) -> str | None:
     -------
     str or None
         The stripped URL, or ``None`` for ``javascript:``, ``data:``,
-        relative or malformed URLs.
+        relative or malformed URLs, and URLs holding control characters,
+        quotes, spaces or invisible and bidirectional marks.
     """
     url = _text(value)
-    if not url or any(ch in url for ch in "\x00\r\n\t\"'<> `"):
+    if not url or not _BAD_URL_CHARS.isdisjoint(url):
         return None
     try:
         parts = urlsplit(url)
@@ -323,12 +340,39 @@ def _km(value: Any) -> str:
     return f"{number:.1f}".replace(".", ",") + " km"
 
 
+_ISO_DATE = re.compile(r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?")
+
+
 def _date_fr(value: Any) -> str:
+    """Write a date ``dd/mm/yyyy`` at the precision given, by pattern only (no parsing).
+
+    ``2023`` stays ``2023``, ``2023-07`` is ``07/2023``, ``2023-07-01`` is
+    ``01/07/2023``, ``01/07/2023`` is kept; anything else is returned as text.
+    """
+    if isinstance(value, (pd.Timestamp, datetime.date)) and not pd.isna(value):
+        return value.strftime("%d/%m/%Y")
     text = _text(value)
-    try:
-        return pd.Timestamp(text).strftime("%d/%m/%Y") if text else ""
-    except (ValueError, TypeError):
+    match = _ISO_DATE.fullmatch(text)
+    if match is None:
         return text
+    year, month, day = match["y"], match["m"], match["d"]
+    if (month and not 1 <= int(month) <= 12) or (day and not 1 <= int(day) <= 31):
+        return text
+    return "/".join(part for part in (day, month, year) if part)
+
+
+def _population(value: Any) -> str:
+    """Write a population with a narrow no-break space every three digits; ``""`` when unusable."""
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        number = float(text)
+        return f"{int(number):,}".replace(",", "\u202f")
+    except ValueError:  # text, or nan
+        return "" if text.lower() == "nan" else html.escape(text)
+    except OverflowError:  # inf, 1e999
+        return ""
 
 
 def _row(label: str, value_html: str) -> str:
@@ -361,7 +405,7 @@ def _simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
     """Simplify polygons; shared edges stay shared when they form a valid coverage."""
     if len(geoms) == 0 or tolerance <= 0:
         return _round_geometry(geoms)
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    present = _present(geoms)
     out = geoms.copy()
     subset = geoms[present]
     try:
@@ -395,6 +439,21 @@ def _features(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _present(geoms: np.ndarray) -> np.ndarray:
+    """Mask of the geometries that are present and not empty."""
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _located(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep the rows whose geometry is present and not empty."""
+    return gdf[_present(gdf.geometry.values.to_numpy())]
+
+
+def _seats(ptce: gpd.GeoDataFrame) -> np.ndarray:
+    """One point per located PTCE (its seat; a point on the surface of an area)."""
+    return shapely.point_on_surface(_located(ptce).geometry.values.to_numpy())
+
+
 # --------------------------------------------------------------------------- département outlines
 
 
@@ -403,8 +462,8 @@ def _departement_outlines(
 ) -> gpd.GeoDataFrame:
     """Simplified département polygons, optionally only those meeting ``box``."""
     key = (settings.vintage, tolerance)
-    if communes is None and box is None and key in _DEPARTEMENTS_MEMORY:
-        return _DEPARTEMENTS_MEMORY[key]
+    if communes is None and box is None and key in _OUTLINES_MEMORY:
+        return _OUTLINES_MEMORY[key]
     table = _departements_dissolved(communes)
     if box is not None:
         table = table[table.intersects(box)]
@@ -415,7 +474,7 @@ def _departement_outlines(
         {"departement": table["departement"].to_numpy()}, geometry=list(simplified), crs=WGS84
     )
     if communes is None and box is None:
-        _DEPARTEMENTS_MEMORY[key] = out
+        _OUTLINES_MEMORY[key] = out
     return out
 
 
@@ -423,8 +482,7 @@ def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFra
     """Département polygons dissolved from communes (cached when loaded here)."""
     if communes is not None:
         return _dissolve_departements(communes)
-    key = (settings.vintage, 0.0)
-    cached = _DEPARTEMENTS_MEMORY.get(key)
+    cached = _DISSOLVED_MEMORY.get(settings.vintage)
     if cached is not None:
         return cached
     path = settings.default_cache_dir() / f"departements-{settings.vintage}.parquet"
@@ -434,7 +492,7 @@ def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFra
 
         table = _dissolve_departements(load_communes())
         write_checked_parquet(table, path)
-    _DEPARTEMENTS_MEMORY[key] = table
+    _DISSOLVED_MEMORY[settings.vintage] = table
     return table
 
 
@@ -442,9 +500,8 @@ def _dissolve_departements(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     communes = _as_wgs84(communes, "communes")
     if "type" in communes.columns:
         communes = communes[communes["type"].fillna("COM") == "COM"]
+    communes = _located(communes)
     geoms = communes.geometry.values.to_numpy()
-    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    communes, geoms = communes[keep], geoms[keep]
     codes, parts = [], []
     for dep, idx in communes.groupby("departement").indices.items():
         try:
@@ -476,11 +533,6 @@ def _territory_popup(row: pd.Series, links: pd.DataFrame, ptce_names: Mapping[st
     shown = ", ".join(html.escape(c) for c in communes[:_MAX_COMMUNES_LISTED])
     if len(communes) > _MAX_COMMUNES_LISTED:
         shown += f" et {len(communes) - _MAX_COMMUNES_LISTED} autres"
-    population = _text(row.get("population"))
-    try:
-        population = f"{int(float(population)):,}".replace(",", "\u202f") if population else ""
-    except ValueError:
-        population = html.escape(population)
     parts = [
         f'<div class="geo-popup"><h4>{_esc(row.get("nom"))}</h4>',
         _row("Statut", html.escape(STATUTS.get(statut, (statut, ""))[0])),
@@ -494,7 +546,7 @@ def _territory_popup(row: pd.Series, links: pd.DataFrame, ptce_names: Mapping[st
                 _PRECISION_LABELS.get(_text(row.get("precision")), _text(row.get("precision")))
             ),
         ),
-        _row("Population", population),
+        _row("Population", _population(row.get("population"))),
         _row("EBE", _esc(row.get("ebe"))),
         _row("Date d'habilitation", html.escape(_date_fr(row.get("date_habilitation")))),
         _row("Texte", _esc(row.get("texte_legal"))),
@@ -562,47 +614,83 @@ def _link_text(link: pd.Series) -> str:
 # --------------------------------------------------------------------------- legend
 
 
+def _count(drawn: int, total: int) -> str:
+    return str(total) if drawn == total else f"{drawn} sur {total} localisés"
+
+
+def _line_swatch(color: str, weight: float, dash: str | None, opacity: float = 0.9) -> str:
+    """Draw a short line like the map's links (same colour, width and dashes)."""
+    dashes = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        '<svg width="24" height="10" aria-hidden="true">'
+        f'<line x1="1" y1="5" x2="23" y2="5" stroke="{color}" stroke-width="{weight}" '
+        f'stroke-opacity="{opacity}"{dashes}/></svg>'
+    )
+
+
 def _legend(
     title: str,
     *,
-    statuts: Iterable[str],
-    precisions: Iterable[str],
-    relations: Iterable[str],
+    territories: Iterable[str],
+    ptce: Iterable[str],
+    links: Iterable[str],
+    totals: tuple[int, int],
     radius_km: float,
-    rings: bool,
+    ring_km: float | None,
     communes: bool,
-    counts: Mapping[str, int],
+    territory_focus: bool,
 ) -> str:
+    """Return the legend's HTML: only the entries of what is drawn (style keys given).
+
+    ``territories``, ``ptce`` and ``links`` are the style keys of the drawn
+    features (``"~"`` marks the approximate ones); ``totals`` the numbers of
+    territories and PTCE selected, located or not.
+    """
+
     def sw(color: str, *, border: str = "#333", dash: bool = False, fill: bool = True) -> str:
         style = f"border:2px {'dashed' if dash else 'solid'} {border};"
         style += f"background:{color if fill else 'transparent'}"
         return f'<i style="{style}"></i>'
 
+    t_keys, p_keys, l_keys = list(territories), list(ptce), list(links)
+    radius = html.escape(_km(radius_km))
     lines = [f"<details open><summary>{html.escape(title)}</summary>"]
-    lines.append(f"<h4>Territoires zéro chômeur ({counts['territories']})</h4>")
-    for code in statuts:
-        label, color = STATUTS[code]
-        lines.append(f"{sw(color + 'aa', border=color)}{html.escape(label)}<br>")
-    lines.append(
-        f"{sw('#ffffff', border='#555', dash=True)}contour approximatif (quartiers, EPCI)<br>"
-    )
-    lines.append(f"<h4>PTCE, au siège ({counts['ptce']})</h4>")
-    if not counts["ptce"]:
-        lines.append(f"aucun PTCE à moins de {html.escape(_km(radius_km))}<br>")
-    for code in precisions if counts["ptce"] else ():
-        label, color = PTCE_PRECISIONS[code]
-        lines.append(f'<i class="dot" style="background:{color}"></i>{html.escape(label)}<br>')
+    lines.append(f"<h4>Territoires zéro chômeur ({_count(len(t_keys), totals[0])})</h4>")
+    statuts = {k.rstrip("~") for k in t_keys}
+    for code, (label, color) in [*STATUTS.items(), ("X", _OTHER_STATUT)]:
+        if code in statuts:
+            lines.append(f"{sw(color + 'aa', border=color)}{html.escape(label)}<br>")
+    if any(k.endswith("~") for k in t_keys):
+        lines.append(
+            f"{sw('#ffffff', border='#555', dash=True)}contour approximatif (quartiers, EPCI)<br>"
+        )
+    lines.append(f"<h4>PTCE ({_count(len(p_keys), totals[1])})</h4>")
+    if not p_keys and territory_focus:
+        lines.append(f"aucun PTCE à moins de {radius}<br>")
+    for code, (label, color) in PTCE_PRECISIONS.items():
+        if code in p_keys:
+            lines.append(f'<i class="dot" style="background:{color}"></i>{html.escape(label)}<br>')
+    if p_keys:
+        lines.append("point : siège du PTCE<br>")
+    if len(t_keys) < totals[0] or len(p_keys) < totals[1]:
+        lines.append(
+            '<span class="geo-note">non localisés : voir <code>python -m geo data report</code>'
+            "</span><br>"
+        )
     lines.append("<h4>Liens de synergie (siège – territoire)</h4>")
-    for code in relations if counts["ptce"] else ():
-        label, color, weight, dash = RELATIONS[code]
-        border = f"border-top:{max(2, int(weight))}px {'dashed' if dash else 'solid'} {color}"
-        lines.append(f'<i style="{border};height:0"></i>{html.escape(label)}<br>')
-    lines.append(
-        f"distance ≤ {html.escape(_km(radius_km))} ; survoler un lien pour la distance<br>"
-    )
-    if rings:
+    relations = {k.rstrip("~") for k in l_keys}
+    for code, (label, color, weight, dash) in RELATIONS.items():
+        if code in relations:
+            lines.append(f"{_line_swatch(color, weight, dash)}{html.escape(label)}<br>")
+    if any(k.endswith("~") for k in l_keys):
+        lines.append(f"{_line_swatch('#555555', 2.5, None, 0.45)}trait pâle : approximatif<br>")
+    if l_keys:
+        lines.append(f"distance ≤ {radius} ; survoler un lien pour la distance<br>")
+    else:
+        lines.append(f"aucun lien (distance ≤ {radius})<br>")
+    if ring_km is not None:
         ring = sw("transparent", border="#1f78b4", fill=False)
-        lines.append(f"{ring}rayon de {html.escape(_km(radius_km))} autour des PTCE<br>")
+        lines.append(f"{ring}rayon de {html.escape(_km(ring_km))} autour des PTCE<br>")
     if communes:
         lines.append(f"{sw('transparent', border='#222', fill=False)}communes du territoire<br>")
     lines.append(f"{sw('#f7f5ef', border='#8a8a8a')}départements<br>")
@@ -671,7 +759,7 @@ def synergy_map(
     region: str | None = None,
     departement: str | None = None,
     territory: str | None = None,
-    radius_km: float = 20,
+    radius_km: float | None = None,
     rings: bool = False,
     offline_assets: str | os.PathLike[str] | None = None,
     tiles: bool | str | xyzservices.TileProvider = True,
@@ -688,8 +776,8 @@ def synergy_map(
         PTCE (schema of :func:`geo.load_ptce`): at least ``id``, ``nom`` and
         a Point geometry (the seat), with a CRS.
     synergies
-        Result of :func:`geo.synergies`; computed with ``radius_km`` when
-        ``None``.
+        Result of :func:`geo.synergies` (at least ``territory_id``,
+        ``ptce_id``, ``relation``); computed with ``radius_km`` when ``None``.
     m
         An existing map to draw on (layers stack); a new one otherwise.
     communes
@@ -702,7 +790,10 @@ def synergy_map(
     region, departement, territory
         The same as ``focus``, as separate parameters; give at most one.
     radius_km
-        Proximity radius of the synergy computation and of the rings.
+        Radius of the rings, and of the synergy computation when
+        ``synergies`` is ``None`` (20 km by default). The legend states the
+        radius the synergies were computed with (``synergies.attrs
+        ["radius_km"]``, set by :func:`geo.synergies`).
     rings
         Add a layer of ``radius_km`` circles around the PTCE seats.
     offline_assets
@@ -719,7 +810,7 @@ def synergy_map(
     -------
     folium.Map
         ``m`` or the new map, with a layer control, legend, search box,
-        overseas views, fullscreen button and scale bar.
+        overseas views, fullscreen button and metric scale bar.
 
     Raises
     ------
@@ -745,7 +836,11 @@ def synergy_map(
     if synergies is None:
         from .analysis import synergies as compute_synergies
 
-        synergies = compute_synergies(territories, ptce, radius_km=radius_km)
+        synergies = compute_synergies(
+            territories, ptce, radius_km=20.0 if radius_km is None else radius_km
+        )
+    link_km = _radius_of(synergies, 20.0 if radius_km is None else radius_km)
+    ring_km = link_km if radius_km is None else float(radius_km)
     links = _prepare_links(synergies)
 
     territories = territories.assign(id=territories["id"].map(_text))
@@ -760,10 +855,14 @@ def synergy_map(
             location=(46.6, 2.4),
             zoom_start=6,
             tiles=None,
-            control_scale=True,
+            control_scale=False,
             prefer_canvas=False,
         )
         m.get_root().title = html.escape(title)
+    # one metric scale bar (folium's own one shows miles too)
+    add_scale = bool(getattr(m, "control_scale", False)) or not getattr(m, "_geo_scale", False)
+    m.control_scale = False
+    m._geo_scale = True  # type: ignore[attr-defined]
     map_name = m.get_name()
     m.add_child(_Runtime())
     tile_layer = _tile_layer(tiles)
@@ -779,27 +878,28 @@ def synergy_map(
     _add_departements(m, map_name, communes, scale, bounds, filled=tile_layer is None)
     t_names = dict(zip(territories["id"], territories["nom"].map(_text), strict=True))
     p_names = dict(zip(ptce["id"], ptce["nom"].map(_text), strict=True))
-    n_territories = _add_territories(m, map_name, t_show, links, p_names, scale)
+    t_keys = _add_territories(m, map_name, t_show, links, p_names, scale)
     if focus_codes:
-        _add_focus_communes(m, map_name, communes, focus_codes)
-    n_ptce = _add_ptce(m, map_name, p_show, links, t_names)
-    _add_links(m, map_name, links, t_show, p_show, t_names, p_names)
+        _add_focus_communes(m, map_name, communes, focus_codes, f"t:{value}")
+    p_keys = _add_ptce(m, map_name, p_show, links, t_names)
+    l_keys = _add_links(m, map_name, links, t_show, p_show, t_names, p_names)
     if rings:
-        _add_rings(m, map_name, p_show, radius_km)
+        _add_rings(m, map_name, p_show, ring_km)
 
     entries = _search_entries(t_show, p_show)
     legend = _legend(
         title,
-        statuts=[s for s in STATUTS if (t_show["statut"].map(_text) == s).any()] or list(STATUTS),
-        precisions=_ptce_precisions(p_show),
-        relations=[r for r in RELATIONS if (links["relation"] == r).any()] or list(RELATIONS),
-        radius_km=radius_km,
-        rings=rings,
+        territories=t_keys,
+        ptce=p_keys,
+        links=l_keys,
+        totals=(len(t_show), len(p_show)),
+        radius_km=link_km,
+        ring_km=ring_km if rings else None,
         communes=bool(focus_codes),
-        counts={"territories": n_territories, "ptce": n_ptce},
+        territory_focus=kind == "territory",
     )
-    m.add_child(_Control(map_name, entries, legend, notiles=tile_layer is None))
-    plugins.Fullscreen(
+    m.add_child(_Control(map_name, entries, legend, notiles=tile_layer is None, scale=add_scale))
+    _Fullscreen(
         position="topleft", title="Plein écran", title_cancel="Quitter le plein écran"
     ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
@@ -808,14 +908,25 @@ def synergy_map(
     return m
 
 
+def _radius_of(synergies: pd.DataFrame, default: float) -> float:
+    """Return the radius ``synergies`` were computed with (``attrs``), else ``default``."""
+    try:
+        radius = float(synergies.attrs.get("radius_km", default))
+    except (TypeError, ValueError):
+        return float(default)
+    return radius if np.isfinite(radius) and radius >= 0 else float(default)
+
+
 def _prepare_links(synergies: pd.DataFrame) -> pd.DataFrame:
+    """Links as text ids, sorted overlap, adjacent, near, then by distance when known."""
     links = pd.DataFrame(synergies).copy()
-    links["territory_id"] = links["territory_id"].map(_text)
-    links["ptce_id"] = links["ptce_id"].map(_text)
-    links["relation"] = links["relation"].map(_text)
+    for column in _SYNERGY_COLUMNS:
+        links[column] = links[column].map(_text)
     order = {"overlap": 0, "adjacent": 1, "near": 2}
-    distance = pd.to_numeric(links.get("distance_km", 0), errors="coerce").fillna(0)
-    links["_order"] = links["relation"].map(order).fillna(3) * 1e6 + distance
+    rank = links["relation"].map(order).fillna(3).astype(float) * 1e6
+    if "distance_km" in links.columns:
+        rank += pd.to_numeric(links["distance_km"], errors="coerce").fillna(0).to_numpy()
+    links["_order"] = rank
     return links.reset_index(drop=True)
 
 
@@ -856,7 +967,7 @@ def _bounds(
 ) -> list[list[float]] | None:
     if kind == "national":
         return [list(OVERSEAS_VIEWS[0][2][0]), list(OVERSEAS_VIEWS[0][2][1])]
-    geoms = [g for g in (*t_show.geometry, *p_show.geometry) if g is not None and not g.is_empty]
+    geoms = [*_located(t_show).geometry, *_located(p_show).geometry]
     if not geoms:
         return None
     minx, miny, maxx, maxy = shapely.bounds(shapely.union_all(geoms)).tolist()
@@ -922,8 +1033,9 @@ def _add_territories(
     links: pd.DataFrame,
     p_names: Mapping[str, str],
     scale: str,
-) -> int:
-    t_show = t_show[t_show.geometry.notna() & ~t_show.geometry.is_empty]
+) -> list[str]:
+    """Draw the located territories; return their style keys."""
+    t_show = _located(t_show)
     geoms = _simplify(t_show.geometry.values.to_numpy(), _TOLERANCE[scale])
     by_territory = dict(tuple(links.groupby("territory_id"))) if len(links) else {}
     empty = links.iloc[0:0]
@@ -938,7 +1050,7 @@ def _add_territories(
         tip = f"<b>{_esc(row.get('nom'))}</b> ({html.escape(statut)})"
         props.append({"s": style_key, "key": f"t:{row['id']}", "popup": popup, "tip": tip})
     styles = {}
-    for code, color in [(k, v[1]) for k, v in STATUTS.items()] + [("X", "#777777")]:
+    for code, (_, color) in [*STATUTS.items(), ("X", _OTHER_STATUT)]:
         base = {
             "color": color,
             "weight": 2,
@@ -952,12 +1064,17 @@ def _add_territories(
     m.add_child(
         _DataLayer(data, name="Territoires zéro chômeur (TZ)", styles=styles, map_name=map_name)
     )
-    return len(data["features"])
+    return [f["properties"]["s"] for f in data["features"]]
 
 
 def _add_focus_communes(
-    m: folium.Map, map_name: str, communes: gpd.GeoDataFrame | None, codes: list[str]
+    m: folium.Map,
+    map_name: str,
+    communes: gpd.GeoDataFrame | None,
+    codes: list[str],
+    territory_key: str,
 ) -> None:
+    """Outline the focused territory's communes; a click opens the territory's popup."""
     if communes is None:
         from .communes import load_communes
 
@@ -969,7 +1086,11 @@ def _add_focus_communes(
         return
     geoms = _simplify(table.geometry.values.to_numpy(), _TOLERANCE["territory"])
     props = [
-        {"s": "c", "tip": f"{_esc(row.get('nom'))} ({_esc(row.get('code_insee'))})"}
+        {
+            "s": "c",
+            "tip": f"{_esc(row.get('nom'))} ({_esc(row.get('code_insee'))})",
+            "open": territory_key,
+        }
         for _, row in table.iterrows()
     ]
     style = {
@@ -989,20 +1110,16 @@ def _add_focus_communes(
     )
 
 
-def _ptce_precisions(p_show: gpd.GeoDataFrame) -> list[str]:
-    values = set(p_show["precision"].map(_text)) if "precision" in p_show else set()
-    return [p for p in PTCE_PRECISIONS if p in values] or ["inconnu"]
-
-
 def _add_ptce(
     m: folium.Map,
     map_name: str,
     p_show: gpd.GeoDataFrame,
     links: pd.DataFrame,
     t_names: Mapping[str, str],
-) -> int:
-    p_show = p_show[p_show.geometry.notna() & ~p_show.geometry.is_empty]
-    points = shapely.point_on_surface(p_show.geometry.values.to_numpy())
+) -> list[str]:
+    """Draw the located PTCE at their seats; return their style keys."""
+    points = _seats(p_show)
+    p_show = _located(p_show)
     by_ptce = dict(tuple(links.groupby("ptce_id"))) if len(links) else {}
     empty = links.iloc[0:0]
     props = []
@@ -1027,7 +1144,7 @@ def _add_ptce(
             cluster=count >= _CLUSTER_MIN,
         )
     )
-    return count
+    return [f["properties"]["s"] for f in data["features"]]
 
 
 def _add_links(
@@ -1038,16 +1155,22 @@ def _add_links(
     p_show: gpd.GeoDataFrame,
     t_names: Mapping[str, str],
     p_names: Mapping[str, str],
-) -> None:
-    t_geom = dict(zip(t_show["id"], t_show.geometry.values, strict=True))
-    p_geom = dict(zip(p_show["id"], p_show.geometry.values, strict=True))
+) -> list[str]:
+    """Draw a line from each PTCE seat to its territory; return the style keys."""
+    t_located = _located(t_show)
+    t_point = dict(
+        zip(
+            t_located["id"],
+            shapely.point_on_surface(t_located.geometry.values.to_numpy()),
+            strict=True,
+        )
+    )
+    p_point = dict(zip(_located(p_show)["id"], _seats(p_show), strict=True))
     lines, props = [], []
     for _, link in links.sort_values("_order", ascending=False).iterrows():
-        tg, pg = t_geom.get(link["territory_id"]), p_geom.get(link["ptce_id"])
-        if tg is None or pg is None or tg.is_empty or pg.is_empty:
+        target, seat = t_point.get(link["territory_id"]), p_point.get(link["ptce_id"])
+        if target is None or seat is None:
             continue
-        seat = shapely.point_on_surface(pg)
-        target = shapely.point_on_surface(tg)
         lines.append(shapely.LineString([seat, target]))
         relation = link["relation"] if link["relation"] in RELATIONS else "near"
         approx = _text(link.get("approximate")).lower() in ("true", "1")
@@ -1066,11 +1189,11 @@ def _add_links(
         styles[code + "~"] = {**base, "opacity": 0.55}
     data = _features(_round_geometry(np.array(lines, dtype=object)), props)
     m.add_child(_DataLayer(data, name="Liens de synergie", styles=styles, map_name=map_name))
+    return [prop["s"] for prop in props]
 
 
 def _add_rings(m: folium.Map, map_name: str, p_show: gpd.GeoDataFrame, radius_km: float) -> None:
-    p_show = p_show[p_show.geometry.notna() & ~p_show.geometry.is_empty]
-    points = _round_geometry(shapely.point_on_surface(p_show.geometry.values.to_numpy()))
+    points = _round_geometry(_seats(p_show))
     props = [{"s": "r"} for _ in range(len(points))]
     style = {
         "color": "#1f78b4",
@@ -1092,8 +1215,7 @@ def _add_rings(m: folium.Map, map_name: str, p_show: gpd.GeoDataFrame, radius_km
 
 def _search_entries(t_show: gpd.GeoDataFrame, p_show: gpd.GeoDataFrame) -> list[list[str]]:
     entries: list[list[str]] = []
-    t_drawn = t_show[t_show.geometry.notna() & ~t_show.geometry.is_empty]
-    p_drawn = p_show[p_show.geometry.notna() & ~p_show.geometry.is_empty]
+    t_drawn, p_drawn = _located(t_show), _located(p_show)
     for _, row in t_drawn.iterrows():
         statut = _text(row.get("statut"))
         entries.append([_text(row.get("nom")), f"territoire {statut}".strip(), f"t:{row['id']}"])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import html
 import json
 import re
 import shutil
+import struct
 from pathlib import Path
 
 import folium
@@ -185,7 +188,7 @@ def test_national_map_layers_and_exported_properties(data, communes):
     assert all(f["properties"] == {"s": "d"} for f in layers["Départements"]["features"])
     for layer in layers.values():
         for feature in layer["features"]:
-            assert set(feature["properties"]) <= {"s", "key", "popup", "tip"}
+            assert set(feature["properties"]) <= {"s", "key", "popup", "tip", "open"}
             coords = json.dumps(feature["geometry"]["coordinates"])
             assert not re.search(r"\d\.\d{6,}", coords), coords[:200]
     page = _render(m)
@@ -249,6 +252,11 @@ def test_hostile_title_and_existing_map(data, communes):
     assert len(_layers(m)) == 4
     page = _render(m)
     assert XSS_SCRIPT not in page and "<title>&lt;/script&gt;" not in page
+    # a new map takes the title, escaped once
+    page = _render(maps.synergy_map(territories, ptce, table, communes=communes, title=XSS_SCRIPT))
+    assert XSS_SCRIPT not in page
+    titles = re.findall(r"<title>(.*?)</title>", page, re.DOTALL)
+    assert titles == ["&lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;"]
 
 
 def test_make_map_writes_shipped_data(tmp_path):
@@ -270,12 +278,185 @@ def test_make_map_writes_shipped_data(tmp_path):
         ("data:text/html,<b>x</b>", False),
         ("//evil.example", False),
         ('https://ex.org/"onmouseover=1', False),
+        ("vbscript:msgbox(1)", False),
+        ("\x01javascript:alert(1)", False),
+        ("\x01https://example.org", False),
+        ("https://exa\x7fmple.org", False),
+        ("https://example.org/\x0bx", False),
+        ("https://example.org/\u200bpage", False),
+        ("https://\u202eexample.org", False),
+        ("https://example.org/\u2066x\u2069", False),
+        ("\ufeffhttps://example.org", False),
+        ("https://exemple.fr/église", True),
         ("", False),
         (None, False),
     ],
 )
 def test_safe_url(url, ok):
     assert (maps.safe_url(url) is not None) is ok
+
+
+def _legend(m) -> str:
+    controls = [c for c in m._children.values() if isinstance(c, maps._Control)]
+    return json.loads(controls[-1].legend_js)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("2021-07-01", "01/07/2021"),
+        ("01/07/2021", "01/07/2021"),  # kept: no month-first reading
+        ("2023", "2023"),  # no invented day and month
+        ("2023-07", "07/2023"),
+        ("now", "now"),  # not today's date
+        ("2023-13-01", "2023-13-01"),
+        ("juillet 2021", "juillet 2021"),
+        (pd.Timestamp("2021-07-01"), "01/07/2021"),
+        (None, ""),
+        (float("nan"), ""),
+    ],
+)
+def test_date_fr_by_pattern(value, shown):
+    assert maps._date_fr(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (12345, "12\u202f345"),
+        ("12345.0", "12\u202f345"),
+        ("inf", ""),
+        ("1e999", ""),
+        ("-inf", ""),
+        ("nan", ""),
+        (None, ""),
+        ("environ <3000>", "environ &lt;3000&gt;"),
+    ],
+)
+def test_population_text(value, shown):
+    assert maps._population(value) == shown
+
+
+def test_popup_dates_and_overflowing_population(data, communes):
+    territories, ptce, table = data
+    territories = territories.assign(date_habilitation="01/07/2021", population="1e999")
+    territories.loc[territories["id"] == "t-trappes", "date_habilitation"] = "2023"
+    m = maps.synergy_map(territories, ptce, table, communes=communes)
+    drawn = _layers(m)["Territoires zéro chômeur (TZ)"]["features"]
+    popups = {f["properties"]["key"]: f["properties"]["popup"] for f in drawn}
+    assert "Date d&#x27;habilitation :</b> 01/07/2021<" in popups["t:t-mureaux"]
+    assert "Date d&#x27;habilitation :</b> 2023<" in popups["t:t-trappes"]
+    assert "Population" not in popups["t:t-mureaux"]
+
+
+def test_minimal_synergy_table(data, communes):
+    territories, ptce, table = data
+    minimal = pd.DataFrame(table[["territory_id", "ptce_id", "relation"]].to_dict("list"))
+    m = maps.synergy_map(territories, ptce, minimal, communes=communes)
+    tips = [f["properties"]["tip"] for f in _layers(m)["Liens de synergie"]["features"]]
+    assert len(tips) == len(table[table["territory_id"] != "t-none"])
+    assert all(" km" not in tip for tip in tips)
+    assert any("chevauchement" in tip for tip in tips) and any("proximité" in tip for tip in tips)
+
+
+def test_legend_counts_located_of_total(data, communes):
+    territories, ptce, table = data
+    legend = _legend(maps.synergy_map(territories, ptce, table, communes=communes))
+    assert "Territoires zéro chômeur (3 sur 4 localisés)" in legend
+    assert "PTCE (4)" in legend
+    assert "python -m geo data report" in legend
+    lost = ptce.copy()
+    lost.loc[lost["id"] == "p-meulan", "geometry"] = None
+    legend = _legend(maps.synergy_map(territories[:3], lost, table, communes=communes))
+    assert "Territoires zéro chômeur (3)" in legend and "PTCE (3 sur 4 localisés)" in legend
+    assert "python -m geo data report" in legend
+    legend = _legend(maps.synergy_map(territories[:3], ptce, table, communes=communes))
+    assert "sur" not in legend.split("Liens")[0] and "data report" not in legend
+
+
+def test_legend_radius_is_the_synergies_radius(data, communes):
+    territories, ptce, table = data
+    near5 = geo.synergies(territories, ptce, radius_km=5)
+    assert near5.attrs["radius_km"] == 5
+    legend = _legend(maps.synergy_map(territories, ptce, near5, communes=communes))
+    assert "distance ≤ 5,0 km" in legend and "20,0" not in legend
+    m = maps.synergy_map(territories, ptce, near5, communes=communes, rings=True)
+    assert "rayon de 5,0 km autour des PTCE" in _legend(m)
+    m = maps.synergy_map(territories, ptce, table, communes=communes, rings=True, radius_km=10)
+    legend = _legend(m)
+    assert "distance ≤ 20,0 km" in legend and "rayon de 10,0 km autour des PTCE" in legend
+    computed = _legend(maps.synergy_map(territories, ptce, communes=communes, radius_km=7))
+    assert "distance ≤ 7,0 km" in computed
+    # "no PTCE within" only when one territory is focused
+    none = ptce.iloc[0:0]
+    empty = table.iloc[0:0]
+    national = _legend(maps.synergy_map(territories, none, empty, communes=communes))
+    assert "PTCE (0)" in national and "aucun PTCE à moins" not in national
+    focused = _legend(
+        maps.synergy_map(territories, none, empty, communes=communes, territory="t-mureaux")
+    )
+    assert "aucun PTCE à moins de 20,0 km" in focused
+
+
+def test_legend_lists_only_what_is_drawn(data, communes):
+    territories, ptce, table = data
+    legend = _legend(maps.synergy_map(territories, ptce, table, communes=communes))
+    for label in ("Territoire habilité", "Projet émergent", "contour approximatif"):
+        assert label in legend
+    assert "autre statut" not in legend
+    assert "chevauchement" in legend and "à proximité" in legend
+    assert "communes voisines" not in legend
+    for code in ("communes", "epci", "siege"):
+        assert html.escape(maps.PTCE_PRECISIONS[code][0]) in legend
+    assert html.escape(maps.PTCE_PRECISIONS["inconnu"][0]) not in legend
+    # one TH territory on whole communes, its overlapping PTCE only
+    only = _legend(
+        maps.synergy_map(
+            territories[territories["id"] == "t-mureaux"],
+            ptce[ptce["id"] == "p-mureaux"],
+            table,
+            communes=communes,
+        )
+    )
+    assert "Territoire habilité" in only
+    for label in ("Projet émergent", "contour approximatif", "à proximité", "EPCI"):
+        assert label not in only, label
+    # an unknown statut and precision, and the three relations with their drawn dashes
+    odd = territories.copy()
+    odd.loc[odd["id"] == "t-trappes", "statut"] = "XY"
+    odd_ptce = ptce.assign(precision="quartier")
+    links = table.copy()
+    links.loc[links["ptce_id"] == "p-versailles", "relation"] = "adjacent"
+    m = maps.synergy_map(odd, odd_ptce, links, communes=communes)
+    legend = _legend(m)
+    assert "autre statut" in legend and "Projet émergent" not in legend
+    assert html.escape(maps.PTCE_PRECISIONS["inconnu"][0]) in legend
+    assert maps.PTCE_PRECISIONS["siege"][0] not in legend
+    layer = next(
+        c for c in m._children.values() if getattr(c, "layer_name", "") == "Liens de synergie"
+    )
+    drawn = json.loads(layer.options_js)["styles"]
+    dashes = re.findall(r'stroke-dasharray="([^"]+)"', legend)
+    assert dashes == [drawn["adjacent"]["dashArray"], drawn["near"]["dashArray"]]
+    assert len(set(dashes)) == 2
+    assert "dashArray" not in drawn["overlap"] and legend.count("<svg") == 3
+
+
+def test_metric_scale_only(data, communes):
+    territories, ptce, table = data
+    page = _render(maps.synergy_map(territories, ptce, table, communes=communes))
+    assert page.count("L.control.scale(") == 1 and "L.control.scale({imperial: false})" in page
+    base = folium.Map(tiles=None, control_scale=True)
+    m = maps.synergy_map(territories, ptce, table, m=base, communes=communes)
+    maps.synergy_map(territories, ptce, table, m=m, communes=communes)  # layers stack
+    page = _render(m)
+    assert page.count("L.control.scale(") == 1 and "L.control.scale({imperial: false})" in page
+
+
+def test_map_assets_are_exactly_what_pages_load(communes):
+    territories, ptce = _build(communes, n_extra_ptce=30)
+    page = _render(maps.synergy_map(territories, ptce, communes=communes))
+    assert sorted(_assets.asset_urls(page)) == sorted(_assets.MAP_ASSETS)
 
 
 def test_js_json_cannot_close_script():
@@ -409,8 +590,13 @@ def test_fetch_assets_from_server_and_inline(local_server, tmp_path):
         _assets.fetch_assets(tmp_path / "assets", [f"{local_server.url}/lib/1.0/gone.js"])
 
 
+def _clear_departement_caches() -> None:
+    maps._DISSOLVED_MEMORY.clear()
+    maps._OUTLINES_MEMORY.clear()
+
+
 def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
-    maps._DEPARTEMENTS_MEMORY.clear()
+    _clear_departement_caches()
     small = communes[communes["departement"] == "974"]
     calls = []
     import geo.communes
@@ -421,7 +607,10 @@ def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
 
     monkeypatch.setattr(geo.communes, "load_communes", fake_load)
     first = maps._departement_outlines(None, 0.01)
-    maps._DEPARTEMENTS_MEMORY.clear()
+    assert list(maps._DISSOLVED_MEMORY) == ["2025"] and list(maps._OUTLINES_MEMORY) == [
+        ("2025", 0.01)
+    ]
+    _clear_departement_caches()
     second = maps._departement_outlines(None, 0.01)  # from the checked parquet file
     assert len(calls) == 1 and list(second["departement"]) == ["974"]
     assert first.geometry.iloc[0].equals(second.geometry.iloc[0])
@@ -431,7 +620,7 @@ def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
     assert shapely.get_num_coordinates(coarse.geometry.iloc[0]) < shapely.get_num_coordinates(
         first.geometry.iloc[0]
     )
-    maps._DEPARTEMENTS_MEMORY.clear()
+    _clear_departement_caches()
 
 
 # --------------------------------------------------------------------------- browser
@@ -557,6 +746,8 @@ def test_browser_national_map(browser, data, communes, tmp_path):
         assert count["departements"] == 2
         assert count["legend"] is True
         assert page.page.is_visible(".leaflet-control-scale")
+        scale = page.page.locator(".leaflet-control-scale-line").all_inner_texts()
+        assert len(scale) == 1 and scale[0].endswith("km"), scale  # metric only
         assert page.page.is_visible(".leaflet-control-layers")
         assert page.page.is_visible("a.leaflet-control-zoom-fullscreen")
         # the page fills its frame
@@ -597,6 +788,13 @@ def test_browser_search_is_accent_insensitive(browser, data, communes, tmp_path)
         page.page.click(".geo-search li >> nth=0")
         page.page.wait_for_selector(".leaflet-popup-content")
         assert "Pôle des Mureaux" in page.page.inner_text(".leaflet-popup-content")
+        # names only: "ptce" lists the PTCE named so, not every PTCE by its category
+        page.page.fill(".geo-search input", "ptce")
+        names = page.page.locator(".geo-search li b").all_inner_texts()
+        assert names == ["PTCE de Versailles"], names
+        page.page.fill(".geo-search input", "versailles")
+        names = page.page.locator(".geo-search li b").all_inner_texts()
+        assert names == ["Versailles", "PTCE de Versailles"], names  # name start first
         page.page.fill(".geo-search input", "zzzz")
         assert page.page.inner_text(".geo-search li") == "Aucun résultat"
         assert page.errors == []
@@ -604,34 +802,84 @@ def test_browser_search_is_accent_insensitive(browser, data, communes, tmp_path)
         page.close()
 
 
-@pytest.mark.browser
-def test_browser_hostile_payloads_never_run(browser, data, communes, tmp_path):
+def _hostile(data, communes):
+    """The test data with hostile text in ids, statut, precision, département and more."""
     territories, ptce, table = data
-    path = _write(
-        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "x.html"
+    t_id, p_id = "t-xss" + XSS_IMG, "p-xss" + XSS_SCRIPT
+    territories = territories.astype({"population": object})
+    row = territories["id"] == "t-xss"
+    for column, value in (
+        ("statut", XSS_SCRIPT),
+        ("precision", XSS_ATTR),
+        ("departement", XSS_IMG),
+        ("date_habilitation", XSS_IMG),
+        ("population", XSS_ATTR),
+        ("id", t_id),
+    ):
+        territories.loc[row, column] = value
+    ptce = ptce.copy()
+    row = ptce["id"] == "p-xss"
+    for column, value in (
+        ("precision", XSS_ATTR),
+        ("departement", XSS_IMG),
+        ("siege_commune", XSS_IMG + " siège"),
+        ("id", p_id),
+    ):
+        ptce.loc[row, column] = value
+    table = table.astype({"relation": object, "territory_id": object, "ptce_id": object})
+    row = table["territory_id"] == "t-xss"
+    table.loc[row, "territory_id"] = t_id
+    table.loc[row, "ptce_id"] = p_id
+    table.loc[row, "relation"] = XSS_IMG + XSS_ATTR
+    communes = communes.copy()
+    communes.loc[communes["code_insee"] == "97407", "nom"] = XSS_IMG + XSS_SCRIPT
+    return territories, ptce, table, communes, t_id, p_id
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("focus", [False, True], ids=["national", "territory"])
+def test_browser_hostile_payloads_never_run(browser, data, communes, tmp_path, focus):
+    territories, ptce, table, communes, t_id, p_id = _hostile(data, communes)
+    m = maps.synergy_map(
+        territories,
+        ptce,
+        table,
+        communes=communes,
+        title=XSS_SCRIPT,
+        territory=t_id if focus else None,
     )
-    page = Page(browser, path)
+    page = Page(browser, _write(m, tmp_path, "x.html"))
     try:
-        for key in ("t:t-xss", "p:p-xss"):
+        assert page.page.title() == XSS_SCRIPT  # escaped once: shown as text
+        assert XSS_SCRIPT in page.page.inner_text(".geo-legend summary")
+        assert "autre statut" in page.page.inner_text(".geo-legend")
+        for key, shown in (
+            (f"t:{t_id}", (XSS_IMG, XSS_SCRIPT, XSS_ATTR)),
+            (f"p:{p_id}", (XSS_IMG,)),
+        ):
             page.js("geoTzptce.open(map, arg);", key)
             page.page.wait_for_timeout(400)
             content = page.page.locator(".leaflet-popup-content")
-            assert XSS_IMG in content.inner_text()
+            for text in shown:
+                assert text in content.inner_text()
             assert content.locator("img, script").count() == 0
             for element in content.locator("a").all():
                 assert element.get_attribute("href").startswith("https://")
             content.hover()
         # real mouse on the hostile shape and marker, then every tooltip of the map
-        page.js("geoTzptce.open(map, 't:t-xss'); map.closePopup();")
+        page.js("geoTzptce.open(map, arg); map.closePopup();", f"t:{t_id}")
         page.page.wait_for_timeout(300)
         x, y = page.js(
-            "const p = map.latLngToContainerPoint(map._geoIndex['t:t-xss'].getCenter());"
-            "return [p.x, p.y];"
+            "const p = map.latLngToContainerPoint(map._geoIndex[arg].getCenter());"
+            "return [p.x, p.y];",
+            f"t:{t_id}",
         )
         page.page.mouse.move(x, y)
         page.page.mouse.click(x, y)
         page.page.wait_for_selector(".leaflet-popup-content")
-        rect = page.js("return map._geoIndex['p:p-xss']._icon.getBoundingClientRect().toJSON();")
+        rect = page.js(
+            "return map._geoIndex[arg]._icon.getBoundingClientRect().toJSON();", f"p:{p_id}"
+        )
         page.page.mouse.move(rect["x"] + 6, rect["y"] + 6)
         page.page.mouse.click(rect["x"] + 6, rect["y"] + 6)
         page.page.wait_for_timeout(200)
@@ -640,11 +888,21 @@ def test_browser_hostile_payloads_never_run(browser, data, communes, tmp_path):
             " l.openTooltip(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter()); n++; } });"
             "return n;"
         )
-        assert opened >= 7  # 3 territories, 4 PTCE, the links
+        n_links = len(table[table["territory_id"] != "t-none"])
+        # focus: the territory, its commune, its PTCE, their link; else 3 territories, 4 PTCE
+        assert opened == (4 if focus else 3 + 4 + n_links)
+        tips = page.page.locator(".leaflet-tooltip").all_inner_texts()
+        assert len(tips) == opened
+        assert any(f"({XSS_SCRIPT})" in tip for tip in tips)  # statut
+        assert any(XSS_IMG + XSS_ATTR in tip for tip in tips)  # relation
+        if focus:
+            assert any(XSS_IMG + XSS_SCRIPT + " (97407)" in tip for tip in tips)  # commune
         page.page.fill(".geo-search input", "img src")
+        assert page.page.locator(".geo-search li").count() >= 2
         page.page.click(".geo-search li >> nth=0")
         page.page.wait_for_timeout(300)
         assert page.page.locator(".leaflet-tooltip img, .geo-search img").count() == 0
+        assert page.page.locator(".geo-legend img, .geo-legend script").count() == 0
         assert page.page.evaluate("() => window.__xss") is None
         assert (
             page.page.evaluate("() => document.querySelectorAll('[onerror],[onmouseover]').length")
@@ -680,6 +938,15 @@ def test_browser_territory_map(browser, data, communes, tmp_path):
         assert count["territories"] == 1 and count["communes"] == 2
         assert count["links"] == (table["territory_id"] == "t-mureaux").sum()
         assert page.js("return map.getZoom();") >= 11
+        # a click inside the territory lands on a commune outline: the territory's popup opens
+        page.page.click(".geo-legend summary")  # fold the legend out of the way
+        x, y = page.js(
+            "const c = groups.find(l => l.options && l.options.className === 'geo-commune');"
+            "const p = map.latLngToContainerPoint(c.getCenter()); return [p.x, p.y];"
+        )
+        page.page.mouse.click(x, y)
+        page.page.wait_for_selector(".leaflet-popup-content")
+        assert "Les Mureaux — Écquevilly" in page.page.inner_text(".leaflet-popup-content h4")
         assert page.errors == []
     finally:
         page.close()
@@ -728,3 +995,75 @@ def test_browser_offline_single_file(browser, data, communes, tmp_path, tiles):
         assert page.errors == []
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_browser_notebook_frame_folds_the_legend(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes)
+    path = tmp_path / "notebook.html"
+    # what Jupyter shows: folium's 100 % wide, 60 % high iframe, here in a 700 px column
+    path.write_text(
+        '<!DOCTYPE html><html><body style="margin:0"><div style="width:700px">'
+        f"{m._repr_html_()}</div></body></html>",
+        encoding="utf-8",
+    )
+    page = Page(browser, path)
+    try:
+        frame = page.page.query_selector("iframe").content_frame()
+        frame.wait_for_selector(".geo-legend")
+        state = frame.evaluate(
+            """() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const box = e => e.getBoundingClientRect();
+            const legend = box(document.querySelector('.geo-legend'));
+            const hidden = [...document.querySelectorAll('.leaflet-top.leaflet-left > *')]
+              .map(box).filter(c => !(c.bottom <= legend.top || c.top >= legend.bottom ||
+                                       c.right <= legend.left || c.left >= legend.right));
+            return {size: [map.getSize().x, map.getSize().y], covered: hidden.length,
+                    open: document.querySelector('.geo-legend details').open};
+        }"""
+        )
+        assert state == {"size": [700, 420], "covered": 0, "open": False}
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def _run_in_thread(function, *args, **kwargs):
+    """Run outside the thread of the module's playwright session (one per thread)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+@pytest.mark.browser
+def test_screenshot_offline_from_npm_assets(browser, data, communes, tmp_path):
+    from geo import _screenshot
+
+    territories, ptce, table = data
+    assets = _fill_assets_from_npm(tmp_path / "assets")
+    m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=False)
+    html_path = _write(m, tmp_path, "map.html")
+    png = _run_in_thread(
+        _screenshot.screenshot,
+        html_path,
+        tmp_path / "shots" / "map.png",
+        width=640,
+        height=400,
+        assets_dir=assets,
+        offline=True,
+        executable_path=str(CHROMIUM),
+    )
+    data_png = png.read_bytes()
+    assert data_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data_png[16:24]) == (640, 400)
+    assert len(data_png) > 10_000  # a drawn map, not a blank page
+    broken = tmp_path / "broken.html"
+    broken.write_text("<script>throw new Error('boom')</script>", encoding="utf-8")
+    with pytest.raises(DataSourceError, match="boom"):
+        _run_in_thread(
+            _screenshot.screenshot, broken, tmp_path / "broken.png", executable_path=str(CHROMIUM)
+        )
+    assert not (tmp_path / "broken.png").exists()
+    with pytest.raises(DataSourceError, match="Chromium not found"):
+        _screenshot.screenshot(html_path, tmp_path / "x.png", executable_path=str(tmp_path))

@@ -433,6 +433,7 @@ def test_path_projected_file_with_numeric_codes(embedded, tmp_path):
     assert again["78440"].symmetric_difference(original["78440"]).area < 1e-9
 
 
+@pytest.mark.filterwarnings("ignore:.crs. was not provided:UserWarning")
 def test_path_without_crs(embedded, tmp_path):
     sample = (
         embedded.iloc[:2][["code_insee", "geometry"]]
