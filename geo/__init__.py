@@ -30,15 +30,21 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_communes": "communes",
     "commune_attributes": "communes",
+    "departement_code": "communes",
+    "region_code": "communes",
     "find_commune": "lookup",
     "resolve_communes": "lookup",
+    "commune_of_address": "lookup",
     "load_territories": "entities",
     "load_ptce": "entities",
     "geocode": "geocoding",
     "synergies": "analysis",
     "nearest_ptce": "analysis",
     "synergy_summary": "analysis",
+    "nearest_commune": "analysis",
+    "write_synergies": "export",
     "synergy_map": "maps",
+    "write_map": "maps",
 }
 
 __all__ = [
