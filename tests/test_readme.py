@@ -31,11 +31,3 @@ def test_scripts_named_by_the_readme_exist():
     for command in setup_commands():
         for script in re.findall(r"\./(scripts/[\w.-]+)", command):
             assert (ROOT / script).is_file(), script
-
-
-def test_every_public_name_resolves():
-    import geo
-
-    for name in geo.__all__:
-        assert getattr(geo, name) is not None, name
-    assert callable(geo.geocode)  # the function, not the module of the same name
