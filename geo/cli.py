@@ -14,6 +14,7 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from . import __version__, settings
 from .errors import GeoError
@@ -100,7 +101,7 @@ def _cmd_communes_cache(args: argparse.Namespace) -> int:
     print(f"cache: {settings.default_cache_dir()}")
     for row in rows:
         state = "ok" if row["valid"] else "CORRUPT (rebuilt on next load)"
-        print(f"  {row['path']}  {int(row['size_bytes']) / 1e6:.1f} MB  {state}")
+        print(f"  {row['path']}  {row['size_bytes'] / 1e6:.1f} MB  {state}")
     if not rows:
         print("  (empty)")
     return 0
@@ -235,7 +236,7 @@ def _kilometres(text: str) -> float:
     return value
 
 
-def _examples(*lines: str) -> dict[str, object]:
+def _examples(*lines: str) -> dict[str, Any]:
     """Keyword arguments that give a subcommand's --help an examples section."""
     return {
         "epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),

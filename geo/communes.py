@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Collection, Iterable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -183,7 +184,7 @@ def commune_attributes() -> pd.DataFrame:
     return pd.DataFrame(table.drop(columns=["geometry", "geometry_source"]))
 
 
-def cache_info() -> list[dict[str, object]]:
+def cache_info() -> list[dict[str, Any]]:
     """Describe the cached boundary files.
 
     Returns
