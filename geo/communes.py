@@ -45,6 +45,7 @@ from .crs import WGS84
 from .errors import DataSourceError, SchemaError
 
 __all__ = [
+    "CACHE_PREFIXES",
     "COLUMNS",
     "MissingGeometryWarning",
     "cache_info",
@@ -184,6 +185,22 @@ def commune_attributes() -> pd.DataFrame:
     return pd.DataFrame(table.drop(columns=["geometry", "geometry_source"]))
 
 
+#: Name prefixes of the files ``geo`` writes in the cache directory; nothing
+#: else there is ever listed or deleted (the folder may be shared).
+CACHE_PREFIXES = ("communes-", "departements-", "qpv-")
+
+
+def _own_cache_files() -> list[Path]:
+    """List the cached GeoParquet files that ``geo`` wrote (our prefix and a checksum)."""
+    directory = settings.default_cache_dir()
+    return sorted(
+        file
+        for file in directory.glob("*.parquet")
+        if file.name.startswith(CACHE_PREFIXES)
+        and file.with_name(file.name + ".sha256").is_file()
+    )
+
+
 def cache_info() -> list[dict[str, Any]]:
     """Describe the cached boundary files.
 
@@ -194,11 +211,10 @@ def cache_info() -> list[dict[str, Any]]:
     """
     from ._io import file_sha256
 
-    directory = settings.default_cache_dir()
     rows = []
-    for file in sorted(directory.glob("*.parquet")):
+    for file in _own_cache_files():
         sidecar = file.with_name(file.name + ".sha256")
-        valid = sidecar.is_file() and sidecar.read_text().strip() == file_sha256(file)
+        valid = sidecar.read_text().strip() == file_sha256(file)
         rows.append({"path": str(file), "size_bytes": file.stat().st_size, "valid": valid})
     return rows
 
@@ -206,16 +222,19 @@ def cache_info() -> list[dict[str, Any]]:
 def clear_cache() -> int:
     """Delete the cached boundary files (GeoParquet and checksums).
 
+    Only files that ``geo`` wrote are deleted: a name starting with one of
+    :data:`CACHE_PREFIXES` and a ``.sha256`` checksum beside it. Other files
+    in the folder (it may be shared with the user's own data) stay.
+
     Returns
     -------
     int
         Number of files removed.
     """
-    directory = settings.default_cache_dir()
     removed = 0
-    for pattern in ("*.parquet", "*.parquet.sha256"):
-        for file in directory.glob(pattern):
-            file.unlink(missing_ok=True)
+    for file in _own_cache_files():
+        for path in (file, file.with_name(file.name + ".sha256")):
+            path.unlink(missing_ok=True)
             removed += 1
     _MEMORY.clear()
     return removed

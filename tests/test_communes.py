@@ -130,7 +130,14 @@ def test_corrupt_cache_is_rebuilt(fresh_cache, damage):
     assert not list(fresh_cache.glob("*.tmp"))
 
 
-def test_clear_cache(fresh_cache):
+def test_clear_cache_deletes_only_its_own_files(fresh_cache):
     load_communes(departements="78")
+    mine = fresh_cache / "mes_resultats.parquet"
+    mine.write_bytes(b"PAR1 user data")
+    (fresh_cache / "notes.txt").write_text("à garder", encoding="utf-8")
+    assert [row["path"] for row in communes.cache_info()] == [
+        str(fresh_cache / "communes-embedded-cog2025-v1.parquet")
+    ]
     assert communes.clear_cache() == 2
-    assert not list(fresh_cache.iterdir())
+    assert sorted(p.name for p in fresh_cache.iterdir()) == ["mes_resultats.parquet", "notes.txt"]
+    assert mine.read_bytes() == b"PAR1 user data"
