@@ -163,7 +163,7 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
             ids = _territories_in(territories, region=args.region, departement=args.departement)
             table = table[table["territory_id"].isin(ids)].reset_index(drop=True)
             territories = territories[territories["id"].astype(str).isin(ids)]
-        summary = synergy_summary(territories, ptce, radius_km=args.radius_km)
+        summary = synergy_summary(territories, ptce, table, radius_km=args.radius_km)
         if args.out:
             write_synergies(table, args.out, territories=territories, ptce=ptce)
         _step(bar, "export")
@@ -412,6 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     args.offline = getattr(args, "offline", False)
+    offline_before = settings.offline
     if args.offline:
         settings.offline = True
     try:
@@ -428,14 +429,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # writing an output: a folder, a read-only place...
-        path = exc.filename2 or exc.filename  # os.replace(tmp, target): the target
-        target = f" {path}" if path else ""
-        print(f"error: cannot write{target}: {exc.strerror or exc}", file=sys.stderr)
+    except OSError as exc:  # a folder as output, a read-only place, an unreadable input...
+        if exc.filename2:  # os.replace(tmp, target) failed: the target cannot be written
+            what = f"cannot write {exc.filename2}"
+        else:
+            what = f"cannot read or write {exc.filename}" if exc.filename else "input/output error"
+        print(f"error: {what}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        settings.offline = offline_before
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
