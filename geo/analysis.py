@@ -900,6 +900,12 @@ def synergy_summary(
     """
     if synergies is None:
         synergies = _synergy_table(territories, ptce, radius_km=radius_km)
+    elif synergies.attrs.get("radius_km", radius_km) < radius_km:
+        raise SchemaError(
+            f"the synergies table was computed with radius_km="
+            f"{synergies.attrs['radius_km']:g}, less than the {radius_km:g} km asked: "
+            f"compute it again with synergies(..., radius_km={radius_km:g})"
+        )
     _check_frames({"territories": territories})
     frame = pd.DataFrame(territories).reset_index(drop=True)
     ids = frame["id"].astype(str).str.strip()

@@ -625,3 +625,14 @@ def test_synergies_records_its_radius():
     )
     ptce = gpd.GeoDataFrame({"id": ["p"]}, geometry=[shapely.Point(2.36, 48.86)], crs="EPSG:4326")
     assert synergies(territories, ptce, radius_km=7.5).attrs["radius_km"] == 7.5
+
+
+def test_summary_refuses_a_table_computed_with_a_smaller_radius():
+    territories = gpd.GeoDataFrame(
+        {"id": ["t"]}, geometry=[shapely.Point(2.35, 48.85).buffer(0.01)], crs="EPSG:4326"
+    )
+    ptce = gpd.GeoDataFrame({"id": ["p"]}, geometry=[shapely.Point(2.36, 48.86)], crs="EPSG:4326")
+    table = synergies(territories, ptce, radius_km=5)
+    with pytest.raises(SchemaError, match="radius_km=5"):
+        synergy_summary(territories, ptce, table, radius_km=20)
+    assert len(synergy_summary(territories, ptce, table, radius_km=5))
