@@ -2,8 +2,9 @@
 
 The only module that opens network connections. Every request:
 
-* refuses to run in offline mode (``geo.settings.offline`` or the environment
-  variable ``TZPTCE_OFFLINE``) before any socket is opened;
+* refuses to run in offline mode (``geo.settings.offline``, whose default
+  comes from the environment variable ``TZPTCE_OFFLINE``) before any socket
+  is opened;
 * uses the (connect, read) timeouts of ``geo.settings.timeout_s``;
 * is retried with exponential backoff (``settings.download_retries``,
   ``settings.retry_backoff_s``) on connection errors, timeouts, HTTP 429
@@ -21,10 +22,12 @@ import email.utils
 import gzip
 import json
 import os
+import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,7 @@ __all__ = [
     "get_json",
     "is_offline",
     "request",
+    "scratch_file",
     "validate_geojson",
     "validate_zip",
 ]
@@ -61,9 +65,13 @@ Validator = Callable[[Path], None]
 
 
 def is_offline() -> bool:
-    """Return whether offline mode is on (settings or ``TZPTCE_OFFLINE``)."""
-    env = os.environ.get("TZPTCE_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-    return bool(settings.offline) or env
+    """Return whether offline mode is on (:data:`geo.settings.offline`).
+
+    ``TZPTCE_OFFLINE`` gives that setting its default when :mod:`geo.settings`
+    is imported; afterwards the setting alone decides, so
+    ``geo.settings.offline = False`` overrides the environment.
+    """
+    return bool(settings.offline)
 
 
 def check_online(url: str, *, hint: str = OFFLINE_HINT) -> None:
@@ -307,6 +315,34 @@ def download(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@contextmanager
+def scratch_file(suffix: str, prefix: str) -> Iterator[Path]:
+    """Yield a new, empty file of this process's own in the cache; remove it on exit.
+
+    Downloads that are converted and then thrown away go there: several
+    processes may share the cache, and a fixed name would let one overwrite
+    or delete another's download.
+
+    Parameters
+    ----------
+    suffix
+        End of the name (``".geojson.gz"``: :func:`download` checks gzip
+        bodies by the target's suffix, readers pick their driver by it).
+    prefix
+        Start of the name, after a dot (hidden file), for people looking at
+        the cache.
+    """
+    cache_dir = settings.default_cache_dir()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{prefix}.", suffix=suffix, dir=cache_dir)
+    os.close(fd)
+    path = Path(name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
 class _TransientBodyError(Exception):
     """The body broke off (timeout, connection lost, short read): worth a retry."""
 
@@ -382,8 +418,11 @@ def _open_maybe_gzip(path: Path):
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-#: Bodies up to this size (uncompressed) are fully parsed by :func:`validate_geojson`.
-FULL_PARSE_MAX_BYTES = 200 * 1024 * 1024
+#: Bodies up to this size (uncompressed) are fully parsed by :func:`validate_geojson`;
+#: larger ones are checked from their start and left to the reader.
+FULL_PARSE_MAX_BYTES = 20 * 1024 * 1024
+
+_HEAD_BYTES = 64 * 1024
 
 
 def validate_geojson(
@@ -394,47 +433,92 @@ def validate_geojson(
 ) -> None:
     """Check that ``path`` (plain or gzip) holds a GeoJSON FeatureCollection.
 
-    Bodies up to :data:`FULL_PARSE_MAX_BYTES` are parsed entirely and the
-    first feature must carry ``required_properties`` (an entry that is a tuple
-    is satisfied by any one of its names); larger ones are checked from their
-    start (the reader that follows parses them anyway).
+    Bodies up to :data:`FULL_PARSE_MAX_BYTES` (uncompressed) are parsed
+    entirely: every feature must be an object, the first one's
+    ``properties`` an object carrying ``required_properties`` (an entry that
+    is a tuple is satisfied by any one of its names). Larger bodies are not
+    loaded in memory: their start must announce a FeatureCollection and a
+    gzip body must decompress to its end; the reader that follows (pyogrio,
+    whose errors callers turn into :class:`DataSourceError`) checks the rest.
 
     Raises
     ------
     DataSourceError
-        Not JSON, not a FeatureCollection, too few features, or missing
-        properties.
+        Not JSON, not a FeatureCollection, malformed features or properties,
+        too few features, missing properties, or a corrupt gzip stream.
     """
-    with _open_maybe_gzip(path) as handle:
-        head = handle.read(FULL_PARSE_MAX_BYTES + 1)
-    if len(head) > FULL_PARSE_MAX_BYTES:
-        text = head[:4096].decode("utf-8", errors="replace")
-        if '"FeatureCollection"' not in text:
-            raise DataSourceError("the body is not a GeoJSON FeatureCollection")
-        return
     try:
-        document = json.loads(head)
+        size = _uncompressed_size(path)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataSourceError(f"truncated or corrupt gzip body ({exc})") from exc
+    if size > FULL_PARSE_MAX_BYTES:
+        with _open_maybe_gzip(path) as handle:
+            head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+        if not head.lstrip().startswith("{") or '"FeatureCollection"' not in head:
+            snippet = head[:60].replace("\n", " ")
+            raise DataSourceError(
+                f"the body is not a GeoJSON FeatureCollection (starts with {snippet!r})"
+            )
+        return
+    with _open_maybe_gzip(path) as handle:
+        body = handle.read()
+    try:
+        document = json.loads(body)
     except ValueError as exc:
-        snippet = head[:60].decode("utf-8", errors="replace").replace("\n", " ")
+        snippet = body[:60].decode("utf-8", errors="replace").replace("\n", " ")
         raise DataSourceError(f"the body is not GeoJSON (starts with {snippet!r})") from exc
+    _check_feature_collection(document, required_properties, min_features)
+
+
+def _uncompressed_size(path: Path) -> int:
+    """Size of the body once decompressed, streaming (checks gzip integrity)."""
+    with open(path, "rb") as raw:
+        magic = raw.read(2)
+    if magic != b"\x1f\x8b":
+        return path.stat().st_size
+    total = 0
+    with gzip.open(path, "rb") as handle:
+        while block := handle.read(_CHUNK * 16):
+            total += len(block)
+    return total
+
+
+def _check_feature_collection(
+    document: Any, required_properties: tuple[str | tuple[str, ...], ...], min_features: int
+) -> None:
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         kind = document.get("type") if isinstance(document, dict) else type(document).__name__
         raise DataSourceError(f"the body is not a GeoJSON FeatureCollection (type {kind!r})")
     features = document.get("features")
-    if not isinstance(features, list) or len(features) < min_features:
-        count = len(features) if isinstance(features, list) else 0
-        raise DataSourceError(f"the FeatureCollection has {count} features")
-    if required_properties and features:
-        properties = features[0].get("properties") or {}
-        missing = [
-            " or ".join(p) if isinstance(p, tuple) else p
-            for p in required_properties
-            if not any(name in properties for name in (p if isinstance(p, tuple) else (p,)))
-        ]
-        if missing:
-            raise DataSourceError(
-                f"the features lack the properties {missing} (found {sorted(properties)[:12]})"
-            )
+    if not isinstance(features, list):
+        kind = type(features).__name__
+        raise DataSourceError(f"the FeatureCollection has no list of features ({kind})")
+    if len(features) < min_features:
+        raise DataSourceError(f"the FeatureCollection has {len(features)} features")
+    bad = [i for i, feature in enumerate(features) if not isinstance(feature, dict)]
+    if bad:
+        kind = type(features[bad[0]]).__name__
+        raise DataSourceError(
+            f"{len(bad)} features are not GeoJSON objects (feature {bad[0] + 1} is a {kind})"
+        )
+    if not required_properties or not features:
+        return
+    properties = features[0].get("properties")
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, dict):
+        raise DataSourceError(
+            f"the properties of feature 1 are a {type(properties).__name__}, not an object"
+        )
+    missing = [
+        " or ".join(p) if isinstance(p, tuple) else p
+        for p in required_properties
+        if not any(name in properties for name in (p if isinstance(p, tuple) else (p,)))
+    ]
+    if missing:
+        raise DataSourceError(
+            f"the features lack the properties {missing} (found {sorted(properties)[:12]})"
+        )
 
 
 def validate_zip(path: Path, *, member_suffix: str = ".geojson") -> None:

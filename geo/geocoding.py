@@ -12,6 +12,12 @@ best known place and says how precise it is.
   an address is asked once.
 * Retries and backoff on 429/5xx come from :mod:`geo._download`; offline mode
   (or an unreachable service) falls back to town halls with a warning.
+* A failed request costs only its own addresses (or its own batch): every
+  answer received is kept and cached, and the ``reason`` column says why
+  each address was not placed precisely. After
+  :data:`MAX_FAILURES_IN_A_ROW` failed requests in a row the rest is not
+  asked (the service is down). Queries shorter than 3 characters, which the
+  BAN refuses (HTTP 400), are not sent.
 
 The BAN answers the arrondissement in Paris, Lyon and Marseille
 (``citycode="75111"``); ``code_insee_commune`` gives the commune (``75056``).
@@ -25,18 +31,26 @@ import math
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from . import settings
+from ._columns import is_blank
 from ._download import get_json, is_offline, request
 from ._io import atomic_path
+from ._names import as_code, normalise_code
 from .errors import DataSourceError, SchemaError
 from .lookup import commune_of_address
 
-__all__ = ["GEOCODE_COLUMNS", "GeocodingWarning", "geocode"]
+__all__ = [
+    "GEOCODE_COLUMNS",
+    "MAX_FAILURES_IN_A_ROW",
+    "MIN_QUERY_CHARS",
+    "GeocodingWarning",
+    "geocode",
+]
 
 #: Columns of the table returned by :func:`geocode`, in order.
 GEOCODE_COLUMNS = [
@@ -49,13 +63,34 @@ GEOCODE_COLUMNS = [
     "code_insee_commune",
     "label",
     "precision",
+    "reason",
 ]
+
+#: Shortest query the BAN accepts (it answers HTTP 400 below).
+MIN_QUERY_CHARS = 3
+#: After this many failed requests in a row, the remaining addresses are not asked.
+MAX_FAILURES_IN_A_ROW = 3
 
 _CACHE_NAME = "geocode-ban-v1.json"
 _BATCH_ROWS = 5000
 _HINT = "addresses are placed at their commune's town hall instead"
 _SPACES = re.compile(r"\s+")
-_CODE = re.compile(r"\d{5}|2[AB]\d{3}")
+
+
+class _Failure(NamedTuple):
+    """Why the BAN gave no answer for a query: a short label and the details."""
+
+    label: str
+    detail: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.detail}" if self.detail else self.label
+
+
+_OFFLINE = _Failure("BAN not asked", "offline mode (geo.settings.offline or TZPTCE_OFFLINE)")
+_TOO_SHORT = _Failure(
+    f"address too short for the BAN (fewer than {MIN_QUERY_CHARS} characters), not sent"
+)
 
 
 class GeocodingWarning(UserWarning):
@@ -98,9 +133,15 @@ def geocode(
         :data:`GEOCODE_COLUMNS`, one row per address: ``lon``/``lat``
         (WGS84), BAN ``score``, ``result_type``, ``citycode`` (arrondissement
         kept), ``code_insee_commune`` (arrondissement -> commune), ``label``,
-        and ``precision``: ``"adresse"`` (BAN answer accepted), ``"mairie"``
+        ``precision``: ``"adresse"`` (BAN answer accepted), ``"mairie"``
         (town hall of the commune), ``"point-sur-surface"`` (commune without
-        town-hall point: a point inside its boundary) or ``"inconnu"``.
+        town-hall point: a point inside its boundary) or ``"inconnu"``; and
+        ``reason``: ``None`` when ``precision="adresse"``, else why the BAN
+        position was not used (``"empty address"``, ``"address too short
+        ..."``, ``"BAN not asked: offline mode ..."``, ``"BAN request failed:
+        <error>"``, ``"no BAN answer"``, ``"BAN score 0.31 < 0.5"``, ``"BAN
+        result type 'municipality'"``...). The index is the Series' index
+        (repeated labels allowed), else 0..n-1.
 
     Raises
     ------
@@ -118,48 +159,58 @@ def geocode(
     --------
     >>> geocode(["20 avenue de Ségur 75007 Paris"])  # doctest: +SKIP
     """
-    frame = _inputs(addresses, citycodes)
+    frame, index = _inputs(addresses, citycodes)
     accepted_types = set(result_types)
     cache = _load_cache()
     keys = [_key(q, c) for q, c in zip(frame["adresse"], frame["code"], strict=True)]
     answers: dict[str, dict[str, Any] | None] = {}
+    failures: dict[str, _Failure] = {}
     to_ask: dict[str, tuple[str, str | None]] = {}
     for key, query, code in zip(keys, frame["adresse"], frame["code"], strict=True):
         if not query:
             continue
-        if not refresh and key in cache:
+        if len(query) < MIN_QUERY_CHARS:
+            failures[key] = _TOO_SHORT
+        elif not refresh and key in cache:
             answers[key] = cache[key]
         else:
             to_ask[key] = (query, code)
 
-    failure: str | None = None
     if to_ask:
         if is_offline():
-            failure = "offline mode (geo.settings.offline or TZPTCE_OFFLINE)"
+            failed = dict.fromkeys(to_ask, _OFFLINE)
         else:
-            try:
-                fresh = _ask_batch(to_ask) if len(to_ask) > batch_threshold else _ask_each(to_ask)
-            except DataSourceError as exc:
-                failure = str(exc)
-                fresh = {}
+            ask = _ask_batch if len(to_ask) > batch_threshold else _ask_each
+            fresh, failed = ask(to_ask)
             answers.update(fresh)
             if fresh:
                 cache.update(fresh)
                 _save_cache(cache)
+        for key, failure in failed.items():
+            if key in cache:  # refresh=True and the BAN failed: the cached answer stands
+                answers[key] = cache[key]
+            else:
+                failures[key] = failure
 
     result = _build(frame, keys, answers, min_score, accepted_types)
-    _warn(result, frame, keys, answers, failure, min_score)
+    reasons = _reasons(result, frame, keys, answers, failures, min_score)
+    result["reason"] = pd.Series(reasons, index=result.index, dtype=object)
+    _warn(result, frame, keys, failures)
+    result.index = index
     return result
 
 
 # --- inputs and cache ------------------------------------------------------------
 
 
-def _inputs(addresses, citycodes) -> pd.DataFrame:
+def _inputs(addresses, citycodes) -> tuple[pd.DataFrame, pd.Index]:
+    """Return the cleaned inputs on a RangeIndex, and the index of the result."""
     if isinstance(addresses, str):
         addresses = [addresses]
     series = addresses if isinstance(addresses, pd.Series) else pd.Series(list(addresses))
-    text = series.map(lambda v: _SPACES.sub(" ", str(v)).strip() if pd.notna(v) else "")
+    index = series.index
+    series = series.reset_index(drop=True)  # labels may repeat: work by position
+    text = series.map(lambda v: "" if is_blank(v) else _SPACES.sub(" ", str(v)).strip())
     if citycodes is None or isinstance(citycodes, str):
         codes = pd.Series([citycodes] * len(series), index=series.index, dtype=object)
     else:
@@ -170,25 +221,18 @@ def _inputs(addresses, citycodes) -> pd.DataFrame:
                 f"code per address (None where unknown) or a single code for all"
             )
         codes = pd.Series(values, index=series.index, dtype=object)
-    cleaned = [_clean_code(v) for v in codes]
+    cleaned = [None if is_blank(v) else as_code(normalise_code(v)) for v in codes]
     bad = [
         f"row {i + 1} {raw!r}"
         for i, (raw, v) in enumerate(zip(codes, cleaned, strict=True))
-        if v is not None and not _CODE.fullmatch(v)
+        if v is None and not is_blank(raw)
     ]
     if bad:
-        raise SchemaError(f"citycodes that are not INSEE codes: {'; '.join(bad)}", bad)
+        raise SchemaError(
+            f"citycodes that are not INSEE codes (e.g. '78440', '2A004'): {'; '.join(bad)}", bad
+        )
     codes = pd.Series(cleaned, index=series.index, dtype=object)
-    return pd.DataFrame({"adresse": text, "code": codes}, index=series.index)
-
-
-def _clean_code(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip().upper()
-    if not text:
-        return None
-    return text.zfill(5) if text.isdigit() and len(text) < 5 else text
+    return pd.DataFrame({"adresse": text, "code": codes}, index=series.index), index
 
 
 def _key(query: str, code: str | None) -> str:
@@ -218,29 +262,52 @@ def _save_cache(cache: dict[str, dict[str, Any] | None]) -> None:
 # --- the BAN ------------------------------------------------------------------------
 
 
-def _ask_each(to_ask: dict[str, tuple[str, str | None]]) -> dict[str, dict[str, Any] | None]:
+Answers = dict[str, dict[str, Any] | None]
+Failures = dict[str, _Failure]
+
+
+def _given_up() -> _Failure:
+    return _Failure(
+        "BAN not asked", f"given up after {MAX_FAILURES_IN_A_ROW} failed requests in a row"
+    )
+
+
+def _ask_each(to_ask: dict[str, tuple[str, str | None]]) -> tuple[Answers, Failures]:
+    """One GET per query; a failure costs only its own query."""
     url = settings.ban_url.rstrip("/") + "/search/"
-    out: dict[str, dict[str, Any] | None] = {}
+    out: Answers = {}
+    failed: Failures = {}
+    in_a_row = 0
     for key, (query, code) in to_ask.items():
+        if in_a_row >= MAX_FAILURES_IN_A_ROW:
+            failed[key] = _given_up()
+            continue
         params = {"q": query, "limit": "1"}
         if code:
             params["citycode"] = code
-        document = get_json(url, params, description="BAN geocoding", hint=_HINT)
-        features = document.get("features") if isinstance(document, dict) else None
-        if not isinstance(features, list):
-            raise DataSourceError(
-                f"BAN geocoding failed: {url} did not answer a FeatureCollection; {_HINT}"
-            )
+        try:
+            document = get_json(url, params, description="BAN geocoding", hint=_HINT)
+            features = document.get("features") if isinstance(document, dict) else None
+            if not isinstance(features, list):
+                raise DataSourceError(
+                    f"BAN geocoding failed: {url} did not answer a FeatureCollection; {_HINT}"
+                )
+        except DataSourceError as exc:
+            failed[key] = _Failure("BAN request failed", str(exc))
+            in_a_row += 1
+            continue
+        in_a_row = 0
         out[key] = _from_feature(features[0]) if features else None
-    return out
+    return out, failed
 
 
-def _from_feature(feature: dict[str, Any]) -> dict[str, Any] | None:
+def _from_feature(feature: Any) -> dict[str, Any] | None:
     try:
         lon, lat = feature["geometry"]["coordinates"][:2]
     except (KeyError, TypeError, ValueError):
         return None
-    props = feature.get("properties") or {}
+    props = feature.get("properties")
+    props = props if isinstance(props, dict) else {}
     return {
         "lon": float(lon),
         "lat": float(lat),
@@ -259,13 +326,19 @@ def _float(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _ask_batch(to_ask: dict[str, tuple[str, str | None]]) -> dict[str, dict[str, Any] | None]:
+def _ask_batch(to_ask: dict[str, tuple[str, str | None]]) -> tuple[Answers, Failures]:
+    """One POST per chunk of :data:`_BATCH_ROWS`; a failure costs only its own chunk."""
     url = settings.ban_url.rstrip("/") + "/search/csv/"
     items = list(to_ask.items())
-    out: dict[str, dict[str, Any] | None] = {}
+    out: Answers = {}
+    failed: Failures = {}
     with_codes = any(code for _, (_, code) in items)
+    in_a_row = 0
     for start in range(0, len(items), _BATCH_ROWS):
         chunk = items[start : start + _BATCH_ROWS]
+        if in_a_row >= MAX_FAILURES_IN_A_ROW:
+            failed.update(dict.fromkeys((key for key, _ in chunk), _given_up()))
+            continue
         table = pd.DataFrame(
             {
                 "rang": range(len(chunk)),
@@ -277,22 +350,38 @@ def _ask_batch(to_ask: dict[str, tuple[str, str | None]]) -> dict[str, dict[str,
             table["code_insee"] = [code or "" for _, (_, code) in chunk]
             form.append(("citycode", "code_insee"))
         body = table.to_csv(index=False).encode("utf-8")
-        response = request(
-            "POST",
-            url,
-            data=form,
-            files={"data": ("adresses.csv", body, "text/csv")},
-            description="BAN batch geocoding",
-            hint=_HINT,
-        )
-        answers = _parse_batch(response.content, url)
+        try:
+            response = request(
+                "POST",
+                url,
+                data=form,
+                files={"data": ("adresses.csv", body, "text/csv")},
+                description="BAN batch geocoding",
+                hint=_HINT,
+            )
+            answers, statuses = _parse_batch(response.content, url)
+        except DataSourceError as exc:
+            failed.update(
+                dict.fromkeys((key for key, _ in chunk), _Failure("BAN request failed", str(exc)))
+            )
+            in_a_row += 1
+            continue
+        in_a_row = 0
         for rank, (key, _) in enumerate(chunk):
             if rank in answers:
                 out[key] = answers[rank]
-    return out
+            else:
+                status = statuses.get(rank)
+                failed[key] = _Failure(
+                    f"BAN batch status {status!r}" if status else "no row in the BAN batch answer"
+                )
+    return out, failed
 
 
-def _parse_batch(content: bytes, url: str) -> dict[int, dict[str, Any] | None]:
+def _parse_batch(
+    content: bytes, url: str
+) -> tuple[dict[int, dict[str, Any] | None], dict[int, str]]:
+    """Return the answers by rank, and the status of the ranks without an answer."""
     try:
         table = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
     except (ValueError, pd.errors.ParserError) as exc:
@@ -306,11 +395,16 @@ def _parse_batch(content: bytes, url: str) -> dict[int, dict[str, Any] | None]:
             f"BAN batch geocoding failed: the CSV of {url} lacks the columns {missing}; {_HINT}"
         )
     out: dict[int, dict[str, Any] | None] = {}
+    statuses: dict[int, str] = {}
     for row in table.to_dict("records"):
-        rank = int(row["rang"])
+        try:
+            rank = int(row["rang"])
+        except ValueError:
+            continue
         status = row.get("result_status", "ok")
         if status not in ("ok", "not-found"):
-            continue  # "error"/"skipped": not an answer, ask again next time
+            statuses[rank] = status  # "error"/"skipped": not an answer, ask again next time
+            continue
         lon, lat = _float(row["longitude"]), _float(row["latitude"])
         if status == "not-found" or lon is None or lat is None:
             out[rank] = None
@@ -323,7 +417,7 @@ def _parse_batch(content: bytes, url: str) -> dict[int, dict[str, Any] | None]:
             "citycode": row["result_citycode"] or None,
             "label": row.get("result_label") or None,
         }
-    return out
+    return out, statuses
 
 
 # --- result table ---------------------------------------------------------------------
@@ -374,6 +468,7 @@ def _build(
             "citycode": code,
             "label": None,
             "precision": "inconnu",
+            "reason": None,  # filled by _reasons
         }
         if answer:
             row.update(
@@ -417,43 +512,63 @@ def _fallback(out: pd.DataFrame, communes: pd.DataFrame) -> None:
             out.at[idx, "precision"] = "point-sur-surface"
 
 
-def _warn(
+def _reasons(
     result: pd.DataFrame,
     frame: pd.DataFrame,
     keys: list[str],
-    answers: dict[str, dict[str, Any] | None],
-    failure: str | None,
+    answers: Answers,
+    failures: Failures,
     min_score: float,
-) -> None:
+) -> list[str | None]:
+    """Why each row is not at its BAN position (``None`` for those that are)."""
+    reasons: list[str | None] = []
+    for position, key in enumerate(keys):
+        if result.at[position, "precision"] == "adresse":
+            reasons.append(None)
+            continue
+        answer = answers.get(key)
+        if not frame.at[position, "adresse"]:
+            why = "empty address"
+        elif key in failures:
+            why = str(failures[key])
+        elif key not in answers:
+            why = "no usable BAN answer"
+        elif answer is None:
+            why = "no BAN answer"
+        elif (answer.get("score") or 0) < min_score:
+            why = f"BAN score {answer.get('score') or 0:.2f} < {min_score}"
+        else:
+            why = f"BAN result type {answer.get('result_type')!r}"
+        reasons.append(why)
+    return reasons
+
+
+def _warn(result: pd.DataFrame, frame: pd.DataFrame, keys: list[str], failures: Failures) -> None:
     problems = []
-    for position, (idx, key) in enumerate(zip(result.index, keys, strict=True)):
-        precision = result.at[idx, "precision"]
+    details: dict[str, None] = {}
+    for position, key in enumerate(keys):
+        precision = result.at[position, "precision"]
         if precision == "adresse":
             continue
-        query = frame.at[idx, "adresse"]
-        if not query:
-            why = "empty address"
-        elif key not in answers:
-            why = "no usable BAN answer" if failure is None else "BAN not reached"
-        elif answers[key] is None:
-            why = "no BAN answer"
+        failure = failures.get(key)
+        if failure is not None:
+            why = failure.label
+            if failure.detail:
+                details[failure.detail] = None
         else:
-            answer = answers[key] or {}
-            why = (
-                f"BAN score {answer.get('score') or 0:.2f} < {min_score}"
-                if (answer.get("score") or 0) < min_score
-                else f"BAN result type {answer.get('result_type')!r}"
-            )
+            why = result.at[position, "reason"]
         where = {
             "mairie": "placed at the town hall",
             "point-sur-surface": "placed inside the commune",
         }.get(precision, "not placed")
-        problems.append(f"row {position + 1} {query!r}: {why}, {where}")
+        problems.append(f"row {position + 1} {frame.at[position, 'adresse']!r}: {why}, {where}")
     if not problems:
         return
     header = f"{len(problems)} of {len(result)} addresses not geocoded precisely"
-    if failure:
-        header += f" ({failure})"
+    if details:
+        listed = list(details)
+        extra = f"; and {len(listed) - 3} other failures" if len(listed) > 3 else ""
+        header += f" ({'; '.join(listed[:3])}{extra})"
     shown = "; ".join(problems[:20])
     more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
     warnings.warn(f"{header}: {shown}{more}", GeocodingWarning, stacklevel=3)

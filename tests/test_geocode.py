@@ -256,3 +256,115 @@ def test_citycodes_must_match(ban):
     with pytest.raises(SchemaError, match="row 1 'Paris'"):
         geocode([SEGUR], citycodes=["Paris"])
     assert ban.requests == []
+
+
+# --- partial failures, short queries, repeated index labels --------------------------
+
+
+def test_one_failed_request_keeps_the_other_answers(ban):
+    # The BAN answers HTTP 400 to the first query (not retried), then answers.
+    ban.route(
+        "/search/",
+        Reply(400, b'{"code": 400, "message": "Failed parsing query"}'),
+        Reply(200, ban_json(SEGUR, 2.3077, 48.8496, score=0.96, citycode="75107")),
+    )
+    queries = ["1 rue qui fâche 78130 Les Mureaux", SEGUR, "ab", ""]
+    with pytest.warns(GeocodingWarning) as record:
+        result = geocode(queries, citycodes=["78440", None, "78440", None])
+    assert list(result["precision"]) == ["mairie", "adresse", "mairie", "inconnu"]
+    assert (result.iloc[1]["lon"], result.iloc[1]["lat"]) == (2.3077, 48.8496)
+    reasons = list(result["reason"])
+    assert reasons[0].startswith("BAN request failed:") and "HTTP 400" in reasons[0]
+    assert reasons[1] is None
+    assert reasons[2].startswith("address too short")
+    assert reasons[3] == "empty address"
+    message = str(record[0].message)
+    assert "3 of 4 addresses" in message and "HTTP 400" in message
+    assert "row 1 '1 rue qui fâche 78130 Les Mureaux': BAN request failed, placed at" in message
+    assert "row 2" not in message
+    assert "row 3 'ab': address too short" in message
+    # The short query was never sent; only the failed one is asked again.
+    sent = [parse_qs(urlsplit(h.path).query)["q"][0] for h in ban.hits("/search/")]
+    assert sent == [queries[0], SEGUR]
+    ban.requests.clear()
+    again = geocode([SEGUR])
+    assert again.iloc[0]["precision"] == "adresse" and ban.requests == []
+
+
+def test_service_down_stops_after_failures_in_a_row(ban, monkeypatch):
+    from geo.geocoding import MAX_FAILURES_IN_A_ROW
+
+    monkeypatch.setattr(geo.settings, "download_retries", 0)
+    ban.route("/search/", Reply(503))
+    addresses = [f"{n} rue de la République 78130 Les Mureaux" for n in range(1, 6)]
+    with pytest.warns(GeocodingWarning, match="HTTP 503"):
+        result = geocode(addresses, citycodes="78440")
+    assert len(ban.hits("/search/")) == MAX_FAILURES_IN_A_ROW == 3
+    assert (result["precision"] == "mairie").all()
+    assert result["reason"].iloc[:3].str.startswith("BAN request failed").all()
+    assert (
+        result["reason"].iloc[3:] == "BAN not asked: given up after 3 failed requests in a row"
+    ).all()
+
+
+def test_one_failed_batch_chunk_keeps_the_other_chunks(ban, monkeypatch):
+    monkeypatch.setattr("geo.geocoding._BATCH_ROWS", 10)
+    addresses = [f"{n} rue de la République 78130 Les Mureaux" for n in range(1, 26)]
+    answer = pd.DataFrame(
+        {
+            "rang": range(10),
+            "latitude": "48.99",
+            "longitude": [f"1.9{r:02d}" for r in range(10)],
+            "result_label": "Les Mureaux",
+            "result_score": "0.9",
+            "result_type": "housenumber",
+            "result_citycode": "78440",
+            "result_status": ["ok"] * 9 + ["error"],
+        }
+    )
+    csv = answer.to_csv(index=False).encode()
+    ban.route("/search/csv/", Reply(200, csv), Reply(400), Reply(200, csv))
+    with pytest.warns(GeocodingWarning, match="HTTP 400"):
+        result = geocode(addresses, citycodes="78440")
+    assert len(ban.hits("/search/csv/")) == 3
+    precise = result["precision"].eq("adresse")
+    assert list(precise[precise].index) == [*range(9), *range(20, 25)]
+    assert result.at[9, "reason"] == "BAN batch status 'error'"
+    assert result["reason"].iloc[10:20].str.contains("HTTP 400").all()
+    # Answers of the first and last chunks were cached: only the rest is asked again.
+    ban.requests.clear()
+    ban.route("/search/", Reply(200, EMPTY))
+    with pytest.warns(GeocodingWarning):
+        geocode(addresses, citycodes="78440", batch_threshold=100)
+    assert ban.hits("/search/csv/") == []
+    assert len(ban.hits("/search/")) == 11  # 1 error status + 10 failed, one GET each
+
+
+def test_repeated_index_labels_are_kept(ban, monkeypatch):
+    monkeypatch.setattr(geo.settings, "offline", True)
+    series = pd.Series([MUREAUX, "Hôtel de Ville, Paris", MUREAUX], index=["a", "a", "b"])
+    with pytest.warns(GeocodingWarning, match="offline"):
+        result = geocode(series, citycodes=["78440", "75056", "78440"])
+    assert list(result.index) == ["a", "a", "b"]
+    assert list(result["precision"]) == ["mairie", "point-sur-surface", "mairie"]
+    assert (result.iloc[2]["lon"], result.iloc[2]["lat"]) == mairie("78440")
+    assert result["reason"].str.startswith("BAN not asked: offline mode").all()
+
+
+def test_citycodes_written_as_numbers(ban, monkeypatch):
+    monkeypatch.setattr(geo.settings, "offline", True)
+    with pytest.warns(GeocodingWarning):
+        result = geocode([MUREAUX, "Bourg", "x"], citycodes=[78440, 1053.0, float("nan")])
+    assert list(result["citycode"][:2]) == ["78440", "01053"]
+    with pytest.raises(SchemaError, match=r"row 1 '78'"):
+        geocode([MUREAUX], citycodes=["78"])
+
+
+def test_refresh_that_fails_keeps_the_cached_answer(ban, monkeypatch):
+    ban.route("/search/", Reply(200, ban_json(SEGUR, 2.3, 48.8, score=0.9, citycode="75107")))
+    geocode([SEGUR])
+    monkeypatch.setattr(geo.settings, "download_retries", 0)
+    ban.route("/search/", Reply(503))
+    result = geocode([SEGUR], refresh=True)
+    assert len(ban.hits("/search/")) == 2
+    assert result.iloc[0]["precision"] == "adresse" and result.iloc[0]["lon"] == 2.3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -98,6 +99,19 @@ def test_national_zip_is_downloaded_converted_and_cached(qpv_server, tmp_path):
     assert len(qpv_server.hits(RESOURCE)) == 1
     load_qpv(refresh=True)
     assert len(qpv_server.hits(RESOURCE)) == 2
+
+
+def test_download_does_not_touch_another_process_download(qpv_server, tmp_path):
+    # Another process sharing the cache, downloading under the name used before.
+    url = qpv_server.url + RESOURCE
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
+    other = tmp_path / "cache" / f"qpv-2024-{digest}.download"
+    other.write_bytes(b"another process is writing this")
+    qpv_server.route(RESOURCE, Reply(200, national_zip(qpv_features())))
+    assert len(load_qpv()) == 3
+    assert other.read_bytes() == b"another process is writing this"
+    names = sorted(p.name for p in (tmp_path / "cache").iterdir() if p != other)
+    assert names == [f"qpv-2024-{digest}.parquet", f"qpv-2024-{digest}.parquet.sha256"]
 
 
 def test_plain_geojson_url_and_retry(qpv_server):

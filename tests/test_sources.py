@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import warnings
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +21,7 @@ from geo import _download, sources
 from geo.communes import load_communes
 from geo.errors import CRSError, DataSourceError, SchemaError
 from geo.sources import OutdatedCodeWarning, load_epci_communes, read_boundary_file
-from tests.conftest import Reply
+from tests.conftest import ROOT, Reply
 
 ETALAB_PATH = "/contours-administratifs/2025/geojson/communes-50m.geojson.gz"
 CODES_78 = ["78440", "78646", "78498", "78361"]  # Les Mureaux, Versailles, Poissy, Mantes
@@ -247,13 +250,57 @@ def test_offline_setting_opens_no_socket(etalab_server, monkeypatch):
     assert etalab_server.requests == []
 
 
-def test_offline_environment_variable(etalab_server, monkeypatch):
-    monkeypatch.setenv("TZPTCE_OFFLINE", "1")
-    _forbid_sockets(monkeypatch)
-    with pytest.raises(DataSourceError, match="TZPTCE_OFFLINE"):
-        load_communes(source="etalab")
-    monkeypatch.undo()
-    assert etalab_server.requests == []
+_OFFLINE_SCRIPT = """
+import socket
+import geo.settings
+from geo import sources
+from geo._download import is_offline
+from geo.errors import DataSourceError
+
+def refuse(*args, **kwargs):
+    raise AssertionError("a socket was opened in offline mode")
+
+socket.socket.connect = refuse
+socket.create_connection = refuse
+print("DEFAULT", geo.settings.offline, is_offline())
+try:
+    sources.load_remote("etalab")
+except DataSourceError as exc:
+    print("REFUSED", exc)
+geo.settings.offline = False
+print("OVERRIDDEN", is_offline())
+"""
+
+
+def test_offline_environment_variable(tmp_path):
+    # TZPTCE_OFFLINE is read when geo.settings is imported: a fresh interpreter.
+    env = {**os.environ, "TZPTCE_OFFLINE": "1", "TZPTCE_CACHE_DIR": str(tmp_path)}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", _OFFLINE_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "DEFAULT True True"
+    assert lines[1].startswith("REFUSED offline mode") and "TZPTCE_OFFLINE" in lines[1]
+    assert lines[2] == "OVERRIDDEN False"
+    assert not list(tmp_path.iterdir())  # nothing downloaded nor left behind
+
+
+def test_offline_setting_overrides_the_environment(local_server, monkeypatch):
+    monkeypatch.setenv("TZPTCE_OFFLINE", "1")  # too late to matter: settings decide
+    monkeypatch.setattr(geo.settings, "offline", False)
+    local_server.route("/api", Reply(200, b'{"ok": true}'))
+    assert not _download.is_offline()
+    assert _download.get_json(local_server.url + "/api") == {"ok": True}
+    monkeypatch.setattr(geo.settings, "offline", True)
+    monkeypatch.delenv("TZPTCE_OFFLINE")
+    assert _download.is_offline()
 
 
 def test_offline_still_reads_a_valid_cache(etalab_server, embedded, monkeypatch):
@@ -291,6 +338,66 @@ def test_api_geo_paris_adds_arrondissements(etalab_server, embedded):
     table = load_communes(source="api-geo", departements="75", types=("COM", "ARM"))
     assert sorted(table["code_insee"]) == ["75056", "75101", "75111"]
     assert set(table.loc[table["type"] == "ARM", "parent"]) == {"75056"}
+
+
+def test_api_geo_departement_given_as_one_string_or_a_name(etalab_server, embedded):
+    etalab_server.route("/communes", Reply(200, api_geo_body(embedded, CODES_78)))
+    table = sources.load_remote("api-geo", departements="78")
+    assert sorted(table["code_insee"]) == sorted(CODES_78)
+    (hit,) = etalab_server.hits("/communes")
+    assert parse_qs(urlsplit(hit.path).query)["codeDepartement"] == ["78"]
+    sources.load_remote("api-geo", departements=["Yvelines", "78"], refresh=True)
+    assert [
+        parse_qs(urlsplit(h.path).query)["codeDepartement"]
+        for h in etalab_server.hits("/communes")
+    ] == [["78"], ["78"]]
+    with pytest.raises(SchemaError) as info:
+        sources.load_remote("api-geo", departements=["78", "Yvelinnes", "99"])
+    assert "Yvelinnes" in str(info.value) and "'99'" in str(info.value)
+    assert len(info.value.problems) == 2
+    assert len(etalab_server.hits("/communes")) == 2
+
+
+@pytest.mark.parametrize("vintage", ["../x", "25", "2025/../..", " 2025x"])
+def test_vintage_that_is_not_a_year_is_refused(etalab_server, own_cache, monkeypatch, vintage):
+    monkeypatch.setattr(geo.settings, "vintage", vintage)
+    with pytest.raises(SchemaError, match="four-digit year"):
+        sources.load_remote("etalab")
+    with pytest.raises(SchemaError, match="four-digit year"):
+        sources.load_remote("api-geo", departements="78")
+    with pytest.raises(SchemaError, match="four-digit year"):
+        load_epci_communes("200059889")
+    assert etalab_server.requests == []
+    assert sorted(p.name for p in own_cache.parent.iterdir()) == ["cache"]
+
+
+def test_downloads_do_not_touch_another_process_download(etalab_server, embedded, own_cache):
+    # Another process sharing the cache, downloading under the names used before.
+    others = [
+        own_cache / "communes-etalab-2025-50m.geojson.gz",
+        own_cache / "api-geo-communes-78-geojson-contour.geojson",
+    ]
+    for other in others:
+        other.write_bytes(b"another process is writing this")
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
+    etalab_server.route("/communes", Reply(200, api_geo_body(embedded, CODES_78)))
+    assert len(sources.load_remote("etalab")) == 7
+    assert len(sources.load_remote("api-geo", departements="78")) == 4
+    for other in others:
+        assert other.read_bytes() == b"another process is writing this"
+    leftovers = {p.name for p in own_cache.iterdir()} - {p.name for p in others}
+    assert all(p.endswith((".parquet", ".sha256")) for p in leftovers), leftovers
+
+
+def test_reader_errors_of_large_bodies_become_data_source_errors(
+    etalab_server, embedded, monkeypatch
+):
+    # Above the full-parse limit only the start is checked: the reader finds the rest.
+    monkeypatch.setattr(_download, "FULL_PARSE_MAX_BYTES", 100)
+    whole = gzip.decompress(etalab_body(embedded))
+    etalab_server.route(ETALAB_PATH, Reply(200, gzip.compress(whole[: len(whole) // 2])))
+    with pytest.raises(DataSourceError, match="cannot be read"):
+        sources.load_remote("etalab")
 
 
 def test_api_geo_needs_a_filter(etalab_server):
@@ -373,6 +480,57 @@ def test_download_keeps_existing_target_on_failure(local_server, tmp_path):
         )
     assert target.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.geojson"]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"type": "FeatureCollection", "features": [[1, 2]]}, "not GeoJSON objects"),
+        ({"type": "FeatureCollection", "features": [{"type": "Feature"}, 3]}, "feature 2"),
+        ({"type": "FeatureCollection", "features": {"a": 1}}, "no list of features"),
+        ({"type": "FeatureCollection", "features": []}, "0 features"),
+        ({"type": "FeatureCollection"}, "no list of features"),
+        ([1, 2], "type 'list'"),
+        (
+            {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": [1]}]},
+            "properties of feature 1 are a list",
+        ),
+        (
+            {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": None}]},
+            r"lack the properties \['code'\]",
+        ),
+    ],
+)
+def test_validate_geojson_malformed_structure(tmp_path, document, message):
+    path = tmp_path / "body.geojson"
+    path.write_text(json.dumps(document))
+    with pytest.raises(DataSourceError, match=message):
+        _download.validate_geojson(path, required_properties=("code",))
+
+
+def test_validate_geojson_does_not_load_large_bodies(tmp_path):
+    # 21 MB that only a full parse would find broken: left to the reader.
+    feature = json.dumps({"type": "Feature", "properties": {"code": "78440"}, "geometry": None})
+    head = b'{"type": "FeatureCollection", "features": ['
+    body = head + (feature.encode() + b",") * (21 * 1024 * 1024 // len(feature)) + b"{broken"
+    path = tmp_path / "large.geojson"
+    path.write_bytes(body)
+    _download.validate_geojson(path, required_properties=("code",))
+    path.write_bytes(b"<html>" + body)
+    with pytest.raises(DataSourceError, match="not a GeoJSON FeatureCollection"):
+        _download.validate_geojson(path)
+
+
+def test_validate_geojson_checks_gzip_integrity_of_large_bodies(tmp_path, monkeypatch):
+    monkeypatch.setattr(_download, "FULL_PARSE_MAX_BYTES", 10)
+    document = {"type": "FeatureCollection", "features": [{"type": "Feature"}] * 50}
+    packed = gzip.compress(json.dumps(document).encode())
+    path = tmp_path / "large.geojson.gz"
+    path.write_bytes(packed)
+    _download.validate_geojson(path)
+    path.write_bytes(packed[: len(packed) - 12])
+    with pytest.raises(DataSourceError, match="corrupt gzip"):
+        _download.validate_geojson(path)
 
 
 # --- local files --------------------------------------------------------------------------
