@@ -47,5 +47,21 @@ def main() -> None:
         )
 
 
+def bench_polygons(n: int = 200) -> None:
+    """A GeoDataFrame of ``n`` polygons (quartiers): communes found under each one."""
+    import geopandas as gpd
+
+    communes = geo.load_communes(departements=["78", "93", "69"]).head(n)
+    metric = communes.to_crs(2154)
+    quartiers = metric.geometry.representative_point().buffer(300).to_crs(4326)
+    gdf = gpd.GeoDataFrame(
+        {"nom": [f"Quartier {i}" for i in range(len(communes))]},
+        geometry=quartiers.to_numpy(),
+        crs=4326,
+    )
+    _timed(f"{len(gdf)} polygon rows (GeoDataFrame)", lambda: geo.load_territories(gdf))
+
+
 if __name__ == "__main__":
+    bench_polygons()
     main()

@@ -7,15 +7,16 @@ not matter) against the candidates of each *role* below, in order; the first
 header that matches wins, and a header serves one role only. Explicit
 ``*_column=`` options always take precedence.
 
-Also here: splitting a cell into values (``"78440; 78208"``) and normalising
-INSEE codes that a spreadsheet turned into numbers (``1001`` -> ``"01001"``).
-Pure functions on strings and cells; no I/O.
+Also here: splitting a cell into values (``"78440; 78208"``) and telling
+blank cells. INSEE codes that a spreadsheet turned into numbers are restored
+by :func:`geo._names.normalise_code`. Pure functions on strings and cells; no
+I/O.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -27,7 +28,7 @@ __all__ = [
     "OPTION_ROLES",
     "ROLE_CANDIDATES",
     "detect_columns",
-    "normalise_code",
+    "is_blank",
     "split_values",
 ]
 
@@ -332,23 +333,6 @@ def split_values(cell: object, *, commas: bool = True) -> list[str]:
     return [part.strip() for part in pattern.split(text) if part.strip()]
 
 
-_NUMERIC_CODE = re.compile(r"^\d{4,5}(\.0+)?$")
-
-
-def normalise_code(token: str) -> str:
-    """Restore an INSEE code a spreadsheet stored as a number.
-
-    ``"1001"``, ``"1001.0"`` -> ``"01001"``; ``"2a004"`` -> ``"2A004"``; any
-    other text is returned trimmed and unchanged.
-    """
-    text = str(token).strip()
-    if _NUMERIC_CODE.match(text):
-        return text.split(".", 1)[0].zfill(5)
-    if re.fullmatch(r"2[abAB]\d{3}", text):
-        return text.upper()
-    return text
-
-
 def is_blank(value: object) -> bool:
     """Return True for ``None``, NaN, ``pd.NA`` and whitespace-only strings."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -356,8 +340,3 @@ def is_blank(value: object) -> bool:
     if isinstance(value, float) and value != value:
         return True
     return not str(value).strip()
-
-
-def present(values: Iterable[object]) -> list[str]:
-    """Return the non-blank values of ``values`` as trimmed strings."""
-    return [str(v).strip() for v in values if not is_blank(v)]

@@ -2,7 +2,8 @@
 
 Pure string functions used by :mod:`geo.lookup`: split a trailing
 ``"(hint)"``, read ``"Paris 13e"`` as an arrondissement, read ``"CC Cœur de
-Savoie"`` as an EPCI type and core name, normalise a département code. No
+Savoie"`` as an EPCI type and core name, normalise a département code or an
+INSEE code. Also the one home of the Paris/Lyon/Marseille (PLM) constants. No
 data access here.
 """
 
@@ -16,6 +17,14 @@ from ._text import name_key
 PLM = {"paris": ("75056", 75100), "marseille": ("13055", 13200), "lyon": ("69123", 69380)}
 #: Number of arrondissements of each.
 PLM_COUNT = {"paris": 20, "marseille": 16, "lyon": 9}
+#: INSEE codes of the three cities themselves (parents of their arrondissements).
+PLM_CODES = frozenset(code for code, _ in PLM.values())
+#: Arrondissement municipal code -> code of its city: ``"75113"`` -> ``"75056"``.
+PLM_PARENTS: dict[str, str] = {
+    str(first + n): code
+    for city, (code, first) in PLM.items()
+    for n in range(1, PLM_COUNT[city] + 1)
+}
 
 _HINT = re.compile(r"^(?P<main>.*?[^\s(\[])\s*[(\[](?P<hint>[^()\[\]]*)[)\]]\s*$")
 _CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3}|\d{4})$", re.IGNORECASE)
@@ -23,7 +32,10 @@ _CODE_THEN_NAME = re.compile(r"^(?P<code>\d{5}|2[AB]\d{3})\s*[-–—:,/]?\s+(?P
 _SIREN = re.compile(r"^\d{9}$")
 
 _ROMAN = {"i": 1, "v": 5, "x": 10}
-_ORDINAL = r"(?P<n>\d{1,2}|[ivx]{1,5}?)\s?(?:e|er|ere|eme|ieme|em|me)?"
+# Roman numerals 1 to 39 written the standard way ("xiii", "iv", "xix"); the
+# look-ahead rejects the empty match.
+_ROMAN_NUMERAL = r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})"
+_ORDINAL = rf"(?P<n>\d{{1,2}}|{_ROMAN_NUMERAL})\s?(?:e|er|ere|eme|ieme|em|me)?"
 _ARR_WORD = r"(?:arr|arrt|ardt|arrond|arrondissement)"
 _CITY = r"(?P<city>paris|lyon|marseille)"
 _ARRONDISSEMENT = [
@@ -88,6 +100,21 @@ def as_code(text: str) -> str | None:
     return text.upper().zfill(5)
 
 
+_WHOLE_FLOAT_CODE = re.compile(r"^(\d{4,5})\.0+$")
+
+
+def normalise_code(token: object) -> str:
+    """Restore an INSEE code a spreadsheet mangled; leave any other text as it is.
+
+    ``"1001"``, ``"1001.0"`` -> ``"01001"``; ``"2a004"`` -> ``"2A004"``; any
+    other text (a name, a SIREN) is returned trimmed and unchanged.
+    """
+    text = str(token).strip()
+    whole = _WHOLE_FLOAT_CODE.match(text)
+    code = as_code(whole.group(1) if whole else text)
+    return code if code is not None else text
+
+
 def split_code_and_name(text: str) -> tuple[str, str] | None:
     """Split ``"78440 Les Mureaux"`` / ``"78440 - Les Mureaux"`` into code and name."""
     match = _CODE_THEN_NAME.match(text.strip())
@@ -102,7 +129,8 @@ def as_siren(text: str) -> str | None:
     return compact if _SIREN.match(compact) else None
 
 
-def _ordinal(n: str) -> int | None:
+def _ordinal(n: str) -> int:
+    """``"13"`` -> 13, ``"xiii"`` -> 13 (``n`` is a validated numeral)."""
     if n.isdigit():
         return int(n)
     total, previous = 0, 0
@@ -146,7 +174,7 @@ def arrondissement(key: str, hint: str | None = None) -> str | None:
         else:
             return None
     number = _ordinal(n)
-    if number is None or not 1 <= number <= PLM_COUNT[city]:
+    if not 1 <= number <= PLM_COUNT[city]:
         return None
     return str(PLM[city][1] + number)
 
@@ -195,9 +223,19 @@ def epci_parts(key: str) -> tuple[bool, str | None, str]:
     return marked, kind, " ".join(words) or core
 
 
-def departement_code(text: str) -> str | None:
-    """Normalise a written département code: ``"1"`` -> ``"01"``, ``"2a"`` -> ``"2A"``."""
-    text = text.strip().upper()
-    if re.fullmatch(r"\d{1,2}|2[AB]|97\d", text):
-        return text.zfill(2)
+def departement_code(text: object) -> str | None:
+    """Normalise a written département code, or return ``None``.
+
+    ``"1"`` -> ``"01"``, ``"2a"`` -> ``"2A"``; a code a spreadsheet stored as a
+    number, ``93.0`` or ``"93.0"``, -> ``"93"``. The code is not checked
+    against the COG.
+    """
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    value = str(text).strip().upper()
+    whole = re.fullmatch(r"(\d{1,3})\.0+", value)
+    if whole is not None:
+        value = whole.group(1)
+    if re.fullmatch(r"\d{1,2}|2[AB]|97\d", value):
+        return value.zfill(2)
     return None

@@ -104,7 +104,17 @@ def checked_crs(geoms: gpd.GeoSeries, source: str) -> gpd.GeoSeries:
     return geoms.to_crs(WGS84)
 
 
-def _decode(raw: bytes) -> str:
+def decode_text(raw: bytes) -> str:
+    """Decode the bytes of a text table as French spreadsheets export them.
+
+    A UTF-8 or UTF-16 byte order mark is honoured (and dropped); otherwise
+    UTF-8, then Windows-1252, then Latin-1 (which decodes any byte).
+
+    Raises
+    ------
+    UnicodeDecodeError
+        Only for a UTF-16 file (with its mark) whose bytes are not UTF-16.
+    """
     if raw.startswith(codecs.BOM_UTF8):
         return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -136,10 +146,44 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
+def read_text(path: Path, source: str) -> str:
+    """Read and decode a text table (see :func:`decode_text`).
+
+    Raises
+    ------
+    DataSourceError
+        The file cannot be read (permissions, broken link, device error).
+    SchemaError
+        Its bytes are not text in a supported encoding.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataSourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return decode_text(raw)
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            f"cannot decode {source}: {exc.reason} at byte {exc.start}; save it as UTF-8 "
+            "(or Windows-1252) text"
+        ) from exc
+
+
 def _read_csv(path: Path, source: str) -> Input:
-    text = _decode(path.read_bytes())
+    text = read_text(path, source)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    return _from_records(list(enumerate(reader, start=1)), source)
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for number, cells in enumerate(reader, start=1):
+            records.append((number, cells))
+    except csv.Error as exc:
+        row = len(records) + 1
+        raise SchemaError(
+            f"{source} row {row} cannot be read as CSV: {exc} (a quote left open makes the "
+            "rest of the file one cell; close it or remove it)",
+            [f"row {row}: {exc}"],
+        ) from exc
+    return _from_records(records, source)
 
 
 def _read_xlsx(path: Path, source: str, sheet: str | int | None) -> Input:

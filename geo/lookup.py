@@ -440,11 +440,25 @@ def _resolve(index: _Index, value: Any, deps: frozenset[str] | None) -> list[Mat
 
     main, hint = _names.split_hint(text)
     if hint is not None:
-        hinted = _departements_of(index, hint)
         main_key = name_key(main)
-        arrondissement = _names.arrondissement(main_key, hint)
-        if arrondissement is not None:
-            return _found_arrondissement(index, value, arrondissement, deps)
+        own = _names.arrondissement(main_key)
+        if own is None:
+            # "Paris (13e)": the parenthesis is the arrondissement, not a département.
+            by_hint = _names.arrondissement(main_key, hint)
+            if by_hint is not None:
+                return _found_arrondissement(index, value, by_hint, deps)
+        hinted = _departements_of(index, hint)
+        if hinted is not None and deps is not None and not hinted & deps:
+            return _Problem(
+                "unknown",
+                f"{_quoted(value)}: the hint ({hint}) contradicts départements "
+                f"{', '.join(sorted(deps))}",
+            )
+        if hinted is not None:
+            deps = hinted if deps is None else hinted & deps
+        if own is not None:
+            # "Paris 13e (69)": the hint must agree with the arrondissement.
+            return _found_arrondissement(index, value, own, deps)
         if hinted is None:
             # Not a département: maybe the parenthesis is part of the name.
             whole = _resolve_name(index, value, name_key(text), deps)
@@ -455,13 +469,6 @@ def _resolve(index: _Index, value: Any, deps: frozenset[str] | None) -> list[Mat
                 f"{_quoted(value)}: {_quoted(hint)} is neither a département nor a région "
                 '— write e.g. "Saint-Denis (93)" or "Le Port (La Réunion)"',
             )
-        if deps is not None and not hinted & deps:
-            return _Problem(
-                "unknown",
-                f"{_quoted(value)}: the hint ({hint}) contradicts départements "
-                f"{', '.join(sorted(deps))}",
-            )
-        deps = hinted if deps is None else hinted & deps
         result = _resolve_name(index, value, main_key, deps)
     else:
         result = _resolve_name(index, value, name_key(text), deps)

@@ -291,6 +291,50 @@ def test_pe_marked_as_checked_leaves_the_unknown_list(tables):
 # --- validation ------------------------------------------------------------------
 
 
+def test_csv_columns_are_the_schema_minus_derived_fields():
+    from geo.schema import PTCE_FIELDS, TERRITORY_FIELDS
+
+    assert datasets.TERRITORY_CSV_COLUMNS == [
+        f for f in TERRITORY_FIELDS if f not in ("region", "population", "zone")
+    ]
+    assert datasets.PTCE_CSV_COLUMNS == [
+        f for f in PTCE_FIELDS if f not in ("region", "precision_siege", "zone")
+    ]
+    for name, columns in (
+        (datasets.TERRITORIES_CSV, datasets.TERRITORY_CSV_COLUMNS),
+        (datasets.PTCE_CSV, datasets.PTCE_CSV_COLUMNS),
+    ):
+        with open(DATA / name, encoding="utf-8", newline="") as handle:
+            assert next(csv.reader(handle)) == columns, name
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig"])
+def test_tables_saved_by_a_spreadsheet_are_read(tables, encoding):
+    expected = datasets.read_tables(tables)[1]
+    path = tables / datasets.PTCE_CSV
+    path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    _, ptce = datasets.read_tables(tables)
+    pd.testing.assert_frame_equal(ptce, expected)
+    assert ptce["nom"].str.contains("é").any()
+
+
+def test_undecodable_table_names_the_file(tables):
+    path = tables / datasets.PTCE_CSV
+    path.write_bytes(b"\xff\xfe" + b"\x00\xd8" * 3)  # UTF-16 mark, lone surrogates
+    with pytest.raises(SchemaError, match=r"cannot decode .*ptce\.csv"):
+        datasets.read_tables(tables)
+
+
+def test_overlong_cell_is_a_schema_error_with_its_line(tables):
+    path = tables / datasets.PTCE_CSV
+    rows = _rows(path)
+    text = path.read_text(encoding="utf-8")
+    line = 2 + len(rows)
+    path.write_text(text + 'x,"' + "a" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=rf"ptce\.csv: line {line} cannot be read as CSV"):
+        datasets.read_tables(tables)
+
+
 def test_duplicate_id_names_both_lines(tables):
     path = tables / datasets.TERRITORIES_CSV
     rows = _rows(path)
@@ -377,8 +421,8 @@ def test_import_reference(shared_reference, tmp_path):
     reference_pe = _rows(shared_reference / "tz_emergents.csv")
     assert len(territories) == len(reference_th) + len(reference_pe) + 1
     assert len(ptce) == len(_rows(shared_reference / "ptce.csv"))
-    assert list(territories[0]) == datasets.TERRITORY_COLUMNS
-    assert list(ptce[0]) == datasets.PTCE_COLUMNS
+    assert list(territories[0]) == datasets.TERRITORY_CSV_COLUMNS
+    assert list(ptce[0]) == datasets.PTCE_CSV_COLUMNS
     by_id = {r["id"]: r for r in territories}
     assert by_id["sud-oise-villers-saint-paul"]["statut"] == "PE"
     assert by_id["paris-13"]["precision"] == "infra-communal"

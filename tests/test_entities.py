@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -126,6 +127,27 @@ def test_cp1252_semicolon_file_with_epci():
     assert epci["population"] == int(
         members.loc[members["epci_siren"] == "245400510", "population"].sum()
     )
+
+
+def test_overlong_csv_cell_names_its_row(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text('nom,code_insee\nA,78440\nB,"' + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"long\.csv row 3 cannot be read as CSV"):
+        geo.load_territories(path)
+
+
+def test_unreadable_file_is_a_data_source_error(tmp_path):
+    path = tmp_path / "device.csv"
+    path.symlink_to("/proc/self/mem")  # a file whose read fails with EIO
+    with pytest.raises(DataSourceError, match=r"cannot read .*device\.csv: "):
+        geo.load_territories(path)
+
+
+def test_undecodable_utf16_csv(tmp_path):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(b"\xff\xfe" + b"\x00\xd8" * 3)  # UTF-16 mark then lone surrogates
+    with pytest.raises(SchemaError, match=r"cannot decode utf16\.csv"):
+        geo.load_territories(path)
 
 
 def test_utf8_bom_header(tmp_path):
@@ -325,6 +347,22 @@ def test_dataframe_input_and_old_code_warning():
     assert gdf["codes_insee"].tolist() == ["14581", "13048"]
 
 
+def test_departement_column_stored_as_numbers():
+    frame = pd.DataFrame(
+        {
+            "nom": ["A", "B", "C"],
+            "commune": ["Saint-Denis", "Saint-Denis", "Les Mureaux"],
+            "departement": [93.0, 974.0, None],  # float column, one blank
+        }
+    )
+    assert frame["departement"].dtype == float
+    gdf = geo.load_territories(frame)
+    assert gdf["codes_insee"].tolist() == ["93066", "97411", "78440"]
+    assert gdf["departement"].tolist() == ["93", "974", "78"]
+    ptce = pd.DataFrame({"nom": ["P"], "departement": [93.0], "commune": ["Saint-Denis"]})
+    assert geo.load_ptce(ptce)["siege_insee"].tolist() == ["93066"]
+
+
 def test_name_code_mismatch_warns(tmp_path):
     path = tmp_path / "mm.csv"
     path.write_text("nom,code_insee,commune\nX,73011,Montmélian\nY,78440,Les Mureaux\n")
@@ -360,6 +398,26 @@ def test_geojson_polygon_covering_whole_communes(tmp_path):
     gdf = geo.load_territories(path)
     assert gdf["codes_insee"].iloc[0] == "14118;14167"
     assert gdf["precision"].iloc[0] == "communes"
+
+
+def test_many_polygons_read_the_communes_once(monkeypatch):
+    import geo.communes
+
+    communes = _communes("78440", "14167", "97411", "13048")
+    metric = communes.to_crs(2154)
+    inner = metric.geometry.representative_point().buffer(200).to_crs(4326)
+    frame = gpd.GeoDataFrame(
+        {"nom": list(communes["code_insee"])}, geometry=inner.to_numpy(), crs=4326
+    )
+    calls = []
+    load = geo.communes.load_communes
+    monkeypatch.setattr(
+        geo.communes, "load_communes", lambda *a, **k: calls.append(k) or load(*a, **k)
+    )
+    gdf = geo.load_territories(frame)
+    assert gdf["codes_insee"].tolist() == gdf["nom"].tolist()
+    assert (gdf["precision"] == "infra-communal").all()
+    assert len(calls) == 1  # one commune table (and spatial index) for all the polygons
 
 
 def test_geojson_in_lambert93_declared_as_degrees(tmp_path):
@@ -516,6 +574,35 @@ def test_ptce_address_geocoded(local_server, fresh_cache, monkeypatch):
     assert gdf["siege_insee"].iloc[0] == "63430"
     hits = local_server.hits("/search/")
     assert len(hits) == 1 and "citycode=63430" in hits[0].path
+
+
+def test_ptce_geocoding_reasons_per_row(local_server, fresh_cache, monkeypatch):
+    def answer(score: float, kind: str, code: str) -> Reply:
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [2.0, 48.0]},
+            "properties": {"label": "x", "score": score, "type": kind, "citycode": code},
+        }
+        body = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+        return Reply(200, body, {"Content-Type": "application/json"})
+
+    local_server.route(
+        "/search/", answer(0.2, "housenumber", "63430"), answer(0.9, "municipality", "78440")
+    )
+    monkeypatch.setattr(settings, "ban_url", local_server.url)
+    frame = pd.DataFrame(
+        {
+            "nom": ["Pôle Thiernois", "Pôle des Mureaux"],
+            "adresse": ["1 place de la Mairie", "2 rue Inconnue"],
+            "code_insee": ["63430", "78440"],
+        }
+    )
+    with pytest.warns(EntityWarning) as caught:
+        gdf = geo.load_ptce(frame)
+    assert gdf["precision_siege"].tolist() == ["mairie", "mairie"]
+    text = "\n".join(str(w.message) for w in caught if "approximate" in str(w.message))
+    assert re.search(r"index 0 .*town hall of 63430 \(BAN score 0\.20 < 0\.5\)", text)
+    assert re.search(r"index 1 .*town hall of 78440 \(BAN result type 'municipality'\)", text)
 
 
 def test_ptce_departement_only_is_not_located(tmp_path):

@@ -191,6 +191,35 @@ def test_arrondissement_out_of_range() -> None:
         find_commune("Lyon 10e")
 
 
+def test_arrondissement_hint_must_agree_with_the_departement() -> None:
+    with pytest.raises(UnknownCommuneError, match=r"75113 .* not in département 69"):
+        find_commune("Paris 13e (69)")
+    with pytest.raises(UnknownCommuneError, match="contradicts"):
+        find_commune("Paris 13e (75)", departement="69")
+    assert find_commune("Paris 13e (75)").code_insee == "75113"
+    assert find_commune("Lyon 8e (Rhône)").code_insee == "69388"
+    assert find_commune("Marseille 1er (Provence-Alpes-Côte d'Azur)").code_insee == "13201"
+
+
+@pytest.mark.parametrize("value", ["Paris (ivx)", "Paris vx", "Paris iiii", "Paris iix"])
+def test_malformed_roman_numeral_is_not_an_arrondissement(value: str) -> None:
+    with pytest.raises(UnknownCommuneError):
+        find_commune(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("Paris iv", "75104"),
+        ("Paris (xix)", "75119"),
+        ("Paris xive", "75114"),
+        ("Lyon ix", "69389"),
+    ],
+)
+def test_roman_numerals(value: str, code: str) -> None:
+    assert find_commune(value).code_insee == code
+
+
 def test_commune_deleguee_name_resolves_to_parent() -> None:
     match = find_commune("Anctoville")
     assert (match.code_insee, match.nom, match.matched_by) == ("14581", "Aurseulles", "name")
@@ -245,6 +274,15 @@ def test_departement_codes_are_normalised() -> None:
     assert find_commune("Ajaccio", departement="2a").code_insee == "2A004"
     assert find_commune("L'Abergement-Clémenciat", departement="1").code_insee == "01001"
     assert find_commune("Les Mureaux", departement="Yvelines").code_insee == "78440"
+
+
+def test_departement_codes_stored_as_numbers() -> None:
+    table = resolve_communes(["Saint-Denis", "Saint-Denis", "Ajaccio"], [93.0, 974.0, "2A"])
+    assert table["code_insee"].tolist() == ["93066", "97411", "2A004"]
+    assert find_commune("Saint-Denis", departement="93.0").code_insee == "93066"
+    assert find_commune("L'Abergement-Clémenciat", departement=1.0).code_insee == "01001"
+    with pytest.raises(UnknownCommuneError, match=r'"93\.5" is neither'):
+        find_commune("Saint-Denis", departement=93.5)
 
 
 def test_unknown_departement_suggests() -> None:
@@ -534,6 +572,34 @@ def test_arrondissement_parser() -> None:
     assert arrondissement("lyon", "8e") == "69388"
     assert arrondissement("paris 0") is None
     assert arrondissement("parisien 13") is None
+
+
+def test_roman_numeral_parser() -> None:
+    assert arrondissement("paris xiiie") == "75113"
+    assert arrondissement("paris", "ix") == "75109"
+    for key in ("paris ivx", "paris iiii", "paris vv", "paris xxxx", "paris iix"):
+        assert arrondissement(key) is None, key
+    assert arrondissement("paris", "ivx") is None
+
+
+def test_code_normalisation_and_plm_constants() -> None:
+    from geo import _names
+
+    assert _names.normalise_code("1001") == "01001"
+    assert _names.normalise_code(" 1001.0 ") == "01001"
+    assert _names.normalise_code("2a004") == "2A004"
+    assert _names.normalise_code("Les Mureaux") == "Les Mureaux"
+    assert _names.normalise_code("200041010") == "200041010"
+    assert _names.departement_code(93.0) == "93"
+    assert _names.departement_code("974.0") == "974"
+    assert _names.departement_code("2a") == "2A"
+    assert _names.departement_code(93.5) is None
+    assert _names.PLM_CODES == {"75056", "13055", "69123"}
+    assert len(_names.PLM_PARENTS) == 45
+    assert _names.PLM_PARENTS["75120"] == "75056"
+    assert _names.PLM_PARENTS["13216"] == "13055"
+    assert _names.PLM_PARENTS["69389"] == "69123"
+    assert "75121" not in _names.PLM_PARENTS
 
 
 def test_epci_parts() -> None:
