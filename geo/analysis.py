@@ -48,6 +48,7 @@ import pandas as pd
 import shapely
 
 from . import settings
+from ._names import PLM_PARENTS, normalise_code
 from .crs import WGS84, ZONES, to_metric, zone_of_code, zone_of_geometry
 from .errors import CRSError, InvalidGeometryError, SchemaError, format_problems
 
@@ -177,9 +178,6 @@ LABELS_FR = {
 }
 
 _RANK = {name: rank for rank, name in enumerate(RELATIONS)}
-_PLM_PARENTS = (("751", "75056"), ("132", "13055"), ("6938", "69123"))
-
-
 # --- inputs -----------------------------------------------------------------
 
 
@@ -274,7 +272,7 @@ def _split_codes(value: object) -> frozenset[str]:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return frozenset()
     parts = str(value).replace(",", ";").split(";")
-    return frozenset(p.strip().upper() for p in parts if p.strip())
+    return frozenset(normalise_code(p) for p in parts if p.strip())
 
 
 def _zones(frame: pd.DataFrame, geoms: np.ndarray, codes: list[frozenset[str]], name: str):
@@ -414,10 +412,7 @@ def _prepare(territories, ptce, ptce_areas, make_valid) -> tuple[_Side, _Side]:
 
 
 def _plm_parent(code: str) -> str | None:
-    for prefix, parent in _PLM_PARENTS:
-        if code.startswith(prefix) and len(code) == 5:
-            return parent
-    return None
+    return PLM_PARENTS.get(code)
 
 
 def _code_pairs(terr: _Side, ptce: _Side) -> pd.DataFrame:

@@ -54,11 +54,11 @@ def _step(bar, text: str) -> None:
 
 
 def _cmd_communes_summary(args: argparse.Namespace) -> int:
-    from .communes import load_communes
+    from .communes import EMBEDDED_VINTAGE, load_communes
 
     table = load_communes(departements=args.departement, regions=args.region)
     with_geometry = int(table.geometry.notna().sum())
-    print(f"{len(table)} communes (COG {settings.vintage}), {with_geometry} with a boundary")
+    print(f"{len(table)} communes (COG {EMBEDDED_VINTAGE}), {with_geometry} with a boundary")
     population = int(table["population"].fillna(0).sum())
     print(f"population: {population:,}".replace(",", " "))
     print(f"{table['region'].nunique()} régions, {table['departement'].nunique()} départements")

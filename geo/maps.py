@@ -44,6 +44,7 @@ from folium.template import Template
 from . import _assets, _mapjs, settings
 from ._io import atomic_path, read_checked_parquet, write_checked_parquet
 from ._text import name_key
+from .communes import EMBEDDED_VINTAGE
 from .crs import WGS84
 from .errors import CRSError, SchemaError
 
@@ -485,7 +486,7 @@ def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFra
     cached = _DISSOLVED_MEMORY.get(settings.vintage)
     if cached is not None:
         return cached
-    path = settings.default_cache_dir() / f"departements-{settings.vintage}.parquet"
+    path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
     table = read_checked_parquet(path)
     if table is None:
         from .communes import load_communes

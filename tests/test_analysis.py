@@ -636,3 +636,18 @@ def test_summary_refuses_a_table_computed_with_a_smaller_radius():
     with pytest.raises(SchemaError, match="radius_km=5"):
         synergy_summary(territories, ptce, table, radius_km=20)
     assert len(synergy_summary(territories, ptce, table, radius_km=5))
+
+
+def test_codes_mangled_by_a_spreadsheet_still_match():
+    square = shapely.box(4.9, 46.1, 5.0, 46.2)
+    territories = gpd.GeoDataFrame(
+        {"id": ["t"], "codes_insee": ["1001"]}, geometry=[square], crs="EPSG:4326"
+    )
+    ptce = gpd.GeoDataFrame(
+        {"id": ["p"], "codes_insee": ["01001.0"]},
+        geometry=[shapely.Point(6.5, 46.5)],
+        crs="EPSG:4326",
+    )
+    table = synergies(territories, ptce, radius_km=1)
+    assert list(table["relation"]) == ["overlap"]
+    assert list(table["shared_communes"]) == ["01001"]

@@ -614,7 +614,7 @@ def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
     second = maps._departement_outlines(None, 0.01)  # from the checked parquet file
     assert len(calls) == 1 and list(second["departement"]) == ["974"]
     assert first.geometry.iloc[0].equals(second.geometry.iloc[0])
-    assert (fresh_cache / "departements-2025.parquet").is_file()
+    assert (fresh_cache / "departements-cog2025.parquet").is_file()
     coarse = maps._departement_outlines(None, 0.05)  # another tolerance: no new dissolve
     assert len(calls) == 1
     assert shapely.get_num_coordinates(coarse.geometry.iloc[0]) < shapely.get_num_coordinates(
