@@ -10,26 +10,16 @@ Targets (2-core machine): warm load <= 0.3 s; >= 5x faster than parsing the CSV.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 import warnings
 from pathlib import Path
+
+from _timing import timed
 
 import geo.settings
 from geo import communes
 
 warnings.simplefilter("ignore", communes.MissingGeometryWarning)
-
-
-def timed(func, repeat: int = 5) -> float:
-    """Return the median wall time of ``func()`` over ``repeat`` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -45,8 +35,8 @@ def main() -> None:
             communes._MEMORY.clear()
             return communes.load_communes(departements="78")
 
-        warm_s = timed(warm)
-        dep_s = timed(one_departement)
+        warm_s = timed(warm, repeat=5)
+        dep_s = timed(one_departement, repeat=5)
         csv_s = timed(communes.convert_embedded, repeat=3)
         n = len(warm())
         size_mb = sum(p.stat().st_size for p in Path(tmp).glob("*.parquet")) / 1e6

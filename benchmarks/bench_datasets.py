@@ -10,22 +10,12 @@ Targets (2-core machine): warm build <= 3 s; GeoJSON files together <= 3 MB.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
+from _timing import timed
+
 from geo import datasets
-
-
-def timed(func, repeat: int = 3) -> float:
-    """Return the median wall time of ``func()`` over ``repeat`` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
