@@ -31,3 +31,14 @@ def test_scripts_named_by_the_readme_exist():
     for command in setup_commands():
         for script in re.findall(r"\./(scripts/[\w.-]+)", command):
             assert (ROOT / script).is_file(), script
+
+
+def test_readme_quick_start_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Jupyter quick start", 1)[1]
+    code = re.findall(r"```python\n(.+?)\n```", section, flags=re.S)[0]
+    assert len(code.splitlines()) < 10
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert len(namespace["table"]) > 0
+    assert {"overlap", "near"} <= set(namespace["table"]["relation"])
