@@ -42,3 +42,16 @@ def test_readme_quick_start_runs():
     exec(compile(code, "README.md", "exec"), namespace)
     assert len(namespace["table"]) > 0
     assert {"overlap", "near"} <= set(namespace["table"]["relation"])
+
+
+def test_readme_own_file_example_loads(tmp_path):
+    import geo
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Bring your own territories or PTCE", 1)[1]
+    table = re.findall(r"```text\n(.+?)\n```", section, flags=re.S)[0]
+    path = tmp_path / "mes_territoires.csv"
+    path.write_bytes(table.encode("cp1252"))  # as the README says: ';', Windows-1252
+    territories = geo.load_territories(path)
+    assert list(territories["codes_insee"]) == ["14167", "78440", "60684"]
+    assert list(territories["statut"]) == ["TH", "TH", "PE"]
