@@ -172,8 +172,10 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
         f"{len(table)} paires territoire–PTCE à {args.radius_km:g} km ou moins: "
         + ", ".join(f"{rel} {int(counts.get(rel, 0))}" for rel in ("overlap", "adjacent", "near"))
     )
-    national = summary[summary["region"] == "France"]
-    print(national.to_string(index=False))
+    # Nationally, the France rows; for a région or département, its own rows.
+    is_france = summary["region"] == "France"
+    shown = summary[~is_france] if (args.region or args.departement) else summary[is_france]
+    print(shown.to_string(index=False))
     if args.out:
         print(f"wrote {args.out}")
     return 0

@@ -94,6 +94,7 @@ def test_synergies_region_filter(capsys):
     code, out, _ = run(capsys, "synergies", "--region", "Hauts-de-France")
     assert code == 0
     assert "paires territoire–PTCE" in out
+    assert "Hauts-de-France" in out and "France  " not in out.replace("Hauts-de-France", "")
     code, _, err = run(capsys, "synergies", "--region", "Atlantide")
     assert code == 1 and "Atlantide" in err
 
