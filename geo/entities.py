@@ -321,7 +321,7 @@ class _Problems:
         else:
             header = f"{n} problem{'s' if n > 1 else ''} in {self.source}"
             exc = SchemaError(format_problems(header, every), every)
-        exc.problems = every  # type: ignore[attr-defined]
+        exc.problems = every
         raise exc
 
 

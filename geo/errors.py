@@ -23,21 +23,22 @@ __all__ = [
 
 
 class GeoError(Exception):
-    """Base class of every error raised by ``geo``."""
-
-
-class UnknownCommuneError(GeoError, LookupError):
-    """A commune name or code matches nothing in the official table.
+    """Base class of every error raised by ``geo``.
 
     Attributes
     ----------
     problems
-        One human-readable line per value that could not be resolved.
+        One human-readable line per problem found (rows, values, files); a
+        single-problem error has its message as its only line.
     """
 
-    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+    def __init__(self, message: str = "", problems: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.problems = list(problems) or [message]
+
+
+class UnknownCommuneError(GeoError, LookupError):
+    """A commune name or code matches nothing in the official table."""
 
 
 class AmbiguousCommuneError(UnknownCommuneError):
@@ -60,10 +61,6 @@ class AmbiguousCommuneError(UnknownCommuneError):
 
 class SchemaError(GeoError, ValueError):
     """Missing or invalid columns or values in a table, with row numbers."""
-
-    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems) or [message]
 
 
 class CRSError(GeoError, ValueError):
