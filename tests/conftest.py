@@ -78,6 +78,27 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture()
+def seeded_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache of the test's own holding only the converted embedded table.
+
+    Downloads and geocoder answers land there, apart from other tests, without
+    paying the 3 s conversion again: it is copied from the session cache.
+    """
+    import shutil
+
+    from geo.communes import _embedded_cache_path, commune_attributes
+
+    commune_attributes()  # converts once per session, in the session cache
+    embedded = _embedded_cache_path()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for file in (embedded, embedded.with_name(embedded.name + ".sha256")):
+        shutil.copy2(file, cache / file.name)
+    monkeypatch.setattr(geo.settings, "cache_dir", cache)
+    return cache
+
+
+@pytest.fixture()
 def shared_data() -> Path:
     """``../shared/data``, or skip when this checkout has no ``shared/`` beside it."""
     if not SHARED_DATA.is_dir():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -21,17 +20,8 @@ MUREAUX = "1 place de la Libération 78130 Les Mureaux"
 
 
 @pytest.fixture()
-def ban(local_server, tmp_path, session_cache, monkeypatch):
+def ban(local_server, seeded_cache, monkeypatch):
     """The local server as BAN, and a cache of the test's own (embedded table copied)."""
-    from geo.communes import _embedded_cache_path
-
-    commune_attributes()
-    embedded = _embedded_cache_path()
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    for file in (embedded, embedded.with_name(embedded.name + ".sha256")):
-        shutil.copy2(file, cache / file.name)
-    monkeypatch.setattr(geo.settings, "cache_dir", cache)
     monkeypatch.setattr(geo.settings, "ban_url", local_server.url)
     return local_server
 

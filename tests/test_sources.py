@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,21 +25,6 @@ from tests.conftest import ROOT, Reply
 ETALAB_PATH = "/contours-administratifs/2025/geojson/communes-50m.geojson.gz"
 CODES_78 = ["78440", "78646", "78498", "78361"]  # Les Mureaux, Versailles, Poissy, Mantes
 PARIS = ["75056", "75101", "75111"]
-
-
-@pytest.fixture()
-def own_cache(tmp_path, session_cache, monkeypatch):
-    """An empty cache of the test's own, with the embedded table already converted."""
-    from geo.communes import _embedded_cache_path, commune_attributes
-
-    commune_attributes()  # converts once per session, in the session cache
-    embedded_file = _embedded_cache_path()
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    for file in (embedded_file, embedded_file.with_name(embedded_file.name + ".sha256")):
-        shutil.copy2(file, cache / file.name)
-    monkeypatch.setattr(geo.settings, "cache_dir", cache)
-    return cache
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +79,7 @@ def api_geo_body(embedded, codes) -> bytes:
 
 
 @pytest.fixture()
-def etalab_server(local_server, monkeypatch, own_cache):
+def etalab_server(local_server, monkeypatch, seeded_cache):
     monkeypatch.setattr(
         geo.settings,
         "etalab_url",
@@ -109,7 +93,7 @@ def etalab_server(local_server, monkeypatch, own_cache):
 # --- Etalab bulk file -------------------------------------------------------------
 
 
-def test_etalab_success_and_cache_reuse(etalab_server, embedded, own_cache):
+def test_etalab_success_and_cache_reuse(etalab_server, embedded, seeded_cache):
     etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
     table = load_communes(source="etalab", departements="78")
     assert sorted(table["code_insee"]) == sorted(CODES_78)
@@ -119,8 +103,8 @@ def test_etalab_success_and_cache_reuse(etalab_server, embedded, own_cache):
     assert mureaux["nom"] == "Les Mureaux"
     assert mureaux["epci_siren"] == "200059889"
     assert len(etalab_server.hits(ETALAB_PATH)) == 1
-    assert (own_cache / "communes-etalab-2025-50m.parquet").is_file()
-    assert not list(own_cache.glob("*.geojson.gz"))  # raw download removed
+    assert (seeded_cache / "communes-etalab-2025-50m.parquet").is_file()
+    assert not list(seeded_cache.glob("*.geojson.gz"))  # raw download removed
 
     paris = load_communes(source="etalab", codes="75056", types=("COM", "ARM"))
     assert sorted(paris["code_insee"]) == ["75056", "75101", "75111"]
@@ -141,10 +125,10 @@ def test_etalab_file_without_any_code_is_refused(etalab_server, embedded):
         load_communes(source="etalab", departements="78")
 
 
-def test_etalab_cache_rebuilt_after_corruption(etalab_server, embedded, own_cache):
+def test_etalab_cache_rebuilt_after_corruption(etalab_server, embedded, seeded_cache):
     etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
     load_communes(source="etalab")
-    cached = own_cache / "communes-etalab-2025-50m.parquet"
+    cached = seeded_cache / "communes-etalab-2025-50m.parquet"
     cached.write_bytes(cached.read_bytes()[:100])
     table = load_communes(source="etalab")
     assert len(table) == 5  # 4 communes of 78 + Paris
@@ -188,12 +172,12 @@ def test_slow_answer_times_out(etalab_server, embedded, monkeypatch):
     assert len(etalab_server.hits(ETALAB_PATH)) == 2
 
 
-def test_truncated_gzip_is_rejected(etalab_server, embedded, own_cache):
+def test_truncated_gzip_is_rejected(etalab_server, embedded, seeded_cache):
     body = etalab_body(embedded)
     etalab_server.route(ETALAB_PATH, Reply(200, body[: len(body) // 2]))
     with pytest.raises(DataSourceError, match="corrupt gzip"):
         load_communes(source="etalab")
-    assert not [p for p in own_cache.iterdir() if "embedded" not in p.name]  # nothing left
+    assert not [p for p in seeded_cache.iterdir() if "embedded" not in p.name]  # nothing left
 
 
 def test_body_cut_short_is_retried_then_reported(etalab_server, embedded, monkeypatch):
@@ -314,7 +298,7 @@ def test_offline_still_reads_a_valid_cache(etalab_server, embedded, monkeypatch)
 # --- API Géo ----------------------------------------------------------------------------
 
 
-def test_api_geo_per_departement(etalab_server, embedded, own_cache):
+def test_api_geo_per_departement(etalab_server, embedded, seeded_cache):
     etalab_server.route("/communes", Reply(200, api_geo_body(embedded, CODES_78)))
     table = load_communes(source="api-geo", departements="78")
     assert sorted(table["code_insee"]) == sorted(CODES_78)
@@ -323,7 +307,7 @@ def test_api_geo_per_departement(etalab_server, embedded, own_cache):
     (hit,) = etalab_server.hits("/communes")
     query = parse_qs(urlsplit(hit.path).query)
     assert query == {"codeDepartement": ["78"], "format": ["geojson"], "geometry": ["contour"]}
-    assert (own_cache / "communes-api-geo-2025-78.parquet").is_file()
+    assert (seeded_cache / "communes-api-geo-2025-78.parquet").is_file()
     load_communes(source="api-geo", departements=["78"])
     assert len(etalab_server.hits("/communes")) == 1  # cached
 
@@ -359,7 +343,7 @@ def test_api_geo_departement_given_as_one_string_or_a_name(etalab_server, embedd
 
 
 @pytest.mark.parametrize("vintage", ["../x", "25", "2025/../..", " 2025x"])
-def test_vintage_that_is_not_a_year_is_refused(etalab_server, own_cache, monkeypatch, vintage):
+def test_vintage_that_is_not_a_year_is_refused(etalab_server, seeded_cache, monkeypatch, vintage):
     monkeypatch.setattr(geo.settings, "vintage", vintage)
     with pytest.raises(SchemaError, match="four-digit year"):
         sources.load_remote("etalab")
@@ -368,14 +352,14 @@ def test_vintage_that_is_not_a_year_is_refused(etalab_server, own_cache, monkeyp
     with pytest.raises(SchemaError, match="four-digit year"):
         load_epci_communes("200059889")
     assert etalab_server.requests == []
-    assert sorted(p.name for p in own_cache.parent.iterdir()) == ["cache"]
+    assert sorted(p.name for p in seeded_cache.parent.iterdir()) == ["cache"]
 
 
-def test_downloads_do_not_touch_another_process_download(etalab_server, embedded, own_cache):
+def test_downloads_do_not_touch_another_process_download(etalab_server, embedded, seeded_cache):
     # Another process sharing the cache, downloading under the names used before.
     others = [
-        own_cache / "communes-etalab-2025-50m.geojson.gz",
-        own_cache / "api-geo-communes-78-geojson-contour.geojson",
+        seeded_cache / "communes-etalab-2025-50m.geojson.gz",
+        seeded_cache / "api-geo-communes-78-geojson-contour.geojson",
     ]
     for other in others:
         other.write_bytes(b"another process is writing this")
@@ -385,7 +369,7 @@ def test_downloads_do_not_touch_another_process_download(etalab_server, embedded
     assert len(sources.load_remote("api-geo", departements="78")) == 4
     for other in others:
         assert other.read_bytes() == b"another process is writing this"
-    leftovers = {p.name for p in own_cache.iterdir()} - {p.name for p in others}
+    leftovers = {p.name for p in seeded_cache.iterdir()} - {p.name for p in others}
     assert all(p.endswith((".parquet", ".sha256")) for p in leftovers), leftovers
 
 
