@@ -316,7 +316,7 @@ def standardize(
         out.at[idx, "type"] = "ARM" if parent else "COM"
         out.at[idx, "parent"] = parent if parent else None
         out.at[idx, "departement"] = _departement_of(code)
-    _fill_region_from_departement(out, attrs)
+    _fill_region_from_departement(out)
     _warn_outdated(out, unknown, where)
     result = gpd.GeoDataFrame(out, geometry=table.geometry.values, crs=WGS84)
     ordered = [*COLUMNS[:-1], "mairie_lon", "mairie_lat", "geometry"]
@@ -338,16 +338,13 @@ def _merge_duplicates(table: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
     return merged[table.columns]
 
 
-def _fill_region_from_departement(out: pd.DataFrame, attrs: pd.DataFrame) -> None:
+def _fill_region_from_departement(out: pd.DataFrame) -> None:
+    from .communes import departements
+
     missing = out["region"].isna() & out["departement"].notna()
     if not missing.any():
         return
-    region_of = (
-        attrs[attrs["type"] == "COM"]
-        .dropna(subset=["departement", "region"])
-        .drop_duplicates("departement")
-        .set_index("departement")["region"]
-    )
+    region_of = departements().set_index("code")["region"]
     out.loc[missing, "region"] = out.loc[missing, "departement"].map(region_of)
 
 
