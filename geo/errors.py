@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "AmbiguousCommuneError",
+    "ArgumentError",
     "CRSError",
     "DataSourceError",
     "GeoError",
@@ -73,6 +74,10 @@ class InvalidGeometryError(GeoError, ValueError):
 
 class DataSourceError(GeoError, OSError):
     """A download or a source file failed: URL, HTTP status, offline alternative."""
+
+
+class ArgumentError(GeoError, ValueError):
+    """A bad option or argument value: says which one, and what is allowed."""
 
 
 def format_problems(header: str, problems: Sequence[str], limit: int = 20) -> str:

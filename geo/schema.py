@@ -10,6 +10,9 @@ from __future__ import annotations
 
 __all__ = [
     "CONFIANCES",
+    "INTERNAL_FIELDS",
+    "PUBLIC_PTCE_FIELDS",
+    "PUBLIC_TERRITORY_FIELDS",
     "PTCE_FIELDS",
     "PTCE_PRECISIONS",
     "PTCE_SEAT_PRECISIONS",
@@ -66,6 +69,56 @@ PTCE_FIELDS = [
     "precision_siege",
     "zone",
 ]
+
+#: Fields that a public map or site may show for a territory. Everything else
+#: (``notes``, ``confiance``, reference remarks, extra columns unless asked for)
+#: stays in tables and reports.
+PUBLIC_TERRITORY_FIELDS = (
+    "id",
+    "nom",
+    "statut",
+    "departement",
+    "region",
+    "region_nom",
+    "codes_insee",
+    "communes",
+    "sous_zone",
+    "qpv_codes",
+    "epci_nom",
+    "epci_siren",
+    "date_habilitation",
+    "texte_legal",
+    "vague",
+    "ebe",
+    "sources",
+    "precision",
+    "population",
+    "zone",
+)
+
+#: Fields that a public map or site may show for a PTCE.
+PUBLIC_PTCE_FIELDS = (
+    "id",
+    "nom",
+    "porteur",
+    "siege_insee",
+    "siege_commune",
+    "departement",
+    "region",
+    "region_nom",
+    "zone_action",
+    "codes_insee",
+    "thematiques",
+    "soutien_etat",
+    "site_web",
+    "sources",
+    "precision",
+    "precision_siege",
+    "zone",
+)
+
+#: Internal fields: kept in tables, exports and reports, never shown on public pages.
+INTERNAL_FIELDS = ("confiance", "notes", "alias")
 
 #: How precise a territory's perimeter is: its communes are the perimeter; a
 #: quartier/QPV approximated by its communes; only the EPCI is known; unknown.
