@@ -1,4 +1,4 @@
-""""Did you mean" suggestions: computed only when shown, from an index equal to a full scan."""
+"""Suggestions ("did you mean"): computed only when shown, from an index equal to a scan."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _full_scan(query: str, keys: list[str], cutoff: float) -> list[tuple[str, fl
 def test_index_equals_a_full_scan_of_the_commune_names() -> None:
     keys = list(lookup._index().names)
     index = _suggest.NameIndex(keys)
-    queries = _typos(keys, 150, seed=14) + ["muraux", "xyzzy", "a", "", "saint denix"]
+    queries = [*_typos(keys, 150, seed=14), "muraux", "xyzzy", "a", "", "saint denix"]
     for query in queries:
         assert index.extract(query, limit=10, score_cutoff=75) == _full_scan(query, keys, 75)
 
