@@ -888,7 +888,8 @@ def _resolve(
     """Resolve values to communes; return the matches per request, record problems."""
     from .lookup import resolve_communes
 
-    found = resolve_communes(values, departements, where=labels, errors="coerce")
+    # The notes are shown in the error raised for these rows: with suggestions.
+    found = resolve_communes(values, departements, where=labels, errors="coerce", suggest=True)
     out: dict[int, list[dict[str, Any]]] = {}
     for record in found.to_dict("records"):
         if is_blank(record["code_insee"]):
