@@ -46,13 +46,13 @@ def test_attributes_are_the_ones_of_the_boundary_table() -> None:
 def test_one_clear_empties_every_memory_cache() -> None:
     lookup.find_commune("78440")
     communes.load_communes(departements="78")
-    first_index = lookup._index()  # noqa: SLF001 - the test looks inside on purpose
+    first_index = lookup._index()
     first_lookup = cog.cog_lookup()
-    assert communes._MEMORY  # noqa: SLF001
+    assert communes._MEMORY
     cog.clear()
-    assert not communes._MEMORY  # noqa: SLF001
+    assert not communes._MEMORY
     assert cog.cog_lookup() is not first_lookup
-    assert lookup._index() is not first_index  # noqa: SLF001
+    assert lookup._index() is not first_index
 
 
 def test_clear_cache_also_clears_memory(fresh_cache) -> None:
