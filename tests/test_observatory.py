@@ -553,3 +553,35 @@ def test_cli_timeline_writes_table_and_chart(capsys, tmp_path):
     assert f"wrote {tmp_path / 't.svg'}" in out and f"wrote {tmp_path / 't.csv'}" in out
     code, _, _ = run(capsys, "timeline", "--region", "Occitanie", "--out", str(tmp_path / "t.png"))
     assert code == 0 and (tmp_path / "t.png").stat().st_size > 1000
+
+
+# --- notebook ----------------------------------------------------------------------------
+
+
+def test_notebook_03_runs_offline_in_a_scratch_copy(tmp_path, session_cache, monkeypatch):
+    import shutil
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    workdir = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", workdir)
+    monkeypatch.setenv("TZPTCE_CACHE_DIR", str(session_cache))
+    monkeypatch.setenv("TZPTCE_OFFLINE", "1")
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    notebook = nbformat.read(workdir / "03_observatoire.ipynb", as_version=4)
+    assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
+    before = sorted(p.name for p in workdir.rglob("*"))
+    client = NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": workdir}}
+    )
+    client.execute()
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("image/svg+xml" in o.get("data", {}) for o in outputs), "the chart is shown"
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    for label in ("PTCE d&#x27;appui possible", "TH le plus proche", "Rayon (km)", "Année"):
+        assert label in html or label.replace("&#x27;", "'") in html, label
+    assert sorted(p.name for p in workdir.rglob("*")) == before  # nothing written beside it
+    assert list((tmp_path / "tmp").rglob("evolution.svg"))
