@@ -141,8 +141,12 @@ def plot_timeline(
 
     Examples
     --------
+    >>> import tempfile
+    >>> import geo
     >>> table = geo.timeline(geo.load_territories(), geo.load_ptce())
-    >>> geo.plot_timeline(table, "evolution.svg")
+    >>> path = geo.plot_timeline(table, Path(tempfile.mkdtemp()) / "evolution.svg")
+    >>> path.name
+    'evolution.svg'
     """
     path = Path(path)
     ext = path.suffix.lower()
