@@ -182,7 +182,7 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from .maps import make_map
+    from .mapfile import make_map
 
     if args.offline and not args.assets:
         print(
