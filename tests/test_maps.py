@@ -1192,3 +1192,19 @@ def test_screenshot_offline_from_npm_assets(browser, data, communes, tmp_path):
     assert not (tmp_path / "broken.png").exists()
     with pytest.raises(DataSourceError, match="Chromium not found"):
         _screenshot.screenshot(html_path, tmp_path / "x.png", executable_path=str(tmp_path))
+
+
+def test_cli_map_embed_popup_columns_separate_assets(tmp_path, capsys):
+    from geo import cli
+
+    out = tmp_path / "carte.html"
+    argv = ["map", "--out", str(out), "--no-tiles", "--embed", "--separate-assets"]
+    assert cli.main([*argv, "--popup-columns", "vague"]) == 0
+    page = out.read_text(encoding="utf-8")
+    (block,) = _page_json(page)
+    assert block["embed"] is True and block["tiles"] is None
+    vagues = [r["extra"] for r in _rows(block, "t")]
+    assert any(extra and extra[0][0] == "vague" for extra in vagues)
+    assert (tmp_path / "carte.js").is_file() and "<script>" not in page
+    assert cli.main([*argv, "--popup-columns", "no-such-column"]) != 0
+    assert "no-such-column" in capsys.readouterr().err
