@@ -588,7 +588,7 @@ def _column_values(frame: pd.DataFrame, column: str) -> list[str]:
 
 def _admin_names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Département names, their région codes and région names, by INSEE code."""
-    from .communes import departements, regions
+    from .cog import departements, regions
 
     deps, regs = departements(), regions()
     return (
