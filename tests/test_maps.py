@@ -1224,7 +1224,8 @@ def test_cli_map_embed_popup_columns_separate_assets(tmp_path, capsys):
 
 AXE_JS = """() => axe.run(document, {runOnly: {type: 'tag',
   values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-  .then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"""
+  .then(r => r.violations.map(
+    v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"""
 
 
 @pytest.mark.browser
