@@ -45,6 +45,7 @@ _LAZY = {
     "write_synergies": "export",
     "synergy_map": "maps",
     "write_map": "maps",
+    "qpv_of_commune": "qpv",
 }
 
 __all__ = [
