@@ -238,7 +238,7 @@ def _standardize(raw: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
 
     def text(column: str | None) -> pd.Series:
         if column is None:
-            return pd.Series(None, index=raw.index, dtype=object)
+            return pd.Series([None] * len(raw), index=raw.index, dtype=object)
         return raw[column].map(lambda v: str(v).strip() if pd.notna(v) else None)
 
     codes = text(commune_col).map(

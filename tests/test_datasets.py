@@ -20,11 +20,12 @@ from geo.crs import check_lonlat
 from geo.errors import DataSourceError, SchemaError
 from geo.qpv import qpv_list
 from geo.schema import INTERNAL_FIELDS, PUBLIC_PTCE_FIELDS, TERRITORY_PRECISIONS
+from tests.conftest import Reply
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def ADDITIONS(reference: Path) -> Path:  # noqa: N802 (reads like the folder it names)
+def _additions(reference: Path) -> Path:
     path = reference / "additions-2026-12"
     if not path.is_dir():
         pytest.skip(f"researched additions not found at {path}")
@@ -164,7 +165,7 @@ def test_every_reference_territory_is_present_with_its_sources(shared_reference,
             for url in ref.source_urls.split(" ; "):
                 assert url.strip() in sources, f"{ref.id}: source {url} lost"
     th = territories[territories["statut"] == "TH"]
-    additions = pd.read_csv(ADDITIONS(shared_reference) / "tz_additions.csv", dtype=str)
+    additions = pd.read_csv(_additions(shared_reference) / "tz_additions.csv", dtype=str)
     expected = len(pd.read_csv(shared_reference / "tz_territories.csv"))
     assert len(th) == expected + (additions["statut"] == "TH").sum()
 
@@ -173,9 +174,9 @@ def test_every_reference_ptce_is_present_with_its_sources(shared_reference, buil
     _, (_, ptce) = built
     by_id = ptce.set_index("id")
     reference = pd.read_csv(shared_reference / "ptce.csv", dtype=str, keep_default_na=False)
-    added = pd.read_csv(ADDITIONS(shared_reference) / "ptce_additions.csv", dtype=str)
+    added = pd.read_csv(_additions(shared_reference) / "ptce_additions.csv", dtype=str)
     assert set(reference["id"]) | set(added["id"]) == set(by_id.index)
-    fixed = set(pd.read_csv(ADDITIONS(shared_reference) / "ptce_seat_fixes.csv", dtype=str)["id"])
+    fixed = set(pd.read_csv(_additions(shared_reference) / "ptce_seat_fixes.csv", dtype=str)["id"])
     for ref in reference.itertuples():
         row = by_id.loc[ref.id]
         for item in ref.sources.split(" | "):
@@ -462,7 +463,7 @@ def test_import_reference(shared_reference, tmp_path):
 def test_qpv_matches_are_applied_with_their_reason(shared_reference, built):
     _, (territories, _) = built
     by_id = territories.set_index("id")
-    matches = pd.read_csv(ADDITIONS(shared_reference) / "qpv_matches.csv", dtype=str)
+    matches = pd.read_csv(_additions(shared_reference) / "qpv_matches.csv", dtype=str)
     for tz_id, group in matches.groupby("tz_id"):
         row = by_id.loc[tz_id]
         assert row["qpv_codes"].split(";") == group["qpv_code"].tolist(), tz_id
@@ -533,7 +534,7 @@ def test_qpv_code_checks_format_precision_and_arrondissements(tables):
 def test_researched_additions_are_applied(shared_reference, built):
     _, (territories, ptce) = built
     t, p = territories.set_index("id"), ptce.set_index("id")
-    folder = ADDITIONS(shared_reference)
+    folder = _additions(shared_reference)
     for add in pd.read_csv(folder / "tz_additions.csv", dtype=str).fillna("").itertuples():
         row = t.loc[add.id]
         assert (row["statut"], row["confiance"]) == (add.statut, add.confiance)
@@ -604,7 +605,7 @@ def test_report_lists_internal_remarks_in_public_fields(tables):
 def test_report_counts(shared_reference, built):
     _, frames = built
     territories, _ = frames
-    folder = ADDITIONS(shared_reference)
+    folder = _additions(shared_reference)
     reference_th = len(pd.read_csv(shared_reference / "tz_territories.csv"))
     added = pd.read_csv(folder / "tz_additions.csv", dtype=str)
     qpv_rows = pd.read_csv(folder / "qpv_matches.csv", dtype=str)["tz_id"].nunique()
@@ -681,7 +682,7 @@ def qpv_document():
 
 @pytest.fixture(scope="module")
 def qpv_built(qpv_document, tmp_path_factory, session_cache):
-    from tests.conftest import LocalServer, Reply
+    from tests.conftest import LocalServer
 
     document, *_ = qpv_document
     server = LocalServer()
@@ -701,7 +702,7 @@ def qpv_built(qpv_document, tmp_path_factory, session_cache):
 
 def test_build_with_qpv_draws_the_union_of_the_qpv(qpv_document, qpv_built):
     _, squares, _, communes = qpv_document
-    paths, territories = qpv_built
+    _, territories = qpv_built
     row = territories.loc["strasbourg-port-du-rhin-ampere"]
     assert row["precision"] == "qpv"
     union = shapely.union_all(squares)
@@ -774,3 +775,21 @@ def test_cli_data_build_with_a_qpv_file_and_offline_url(qpv_document, tmp_path, 
     assert code == 1
     assert "offline" in capsys.readouterr().err
     assert (out / datasets.TERRITORIES_GEOJSON).read_bytes() == written  # nothing written
+
+
+def test_readme_qpv_example_runs_against_a_local_copy(qpv_document, local_server, monkeypatch):
+    import re
+
+    readme = (DATA.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Data: sources, vintages, licences", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.+?)\n```", section, flags=re.S)[0]
+    (url,) = re.findall(r'url = "(https://[^"]+)"', code)
+    assert url.endswith(geo.settings.qpv_url.rsplit("/", 1)[1])  # the documented default
+    path = "/api/1/datasets/r/" + url.rsplit("/", 1)[1]
+    document, *_ = qpv_document
+    local_server.route(path, Reply(200, json.dumps(document).encode()))
+    namespace: dict = {}
+    exec(compile(code.replace(url, local_server.url + path), "README.md", "exec"), namespace)
+    table = namespace["table"]
+    row = table[table["territory_id"] == "strasbourg-port-du-rhin-ampere"]
+    assert (row["territory_precision"] == "qpv").all() and len(row)

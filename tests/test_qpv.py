@@ -141,6 +141,17 @@ def test_property_variants_from_a_local_file(tmp_path):
     assert again.geometry.iloc[0].symmetric_difference(table.geometry.iloc[0]).area < 1e-10
 
 
+def test_file_with_codes_only(tmp_path):
+    document = qpv_features()
+    for feature in document["features"]:
+        feature["properties"] = {"code_qp": feature["properties"]["code_qp"]}
+    path = tmp_path / "codes-only.geojson"
+    path.write_text(json.dumps(document))
+    table = load_qpv(path=path)
+    assert len(table) == 3
+    assert table[["nom_qp", "communes", "communes_noms", "departement"]].isna().all().all()
+
+
 def test_qpv_geometry_union_and_unknown_codes(qpv_server):
     qpv_server.route(RESOURCE, Reply(200, national_zip(qpv_features())))
     union = qpv_geometry("QN07815M; qn07816m")
