@@ -46,6 +46,8 @@ _LAZY = {
     "synergy_map": "maps",
     "write_map": "maps",
     "qpv_of_commune": "qpv",
+    "to_umap": "umap",
+    "write_umap": "umap",
 }
 
 __all__ = [

@@ -55,6 +55,7 @@ from ._io import atomic_path
 from ._names import PLM_PARENTS
 from ._tables import read_text
 from ._text import name_key, without_article
+from .cog import register as register_cache
 from .communes import MissingGeometryWarning, commune_attributes, load_communes
 from .crs import WGS84, zone_of_code
 from .errors import DataSourceError, SchemaError, format_problems
@@ -564,6 +565,7 @@ def read_tables(
 
 
 _COG_CACHE: dict[str, _Cog] = {}
+register_cache(_COG_CACHE.clear)
 
 
 def _cog() -> _Cog:

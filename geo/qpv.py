@@ -39,6 +39,7 @@ from ._io import read_checked_parquet, write_checked_parquet
 from ._names import PLM_PARENTS, normalise_code
 from ._tables import read_text
 from ._text import column_key
+from .cog import register as register_cache
 from .crs import WGS84
 from .errors import CRSError, DataSourceError, SchemaError, UnknownCommuneError
 
@@ -268,6 +269,7 @@ def _standardize(raw: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
 # --- the shipped list of QPV 2024 by commune (offline) ---------------------------
 
 _LIST_CACHE: dict[Path, pd.DataFrame] = {}
+register_cache(_LIST_CACHE.clear)
 
 
 def qpv_list(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
