@@ -47,6 +47,7 @@ _LAZY = {
     "write_map": "maps",
     "to_umap": "umap",
     "write_umap": "umap",
+    "build_site": "site",
 }
 
 __all__ = [
