@@ -373,16 +373,25 @@ def _map_block(ctx: _Context, *, depth: int, src: str, title: str, heading_id: s
 # --------------------------------------------------------------------------- data
 
 
+Record = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class _Data:
+    """The inputs, checked and indexed once for every page."""
+
     territories: gpd.GeoDataFrame  # WGS84, text ids, sorted by id
     ptce: gpd.GeoDataFrame
     synergies: pd.DataFrame  # relation order, then distance, then ids
+    t_records: list[Record]  # territories as dicts, with "located"
+    p_by_id: dict[str, Record]
+    links_of_t: dict[str, list[Record]]  # pairs of a territory, strongest first
+    links_of_p: dict[str, list[Record]]
+    t_of_region: dict[str, list[Record]]
+    p_of_region: dict[str, list[Record]]
 
 
-def _prepare(
-    territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, synergies: pd.DataFrame | None, radius
-) -> _Data:
+def _check_inputs(territories: Any, ptce: Any) -> None:
     problems = []
     for frame, what, columns in (
         (territories, "territories", ("id", "nom", "statut")),
@@ -401,6 +410,22 @@ def _prepare(
             )
     if problems:
         raise SchemaError("cannot build the site: " + "; ".join(problems), problems)
+
+
+def _records(frame: pd.DataFrame) -> list[Record]:
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    records = table.astype(object).where(table.notna(), None).to_dict("records")
+    geoms = frame.geometry.values.to_numpy()
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    for record, ok in zip(records, located, strict=True):
+        record["located"] = bool(ok)
+    return records
+
+
+def _prepare(
+    territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, synergies: pd.DataFrame | None, radius
+) -> _Data:
+    _check_inputs(territories, ptce)
     territories = territories.to_crs(WGS84) if not territories.crs.equals(WGS84) else territories
     ptce = ptce.to_crs(WGS84) if not ptce.crs.equals(WGS84) else ptce
     territories = territories.assign(id=territories["id"].map(_text))
@@ -421,34 +446,50 @@ def _prepare(
     distance = pd.to_numeric(links.get("distance_km"), errors="coerce")
     links = links.assign(_rank=links["relation"].map(list(RELATION_LABELS).index), _km=distance)
     links = links.sort_values(["_rank", "_km", "territory_id", "ptce_id"], kind="stable")
+    links = links.drop(columns=["_rank", "_km"]).reset_index(drop=True)
+    territories = territories.sort_values("id", kind="stable").reset_index(drop=True)
+    ptce = ptce.sort_values("id", kind="stable").reset_index(drop=True)
+
+    t_records = _records(territories)
+    p_records = _records(ptce)
+    link_records = links.astype(object).where(links.notna(), None).to_dict("records")
+    links_of_t: dict[str, list[Record]] = {}
+    links_of_p: dict[str, list[Record]] = {}
+    for link in link_records:
+        links_of_t.setdefault(link["territory_id"], []).append(link)
+        links_of_p.setdefault(link["ptce_id"], []).append(link)
+    t_of_region: dict[str, list[Record]] = {}
+    p_of_region: dict[str, list[Record]] = {}
+    for records, by_region in ((t_records, t_of_region), (p_records, p_of_region)):
+        for record in records:
+            by_region.setdefault(_text(record.get("region")), []).append(record)
     return _Data(
-        territories.sort_values("id", kind="stable").reset_index(drop=True),
-        ptce.sort_values("id", kind="stable").reset_index(drop=True),
-        links.drop(columns=["_rank", "_km"]).reset_index(drop=True),
+        territories,
+        ptce,
+        links,
+        t_records,
+        {r["id"]: r for r in p_records},
+        links_of_t,
+        links_of_p,
+        t_of_region,
+        p_of_region,
     )
 
 
 def _region_names(data: _Data) -> dict[str, str]:
     from .communes import regions
 
-    official = dict(zip(regions()["code"].astype(str), regions()["nom"].astype(str), strict=True))
+    table = regions()
+    official = dict(zip(table["code"].astype(str), table["nom"].astype(str), strict=True))
     names: dict[str, str] = {}
-    for frame in (data.territories, data.ptce):
-        if "region" not in frame.columns:
-            continue
-        for code, name in zip(
-            frame["region"].map(_text),
-            frame["region_nom"].map(_text) if "region_nom" in frame else [""] * len(frame),
-            strict=True,
-        ):
+    for records in (data.t_records, list(data.p_by_id.values())):
+        for record in records:
+            code = _text(record.get("region"))
             if code:
-                names.setdefault(code, official.get(code) or name or code)
+                names.setdefault(
+                    code, official.get(code) or _text(record.get("region_nom")) or code
+                )
     return dict(sorted(names.items()))
-
-
-def _located(frame: gpd.GeoDataFrame) -> pd.Series:
-    geoms = frame.geometry.values.to_numpy()
-    return pd.Series(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)), index=frame.index)
 
 
 # --------------------------------------------------------------------------- pages
@@ -461,17 +502,12 @@ def _statut_badge(statut: Any) -> str:
     return f'<span class="badge {cls}">{_e(code)}</span> {_e(label.lower())}' if code else ""
 
 
-def _nearest_by_territory(data: _Data) -> dict[str, pd.Series]:
-    first = data.synergies.drop_duplicates("territory_id", keep="first")
-    return {row["territory_id"]: row for _, row in first.iterrows()}
-
-
-def _territory_rows(data: _Data, frame: pd.DataFrame, depth: int) -> list[list[str]]:
-    nearest = _nearest_by_territory(data)
+def _territory_rows(data: _Data, records: list[Record], depth: int) -> list[list[str]]:
     root = _root(depth)
     rows = []
-    for _, row in frame.iterrows():
-        link = nearest.get(row["id"])
+    for row in records:
+        links = data.links_of_t.get(row["id"])
+        link = links[0] if links else None
         partner = (
             f"{_e(link['ptce_nom'])} ({_e(RELATION_LABELS[link['relation']])})"
             if link is not None
@@ -503,28 +539,22 @@ _TERRITORY_HEADERS = (
 )
 
 
-def _counts(data: _Data, t_ids: set[str] | None = None, p_ids: set[str] | None = None):
-    territories = data.territories
-    ptce = data.ptce
-    links = data.synergies
-    if t_ids is not None:
-        territories = territories[territories["id"].isin(t_ids)]
-        links = links[links["territory_id"].isin(t_ids)]
-    if p_ids is not None:
-        ptce = ptce[ptce["id"].isin(p_ids)]
-    statut = territories["statut"].map(_text)
-    th = territories[statut == "TH"]
-    with_partner = set(links["territory_id"])
-    located = _located(th)
-    isolated = int((located & ~th["id"].isin(with_partner)).sum())
-    relation = links["relation"]
+def _counts(data: _Data, territories: list[Record], n_ptce: int) -> list[tuple[int, str]]:
+    links = [link for t in territories for link in data.links_of_t.get(t["id"], [])]
+    statuts = [_text(t.get("statut")) for t in territories]
+    isolated = sum(
+        1
+        for t, statut in zip(territories, statuts, strict=True)
+        if statut == "TH" and t["located"] and t["id"] not in data.links_of_t
+    )
+    relations = [link["relation"] for link in links]
     return [
-        (int((statut == "TH").sum()), "territoires habilités (TH)"),
-        (int((statut == "PE").sum()), "projets émergents (PE)"),
-        (len(ptce), "PTCE"),
-        (int((relation == "overlap").sum()), "paires TZ–PTCE co-localisées (chevauchement)"),
+        (statuts.count("TH"), "territoires habilités (TH)"),
+        (statuts.count("PE"), "projets émergents (PE)"),
+        (n_ptce, "PTCE"),
+        (relations.count("overlap"), "paires TZ–PTCE co-localisées (chevauchement)"),
         (
-            int(relation.isin(["adjacent", "near"]).sum()),
+            relations.count("adjacent") + relations.count("near"),
             "paires TZ–PTCE proches (contiguës ou à proximité)",
         ),
         (isolated, "TH sans PTCE dans le rayon"),
@@ -534,17 +564,16 @@ def _counts(data: _Data, t_ids: set[str] | None = None, p_ids: set[str] | None =
 def _index_page(ctx: _Context, data: _Data) -> str:
     regions_rows = []
     for code, name in ctx.regions.items():
-        t = data.territories[data.territories["region"].map(_text) == code]
-        p = data.ptce[data.ptce["region"].map(_text) == code] if "region" in data.ptce else []
-        links = data.synergies[data.synergies["territory_id"].isin(set(t["id"]))]
-        statut = t["statut"].map(_text)
+        t = data.t_of_region.get(code, [])
+        links = [link for row in t for link in data.links_of_t.get(row["id"], [])]
+        statuts = [_text(row.get("statut")) for row in t]
         regions_rows.append(
             [
                 f'<a href="regions/{_slug(code)}.html">{_e(name)}</a>',
-                str(int((statut == "TH").sum())),
-                str(int((statut == "PE").sum())),
-                str(len(p)),
-                str(int((links["relation"] == "overlap").sum())),
+                str(statuts.count("TH")),
+                str(statuts.count("PE")),
+                str(len(data.p_of_region.get(code, []))),
+                str(sum(link["relation"] == "overlap" for link in links)),
                 str(len(links)),
             ]
         )
@@ -554,7 +583,7 @@ def _index_page(ctx: _Context, data: _Data) -> str:
         "territoriaux de coopération économique (PTCE) se rencontrent : chevauchement de leurs "
         f"périmètres ou distance de {_e(f'{ctx.radius_km:g}')} km au plus.</p>\n"
         '<h2 id="chiffres">Chiffres clés</h2>\n'
-        + _figures(_counts(data))
+        + _figures(_counts(data, data.t_records, len(data.p_by_id)))
         + '<h2 id="carte">Carte nationale</h2>\n'
         "<p>La carte donne aussi la liste de tous les territoires et PTCE, avec des filtres, "
         "comme alternative textuelle.</p>\n"
@@ -583,7 +612,7 @@ def _index_page(ctx: _Context, data: _Data) -> str:
         + _table(
             "Territoires zéro chômeur de longue durée",
             _TERRITORY_HEADERS,
-            _territory_rows(data, data.territories, 0),
+            _territory_rows(data, data.t_records, 0),
             empty="Aucun territoire.",
         )
     )
@@ -598,19 +627,16 @@ def _index_page(ctx: _Context, data: _Data) -> str:
 
 
 def _region_page(ctx: _Context, data: _Data, code: str, name: str) -> str:
-    t = data.territories[data.territories["region"].map(_text) == code]
-    p_region = (
-        data.ptce[data.ptce["region"].map(_text) == code]
-        if "region" in data.ptce
-        else data.ptce.iloc[:0]
-    )
-    links = data.synergies[data.synergies["territory_id"].isin(set(t["id"]))]
+    t = data.t_of_region.get(code, [])
+    p_region = data.p_of_region.get(code, [])
+    n_links = sum(len(data.links_of_t.get(row["id"], [])) for row in t)
     ptce_rows = []
-    for _, row in p_region.iterrows():
-        partners = data.synergies[data.synergies["ptce_id"] == row["id"]]
+    for row in p_region:
+        partners = data.links_of_p.get(row["id"], [])
         names = ", ".join(
-            f'<a href="../territoires/{_slug(tid)}.html">{_e(tname)}</a>'
-            for tid, tname in zip(partners["territory_id"], partners["territory_nom"], strict=True)
+            f'<a href="../territoires/{_slug(link["territory_id"])}.html">'
+            f"{_e(link['territory_nom'])}</a>"
+            for link in partners
         )
         ptce_rows.append(
             [
@@ -623,8 +649,8 @@ def _region_page(ctx: _Context, data: _Data, code: str, name: str) -> str:
     slug = _slug(code)
     body = (
         f"<h1>{_e(name)}</h1>\n"
-        f'<h2 id="chiffres">Chiffres clés</h2>\n'
-        + _figures(_counts(data, set(t["id"]), set(p_region["id"])))
+        '<h2 id="chiffres">Chiffres clés</h2>\n'
+        + _figures(_counts(data, t, len(p_region)))
         + '<h2 id="carte">Carte de la région</h2>\n'
         + _map_block(
             ctx,
@@ -652,7 +678,7 @@ def _region_page(ctx: _Context, data: _Data, code: str, name: str) -> str:
             ptce_rows,
             empty="Aucun PTCE connu dans cette région.",
         )
-        + f"<p>{len(links)} paires territoire–PTCE dans la région.</p>\n"
+        + f"<p>{n_links} paires territoire–PTCE dans la région.</p>\n"
     )
     return _page(
         ctx,
@@ -669,14 +695,13 @@ def _list_text(value: Any) -> str:
     return ", ".join(part.strip() for part in _text(value).split(";") if part.strip())
 
 
-def _territory_page(ctx: _Context, data: _Data, row: pd.Series) -> str:
+def _territory_page(ctx: _Context, data: _Data, row: Record) -> str:
     tid = row["id"]
     name = _text(row["nom"])
     statut = _text(row["statut"])
     region = _text(row.get("region"))
     region_name = ctx.regions.get(region, _text(row.get("region_nom")))
-    partners = data.synergies[data.synergies["territory_id"] == tid]
-    ptce_by_id = data.ptce.set_index("id")
+    partners = data.links_of_t.get(tid, [])
     communes = _list_text(row.get("communes"))
     n_communes = len([c for c in _text(row.get("codes_insee")).split(";") if c.strip()])
     date = date_fr(row.get("date_habilitation"))
@@ -696,10 +721,10 @@ def _territory_page(ctx: _Context, data: _Data, row: pd.Series) -> str:
             f" Son périmètre compte {n_communes} commune{'s' if n_communes > 1 else ''} : "
             f"{_e(communes)}" + (f", soit {population} habitants" if population else "") + "."
         )
-    if partners.empty:
+    if not partners:
         sentence += f" Aucun PTCE connu à {ctx.radius_km:g} km ou moins."
     else:
-        n_over = int((partners["relation"] == "overlap").sum())
+        n_over = sum(link["relation"] == "overlap" for link in partners)
         sentence += (
             f" {len(partners)} PTCE à {ctx.radius_km:g} km ou moins"
             + (f", dont {n_over} dont la zone chevauche le territoire" if n_over else "")
@@ -727,9 +752,8 @@ def _territory_page(ctx: _Context, data: _Data, row: pd.Series) -> str:
         f"<dt>{_e(label)}</dt><dd>{value}</dd>\n" for label, value in facts if value
     )
     partner_rows = []
-    for _, link in partners.iterrows():
-        pid = link["ptce_id"]
-        prow = ptce_by_id.loc[pid] if pid in ptce_by_id.index else None
+    for link in partners:
+        prow = data.p_by_id.get(link["ptce_id"])
         site = safe_url(prow.get("site_web")) if prow is not None else None
         label = _external(site, _text(link["ptce_nom"])) if site else _e(link["ptce_nom"])
         partner_rows.append(
@@ -1137,7 +1161,7 @@ def build_site(
         path = out / "regions" / f"{_slug(code)}.html"
         pages.append(_write_page(path, _region_page(ctx, data, code, name)))
     territory_pages = []
-    for _, row in data.territories.iterrows():
+    for row in data.t_records:
         path = out / "territoires" / f"{_slug(row['id'])}.html"
         territory_pages.append(_write_page(path, _territory_page(ctx, data, row)))
     pages.extend(territory_pages)
