@@ -258,6 +258,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
             tiles=not args.no_tiles,
             offline=args.offline,
             assets_dir=args.assets,
+            separate_assets=args.separate_assets,
         )
         _step(bar, "écrit")
     print(f"wrote {report}")
@@ -455,6 +456,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "python -m geo site site/",
             "python -m geo site site/ --base-url https://info-ptce.fr/carte/",
             "python -m geo site site/ --offline --assets ~/leaflet-assets",
+            "python -m geo site site/ --separate-assets   # for script-src 'self'",
         ),
         parents=[common, inputs],
         help="write a static website: national, région and territory pages, downloads",
@@ -465,6 +467,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     site.add_argument("--no-tiles", action="store_true", help="no tile basemap on the maps")
     site.add_argument("--assets", metavar="DIR", help="local Leaflet assets for --offline")
+    site.add_argument(
+        "--separate-assets",
+        action="store_true",
+        help="no inline script: the maps' code in shared files (CSP script-src 'self')",
+    )
     site.set_defaults(func=_cmd_site)
 
     assets = commands.add_parser("assets", help="local copies of the map's JS/CSS")

@@ -66,7 +66,9 @@ SITE_TITLE = "Territoires zéro chômeur et PTCE"
 MANIFEST = ".tzptce-site-manifest"
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest ZIP date: no build time in the files
-_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])")
+#: Random element ids of the map pages: folium's ``map_<32 hex>`` names and the
+#: maps' ``geo-data-<12 hex>`` data blocks.
+_RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])|(?<=geo-data-)[0-9a-f]{12}(?![0-9a-z])")
 _DECIMALS = 5
 _NUM = ' class="num"'
 
@@ -477,7 +479,7 @@ def _prepare(
 
 
 def _region_names(data: _Data) -> dict[str, str]:
-    from .communes import regions
+    from .cog import regions
 
     table = regions()
     official = dict(zip(table["code"].astype(str), table["nom"].astype(str), strict=True))
@@ -1002,14 +1004,46 @@ def _data_page(ctx: _Context, data: _Data, files: dict[str, Path]) -> str:
 # --------------------------------------------------------------------------- maps
 
 
-def _stable_ids(page: str) -> str:
-    """Replace folium's random element ids by ids numbered in order of appearance."""
-    seen: dict[str, str] = {}
+def _stable_ids(text: str, seen: dict[str, str]) -> str:
+    """Replace the random element ids of a map file by ids numbered in order of appearance.
+
+    ``seen`` carries the numbering from a page to its own ``.js`` and ``.css``.
+    """
 
     def number_id(match: re.Match[str]) -> str:
-        return seen.setdefault(match.group(0), f"{len(seen):032x}")
+        found = match.group(0)
+        return seen.setdefault(found, f"{len(seen):0{len(found)}x}")
 
-    return _FOLIUM_ID.sub(number_id, page)
+    return _RANDOM_ID.sub(number_id, text)
+
+
+def _share_code(out: Path, pages: list[Path]) -> list[Path]:
+    """Move the map pages' own ``.js``/``.css`` files to ``assets/``, one file per content.
+
+    After :func:`_stable_ids` the pages load the same code: each distinct file
+    is written once as ``assets/carte-<sha256 prefix>.<ext>`` (a new name when
+    the code changes) and every page points to it.
+    """
+    import hashlib
+
+    shared: dict[Path, str] = {}
+    texts = {page: page.read_text(encoding="utf-8") for page in pages}
+    for page in pages:
+        for ext, attribute in ((".js", "src"), (".css", "href")):
+            own = page.with_suffix(ext)
+            reference = f'{attribute}="{quote(page.stem)}{ext}"'
+            if not own.is_file() or reference not in texts[page]:
+                continue
+            code = own.read_text(encoding="utf-8")
+            digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:12]
+            target = out / "assets" / f"carte-{digest}{ext}"
+            shared[target] = code
+            relative = os.path.relpath(target, page.parent).replace(os.sep, "/")
+            texts[page] = texts[page].replace(reference, f'{attribute}="{relative}"', 1)
+            own.unlink()
+    for page, text in texts.items():
+        _write_page(page, text)
+    return [_write_page(target, code) for target, code in sorted(shared.items())]
 
 
 def _write_maps(
@@ -1020,7 +1054,9 @@ def _write_maps(
     tiles: bool,
     offline: bool,
     assets_dir: str | os.PathLike[str] | None,
+    separate_assets: bool,
 ) -> list[Path]:
+    """Write the national map and one map per région (embed mode), with stable ids."""
     from .maps import synergy_map, write_map
 
     jobs: list[tuple[Path, dict[str, Any]]] = [
@@ -1033,13 +1069,20 @@ def _write_maps(
                 {"region": code, "title": f"{name} : territoires zéro chômeur et PTCE"},
             )
         )
-    written = []
+    pages = []
     for path, options in jobs:
-        m = synergy_map(data.territories, data.ptce, data.synergies, tiles=tiles, **options)
-        write_map(m, path, offline=offline, assets_dir=assets_dir)
-        path.write_text(_stable_ids(path.read_text(encoding="utf-8")), encoding="utf-8")
-        written.append(path)
-    return written
+        m = synergy_map(
+            data.territories, data.ptce, data.synergies, tiles=tiles, embed=True, **options
+        )
+        write_map(m, path, offline=offline, assets_dir=assets_dir, separate_assets=separate_assets)
+        seen: dict[str, str] = {}
+        for file in (path, path.with_suffix(".js"), path.with_suffix(".css")):
+            if file == path or (separate_assets and file.is_file()):
+                _write_page(file, _stable_ids(file.read_text(encoding="utf-8"), seen))
+        pages.append(path)
+    if separate_assets:
+        return pages + _share_code(out, pages)
+    return pages
 
 
 # --------------------------------------------------------------------------- build
@@ -1075,6 +1118,7 @@ def build_site(
     tiles: bool = True,
     offline: bool = False,
     assets_dir: str | os.PathLike[str] | None = None,
+    separate_assets: bool = False,
 ) -> SiteReport:
     """Write the static site of territories, PTCE and synergies into ``out_dir``.
 
@@ -1103,6 +1147,11 @@ def build_site(
     offline, assets_dir
         Write map pages that load nothing from a CDN, with the local asset
         folder filled once by ``python -m geo assets fetch DIR``.
+    separate_assets
+        Map pages without inline script or style: their code goes to shared
+        files under ``assets/`` (written once), so that the whole site can be
+        served with ``Content-Security-Policy: script-src 'self'`` (plus the
+        CDN hosts unless ``offline``).
 
     Returns
     -------
@@ -1135,7 +1184,7 @@ def build_site(
             "offline=True needs assets_dir=, a folder of the maps' JS/CSS files (fill it once, "
             "online, with: python -m geo assets fetch DIR)"
         )
-    from .communes import EMBEDDED_VINTAGE
+    from .cog import EMBEDDED_VINTAGE
     from .entities import load_ptce, load_territories
 
     if not isinstance(territories, gpd.GeoDataFrame):
@@ -1166,7 +1215,13 @@ def build_site(
         territory_pages.append(_write_page(path, _territory_page(ctx, data, row)))
     pages.extend(territory_pages)
     map_pages = _write_maps(
-        out, data, regions, tiles=tiles, offline=offline, assets_dir=assets_dir
+        out,
+        data,
+        regions,
+        tiles=tiles,
+        offline=offline,
+        assets_dir=assets_dir,
+        separate_assets=separate_assets,
     )
     written.extend(pages)
     written.extend(map_pages)

@@ -67,7 +67,7 @@ def site(tmp_path_factory):
     """The full site of the shipped data, served on 127.0.0.1 (built once)."""
     root = tmp_path_factory.mktemp("site")
     server = StaticServer(root)
-    report = build_site(root, base_url=server.url)
+    report = build_site(root, base_url=server.url, separate_assets=True)
     yield root, server.url, report
     server.close()
 
@@ -102,7 +102,8 @@ class _Links(HTMLParser):
         for name in ("href", "src"):
             if attrs.get(name):
                 self.refs.append((tag, attrs[name]))
-        if tag == "script" and not attrs.get("src"):
+        executable = attrs.get("type") in (None, "", "text/javascript", "module")
+        if tag == "script" and not attrs.get("src") and executable:  # JSON data blocks are not
             self._in_script = True
 
     def handle_data(self, data):
@@ -218,6 +219,23 @@ def test_pages_french_accessible_structure_public_fields(site):
         assert label in index
     data_page = (root / "donnees" / "index.html").read_text(encoding="utf-8")
     assert "Licence Ouverte" in data_page and "COG 2025" in data_page
+
+
+def test_csp_friendly_map_pages_share_their_code(site):
+    root, _, _ = site
+    maps_pages = sorted((root / "cartes").rglob("*.html"))
+    assert len(maps_pages) == 1 + len(list((root / "regions").glob("*.html")))
+    shared = sorted(p.name for p in (root / "assets").glob("carte-*"))
+    assert [Path(n).suffix for n in shared] == [".css", ".js"]  # written once for all maps
+    for page in maps_pages:
+        text = page.read_text(encoding="utf-8")
+        parsed = _parse(page)
+        assert parsed.inline_scripts == 0 and "<style>" not in text, page
+        local = {ref for _, ref in parsed.refs if not ref.startswith("https://")}
+        assert {Path(ref).name for ref in local} == set(shared), page
+        for tag in re.findall(r"<(?:script|link)[^>]+https://[^>]+>", text):
+            assert 'integrity="sha384-' in tag and 'crossorigin="anonymous"' in tag, tag
+    assert not list((root / "cartes").rglob("*.js")) and not list((root / "cartes").rglob("*.css"))
 
 
 def test_downloads_public_fields_only(site):
@@ -351,6 +369,7 @@ class Visit:
         if origin:
             self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
         self.context.route("**/*", lambda route, request: self._route(route, allow_network))
+        self.context.add_init_script(path=str(AXE))
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         self.page.on(
@@ -386,12 +405,12 @@ class Visit:
 
 
 def _axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
+    """Run axe-core on the page and its map frame (axe is in every frame: init script)."""
     # From file:// axe cannot fetch the stylesheets it preloads (CORS): it reads the CSSOM.
     preload = not page.url.startswith("file:")
     result = page.evaluate(
         """([tags, preload]) => axe.run(document,
-               {runOnly: {type: 'tag', values: tags}, iframes: false, preload: preload})""",
+               {runOnly: {type: 'tag', values: tags}, iframes: true, preload: preload})""",
         [WCAG_TAGS, preload],
     )
     return [
@@ -498,8 +517,15 @@ def test_browser_embed_snippet_in_a_host_page(browser, site, tmp_path):
         frame = page.frame_locator("iframe")
         frame.locator(".leaflet-container").wait_for()
         inner = next(f for f in page.frames if f.url.startswith(url))
-        assert "cartes/france.html#territoire=les-mureaux" in inner.url
+        assert "cartes/france.html" in inner.url
         assert _map_features(inner) > 0
+        # embed mode: activation hint, full-screen link; the permalink opened the territory
+        assert inner.locator(".geo-app.geo-embed").count() == 1
+        assert inner.get_by_role("link", name="Ouvrir la carte en plein écran").count() == 1
+        title = inner.locator(".geo-dtitle")
+        title.wait_for()
+        mureaux = geo.load_territories().set_index("id").loc["les-mureaux", "nom"]
+        assert title.inner_text() == mureaux
         assert visit.errors == []
     finally:
         visit.close()
