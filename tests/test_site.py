@@ -457,6 +457,10 @@ def test_browser_copy_button_and_links_from_file(browser, site):
     visit = Visit(browser, origin=url.rstrip("/"))
     try:
         page = visit.open(url + "territoires/les-mureaux.html")
+        # the map frame opens the territory (permalink) without taking focus or scrolling
+        page.frame_locator("iframe.map").locator(".geo-dtitle").wait_for()
+        page.wait_for_timeout(300)
+        assert page.evaluate("[window.scrollY, document.activeElement.tagName]") == [0, "BODY"]
         button = page.get_by_role("button", name="Copier le code d'intégration")
         button.click()
         status = page.locator('[role="status"]')
