@@ -359,6 +359,11 @@ var geoTzptce = (function () {
   }
 
   // ------------------------------------------------------------------ opening a feature
+  function aside(map) {  // keep the feature clear of the details panel (side or bottom sheet)
+    var size = map.getSize();
+    if (window.innerWidth < 800) { return {paddingTopLeft: [20, 20], paddingBottomRight: [20, Math.round(window.innerHeight * 0.6)]}; }
+    return {paddingTopLeft: [30, 30], paddingBottomRight: [Math.min(380, size.x / 2), 30]};
+  }
   function open(map, key, opener) {
     var ds = map._geoKeys && map._geoKeys[key];
     var l = index(map)[key];
@@ -370,10 +375,11 @@ var geoTzptce = (function () {
     if (group && group.zoomToShowLayer && group.hasLayer(l)) {
       group.zoomToShowLayer(l, done);
     } else if (l.getBounds) {
-      map.fitBounds(l.getBounds(), {maxZoom: 12, padding: [30, 30]});
+      map.fitBounds(l.getBounds(), L.extend({maxZoom: 12}, aside(map)));
       done();
     } else {
-      map.setView(l.getLatLng(), Math.max(map.getZoom(), 11));
+      map.fitBounds(L.latLngBounds([l.getLatLng(), l.getLatLng()]),
+                    L.extend({maxZoom: Math.max(map.getZoom(), 11)}, aside(map)));
       done();
     }
   }
@@ -812,8 +818,12 @@ var geoTzptce = (function () {
     var Full = L.Control.extend({
       onAdd: function () {
         var box = L.DomUtil.create("div", "leaflet-bar geo-fullscreen");
-        var b = el("button", null, "\u26f6", box);
+        var b = el("button", null, null, box);
         b.type = "button";
+        var icon = svg("svg", {width: 18, height: 18, viewBox: "0 0 18 18", "aria-hidden": "true",
+                               focusable: "false"}, b);
+        svg("path", {d: "M1 6V1h5M12 1h5v5M17 12v5h-5M6 17H1v-5", fill: "none",
+                     stroke: "#222", "stroke-width": 2}, icon);
         function label() {
           var on = document.fullscreenElement === target;
           b.title = on ? "Quitter le plein \u00e9cran" : "Plein \u00e9cran";
@@ -1039,7 +1049,7 @@ body { font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
 .geo-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; margin: 0; }
 .geo-skip { display: inline-block; margin: 6px 0; color: #00468c; font-size: 14px; }
-.geo-tolist { position: absolute; z-index: 1000; top: 4px; left: 50%; transform: translateX(-50%);
+.geo-tolist { position: absolute; z-index: 1000; bottom: 24px; right: 8px;
   background: #fff; padding: 3px 8px; border-radius: 3px; box-shadow: 0 1px 4px rgba(0,0,0,.4);
   margin: 0; }
 .geo-filters, .geo-listbox { margin: 6px 0; border-top: 1px solid #ddd; padding-top: 4px; }
