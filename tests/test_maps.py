@@ -1463,7 +1463,10 @@ def test_browser_separate_assets_run_under_strict_csp(browser, data, communes, t
     m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=False)
     maps.write_map(m, tmp_path / "site" / "carte.html", separate_assets=True)
     cdn = "https://cdn.jsdelivr.net https://cdnjs.cloudflare.com"
-    csp = f"default-src 'none'; script-src 'self' {cdn}; style-src 'self' {cdn}; img-src 'self' data: {cdn}"
+    csp = (
+        f"default-src 'none'; script-src 'self' {cdn}; style-src 'self' {cdn}; "
+        f"img-src 'self' data: {cdn}"
+    )
 
     def site(route, request):
         local = tmp_path / "site" / request.url.split("/")[-1].split("#")[0]
