@@ -52,10 +52,12 @@ if TYPE_CHECKING:
 __all__ = [
     "departement_map",
     "map_data",
+    "map_page",
     "region_map",
     "synergy_map",
     "territory_map",
     "write_map",
+    "write_page",
 ]
 
 # --------------------------------------------------------------------------- styles
@@ -345,8 +347,17 @@ def _departement_outlines(
 ) -> gpd.GeoDataFrame:
     """Simplified département polygons, optionally only those meeting ``box``."""
     key = (settings.vintage, tolerance)
-    if communes is None and box is None and key in _OUTLINES_MEMORY:
+    shared = communes is None and box is None
+    if shared and key in _OUTLINES_MEMORY:
         return _OUTLINES_MEMORY[key]
+    path = (
+        settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}-{tolerance:g}.parquet"
+    )
+    if shared:  # the national outlines: a small file, read instead of simplified again
+        cached = read_checked_parquet(path)
+        if cached is not None:
+            _OUTLINES_MEMORY[key] = cached
+            return cached
     table = _departements_dissolved(communes)
     if box is not None:
         table = table[table.intersects(box)]
@@ -356,8 +367,9 @@ def _departement_outlines(
     out = gpd.GeoDataFrame(
         {"departement": table["departement"].to_numpy()}, geometry=list(simplified), crs=WGS84
     )
-    if communes is None and box is None:
+    if shared:
         _OUTLINES_MEMORY[key] = out
+        write_checked_parquet(out, path)
     return out
 
 
@@ -1207,15 +1219,56 @@ def write_map(
     ArgumentError
         ``offline`` without any asset directory.
     """
-    page = m.get_root().render()
+    directory = assets_dir if assets_dir is not None else getattr(m, "_geo_assets_dir", None)
+    return write_page(
+        m.get_root().render(),
+        path,
+        offline=offline,
+        assets_dir=directory,
+        separate_assets=separate_assets,
+    )
+
+
+def map_page(data: dict[str, Any]) -> str:
+    """Return the HTML page of one data table from :func:`map_data`, without folium.
+
+    What ``python -m geo map`` writes: the same page as a
+    :func:`synergy_map` map, with no folium or template engine involved.
+    """
+    return _mappage.render_page(data, f"geo-data-{secrets.token_hex(6)}")
+
+
+def write_page(
+    page: str,
+    path: str | os.PathLike[str],
+    *,
+    offline: bool = False,
+    assets_dir: str | os.PathLike[str] | None = None,
+    separate_assets: bool = False,
+) -> Path:
+    """Write a rendered map page atomically; options as for :func:`write_map`.
+
+    Parameters
+    ----------
+    page
+        The page's HTML (:func:`map_page`, or a rendered folium map).
+    path
+        Target ``.html`` file; its directory is created when missing.
+    offline, assets_dir, separate_assets
+        As for :func:`write_map` (``assets_dir`` is required with ``offline``).
+
+    Returns
+    -------
+    Path
+        The written page.
+    """
     if offline:
-        directory = assets_dir if assets_dir is not None else getattr(m, "_geo_assets_dir", None)
-        if directory is None:
+        if assets_dir is None:
             raise ArgumentError(
                 "write_map(offline=True) needs assets_dir=: a directory filled once with "
                 "geo._assets.fetch_assets(dir) while online"
             )
-        page = _assets.inline_assets(page, directory)
+        page = _assets.inline_assets(page, assets_dir)
     path = Path(path)
     files: dict[Path, str] = {}
     if separate_assets:

@@ -315,7 +315,19 @@ def test_every_field_reaches_the_page_only_through_the_serialiser(
     )
     page = _render(m)
     notebook = html.unescape(m._repr_html_())
-    for text in (page, notebook):
+    # the command line's page, written without folium from the same data table
+    cli_page = maps.map_page(
+        maps.map_data(
+            territories,
+            ptce,
+            table,
+            communes=communes,
+            title=f"{payload} title",
+            popup_columns=["vague"],
+            **kwargs,
+        )
+    )
+    for text in (page, notebook, cli_page):
         (block,) = _page_json(text)
         assert block["title"] == f"{payload} title"
         t_rows, p_rows = _rows(block, "t"), _rows(block, "p")
@@ -962,7 +974,9 @@ def _hostile_all(data, communes):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("kind", ["national", "region", "departement", "territory", "offline"])
+@pytest.mark.parametrize(
+    "kind", ["national", "region", "departement", "territory", "offline", "cli"]
+)
 def test_browser_hostile_payloads_show_literally(
     browser, data, communes, tmp_path, kind, monkeypatch
 ):
@@ -972,6 +986,7 @@ def test_browser_hostile_payloads_show_literally(
     kwargs = {
         "national": {},
         "offline": {},
+        "cli": {},
         "region": {"region": f"{payload} region"},
         "departement": {"departement": f"{payload} departement"},
         "territory": {"territory": first},
@@ -989,6 +1004,16 @@ def test_browser_hostile_payloads_show_literally(
         **kwargs,
     )
     path = _write(m, tmp_path, "x.html", offline=kind == "offline")
+    if kind == "cli":  # the command line's page: the same data table, written without folium
+        data_table = maps.map_data(
+            territories,
+            ptce,
+            table,
+            communes=communes,
+            title=f"{payload} title",
+            popup_columns=["ebe"],
+        )
+        path = maps.write_page(maps.map_page(data_table), tmp_path / "cli.html")
     page = Page(browser, path, allow_network=kind != "offline")
     try:
         assert page.page.title() == f"{payload} title"
