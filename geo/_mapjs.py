@@ -921,6 +921,9 @@ var geoTzptce = (function () {
           if (rels[code]) { row(lineSvg(relationStyle(data, code, false)), labels.relations[code][0]); }
         });
         if (approx) { row(lineSvg({color: "#555555", weight: 2.5, opacity: 0.45}), "trait p\u00e2le : approximatif"); }
+        if (data.linksTotal > ds.links.length) {
+          row(null, "les " + data.linksPerTerritory + " liens les plus proches de chaque territoire");
+        }
         if (Object.keys(rels).length) {
           row(null, "distance \u2264 " + km(data.radiusKm) + " ; survoler un lien pour la distance");
         } else {

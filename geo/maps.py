@@ -112,6 +112,8 @@ OVERSEAS_VIEWS: tuple[tuple[str, str, tuple[tuple[float, float], tuple[float, fl
 _TOLERANCE = {"national": 0.004, "region": 0.0015, "territory": 0.0003}
 _DEP_TOLERANCE = {"national": 0.015, "region": 0.004, "territory": 0.002}
 _CLUSTER_MIN = 25
+#: Links kept per territory (the closest relations first).
+_MAX_LINKS = 12
 _CANVAS_MIN = 2000
 
 _TERRITORY_COLUMNS = ("id", "nom", "statut")
@@ -812,6 +814,8 @@ def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list
     t_index = {tid: i for i, tid in enumerate(t_ids)}
     p_index = {pid: i for i, pid in enumerate(p_ids)}
     ordered = links.sort_values("_order", kind="stable")
+    # beyond the closest few per territory, links are noise on a map (and weight)
+    ordered = ordered[ordered.groupby("territory_id", sort=False).cumcount() < _MAX_LINKS]
 
     def column(name: str) -> list[Any]:
         return ordered[name].tolist() if name in ordered else [None] * len(ordered)
@@ -992,6 +996,8 @@ def map_data(
         "t": t_table,
         "p": p_table,
         "l": _link_table(links, [r[0] for r in t_table["rows"]], [r[0] for r in p_table["rows"]]),
+        "linksTotal": len(links),
+        "linksPerTerritory": _MAX_LINKS,
         "d": _outline_table(communes, scale, bounds),
         "c": _commune_table(communes, focus_codes),
     }

@@ -1514,3 +1514,12 @@ def test_browser_separate_assets_run_under_strict_csp(browser, data, communes, t
         assert violations == [] and page.errors == []
     finally:
         page.close()
+
+
+def test_links_capped_per_territory(communes):
+    territories, ptce = _build(communes, n_extra_ptce=40)
+    table = geo.synergies(territories, ptce, radius_km=30)
+    got = _table(maps.synergy_map(territories, ptce, table, communes=communes))
+    per_territory = pd.Series([link[0] for link in got["l"]]).value_counts()
+    assert per_territory.max() == maps._MAX_LINKS < table["territory_id"].value_counts().max()
+    assert got["linksTotal"] == len(table) > len(got["l"])
