@@ -89,9 +89,8 @@ def _compare(label: str, territories, ptce, table, out: Path, explore: bool, **k
     if not explore:
         start = time.perf_counter()
         _ours(territories, ptce, table, ours_path, **kwargs)
-        print(
-            f"{label}: {ours_path.stat().st_size / MB:.3f} MB in {time.perf_counter() - start:.2f} s"
-        )
+        seconds = time.perf_counter() - start
+        print(f"{label}: {ours_path.stat().st_size / MB:.3f} MB in {seconds:.2f} s")
         return
     ours_t, peer_t = paired(
         lambda: _ours(territories, ptce, table, ours_path, **kwargs),
