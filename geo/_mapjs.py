@@ -225,6 +225,7 @@ var geoTzptce = (function () {
     map._geoApp = {n: n, app: app, side: side, input: input, results: results, count: count,
                    filterBox: filterBox, list: list, listBox: listBox, listSummary: listSummary,
                    mapWrap: mapWrap, status: status, details: details, datasets: []};
+    map.invalidateSize(false);  // the container moved: its size before the first view
     setTimeout(function () { map.invalidateSize(); }, 0);
     return map._geoApp;
   }
@@ -887,7 +888,8 @@ var geoTzptce = (function () {
           row(shapeSvg(info.shape, info.color, 14), info.label);
         });
         if (tDrawn.some(function (t) { return t.approx; })) {
-          row(boxSwatch("#ffffff", "#555555", true), "contour approximatif (quartiers, EPCI)");
+          row(boxSwatch("#ffffff", "#555555", true), "contour en tirets, symbole creux : " +
+              "contour approximatif (quartiers, EPCI)");
         }
         var pDrawn = ds.p.filter(function (p) { return p.point; });
         el("h2", null, "PTCE (" + count(pDrawn.length, ds.p.length) + ")", details);
@@ -1063,6 +1065,7 @@ body { font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
 .geo-field { margin: 4px 0; font-size: 13px; }
 .geo-field label { display: block; }
 .geo-field select { width: 100%; font-size: 15px; padding: 3px; }
+.geo-list { overflow-x: auto; }
 .geo-table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .geo-table caption { text-align: left; font-size: 12px; color: #444; padding: 2px 0; }
 .geo-table th, .geo-table td { text-align: left; vertical-align: top; padding: 3px 4px;

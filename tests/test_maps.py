@@ -1465,6 +1465,7 @@ def test_browser_phone_legend_opens_in_page(browser, data, communes, tmp_path):
     )
     page = Page(browser, path, viewport=(390, 844), touch=True)
     try:
+        assert page.js("return map.getZoom();") >= 4  # the national view, not the world
         legend = page.page.locator(".geo-legend details")
         assert legend.evaluate("d => d.open") is False
         page.page.tap(".geo-legend summary")
