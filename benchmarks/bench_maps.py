@@ -100,11 +100,11 @@ def _compare(label: str, territories, ptce, table, out: Path, explore: bool, **k
     row(f"{label}: build + write", ours_t, "explore()", peer_t, target="<= 1.0x")
     row(
         f"{label}: HTML size",
-        ours_path.stat().st_size / MB,
+        ours_path.stat().st_size / 1000,
         "explore()",
-        peer_path.stat().st_size / MB,
+        peer_path.stat().st_size / 1000,
         target="<= 1.0x, <= 1 MB nationally",
-        unit="MB",
+        unit="KB",
     )
 
 

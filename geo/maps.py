@@ -797,6 +797,11 @@ def _ptce_table(
     return {"cols": list(_P_COLS), "rows": rows}
 
 
+def _isin(column: pd.Series, values: set[str]) -> np.ndarray:
+    """Mask of the cells in ``values`` (a set lookup; pandas' isin is slow on text)."""
+    return np.fromiter((v in values for v in column.tolist()), bool, len(column))
+
+
 def _number(value: Any) -> float | None:
     try:
         number = float(value)
@@ -966,9 +971,9 @@ def map_data(
     territories = territories.assign(id=territories["id"].map(_text))
     ptce = ptce.assign(id=ptce["id"].map(_text))
     t_sel, p_sel, scale = _select(territories, ptce, links, kind, value)
-    links = links[links["territory_id"].isin(t_sel) & links["ptce_id"].isin(p_sel)]
-    t_show = territories[territories["id"].isin(t_sel)]
-    p_show = ptce[ptce["id"].isin(p_sel)]
+    links = links[_isin(links["territory_id"], t_sel) & _isin(links["ptce_id"], p_sel)]
+    t_show = territories[_isin(territories["id"], t_sel)]
+    p_show = ptce[_isin(ptce["id"], p_sel)]
     bounds = _bounds(t_show, p_show, kind)
     admin = _admin_names()
     focus_codes: list[str] = []
