@@ -51,6 +51,7 @@ _LAZY = {
     "write_synergies": "export",
     "synergy_map": "maps",
     "write_map": "maps",
+    "qpv_of_commune": "qpv",
     "to_umap": "umap",
     "write_umap": "umap",
 }

@@ -114,11 +114,12 @@ def _cmd_communes_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
-    from .datasets import build_data
+    from .datasets import build_data, qpv_summary
 
-    written = build_data(data_dir=args.data_dir, out_dir=args.out)
+    written = build_data(data_dir=args.data_dir, out_dir=args.out, qpv=args.qpv)
     for path in written.values():
         print(f"wrote {path}")
+    print(qpv_summary(written["territories"]))
     return 0
 
 
@@ -463,6 +464,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--data-dir", help="folder of the CSV tables (default: data/)")
     build.add_argument("--out", help="write the GeoJSON here instead of --data-dir")
+    build.add_argument(
+        "--qpv",
+        metavar="FILE_OR_URL",
+        help="ANCT QPV 2024 boundaries (QP2024 GeoJSON, or a ZIP holding it): draw the "
+        "territories with qpv_codes as their QPV (default: their communes)",
+    )
     build.set_defaults(func=_cmd_data_build)
     report = data_sub.add_parser(
         "report",
