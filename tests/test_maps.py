@@ -366,6 +366,7 @@ def test_jinja_payloads_in_a_plain_folium_map_are_inert(data, communes, tmp_path
     assert m is base
     page = _render(m)
     assert len(_page_json(page)) == 1 and JINJA not in _without_data(page)
+    assert "user-scalable" not in page and "maximum-scale" not in page  # zoom never locked
     assert not (tmp_path / "PWNED_FILE").exists()
     # layers stack: a second table on the same map, one runtime
     maps.synergy_map(territories, ptce, table, m=m, communes=communes)
