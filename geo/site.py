@@ -184,6 +184,7 @@ td.num,th.num{text-align:right;white-space:nowrap}
 .badge{display:inline-block;border:2px solid currentColor;border-radius:.3rem;padding:0 .35rem;
 font-weight:700;font-size:.9rem}
 .badge.th{color:var(--th)}.badge.pe{color:var(--pe);border-style:dashed}
+figure.chart{margin:0}figure.chart img{max-width:100%;height:auto;border:1px solid var(--line)}
 ul.sources{padding-left:1.25rem}ul.sources li{overflow-wrap:anywhere}
 footer.site{border-top:1px solid var(--line);background:var(--band);margin-top:2rem;
 font-size:.95rem;color:var(--muted)}
@@ -391,6 +392,11 @@ class _Data:
     links_of_p: dict[str, list[Record]]
     t_of_region: dict[str, list[Record]]
     p_of_region: dict[str, list[Record]]
+    opportunities: pd.DataFrame  # geo.opportunities, one row per territory
+    ptce_opportunities: pd.DataFrame  # one row per PTCE
+    category_of_t: dict[str, Record]
+    category_of_p: dict[str, Record]
+    timeline: pd.DataFrame  # geo.timeline, up to the data's last dated year
 
 
 def _check_inputs(territories: Any, ptce: Any) -> None:
@@ -452,6 +458,13 @@ def _prepare(
     territories = territories.sort_values("id", kind="stable").reset_index(drop=True)
     ptce = ptce.sort_values("id", kind="stable").reset_index(drop=True)
 
+    from .observatory import opportunities, timeline
+
+    by_territory = opportunities(territories, ptce, synergies, radius_km=radius)
+    by_ptce = opportunities(territories, ptce, synergies, radius_km=radius, by="ptce")
+    years = timeline(territories, ptce, synergies, radius_km=radius)
+    years = _trim_timeline(years)
+
     t_records = _records(territories)
     p_records = _records(ptce)
     link_records = links.astype(object).where(links.notna(), None).to_dict("records")
@@ -475,7 +488,30 @@ def _prepare(
         links_of_p,
         t_of_region,
         p_of_region,
+        by_territory,
+        by_ptce,
+        {r["territory_id"]: r for r in _plain_records(by_territory)},
+        {r["ptce_id"]: r for r in _plain_records(by_ptce)},
+        years,
     )
+
+
+def _plain_records(table: pd.DataFrame) -> list[Record]:
+    return table.astype(object).where(table.notna(), None).to_dict("records")
+
+
+def _trim_timeline(table: pd.DataFrame) -> pd.DataFrame:
+    """Stop the yearly rows at the last year something happened (not at today's year).
+
+    The same data then give the same site whatever the year of the build.
+    """
+    new = [c for c in table.columns if c.endswith("_new")]
+    dated = table["year"].notna()
+    active = dated & (table[new].fillna(0).sum(axis=1) > 0)
+    if not active.any():
+        return table
+    last = table.loc[active, "year"].max()
+    return table[~dated | (table["year"] <= last)].reset_index(drop=True)
 
 
 def _region_names(data: _Data) -> dict[str, str]:
@@ -547,7 +583,7 @@ def _counts(data: _Data, territories: list[Record], n_ptce: int) -> list[tuple[i
     isolated = sum(
         1
         for t, statut in zip(territories, statuts, strict=True)
-        if statut == "TH" and t["located"] and t["id"] not in data.links_of_t
+        if statut == "TH" and (data.category_of_t.get(t["id"]) or {}).get("category") == "isolé"
     )
     relations = [link["relation"] for link in links]
     return [
@@ -559,11 +595,11 @@ def _counts(data: _Data, territories: list[Record], n_ptce: int) -> list[tuple[i
             relations.count("adjacent") + relations.count("near"),
             "paires TZ–PTCE proches (contiguës ou à proximité)",
         ),
-        (isolated, "TH sans PTCE dans le rayon"),
+        (isolated, "TH isolés (aucun PTCE dans le rayon)"),
     ]
 
 
-def _index_page(ctx: _Context, data: _Data) -> str:
+def _index_page(ctx: _Context, data: _Data, chart: bool) -> str:
     regions_rows = []
     for code, name in ctx.regions.items():
         t = data.t_of_region.get(code, [])
@@ -596,6 +632,7 @@ def _index_page(ctx: _Context, data: _Data) -> str:
             title="Carte des territoires zéro chômeur et des PTCE en France",
             heading_id="integrer",
         )
+        + _timeline_section(data, chart)
         + '<h2 id="regions">Par région</h2>\n'
         + _table(
             "Territoires, PTCE et paires par région",
@@ -645,6 +682,7 @@ def _region_page(ctx: _Context, data: _Data, code: str, name: str) -> str:
                 _e(row["nom"]),
                 _e(row.get("siege_commune")),
                 _e(PRECISION_LABELS.get(_text(row.get("precision")), "")),
+                _e((data.category_of_p.get(row["id"]) or {}).get("category")),
                 names or "aucun dans le rayon",
             ]
         )
@@ -675,6 +713,7 @@ def _region_page(ctx: _Context, data: _Data, code: str, name: str) -> str:
                 ("PTCE", False),
                 ("Siège", False),
                 ("Précision", False),
+                ("Catégorie", False),
                 (f"Territoires à {ctx.radius_km:g} km ou moins", False),
             ),
             ptce_rows,
@@ -691,6 +730,95 @@ def _region_page(ctx: _Context, data: _Data, code: str, name: str) -> str:
         description=f"Territoires zéro chômeur et PTCE : {name}.",
         canonical=f"regions/{slug}.html",
     )
+
+
+_CATEGORY_TEXT = {
+    "co-localisé": "co-localisé : le territoire chevauche la zone d'un PTCE",
+    "proche": "proche : un PTCE à {r} km ou moins, sans chevauchement",
+    "isolé": "isolé : aucun PTCE à {r} km ou moins",
+    "non mesurable": "non mesurable",
+}
+
+
+def _category_facts(opportunity: Record | None, radius_km: float) -> list[tuple[str, str]]:
+    """Return the territory's category of :func:`geo.opportunities`, with its caveats."""
+    if not opportunity:
+        return []
+    category = _text(opportunity.get("category"))
+    label = _CATEGORY_TEXT.get(category, category).format(r=f"{radius_km:g}")
+    reason = _text(opportunity.get("reason"))
+    facts = [("Catégorie (observatoire)", _e(label + (f" ({reason})" if reason else "")))]
+    support = _text(opportunity.get("support_ptce_nom"))
+    if support:
+        facts.append(("PTCE d'appui possible", _e(support)))
+    flags = _text(opportunity.get("flags"))
+    if flags:
+        facts.append(("Réserves", _e(flags)))
+    return facts
+
+
+_TIMELINE_HEADERS = (
+    ("Année", False),
+    ("TH (cumul)", True),
+    ("PE connus (cumul)", True),
+    ("PTCE reconnus (cumul)", True),
+    ("Paires co-localisées (cumul)", True),
+    ("Paires proches (cumul)", True),
+)
+
+TIMELINE_CHART = "assets/evolution.svg"
+
+
+def _timeline_section(data: _Data, chart: bool) -> str:
+    """Return the chart of :func:`geo.plot_timeline` (when written) and its data table."""
+    rows = []
+    for record in _plain_records(data.timeline):
+        dated = record.get("year") is not None
+        suffix = "total" if dated else "new"
+        period = _text(record.get("period"))
+        rows.append(
+            [_e(period if dated else "date inconnue (non répartis)")]
+            + [
+                _e(population_fr(record.get(f"{kind}_{suffix}")) or "0")
+                for kind in ("th", "pe", "ptce", "pairs_colocated", "pairs_near")
+            ]
+        )
+    first = _text(data.timeline["period"].iloc[0]) if len(data.timeline) else ""
+    figure = (
+        '<figure class="chart">\n'
+        f'<img src="{TIMELINE_CHART}" width="900" height="650" '
+        "alt=\"Graphique de l'évolution des territoires, des PTCE et des paires co-localisées "
+        'ou proches, année par année ; ses données sont dans le tableau qui suit.">\n'
+        "<figcaption>Cumul par année ; les lignes sans date sont comptées à part, jamais "
+        "réparties sur les années.</figcaption>\n</figure>\n"
+    )
+    return (
+        '<h2 id="evolution">Évolution depuis '
+        + _e(first)
+        + "</h2>\n"
+        + (figure if chart else "")
+        + _table(
+            "Évolution année par année (données du graphique)",
+            _TIMELINE_HEADERS,
+            rows,
+            empty="Aucune date connue.",
+        )
+    )
+
+
+def _write_chart(out: Path, data: _Data) -> Path | None:
+    """Write the timeline chart with stable SVG ids (matplotlib salts them at random).
+
+    ``None`` without matplotlib (the ``plot`` extra): the page keeps the table.
+    """
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        return None
+    from .charts import plot_timeline
+
+    with matplotlib.rc_context({"svg.hashsalt": "tzptce-geo"}):
+        return plot_timeline(data.timeline, out / TIMELINE_CHART)
 
 
 def _list_text(value: Any) -> str:
@@ -749,6 +877,7 @@ def _territory_page(ctx: _Context, data: _Data, row: Record) -> str:
         ("Population", _e(population)),
         ("Entreprise à but d'emploi (EBE)", _e(row.get("ebe"))),
         ("Précision du périmètre", _e(PRECISION_LABELS.get(_text(row.get("precision")), ""))),
+        *_category_facts(data.category_of_t.get(tid), ctx.radius_km),
     ]
     facts_html = "".join(
         f"<dt>{_e(label)}</dt><dd>{value}</dd>\n" for label, value in facts if value
@@ -890,6 +1019,11 @@ _DATA_FILES = (
     ("ptce.csv", "PTCE, avec longitude et latitude", "CSV UTF-8, virgule"),
     ("synergies.csv", "Paires territoire–PTCE (chevauchement, contiguïté, proximité)", "CSV"),
     ("synergies.xlsx", "Paires territoire–PTCE", "Excel"),
+    ("opportunites.csv", "Catégorie de chaque territoire (co-localisé, proche, isolé)", "CSV"),
+    ("opportunites.xlsx", "Catégorie de chaque territoire", "Excel"),
+    ("opportunites-ptce.csv", "Catégorie de chaque PTCE (dont PTCE sans TZ)", "CSV"),
+    ("opportunites-ptce.xlsx", "Catégorie de chaque PTCE", "Excel"),
+    ("evolution.csv", "Évolution année par année (données du graphique)", "CSV"),
     ("carte.umap", "Carte complète à importer dans uMap ou Framacarte", "uMap (JSON)"),
 )
 
@@ -927,10 +1061,18 @@ def _write_data(out: Path, data: _Data, radius_km: float) -> dict[str, Path]:
         path = folder / f"{name}.csv"
         _write_table(table, path, name)
         written[path.name] = path
-    for ext in (".csv", ".xlsx"):
-        path = folder / f"synergies{ext}"
-        _write_table(data.synergies, path, "synergies")
-        written[path.name] = path
+    for name, table in (
+        ("synergies", data.synergies),
+        ("opportunites", data.opportunities),
+        ("opportunites-ptce", data.ptce_opportunities),
+    ):
+        for ext in (".csv", ".xlsx"):
+            path = folder / f"{name}{ext}"
+            _write_table(table, path, name[:31])
+            written[path.name] = path
+    path = folder / "evolution.csv"
+    _write_table(data.timeline, path, "evolution")
+    written[path.name] = path
     written["carte.umap"] = write_umap(
         folder / "carte.umap", data.territories, data.ptce, data.synergies, radius_km=radius_km
     )
@@ -1200,10 +1342,13 @@ def build_site(
     written: list[Path] = []
     written.append(_write_page(out / "assets" / "site.css", _CSS))
     written.append(_write_page(out / "assets" / "site.js", _JS))
+    chart = _write_chart(out, data)
+    if chart is not None:
+        written.append(chart)
     files = _write_data(out, data, radius_km)
     written.extend(files.values())
     pages: list[Path] = [
-        _write_page(out / "index.html", _index_page(ctx, data)),
+        _write_page(out / "index.html", _index_page(ctx, data, chart is not None)),
         _write_page(out / "donnees" / "index.html", _data_page(ctx, data, files)),
     ]
     for code, name in regions.items():

@@ -178,6 +178,10 @@ def test_site_layout_sizes_and_report(site):
         "ptce.csv",
         "synergies.csv",
         "synergies.xlsx",
+        "opportunites.csv",
+        "opportunites.xlsx",
+        "opportunites-ptce.csv",
+        "evolution.csv",
         "carte.umap",
         "index.html",
     ):
@@ -211,12 +215,23 @@ def test_pages_french_accessible_structure_public_fields(site):
     assert '<h2 id="ptce">PTCE partenaires</h2>' in mureaux and "chevauchement" in mureaux
     assert f'href="{url}territoires/les-mureaux.html"' in mureaux  # permalink
     assert "Précision du périmètre" in mureaux and "Population" in mureaux
+    category = geo.opportunities(geo.load_territories(), geo.load_ptce()).set_index("territory_id")
+    assert category.loc["les-mureaux", "category"] == "co-localisé"  # a seed pair
+    assert "<dt>Catégorie (observatoire)</dt><dd>co-localisé : " in mureaux
     snippet = re.search(r"<textarea[^>]*>(.*?)</textarea>", mureaux, re.S).group(1)
     assert "allowfullscreen" in snippet and "title=&quot;Carte : " in snippet
     assert f"src=&quot;{url}cartes/france.html#territoire=les-mureaux&quot;" in snippet
     index = (root / "index.html").read_text(encoding="utf-8")
-    for label in ("territoires habilités (TH)", "projets émergents (PE)", "TH sans PTCE"):
+    for label in ("territoires habilités (TH)", "projets émergents (PE)", "TH isolés"):
         assert label in index
+    isolated = category[(category["statut"] == "TH") & (category["category"] == "isolé")]
+    assert f'<span class="n">{len(isolated)}</span> TH isolés' in index
+    # the timeline chart and its data table, from geo.timeline
+    assert '<img src="assets/evolution.svg"' in index and 'alt="Graphique de' in index
+    years = geo.timeline(geo.load_territories(), geo.load_ptce())
+    th_2022 = int(years.set_index("period").loc["2022", "th_total"])
+    assert re.search(rf'<th scope="row">2022</th><td class="num">{th_2022}</td>', index)
+    assert "date inconnue" in index
     data_page = (root / "donnees" / "index.html").read_text(encoding="utf-8")
     assert "Licence Ouverte" in data_page and "COG 2025" in data_page
 
