@@ -1,13 +1,22 @@
-"""Benchmarks of the synergy analysis (prints numbers; no assertion on time).
+"""Benchmarks of the synergy analysis, each beside its peer in the same run.
 
-Run: python benchmarks/bench_analysis.py
+Run: ``python benchmarks/bench_analysis.py [--quick]`` (``--quick``: smaller sizes).
 
-Targets
--------
-- synergies() on the shipped data (warm: communes table in memory): <= 0.2 s
-- nearest commune of 30,000 random points in mainland France against all
-  ~34.9k commune polygons: <= 1 s (geopandas' sjoin_nearest timed for comparison)
-- the same on 300 points against a naive loop (no index): indexed >= 50x faster
+Rows of the speed table (ratio = project / peer; below 1 the project is faster):
+
+- ``synergies`` vs ``geopandas.sjoin(predicate="dwithin")`` doing the same
+  relation, 1k x 1k to 10k x 10k: territories are real commune polygons, PTCE
+  are seats (points) drawn inside communes, all in WGS84; the peer reprojects
+  both to Lambert-93, joins within the radius, measures each pair's distance,
+  tests whether the seat is inside, names the relation and sorts like
+  ``synergies``. Target <= 1.0x at every size.
+- ``synergies`` on the shipped data (110 x 114) vs a naive double loop of
+  shapely calls (reprojected geometries, one ``distance``/``contains`` per
+  pair). Target <= 1.0x.
+- ``nearest_commune``, points vs all communes, vs ``sjoin_nearest``; and 300
+  points vs a naive loop (no index).
+
+``nearest_ptce`` on 1M points (time and memory) is in ``bench_nearest.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +29,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+from _timing import paired, quick, row
 
 import geo
 from geo.analysis import nearest_commune, nearest_ptce, synergies, synergy_summary
@@ -62,6 +73,101 @@ def random_points_on_communes(communes: gpd.GeoDataFrame, n: int, seed: int = 20
     return gpd.GeoSeries(shapely.points(xs, ys), crs=4326), codes[pick]
 
 
+def mainland(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Located communes of mainland France (Corsica included), positional index."""
+    located = communes.geometry.notna() & ~communes.geometry.is_empty
+    return communes[located & ~communes["departement"].str.startswith("97")].reset_index(drop=True)
+
+
+def synergy_inputs(communes: gpd.GeoDataFrame, n: int, seed: int = 5):
+    """``n`` commune polygons as territories and ``n`` seats drawn inside communes as PTCE."""
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(communes), n, replace=False)
+    territories = gpd.GeoDataFrame(
+        {
+            "id": [f"T{i:05d}" for i in range(n)],
+            "nom": communes["nom"].to_numpy()[pick],
+            "codes_insee": communes["code_insee"].to_numpy()[pick],
+        },
+        geometry=communes.geometry.values[pick],
+        crs=4326,
+    )
+    seats, _ = random_points_on_communes(communes, n, seed=seed + 1)
+    ptce = gpd.GeoDataFrame(
+        {"id": [f"P{i:05d}" for i in range(n)], "nom": [f"PTCE {i}" for i in range(n)]},
+        geometry=seats.values,
+        crs=4326,
+    )
+    return territories, ptce
+
+
+def sjoin_synergies(territories, ptce, radius_km: float = 20) -> pd.DataFrame:
+    """The peer: the same pairs, distances and relations with geopandas' sjoin."""
+    t = territories[["id", "geometry"]].to_crs(2154)
+    p = ptce[["id", "geometry"]].to_crs(2154)
+    joined = gpd.sjoin(t, p, predicate="dwithin", distance=radius_km * 1000)
+    t_geom = t.geometry.values[joined.index.to_numpy()]
+    p_geom = p.geometry.values[joined["index_right"].to_numpy()]
+    distance = shapely.distance(t_geom, p_geom)
+    inside = shapely.contains_properly(t_geom, p_geom)
+    relation = np.where(inside, "overlap", np.where(distance <= 1.0, "adjacent", "near"))
+    out = pd.DataFrame(
+        {
+            "territory_id": joined["id_left"].to_numpy(),
+            "ptce_id": joined["id_right"].to_numpy(),
+            "relation": relation,
+            "distance_km": np.where(inside | (distance <= 1.0), 0.0, distance / 1000),
+            "seat_distance_km": distance / 1000,
+            "_rank": np.where(inside, 0, np.where(distance <= 1.0, 1, 2)),
+            "_d": distance,
+        }
+    )
+    return out.sort_values(["territory_id", "_rank", "_d", "ptce_id"], ignore_index=True)
+
+
+def bench_synergies_vs_sjoin(communes: gpd.GeoDataFrame) -> None:
+    sizes = (1_000, 3_000) if quick() else (1_000, 3_000, 10_000)
+    for n in sizes:
+        territories, ptce = synergy_inputs(communes, n)
+        ours = synergies(territories, ptce)
+        theirs = sjoin_synergies(territories, ptce)
+        same = (
+            len(ours) == len(theirs)
+            and (ours["ptce_id"].to_numpy() == theirs["ptce_id"].to_numpy()).all()
+        )
+        project, peer = paired(
+            lambda t=territories, p=ptce: synergies(t, p),
+            lambda t=territories, p=ptce: sjoin_synergies(t, p),
+            repeat=3 if n < 10_000 else 2,
+        )
+        row(
+            f"synergies {n:,}x{n:,} (20 km, {len(ours):,} pairs"
+            f"{', same pairs' if same else ', PAIRS DIFFER'})",
+            project,
+            "sjoin dwithin + distance",
+            peer,
+            target="<= 1.0x",
+        )
+
+
+def naive_synergies(territories, ptce, radius_km: float = 20) -> list[tuple]:
+    """The peer on small data: reproject, then one shapely call per pair and test."""
+    t = territories[["id", "geometry"]].to_crs(2154)
+    p = ptce[["id", "geometry"]].to_crs(2154)
+    out = []
+    for tid, tg in zip(t["id"], t.geometry, strict=True):
+        if tg is None or tg.is_empty:
+            continue
+        for pid, pg in zip(p["id"], p.geometry, strict=True):
+            if pg is None or pg.is_empty:
+                continue
+            d = tg.distance(pg)
+            if d <= radius_km * 1000:
+                relation = "overlap" if tg.contains(pg) else "adjacent" if d <= 1 else "near"
+                out.append((tid, pid, relation, d / 1000))
+    return sorted(out)
+
+
 def bench_shipped() -> None:
     paths = ROOT / "data" / "territories.geojson", ROOT / "data" / "ptce.geojson"
     if not all(p.is_file() for p in paths):
@@ -74,6 +180,16 @@ def bench_shipped() -> None:
     table = synergies(territories, ptce)
     cold = time.perf_counter() - start
     warm, table = timed(lambda: synergies(territories, ptce))
+    project, peer = paired(
+        lambda: synergies(territories, ptce), lambda: naive_synergies(territories, ptce), 7
+    )
+    row(
+        f"synergies, shipped data ({len(territories)}x{len(ptce)}, warm)",
+        project,
+        "naive double loop of shapely calls",
+        peer,
+        target="<= 1.0x",
+    )
     near, _ = timed(lambda: nearest_ptce(territories, ptce))
     summ, _ = timed(lambda: synergy_summary(territories, ptce, table))
     counts = table["relation"].value_counts().to_dict()
@@ -139,4 +255,5 @@ if __name__ == "__main__":
     geo.load_communes()
     print(f"(commune table load: {time.perf_counter() - start:.2f} s)")
     bench_shipped()
+    bench_synergies_vs_sjoin(mainland(geo.load_communes()))
     bench_nearest_commune()
