@@ -150,21 +150,51 @@ def bench_synergies_vs_sjoin(communes: gpd.GeoDataFrame) -> None:
         )
 
 
-def naive_synergies(territories, ptce, radius_km: float = 20) -> list[tuple]:
-    """The peer on small data: reproject, then one shapely call per pair and test."""
-    t = territories[["id", "geometry"]].to_crs(2154)
-    p = ptce[["id", "geometry"]].to_crs(2154)
+def ptce_areas_from_codes(ptce: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Areas of action as the union of the communes of ``codes_insee`` (outside timing)."""
+    communes = geo.load_communes(types=("COM", "ARM"))
+    by_code = dict(zip(communes["code_insee"], communes.geometry, strict=True))
+    areas = []
+    for codes in ptce["codes_insee"]:
+        parts = [by_code.get(c.strip()) for c in str(codes or "").split(";") if c.strip()]
+        parts = [g for g in parts if g is not None and not g.is_empty]
+        areas.append(shapely.union_all(parts) if parts else None)
+    return gpd.GeoSeries(areas, index=ptce.index, crs=4326)
+
+
+def naive_synergies(territories, ptce, areas, radius_km: float = 20) -> list[tuple]:
+    """The peer on small data: the same relation in a loop of shapely calls.
+
+    Reproject (Lambert-93), then one Python loop over the territories; for
+    each, shapely measures the distance to every PTCE seat and area of action
+    at once, tests which seats are inside, and for each pair in reach, the
+    shared communes and the common area (the strongest naive version: a loop
+    over both sides is slower still).
+    """
+    t = territories.to_crs(2154)
+    seats = ptce.geometry.to_crs(2154).values.to_numpy()
+    area_m = areas.to_crs(2154).values.to_numpy()
+    p_ids = ptce["id"].to_numpy()
+    t_codes = [set(str(c).split(";")) if c else set() for c in t["codes_insee"]]
+    p_codes = [set(str(c).split(";")) if c else set() for c in ptce["codes_insee"]]
     out = []
-    for tid, tg in zip(t["id"], t.geometry, strict=True):
+    for i, (tid, tg) in enumerate(zip(t["id"], t.geometry, strict=True)):
+        shared = np.array([bool(t_codes[i] & codes) for codes in p_codes])
         if tg is None or tg.is_empty:
-            continue
-        for pid, pg in zip(p["id"], p.geometry, strict=True):
-            if pg is None or pg.is_empty:
-                continue
-            d = tg.distance(pg)
-            if d <= radius_km * 1000:
-                relation = "overlap" if tg.contains(pg) else "adjacent" if d <= 1 else "near"
-                out.append((tid, pid, relation, d / 1000))
+            d_seat = d_area = np.full(len(seats), np.nan)
+            inside = np.zeros(len(seats), dtype=bool)
+        else:
+            d_seat = shapely.distance(tg, seats)
+            d_area = shapely.distance(tg, area_m)
+            inside = shapely.contains_properly(tg, seats)
+        d = np.fmin(d_seat, d_area)
+        for j in np.flatnonzero((d <= radius_km * 1000) | shared):
+            common = tg.intersection(area_m[j]).area if d_area[j] <= 1 else 0.0
+            if shared[j] or inside[j] or common > 1:
+                relation = "overlap"
+            else:
+                relation = "adjacent" if d[j] <= 1 else "near"
+            out.append((tid, p_ids[j], relation, d[j] / 1000, common))
     return sorted(out)
 
 
@@ -180,8 +210,11 @@ def bench_shipped() -> None:
     table = synergies(territories, ptce)
     cold = time.perf_counter() - start
     warm, table = timed(lambda: synergies(territories, ptce))
+    areas = ptce_areas_from_codes(ptce)
     project, peer = paired(
-        lambda: synergies(territories, ptce), lambda: naive_synergies(territories, ptce), 7
+        lambda: synergies(territories, ptce),
+        lambda: naive_synergies(territories, ptce, areas),
+        9,
     )
     row(
         f"synergies, shipped data ({len(territories)}x{len(ptce)}, warm)",

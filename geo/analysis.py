@@ -39,6 +39,7 @@ distance from *S* to *T* (0 when the seat is inside).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
 
 from . import settings
 from ._names import PLM_PARENTS, normalise_code
@@ -248,7 +250,10 @@ def _wgs84_geometry(frame: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> np.nd
     series = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
     if series.crs is None:
         raise CRSError(f"{name} has no CRS: declare it with .set_crs('EPSG:4326')")
-    values = series.to_crs(WGS84).values.to_numpy().copy()
+    if series.crs == _WGS84_CRS:
+        values = series.values.to_numpy().copy()  # to_crs would transform to the same
+    else:
+        values = series.to_crs(WGS84).values.to_numpy().copy()
     values[shapely.is_missing(values) | shapely.is_empty(values)] = None
     present = values[_present(values)]
     if len(present):
@@ -505,12 +510,37 @@ def _code_pairs(terr: _Side, ptce: _Side) -> tuple[np.ndarray, np.ndarray, np.nd
     return t, p, text
 
 
+_WGS84_CRS = CRS.from_user_input(WGS84)
+
+
+@functools.lru_cache(maxsize=16)
+def _to_metric_transformer(zone: str) -> Transformer:
+    """Return the WGS84 -> metric transformer of ``zone`` (as :func:`geo.crs.to_metric`)."""
+    return Transformer.from_crs(_WGS84_CRS, CRS.from_epsg(ZONES[zone].epsg), always_xy=True)
+
+
 def _metric(geoms: np.ndarray, zone: str) -> np.ndarray:
+    """Return WGS84 geometries (``None`` allowed) in the metric CRS of ``zone``.
+
+    The coordinates :func:`geo.crs.to_metric` gives (the same transformation,
+    point by point), without building a GeoSeries and a transformer per call.
+    """
     out = np.full(len(geoms), None, dtype=object)
     present = _present(geoms)
     if present.any():
-        series = gpd.GeoSeries(geoms[present], crs=WGS84)
-        out[present] = to_metric(series, zone).values.to_numpy()
+        transformer = _to_metric_transformer(zone)
+
+        def project(coords: np.ndarray) -> np.ndarray:
+            x, y = transformer.transform(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
+
+        values = geoms[present]
+        has_z = shapely.has_z(values)
+        if has_z.any():  # rare: let geopandas carry the third coordinate
+            series = gpd.GeoSeries(values, crs=WGS84)
+            out[present] = to_metric(series, zone).values.to_numpy()
+        else:
+            out[present] = shapely.transform(values, project)
     return out
 
 
