@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -189,11 +190,22 @@ class _Side:
     """One input table, validated and reduced to what the analysis needs."""
 
     frame: pd.DataFrame  # original rows, positional index
-    ids: np.ndarray  # str
+    id_array: pd.api.extensions.ExtensionArray | np.ndarray  # stripped ids, str
     zone: np.ndarray  # zone name or None
     geom: np.ndarray  # territory geometry / PTCE area (WGS84) or None
     seat: np.ndarray  # PTCE seat (WGS84) or None; for territories all None
     codes: list[frozenset[str]]
+
+    @functools.cached_property
+    def ids(self) -> np.ndarray:
+        """The stripped ids as an object array of str (made on first use)."""
+        return np.asarray(self.id_array, dtype=object)
+
+    def id_column(self, at: np.ndarray):
+        """``ids[at]`` as a new DataFrame stores it (see :func:`_text_column`)."""
+        if len(at) and _STRINGS != np.dtype(object) and self.id_array.dtype == _STRINGS:
+            return self.id_array.take(at)  # non-empty strings: what pandas would make
+        return _text_column(self.ids, at)
 
     def text(self, column: str) -> np.ndarray:
         """Return a column as an object array (``None`` when absent or missing)."""
@@ -366,7 +378,7 @@ def _zone_of_wgs84(geoms: np.ndarray) -> np.ndarray:
 
 def _prepare_territories(territories: gpd.GeoDataFrame, make_valid: bool) -> _Side:
     frame = pd.DataFrame(territories).reset_index(drop=True)
-    ids = frame["id"].astype(str).str.strip().to_numpy()
+    ids = frame["id"].astype(str).str.strip().array
     geoms = _check_valid(
         _wgs84_geometry(territories, "territories"), ids, "territories", make_valid
     )
@@ -378,7 +390,7 @@ def _prepare_territories(territories: gpd.GeoDataFrame, make_valid: bool) -> _Si
 
 def _prepare_ptce(ptce: gpd.GeoDataFrame, ptce_areas, make_valid: bool) -> _Side:
     frame = pd.DataFrame(ptce).reset_index(drop=True)
-    ids = frame["id"].astype(str).str.strip().to_numpy()
+    ids = np.asarray(frame["id"].astype(str).str.strip().array, dtype=object)
     geoms = _check_valid(_wgs84_geometry(ptce, "ptce"), ids, "ptce", make_valid)
     codes = _codes_column(frame)
     polygonal = np.array(
@@ -555,32 +567,35 @@ class _ZoneData:
     t_area: np.ndarray  # area of each t_geom (m²; NaN when missing)
 
 
-def _zone_data(terr: _Side, ptce: _Side) -> list[_ZoneData]:
-    out = []
+#: Territories measured at once: bounds the memory of :func:`nearest_ptce` on
+#: large inputs (their metric copies and measured pairs exist one chunk at a time).
+_CHUNK = 1 << 16
+
+
+def _zone_data(terr: _Side, ptce: _Side, chunk: int | None = None) -> Iterator[_ZoneData]:
+    """Metric data of each zone, territories by chunks of ``chunk`` (all at once by default)."""
     for zone in ZONES:
-        t_pos = np.flatnonzero(terr.zone == zone)
+        t_all = np.flatnonzero(terr.zone == zone)
         p_pos = np.flatnonzero(ptce.zone == zone)
-        if not len(t_pos) or not len(p_pos):
+        if not len(t_all) or not len(p_pos):
             continue
-        # One reprojection for the three arrays (coordinates are transformed one by one).
-        n_t, n_p = len(t_pos), len(p_pos)
-        metric = _metric(
-            np.concatenate([terr.geom[t_pos], ptce.geom[p_pos], ptce.seat[p_pos]]), zone
-        )
-        t_geom = metric[:n_t]
-        shapely.prepare(t_geom[_present(t_geom)])  # our own copies: faster predicates
-        out.append(
-            _ZoneData(
+        n_p = len(p_pos)
+        p_metric = _metric(np.concatenate([ptce.geom[p_pos], ptce.seat[p_pos]]), zone)
+        step = chunk or len(t_all)
+        for start in range(0, len(t_all), step):
+            t_pos = t_all[start : start + step]
+            t_geom = _metric(terr.geom[t_pos], zone)
+            # Our own copies: prepared polygons (and lines) answer predicates faster.
+            shapely.prepare(t_geom[_present(t_geom) & (shapely.get_type_id(t_geom) != 0)])
+            yield _ZoneData(
                 zone,
                 t_pos,
                 p_pos,
                 t_geom,
-                metric[n_t : n_t + n_p],
-                metric[n_t + n_p :],
+                p_metric[:n_p],
+                p_metric[n_p:],
                 shapely.area(t_geom),
             )
-        )
-    return out
 
 
 def _tree_pairs(z: _ZoneData, distance: float) -> tuple[np.ndarray, np.ndarray]:
@@ -601,10 +616,17 @@ def _seat_inside(t: np.ndarray, seat: np.ndarray) -> np.ndarray:
     inside = np.zeros(len(t), dtype=bool)
     both = _present(t) & _present(seat)
     points = both & (shapely.get_type_id(seat) == 0)
+    # Two points: the interiors meet when the (x, y) are the same (as GEOS compares).
+    two = points & (shapely.get_type_id(t) == 0)
+    if two.any():
+        inside[two] = (shapely.get_x(t[two]) == shapely.get_x(seat[two])) & (
+            shapely.get_y(t[two]) == shapely.get_y(seat[two])
+        )
     # A point meets the interior exactly when it lies in it: contains_properly,
     # which uses the prepared territory.
+    points &= ~two
     inside[points] = shapely.contains_properly(t[points], seat[points])
-    other = both & ~points
+    other = both & ~points & ~two
     if other.any():
         inside[other] = shapely.relate_pattern(t[other], seat[other], "T********")
     return inside
@@ -695,21 +717,24 @@ def _pairs(
     an index in the second array returned (the shared codes); the pairs are in
     no particular order.
     """
-    n_p = max(len(ptce.ids), 1)
+    n_p = max(len(ptce.id_array), 1)
     code_t, code_p, code_text = _code_pairs(terr, ptce)
     code_key = code_t * n_p + code_p  # sorted, as (t, p) are
     shared_values = np.append(code_text, "").astype(object)  # the last one: none shared
     zone_names = list(ZONES)
     parts: list[dict[str, np.ndarray]] = []
-    for z in _zone_data(terr, ptce):
+    in_chunk = np.zeros(len(terr.id_array), dtype=bool)
+    for z in _zone_data(terr, ptce, _CHUNK if nearest else None):
         if nearest:
             ti, pj = _nearest_pairs(z)
         else:
             ti, pj = _tree_pairs(z, radius_m)
         keys = z.t_pos[ti] * n_p + z.p_pos[pj]
         if len(code_key):
+            in_chunk[z.t_pos] = True
             in_zone = (terr.zone[code_t] == z.zone) & (ptce.zone[code_p] == z.zone)
-            keys = np.concatenate([keys, code_key[in_zone]])
+            keys = np.concatenate([keys, code_key[in_zone & in_chunk[code_t]]])
+            in_chunk[z.t_pos] = False
         if not len(keys):
             continue
         keys.sort()
@@ -720,9 +745,9 @@ def _pairs(
             at = np.minimum(np.searchsorted(code_key, keys), len(code_key) - 1)
             found = code_key[at] == keys
             shared[found] = at[found]
-        local_t = np.empty(len(terr.ids), dtype=np.int64)
+        local_t = np.empty(len(terr.id_array), dtype=np.int64)
         local_t[z.t_pos] = np.arange(len(z.t_pos))
-        local_p = np.empty(len(ptce.ids), dtype=np.int64)
+        local_p = np.empty(len(ptce.id_array), dtype=np.int64)
         local_p[z.p_pos] = np.arange(len(z.p_pos))
         measured = _classify(z, local_t[t], local_p[p], shared < len(code_key), radius_m)
         measured.update(
@@ -731,6 +756,9 @@ def _pairs(
             shared_communes=shared,
             zone=np.full(len(keys), zone_names.index(z.zone), dtype=np.int64),
         )
+        if nearest:  # keep each territory's best pair only (bounded memory)
+            best = _best_per_territory(measured, ptce)
+            measured = {key: values[best] for key, values in measured.items()}
         parts.append(measured)
     if not parts:
         # Nothing measured: the columns hold no type either (as the table always had).
@@ -741,6 +769,35 @@ def _pairs(
     return {
         key: np.concatenate([part[key] for part in parts]) for key in _PAIR_KEYS
     }, shared_values
+
+
+def _best_per_territory(pairs: dict[str, np.ndarray], ptce: _Side) -> np.ndarray:
+    """Positions of each territory's best pair (one per territory, in no order).
+
+    Strongest relation, then nearest, then larger common area, then smaller PTCE
+    id. Most territories have one candidate: only the others are sorted.
+    """
+    t = pairs["t"]
+    if not len(t):
+        return np.empty(0, dtype=np.int64)
+    _, first_at, counts = np.unique(t, return_index=True, return_counts=True)
+    single = first_at[counts == 1]
+    several = np.flatnonzero(np.isin(t, t[first_at[counts > 1]]))
+    if not len(several):
+        return single
+    order = several[
+        np.lexsort(
+            (
+                _ranks(ptce.ids)[pairs["p"][several]],
+                -pairs["overlap_area_km2"][several].astype(float),
+                pairs["_sort_distance"][several].astype(float),
+                pairs["rank"][several],
+                t[several],
+            )
+        )
+    ]
+    t_sorted = t[order]
+    return np.concatenate([single, order[np.r_[True, t_sorted[1:] != t_sorted[:-1]]]])
 
 
 def _nearest_pairs(z: _ZoneData) -> tuple[np.ndarray, np.ndarray]:
@@ -778,6 +835,13 @@ def _text_column(values: np.ndarray, at: np.ndarray):
     return pd.array(values, dtype=_STRINGS).take(at)
 
 
+def _factorized_text(values: np.ndarray):
+    """:func:`_text_column` of all of ``values``, converting each distinct value once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    small = np.append(np.asarray(uniques, dtype=object), None).astype(object)
+    return _text_column(small, np.where(codes < 0, len(small) - 1, codes))
+
+
 def _ranks(ids: np.ndarray) -> np.ndarray:
     """Rank of each id in the sort order of the ids (equal ids, equal ranks)."""
     return np.unique(ids.astype(str), return_inverse=True)[1].reshape(-1)
@@ -789,10 +853,10 @@ def _synergy_frame(
     """Build the synergy table of measured pairs, sorted by territory, relation, distance, PTCE."""
     order = np.lexsort(
         (
-            _ranks(ptce.ids)[pairs["p"]] if len(ptce.ids) else pairs["p"],
+            _ranks(ptce.ids)[pairs["p"]] if len(ptce.id_array) else pairs["p"],
             pairs["_sort_distance"].astype(float),
             pairs["rank"],
-            _ranks(terr.ids)[pairs["t"]] if len(terr.ids) else pairs["t"],
+            _ranks(terr.ids)[pairs["t"]] if len(terr.id_array) else pairs["t"],
         )
     )
     pairs = {key: values[order] for key, values in pairs.items()}
@@ -805,7 +869,7 @@ def _synergy_frame(
     approximate = linked & (t_approx | (p_approx & ~pairs["_seat_only"].astype(bool)))
     table = pd.DataFrame(
         {
-            "territory_id": _text_column(terr.ids, t),
+            "territory_id": terr.id_column(t),
             "territory_nom": terr.column("nom", t),
             "territory_statut": terr.column("statut", t),
             "ptce_id": _text_column(ptce.ids, p),
@@ -953,55 +1017,43 @@ def nearest_ptce(
     """
     terr, pt = _prepare(territories, ptce, ptce_areas, make_valid)
     pairs, _ = _pairs(terr, pt, _radius_m(radius_km), nearest=True)
-    n = len(terr.ids)
-    ptce_id = np.full(n, None, dtype=object)
-    ptce_nom = np.full(n, None, dtype=object)
-    relation = np.full(n, None, dtype=object)
+    n = len(terr.id_array)
+    best_p = np.full(n, -1, dtype=np.int64)  # -1: none
+    rank = np.full(n, len(RELATIONS), dtype=np.int64)  # len(RELATIONS): none
     dist = np.full(n, np.nan)
     seat_dist = np.full(n, np.nan)
     if len(pairs["t"]):
-        # Per territory: strongest relation, then nearest, larger common area, smaller id.
-        order = np.lexsort(
-            (
-                _ranks(pt.ids)[pairs["p"]],
-                -pairs["overlap_area_km2"].astype(float),
-                pairs["_sort_distance"].astype(float),
-                pairs["rank"],
-                pairs["t"],
-            )
-        )
-        t_sorted = pairs["t"][order]
-        first = order[np.r_[True, t_sorted[1:] != t_sorted[:-1]]]
-        t_has, p = pairs["t"][first], pairs["p"][first]
-        ptce_id[t_has] = pt.ids[p]
-        ptce_nom[t_has] = pt.text("nom")[p]
-        relation[t_has] = np.array(RELATIONS, dtype=object)[pairs["rank"][first]]
+        first = np.arange(len(pairs["t"]))  # _pairs kept each territory's best pair only
+        t_has = pairs["t"][first]
+        best_p[t_has] = pairs["p"][first]
+        rank[t_has] = pairs["rank"][first]
         dist[t_has] = pairs["distance_km"][first]
         seat_dist[t_has] = pairs["seat_distance_km"][first]
     footprint = _present(pt.seat) | _present(pt.geom)
-    zones_with_ptce = {z for z, ok in zip(pt.zone, footprint, strict=True) if ok and z}
-    reason = np.full(n, None, dtype=object)
-    for i in range(n):
-        if ptce_id[i] is not None:
-            continue
-        if terr.zone[i] is None:
-            reason[i] = "no geometry" if terr.geom[i] is None else "outside every zone"
-        elif terr.zone[i] not in zones_with_ptce or terr.geom[i] is not None:
-            reason[i] = "no PTCE in zone"
-        else:
-            reason[i] = "no geometry"
+    zones_with_ptce = sorted({z for z, ok in zip(pt.zone, footprint, strict=True) if ok and z})
+    no_zone = pd.isna(terr.zone)
+    no_geom = ~_present(terr.geom)
+    in_zone_with = np.isin(terr.zone.astype(str), zones_with_ptce) & ~no_zone
+    reasons = np.array(["no geometry", "outside every zone", "no PTCE in zone", None], object)
+    why = np.where(
+        no_zone,
+        np.where(no_geom, 0, 1),
+        np.where(~in_zone_with | ~no_geom, 2, 0),
+    )
+    why[best_p >= 0] = 3
+    everything = np.arange(n)
     return pd.DataFrame(
         {
-            "territory_id": terr.ids,
-            "territory_nom": terr.text("nom"),
-            "territory_statut": terr.text("statut"),
-            "zone": terr.zone,
-            "ptce_id": ptce_id,
-            "ptce_nom": ptce_nom,
-            "relation": relation,
+            "territory_id": terr.id_column(everything),
+            "territory_nom": terr.column("nom", everything),
+            "territory_statut": terr.column("statut", everything),
+            "zone": _factorized_text(terr.zone),
+            "ptce_id": _text_column(np.append(pt.ids, None).astype(object), best_p),
+            "ptce_nom": _text_column(np.append(pt.text("nom"), None).astype(object), best_p),
+            "relation": _text_column(np.array([*RELATIONS, None], dtype=object), rank),
             "distance_km": dist,
             "seat_distance_km": seat_dist,
-            "reason": reason,
+            "reason": _text_column(reasons, why),
         }
     )[NEAREST_COLUMNS]
 
