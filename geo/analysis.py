@@ -1237,6 +1237,12 @@ def link_lines(
     return gpd.GeoSeries(lines, index=table.index, crs=WGS84)
 
 
+#: :func:`nearest_commune` indexes the points instead of the communes from
+#: ``len(points) * this >= len(communes)``: from about 8,700 points against all
+#: communes, where querying with the (prepared) communes becomes the faster way.
+_POINTS_PER_COMMUNE_TREE = 4
+
+
 def nearest_commune(
     points: gpd.GeoSeries | gpd.GeoDataFrame,
     communes: gpd.GeoDataFrame | None = None,
@@ -1285,17 +1291,26 @@ def nearest_commune(
     c_codes = communes["code_insee"].astype(str).to_numpy()
     order = np.argsort(c_codes[c_ok], kind="stable")
     c_ok = c_ok[order]  # ties resolve to the smallest code
-    tree = shapely.STRtree(c_geom[c_ok])
     n = len(geoms)
     found = np.full(n, -1)
     dist = np.full(n, np.nan)
     p_ok = np.flatnonzero(_present(geoms))
-    q, hit = tree.query(geoms[p_ok], predicate="intersects")
-    first = pd.DataFrame({"q": q, "hit": hit}).groupby("q")["hit"].min()
-    found[p_ok[first.index.to_numpy()]] = c_ok[first.to_numpy()]
-    dist[p_ok[first.index.to_numpy()]] = 0.0
+    tree = None
+    if len(p_ok) * _POINTS_PER_COMMUNE_TREE >= len(c_ok):
+        # Many points: index them and query with the communes, whose prepared
+        # polygons test the points in their box faster than point-by-point.
+        hit, q = shapely.STRtree(geoms[p_ok]).query(c_geom[c_ok], predicate="intersects")
+    else:
+        tree = shapely.STRtree(c_geom[c_ok])
+        q, hit = tree.query(geoms[p_ok], predicate="intersects")
+    first = np.full(len(p_ok), len(c_ok))
+    np.minimum.at(first, q, hit)  # the smallest code among the communes hit
+    inside = first < len(c_ok)
+    found[p_ok[inside]] = c_ok[first[inside]]
+    dist[p_ok[inside]] = 0.0
     rest = p_ok[found[p_ok] < 0]
     if len(rest):
+        tree = tree if tree is not None else shapely.STRtree(c_geom[c_ok])
         _nearest_outside(geoms, rest, c_geom, c_ok, c_codes, tree, max_distance_km, found, dist)
     codes = np.where(found >= 0, c_codes[np.maximum(found, 0)], None).astype(object)
     out = pd.DataFrame({"code_insee": codes}, index=series.index)
