@@ -318,6 +318,9 @@ def _codes_column(frame: pd.DataFrame) -> list[frozenset[str]]:
     seen: dict[tuple[type, object], frozenset[str]] = {}
     out = []
     for value in frame["codes_insee"].to_numpy(dtype=object):
+        if type(value) is str and len(value) == 5 and value.isdigit():
+            out.append(frozenset((value,)))  # one code, already normal
+            continue
         key = (type(value), value if isinstance(value, str | float | int) else id(value))
         codes = seen.get(key)
         if codes is None:
