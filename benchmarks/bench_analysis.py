@@ -199,13 +199,7 @@ def naive_synergies(territories, ptce, areas, radius_km: float = 20) -> list[tup
 
 
 def bench_shipped() -> None:
-    paths = ROOT / "data" / "territories.geojson", ROOT / "data" / "ptce.geojson"
-    if not all(p.is_file() for p in paths):
-        print(
-            "synergies on shipped data: skipped (data/territories.geojson or ptce.geojson missing)"
-        )
-        return
-    territories, ptce = (gpd.read_file(p) for p in paths)
+    territories, ptce = geo.load_territories(), geo.load_ptce()  # the shipped data
     start = time.perf_counter()
     table = synergies(territories, ptce)
     cold = time.perf_counter() - start

@@ -43,6 +43,7 @@ import functools
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -279,7 +280,12 @@ def _wgs84_geometry(frame: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> np.nd
     return values
 
 
-def _check_valid(geoms: np.ndarray, ids: np.ndarray, name: str, make_valid: bool) -> np.ndarray:
+def _check_valid(
+    geoms: np.ndarray,
+    ids: np.ndarray | pd.api.extensions.ExtensionArray,
+    name: str,
+    make_valid: bool,
+) -> np.ndarray:
     present = _present(geoms)
     invalid = present.copy()
     invalid[present] = ~shapely.is_valid(geoms[present].astype(object))
@@ -835,13 +841,18 @@ def _text_column(values: np.ndarray, at: np.ndarray):
             return taken
     elif kind == "empty" or pd.api.types.infer_dtype(taken, skipna=True) != "string":
         return taken
-    return pd.array(values, dtype=_STRINGS).take(at)
+    return pd.array(values, dtype=cast(Any, _STRINGS)).take(at)
+
+
+def _and_none(values: np.ndarray) -> np.ndarray:
+    """``values`` and ``None`` after them, as an object array (position -1: missing)."""
+    return np.concatenate([np.asarray(values, dtype=object), np.array([None], dtype=object)])
 
 
 def _factorized_text(values: np.ndarray):
     """:func:`_text_column` of all of ``values``, converting each distinct value once."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    small = np.append(np.asarray(uniques, dtype=object), None).astype(object)
+    small = _and_none(np.asarray(uniques, dtype=object))
     return _text_column(small, np.where(codes < 0, len(small) - 1, codes))
 
 
@@ -1051,8 +1062,8 @@ def nearest_ptce(
             "territory_nom": terr.column("nom", everything),
             "territory_statut": terr.column("statut", everything),
             "zone": _factorized_text(terr.zone),
-            "ptce_id": _text_column(np.append(pt.ids, None).astype(object), best_p),
-            "ptce_nom": _text_column(np.append(pt.text("nom"), None).astype(object), best_p),
+            "ptce_id": _text_column(_and_none(pt.ids), best_p),
+            "ptce_nom": _text_column(_and_none(pt.text("nom")), best_p),
             "relation": _text_column(np.array([*RELATIONS, None], dtype=object), rank),
             "distance_km": dist,
             "seat_distance_km": seat_dist,
@@ -1315,11 +1326,14 @@ def nearest_commune(
     if len(rest):
         tree = tree if tree is not None else shapely.STRtree(c_geom[c_ok])
         _nearest_outside(geoms, rest, c_geom, c_ok, c_codes, tree, max_distance_km, found, dist)
-    codes = np.where(found >= 0, c_codes[np.maximum(found, 0)], None).astype(object)
+    located = found >= 0
+    codes = np.full(n, None, dtype=object)
+    codes[located] = c_codes[found[located]]
     out = pd.DataFrame({"code_insee": codes}, index=series.index)
     if "nom" in communes.columns:
-        names = communes["nom"].astype(object).to_numpy()
-        out["nom"] = np.where(found >= 0, names[np.maximum(found, 0)], None)
+        names = np.full(n, None, dtype=object)
+        names[located] = communes["nom"].astype(object).to_numpy()[found[located]]
+        out["nom"] = names
     out["distance_m"] = dist
     return out
 
