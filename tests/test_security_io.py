@@ -1,0 +1,155 @@
+"""Hostile or broken inputs: users' tables, cache files, terminal messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+import geo
+import geo.settings
+from geo.errors import CRSError, DataSourceError, GeoError, SchemaError
+from tests.conftest import ROOT
+
+HEADER = "id,nom,communes\n"
+ROW = "t1,Les Mureaux,78440\n"
+
+
+def _csv(tmp_path: Path, content: str | bytes, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+# --- tables -----------------------------------------------------------------------------
+
+
+def test_csv_unclosed_quote_names_file_and_row(tmp_path):
+    closed = _csv(tmp_path, HEADER + 't1,"Les Mureaux",78440\nt2,"Ville ""V""\nen deux",78646\n')
+    assert list(geo.load_territories(closed)["id"]) == ["t1", "t2"]  # quotes closed: fine
+    path = _csv(tmp_path, HEADER + 't1,"Les Mureaux,78440\nt2,Versailles,78646\nt3,Poissy,78498\n')
+    with pytest.raises(SchemaError, match=r"t\.csv row 2: a quote .* never closed") as info:
+        geo.load_territories(path)
+    assert info.value.problems == ["row 2: unclosed quote"]
+
+
+def test_csv_header_only(tmp_path):
+    path = _csv(tmp_path, HEADER)
+    with pytest.raises(
+        SchemaError, match=r"t\.csv has a header row \('id', 'nom', 'communes'\) but no data rows"
+    ):
+        geo.load_territories(path)
+
+
+def test_csv_nul_bytes_name_the_line(tmp_path):
+    path = _csv(tmp_path, (HEADER + ROW + "t2,Versail\x00les,78646\n").encode())
+    with pytest.raises(SchemaError, match=r"t\.csv line 3 holds a NUL byte"):
+        geo.load_territories(path)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_csv_utf16_without_byte_order_mark(tmp_path, codec):
+    with_mark = _csv(tmp_path, (HEADER + ROW).encode("utf-16"), name="bom.csv")
+    assert list(geo.load_territories(with_mark)["id"]) == ["t1"]  # with its mark: fine
+    path = _csv(tmp_path, (HEADER + ROW).encode(codec))
+    kind = codec.replace("utf-16-", "UTF-16 ").upper()
+    with pytest.raises(
+        SchemaError, match=rf"t\.csv looks like {kind} text without a byte order mark"
+    ):
+        geo.load_territories(path)
+
+
+def test_binary_file_named_csv(tmp_path):
+    path = _csv(tmp_path, bytes(range(256)) * 8)
+    with pytest.raises(SchemaError, match=r"t\.csv is binary data, not a CSV table"):
+        geo.load_territories(path)
+
+
+@pytest.mark.parametrize(
+    ("head", "what"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "a JPEG image"),
+        (b"GIF89a\x01\x00\x01\x00", "a GIF image"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "a ZIP archive"),
+        (b"%PDF-1.7\n", "a PDF document"),
+    ],
+)
+def test_image_or_archive_renamed_csv(tmp_path, head, what):
+    path = _csv(tmp_path, head + b"\x00" * 64, name="photo.csv")
+    with pytest.raises(SchemaError, match=rf"photo\.csv is {what}, not a CSV table"):
+        geo.load_territories(path)
+
+
+def test_csv_cells_longer_than_the_csv_module_limit_load(tmp_path):
+    notes = "x" * 200_000
+    path = _csv(tmp_path, "id,nom,communes,notes\n" + f"t1,Les Mureaux,78440,{notes}\n")
+    table = geo.load_territories(path)
+    assert table.loc[0, "notes"] == notes
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+TABLE = [["id", "nom", "communes"], ["t1", "Les Mureaux", "78440"]]
+
+
+def test_xlsx_table_not_on_the_first_sheet_says_sheet(tmp_path):
+    path = _workbook(
+        tmp_path / "t.xlsx",
+        {"Lisez-moi": [["Ce classeur liste nos territoires"]], "Territoires": TABLE},
+    )
+    with pytest.raises(SchemaError, match=r"first sheet, 'Lisez-moi'.*pass sheet='Territoires'"):
+        geo.load_territories(path)
+    assert list(geo.load_territories(path, sheet="Territoires")["id"]) == ["t1"]
+    empty_first = _workbook(tmp_path / "e.xlsx", {"Vide": [], "Territoires": TABLE})
+    with pytest.raises(
+        SchemaError, match=r"the first sheet, 'Vide', is empty.*sheet='Territoires'"
+    ):
+        geo.load_territories(empty_first)
+
+
+def test_empty_feature_collection(tmp_path):
+    path = tmp_path / "t.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    with pytest.raises(SchemaError, match=r"t\.geojson holds no features"):
+        geo.load_territories(path)
+
+
+def test_absurd_coordinates_get_a_readable_message(tmp_path):
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": f"t{i}", "nom": "A"},
+            "geometry": {"type": "Point", "coordinates": xy},
+        }
+        for i, xy in enumerate([[1.9, 48.99], [1e308, 1e308]], start=1)
+    ]
+    path = tmp_path / "t.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.raises(
+        CRSError, match=r"t\.geojson has coordinates no map can place \(1e\+308 in feature 2\)"
+    ) as info:
+        geo.load_territories(path)
+    assert len(str(info.value)) < 400
