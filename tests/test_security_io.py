@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +15,6 @@ import shapely
 import geo
 import geo.settings
 from geo.errors import CRSError, DataSourceError, GeoError, SchemaError
-from tests.conftest import ROOT
 
 HEADER = "id,nom,communes\n"
 ROW = "t1,Les Mureaux,78440\n"
@@ -153,3 +150,47 @@ def test_absurd_coordinates_get_a_readable_message(tmp_path):
     ) as info:
         geo.load_territories(path)
     assert len(str(info.value)) < 400
+
+
+# --- messages on the terminal --------------------------------------------------------------
+
+ESC_RED = "\x1b[31m"
+CLEAR = "\x1b[2J"
+
+
+def test_error_messages_show_control_characters_as_escapes(tmp_path):
+    path = _csv(
+        tmp_path,
+        "id,nom,communes,latitude,longitude\n"
+        f"t1,A,Mure{ESC_RED}aux,,\n"
+        f"t2,B,,4{CLEAR}8\u202e,1.9\n",
+    )
+    with pytest.raises(GeoError) as info:
+        geo.load_territories(path)
+    message = str(info.value)
+    assert "\x1b" not in message and "\u202e" not in message
+    assert r"Mure\x1b[31maux" in message and r"4\x1b[2J8\u202e" in message
+    assert all("\x1b" not in p for p in info.value.problems)
+    assert any(r"\x1b[31m" in p for p in info.value.problems)
+
+
+def _cli(capsys, *args: str) -> tuple[int, bytes]:
+    from geo.cli import main
+
+    capsys.readouterr()
+    code = main(["--offline", *args])
+    return code, capsys.readouterr().err.encode("utf-8")
+
+
+def test_cli_errors_and_warnings_send_no_control_characters(tmp_path, capsys):
+    bad = _csv(tmp_path, f"id,nom,communes\nt{ESC_RED}1,A,Mure{CLEAR}aux\n", name="bad.csv")
+    code, stderr = _cli(capsys, "synergies", "--territories", str(bad))
+    assert code == 1
+    assert b"\x1b" not in stderr
+    assert rb"Mure\x1b[2Jaux" in stderr
+
+    # A row that cannot be located is a warning, not an error: the same rule holds.
+    lost = _csv(tmp_path, f"id,nom,communes\nt{ESC_RED}1,A,\nt2,B,78440\n", name="lost.csv")
+    code, stderr = _cli(capsys, "synergies", "--territories", str(lost))
+    assert b"\x1b" not in stderr
+    assert rb"t\x1b[31m1" in stderr, stderr
