@@ -17,7 +17,7 @@ from pathlib import Path
 from _timing import timed
 
 import geo.settings
-from geo import communes
+from geo import cog, communes
 
 warnings.simplefilter("ignore", communes.MissingGeometryWarning)
 
@@ -28,11 +28,11 @@ def main() -> None:
         cold = timed(communes.load_communes, repeat=1)
 
         def warm():
-            communes._MEMORY.clear()
+            cog.clear()
             return communes.load_communes()
 
         def one_departement():
-            communes._MEMORY.clear()
+            cog.clear()
             return communes.load_communes(departements="78")
 
         warm_s = timed(warm, repeat=5)

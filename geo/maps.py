@@ -44,7 +44,8 @@ from folium.template import Template
 from . import _assets, _mapjs, settings
 from ._io import atomic_path, read_checked_parquet, write_checked_parquet
 from ._text import name_key
-from .communes import EMBEDDED_VINTAGE
+from .cog import EMBEDDED_VINTAGE
+from .cog import register as register_cache
 from .crs import WGS84
 from .errors import CRSError, SchemaError
 
@@ -116,6 +117,8 @@ _SYNERGY_COLUMNS = ("territory_id", "ptce_id", "relation")
 #: (vintage, tolerance); both hold only the default communes' results.
 _DISSOLVED_MEMORY: dict[str, gpd.GeoDataFrame] = {}
 _OUTLINES_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
+register_cache(_DISSOLVED_MEMORY.clear)
+register_cache(_OUTLINES_MEMORY.clear)
 
 #: Characters never allowed in a link: controls, and invisible or bidi marks
 #: that would make a link read as another one.

@@ -3,7 +3,7 @@
 Used by :func:`geo.communes.load_communes`; each function returns the standard
 commune table (:data:`geo.communes.COLUMNS` plus ``mairie_lon``/``mairie_lat``)
 in EPSG:4326, with the COG attributes (département, région, EPCI,
-population) joined by code from :func:`geo.communes.commune_attributes`.
+population) joined by code from :func:`geo.cog.cog_lookup`.
 
 Sources
 -------
@@ -45,12 +45,15 @@ from ._download import download, scratch_file, validate_geojson
 from ._io import read_checked_parquet, write_checked_parquet
 from ._names import PLM, PLM_COUNT, as_code, normalise_code
 from ._text import column_key
+from .cog import BOUNDARY_COLUMNS as COLUMNS
+from .cog import EMBEDDED_VINTAGE, cog_lookup, departement_code, departements
 from .crs import WGS84
 from .errors import CRSError, DataSourceError, SchemaError, format_problems
 
 __all__ = [
     "RESOLUTIONS",
     "OutdatedCodeWarning",
+    "cog_lookup",
     "load_epci_communes",
     "load_remote",
     "read_boundary_file",
@@ -200,34 +203,6 @@ def _departement_of(code: str) -> str:
     return code[:3] if code.startswith("97") else code[:2]
 
 
-_LOOKUP: dict[str, pd.DataFrame] = {}
-
-
-def cog_lookup() -> pd.DataFrame:
-    """Return the COG attributes indexed by code, one row per code.
-
-    A code that is both a commune and a commune déléguée (the chef-lieu of a
-    commune nouvelle, e.g. ``78158``) keeps its commune row. Computed once per
-    vintage.
-
-    Returns
-    -------
-    DataFrame
-        :func:`geo.communes.commune_attributes` indexed by ``code_insee``.
-    """
-    table = _LOOKUP.get(settings.vintage)
-    if table is None:
-        from .communes import commune_attributes
-
-        attrs = commune_attributes()
-        order = attrs["type"].map(_TYPE_PRIORITY).fillna(9)
-        attrs = attrs.assign(_order=order).sort_values(["code_insee", "_order"], kind="stable")
-        table = attrs.drop_duplicates("code_insee").drop(columns="_order").set_index("code_insee")
-        _LOOKUP.clear()
-        _LOOKUP[settings.vintage] = table
-    return table
-
-
 def standardize(
     raw: gpd.GeoDataFrame,
     *,
@@ -258,8 +233,6 @@ def standardize(
     GeoDataFrame
         See :func:`read_boundary_file`.
     """
-    from .communes import COLUMNS
-
     columns = list(raw.columns)
     code_col = _pick_column(columns, code_column, CODE_COLUMNS, "INSEE code", where)
     if code_col is None:
@@ -339,8 +312,6 @@ def _merge_duplicates(table: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
 
 
 def _fill_region_from_departement(out: pd.DataFrame) -> None:
-    from .communes import departements
-
     missing = out["region"].isna() & out["departement"].notna()
     if not missing.any():
         return
@@ -361,7 +332,7 @@ def _warn_outdated(out: pd.DataFrame, unknown: np.ndarray, where: str) -> None:
     for idx in np.flatnonzero(unknown):
         row = out.iloc[idx]
         problems.append(
-            f"{row['code_insee']} {row['nom']} is unknown to the COG {settings.vintage} "
+            f"{row['code_insee']} {row['nom']} is unknown to the COG {EMBEDDED_VINTAGE} "
             f"(kept as {row['type']} of département {row['departement']}, without attributes)"
         )
     # Current communes whose former parts also appear as separate rows: the
@@ -377,7 +348,7 @@ def _warn_outdated(out: pd.DataFrame, unknown: np.ndarray, where: str) -> None:
     if problems:
         warnings.warn(
             format_problems(
-                f"{where} is older than the COG {settings.vintage}: "
+                f"{where} is older than the COG {EMBEDDED_VINTAGE}: "
                 f"{len(problems)} codes are not current communes as such (kept, not dropped; "
                 f"load_communes(types=('COM', 'COMD', 'COMA')) returns the communes déléguées "
                 f"too)",
@@ -446,10 +417,8 @@ def load_remote(
     raise SchemaError(f"unknown remote source {source!r}: use 'etalab' or 'api-geo'")
 
 
-def _check_departements(departements: str | Sequence[str]) -> list[str]:
-    from .communes import departement_code
-
-    values = [departements] if isinstance(departements, str) else list(departements)
+def _check_departements(wanted: str | Sequence[str]) -> list[str]:
+    values = [wanted] if isinstance(wanted, str) else list(wanted)
     codes, problems = [], []
     for value in values:
         try:
@@ -539,8 +508,6 @@ def _api_geo_get(path: str, params: dict[str, str], description: str) -> gpd.Geo
 
 def _from_api_geo(raw: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
     if raw.empty:
-        from .communes import COLUMNS
-
         columns = [*COLUMNS[:-1], "mairie_lon", "mairie_lat"]
         return gpd.GeoDataFrame(
             pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84

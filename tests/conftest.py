@@ -73,9 +73,9 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     cache.mkdir()
     monkeypatch.setattr(geo.settings, "cache_dir", cache)
-    from geo import communes
+    from geo import cog
 
-    communes._MEMORY.clear()
+    cog.clear()
     return cache
 
 

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 import geo
-from geo import communes
+from geo import cog, communes
 from geo.communes import MissingGeometryWarning, load_communes
 from geo.errors import SchemaError
 
@@ -93,9 +93,33 @@ def test_bad_filters_raise_clear_errors():
 
 
 def test_missing_boundaries_are_reported_not_dropped():
-    with pytest.warns(MissingGeometryWarning, match="15031 Celles"):
-        cantal = load_communes(departements="15")
+    cantal = load_communes(departements="15")
     assert "15031" in set(cantal["code_insee"])
+    assert "15031" in set(communes.without_boundary(cantal)["code_insee"])
+
+
+_TWICE = """
+import warnings
+warnings.simplefilter("default")
+from geo.communes import load_communes
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    load_communes(departements="15")  # hidden: does not use up the one warning
+load_communes(departements="15")
+load_communes(departements="15")
+load_communes(departements=["15", "78"])
+"""
+
+
+def test_missing_geometry_warning_said_once_per_process():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _TWICE], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stderr.count("MissingGeometryWarning") == 1, done.stderr
+    assert "15031 Celles" in done.stderr
 
 
 def test_cache_is_written_then_reused(fresh_cache):
@@ -105,7 +129,7 @@ def test_cache_is_written_then_reused(fresh_cache):
         "communes-embedded-cog2025-v1.parquet",
         "communes-embedded-cog2025-v1.parquet.sha256",
     ]
-    communes._MEMORY.clear()
+    cog.clear()
     mtime = (fresh_cache / files[0]).stat().st_mtime_ns
     second = load_communes(departements="78")
     assert (fresh_cache / files[0]).stat().st_mtime_ns == mtime  # read, not rebuilt
@@ -122,7 +146,7 @@ def test_corrupt_cache_is_rebuilt(fresh_cache, damage):
     else:
         middle = len(data) // 2
         path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
-    communes._MEMORY.clear()
+    cog.clear()
     assert communes.cache_info()[0]["valid"] is False
     again = load_communes(departements="78")
     assert len(again) == 259
