@@ -27,7 +27,7 @@ import secrets
 import socket
 import stat
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -235,6 +235,28 @@ class CacheSchema:
         unknown = sorted({k for k in self.columns.values() if k not in KINDS})
         if unknown:
             raise ValueError(f"unknown column kinds {unknown}; use {list(KINDS)}")
+
+    @classmethod
+    def text(
+        cls,
+        columns: Iterable[str],
+        *,
+        numbers: Iterable[str] = (),
+        crs: str | None = "EPSG:4326",
+    ) -> CacheSchema:
+        """Return the schema of a table of text columns, some numbers and ``geometry``.
+
+        Examples
+        --------
+        >>> CacheSchema.text(["code", "population", "geometry"], numbers=["population"]).columns
+        {'code': 'str', 'population': 'float', 'geometry': 'geometry'}
+        """
+        numeric = set(numbers)
+        kinds = {
+            c: "geometry" if c == "geometry" else "float" if c in numeric else "str"
+            for c in columns
+        }
+        return cls(kinds, crs)
 
 
 def _kind_problem(series: pd.Series, kind: str) -> str | None:

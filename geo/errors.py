@@ -1,4 +1,4 @@
-"""Exceptions raised by the ``geo`` package.
+r"""Exceptions raised by the ``geo`` package.
 
 Every error a user can trigger with bad input or an unreachable source is a
 :class:`GeoError`. Each subclass also derives from the matching built-in
@@ -6,7 +6,7 @@ exception, so ``except LookupError`` or ``except OSError`` keep working.
 Messages are one readable paragraph: which row or field, what was found, and
 what to do instead. Values from data are quoted in messages as they are,
 except control characters (ANSI escape sequences, carriage returns, bidi
-overrides...), which :func:`visible` shows as escapes (``\\x1b``): a cell
+overrides...), which :func:`visible` shows as escapes (``\x1b``): a cell
 cannot repaint the user's terminal or hide part of a message.
 """
 
@@ -29,9 +29,7 @@ __all__ = [
 
 # C0 and C1 controls, DEL, and the invisible format characters that reorder or
 # hide text (bidi marks, embeddings, overrides and isolates; zero-width signs).
-_INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
-)
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

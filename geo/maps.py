@@ -42,7 +42,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from . import _assets, _mapjs, settings
-from ._io import atomic_path, read_checked_parquet, write_checked_parquet
+from ._io import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
 from ._text import name_key
 from .cog import EMBEDDED_VINTAGE
 from .cog import register as register_cache
@@ -490,7 +490,7 @@ def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFra
     if cached is not None:
         return cached
     path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
-    table = read_checked_parquet(path)
+    table = read_checked_parquet(path, schema=CacheSchema.text(["departement", "geometry"]))
     if table is None:
         from .communes import load_communes
 

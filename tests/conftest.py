@@ -88,9 +88,9 @@ def seeded_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """
     import shutil
 
-    from geo.communes import _embedded_cache_path, commune_attributes
+    from geo.communes import _embedded_cache_path, _embedded_table
 
-    commune_attributes()  # converts once per session, in the session cache
+    _embedded_table()  # converts once per session, in the session cache
     embedded = _embedded_cache_path()
     cache = tmp_path / "cache"
     cache.mkdir()

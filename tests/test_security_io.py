@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,7 +15,8 @@ import shapely
 
 import geo
 import geo.settings
-from geo.errors import CRSError, DataSourceError, GeoError, SchemaError
+from geo.errors import CRSError, GeoError, SchemaError
+from tests.conftest import ROOT
 
 HEADER = "id,nom,communes\n"
 ROW = "t1,Les Mureaux,78440\n"
@@ -194,3 +196,101 @@ def test_cli_errors_and_warnings_send_no_control_characters(tmp_path, capsys):
     code, stderr = _cli(capsys, "synergies", "--territories", str(lost))
     assert b"\x1b" not in stderr
     assert rb"t\x1b[31m1" in stderr, stderr
+
+
+# --- caches ------------------------------------------------------------------------------
+
+
+def test_embedded_cache_in_another_crs_is_rebuilt(seeded_cache):
+    from geo._io import read_checked_parquet, write_checked_parquet
+    from geo.communes import _embedded_cache_path, load_communes
+
+    path = _embedded_cache_path()
+    table = read_checked_parquet(path)
+    write_checked_parquet(table.to_crs(2154), path)  # checksum matches, CRS does not
+    part = load_communes(departements="78")
+    assert part.crs == "EPSG:4326"
+    assert part.total_bounds[0] > 1 and part.total_bounds[2] < 3  # degrees, not metres
+    assert read_checked_parquet(path).crs == "EPSG:4326"  # the file itself was rebuilt
+
+
+_KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from geo._io import atomic_path
+from geo._download import scratch_file
+import geo.settings
+
+geo.settings.cache_dir = Path(sys.argv[1])
+cache = Path(sys.argv[1])
+with atomic_path(cache / "table.parquet") as tmp, scratch_file(".geojson.gz", "dl") as raw:
+    tmp.write_bytes(b"half a file")
+    raw.write_bytes(b"half a download")
+    print("writing", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_killed_write_leaves_no_stray_temporary_file_for_the_next_run(tmp_path, monkeypatch):
+    from geo._download import scratch_file
+    from geo._io import atomic_path
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(cache)],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        assert writer.stdout.readline() == b"writing\n"
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    strays = sorted(p.name for p in cache.iterdir())
+    assert len(strays) == 2 and all(
+        name.startswith((".table.parquet.", ".dl.")) for name in strays
+    )
+
+    monkeypatch.setattr(geo.settings, "cache_dir", cache)
+    with atomic_path(cache / "table.parquet") as tmp:
+        tmp.write_bytes(b"whole file")
+    with scratch_file(".geojson.gz", "dl") as raw:
+        assert [p.name for p in cache.iterdir() if p.name.startswith(".")] == [raw.name]
+    assert sorted(p.name for p in cache.iterdir()) == ["table.parquet"]
+
+
+def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
+    from geo._io import atomic_path, temporary_path
+
+    with temporary_path(tmp_path / "t.parquet") as other:  # this process: alive
+        with atomic_path(tmp_path / "t.parquet") as tmp:
+            tmp.write_bytes(b"x")
+        assert other.exists()
+
+
+def test_files_are_flushed_to_disk_before_the_rename(tmp_path, monkeypatch):
+    from geo._io import write_checked_parquet
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to name the file of a descriptor")
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    def replace(src, dst, **kwargs):
+        events.append(("replace", str(src)))
+        return real_replace(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    gdf = gpd.GeoDataFrame({"code": ["1"]}, geometry=[shapely.Point(1, 2)], crs=4326)
+    write_checked_parquet(gdf, tmp_path / "t.parquet")
+    renamed = [path for kind, path in events if kind == "replace"]
+    assert len(renamed) == 2  # the table and its checksum
+    for path in renamed:
+        position = events.index(("replace", path))
+        assert ("fsync", path) in events[:position], events

@@ -137,6 +137,56 @@ def test_etalab_cache_rebuilt_after_corruption(etalab_server, embedded, seeded_c
     assert len(etalab_server.hits(ETALAB_PATH)) == 3
 
 
+def _wrong_schema(table, kind):
+    if kind == "a column missing":
+        return table.drop(columns=["nom"])
+    if kind == "codes as numbers":
+        return table.assign(
+            code_insee=table["code_insee"].str.replace("A|B", "0", regex=True).astype(int)
+        )
+    if kind == "another CRS":
+        return table.to_crs(2154)
+    if kind == "no CRS":
+        return table.set_crs(None, allow_override=True)
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["a column missing", "codes as numbers", "another CRS", "no CRS"])
+def test_etalab_cache_with_the_right_checksum_but_a_wrong_schema_is_rebuilt(
+    etalab_server, embedded, seeded_cache, kind
+):
+    from geo._io import read_checked_parquet, write_checked_parquet
+
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
+    load_communes(source="etalab")
+    cached = seeded_cache / "communes-etalab-2025-50m.parquet"
+    # Written with its own checksum: only the schema tells it is wrong.
+    write_checked_parquet(_wrong_schema(read_checked_parquet(cached), kind), cached)
+    table = load_communes(source="etalab", departements="78")
+    assert len(etalab_server.hits(ETALAB_PATH)) == 2  # rebuilt from the source
+    assert table.crs == "EPSG:4326"
+    assert sorted(table["code_insee"]) == sorted(CODES_78)
+    assert table.set_index("code_insee").loc["78440", "nom"] == "Les Mureaux"
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_cache_path_that_is_not_a_file_gives_one_clear_error(
+    etalab_server, embedded, seeded_cache, kind
+):
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
+    cached = seeded_cache / "communes-etalab-2025-50m.parquet"
+    if kind == "directory":
+        cached.mkdir()
+    else:
+        os.mkfifo(cached)
+    why = "is a directory, not a file" if kind == "directory" else "is not a regular file"
+    with pytest.raises(
+        DataSourceError, match=rf"cache file .*50m\.parquet cannot be used: it {why}; remove it"
+    ):
+        load_communes(source="etalab")
+    assert etalab_server.hits(ETALAB_PATH) == []  # told before downloading anything
+
+
 def test_etalab_404_names_url_status_and_alternative(etalab_server):
     with pytest.raises(DataSourceError) as info:
         load_communes(source="etalab")
