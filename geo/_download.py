@@ -8,7 +8,9 @@ The only module that opens network connections. Every request:
 * uses the (connect, read) timeouts of ``geo.settings.timeout_s`` and, for the
   whole call (retries, redirects and body included), the overall deadline
   ``geo.settings.deadline_s``: bodies are read in chunks against a monotonic
-  clock, so a server that sends a byte now and then cannot hold a call longer;
+  clock, and when the deadline passes a watchdog shuts the call's sockets
+  down, so a server that sends a byte now and then (headers or body) cannot
+  hold a call longer;
 * follows redirects itself, at most :data:`MAX_REDIRECTS`, only to http(s) URLs
   on the host of the URL asked (or a host that source is known to redirect to,
   :data:`REDIRECT_HOSTS`), never from https to http: a redirect elsewhere is
@@ -31,6 +33,8 @@ import gzip
 import http.client
 import json
 import os
+import socket
+import threading
 import time
 import zipfile
 import zlib
@@ -105,10 +109,112 @@ def check_online(url: str, *, hint: str = OFFLINE_HINT) -> None:
         )
 
 
+# --- the watchdog: sockets of a call shut down at its deadline --------------------------
+
+_CURRENT = threading.local()
+
+
+class _Watch:
+    """The sockets one call uses, shut down by a timer when its deadline passes."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.sockets: set[socket.socket] = set()
+        self.expired = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(deadline.remaining(), 0.0), self.expire)
+        self._timer.daemon = True
+
+    def track(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self.sockets.add(sock)
+            expired = self.expired
+        if expired:
+            _shutdown(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self.sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # wakes up a recv() blocked in another thread
+    except OSError:
+        pass
+
+
+@contextmanager
+def _watched(deadline: _Deadline) -> Iterator[None]:
+    """Run the block under a watchdog (or the enclosing call's watchdog)."""
+    if getattr(_CURRENT, "watch", None) is not None:
+        yield
+        return
+    watch = _Watch(deadline)
+    _CURRENT.watch = watch
+    watch._timer.start()
+    try:
+        yield
+    finally:
+        watch._timer.cancel()
+        _CURRENT.watch = None
+
+
+def _track(sock: socket.socket | None) -> None:
+    watch = getattr(_CURRENT, "watch", None)
+    if watch is not None:
+        watch.track(sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # a reused connection
+        _track(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _track(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """An adapter whose connections tell the current call's watchdog their socket."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
+
+
 def _session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = _USER_AGENT
-    session.trust_env = False  # no .netrc credentials or proxy settings sent along
+    adapter = _WatchedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 
@@ -299,19 +405,18 @@ def _read_body(
     """
     raw = response.raw
     received = 0
-    read_timeout = float(settings.timeout_s[1])
     try:
         while True:
-            left = deadline.remaining()
-            if left <= 0:
+            if deadline.passed():
                 raise _DeadlineError(
                     f"{deadline.problem()} while reading the body ({received} bytes received)"
                 )
-            sock = getattr(getattr(raw, "connection", None), "sock", None)
-            if sock is not None:  # a silent server cannot outlast the deadline either
-                sock.settimeout(max(min(read_timeout, left), 0.001))
             chunk = raw.read1(_CHUNK, decode_content=decode_content)
             if not chunk:
+                if deadline.passed():  # the watchdog shut the socket: not the end
+                    raise _DeadlineError(
+                        f"{deadline.problem()} while reading the body ({received} bytes received)"
+                    )
                 break
             write(chunk)
             received += len(chunk)
@@ -364,8 +469,8 @@ def request(
     hint
         What the user can do instead, appended to error messages.
     stream
-        Do not read the body yet (the caller must read it within the deadline
-        and close the response; :func:`download` does).
+        Do not read the body yet (the caller must read it within the deadline,
+        under its own watchdog, and close the response; :func:`download` does).
     session
         Reuse this session (connection pooling across calls).
     allowed_hosts
@@ -395,67 +500,70 @@ def request(
         raise _failure(description, url, str(exc), hint) from None
     session = session or _session()
     allowed = _allowed_hosts(url, allowed_hosts)
-    retries = max(0, int(settings.download_retries))
-    last_problem = "no answer"
-    for attempt in range(retries + 1):
-        response: requests.Response | None = None
-        try:
-            response = _send(
-                session,
-                method,
-                url,
-                params=params,
-                data=data,
-                files=files,
-                allowed=allowed,
-                deadline=deadline,
-            )
-        except _Refused as exc:
-            raise _failure(description, url, str(exc), hint) from None
-        except _DeadlineError as exc:
-            raise _failure(description, url, str(exc), hint) from None
-        except requests.Timeout as exc:
-            last_problem = f"timeout after {settings.timeout_s} s (connect, read): {exc}"
-        except requests.ConnectionError as exc:
-            last_problem = f"connection error: {exc}"
-        except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
-            raise _failure(description, url, f"invalid request or answer: {exc}", hint) from None
-        else:
-            if response.status_code < 400:
-                if stream:
-                    return response
-                try:
-                    _read_into_response(response, deadline)
-                    return response
-                except _TransientBodyError as exc:
-                    last_problem = str(exc)
-                except _DeadlineError as exc:
-                    raise _failure(description, response.url or url, str(exc), hint) from None
-                except DataSourceError as exc:
-                    raise _failure(description, response.url or url, str(exc), hint) from None
-                finally:
-                    response.close()
+    with _watched(deadline):
+        retries = max(0, int(settings.download_retries))
+        last_problem = "no answer"
+        for attempt in range(retries + 1):
+            response: requests.Response | None = None
+            try:
+                response = _send(
+                    session,
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    files=files,
+                    allowed=allowed,
+                    deadline=deadline,
+                )
+            except _Refused as exc:
+                raise _failure(description, url, str(exc), hint) from None
+            except _DeadlineError as exc:
+                raise _failure(description, url, str(exc), hint) from None
+            except requests.Timeout as exc:
+                last_problem = f"timeout after {settings.timeout_s} s (connect, read): {exc}"
+            except requests.ConnectionError as exc:
+                last_problem = f"connection error: {exc}"
+            except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
+                raise _failure(
+                    description, url, f"invalid request or answer: {exc}", hint
+                ) from None
             else:
-                last_problem = _describe_status(response)
-                response.close()
-                if not _retryable_status(response.status_code):
-                    raise _failure(description, response.url or url, last_problem, hint)
-        if deadline.passed():
-            raise _failure(description, url, f"{last_problem}; {deadline.problem()}", hint)
-        if attempt == retries:
-            break
-        delay = _sleep_before_retry(attempt, response)
-        if delay is None:
-            last_problem += (
-                f" with Retry-After {response.headers.get('Retry-After')!r} "  # type: ignore[union-attr]
-                f"(more than {MAX_RETRY_AFTER_S:.0f} s)"
-            )
-            break
-        if delay >= deadline.remaining():
-            raise _failure(description, url, f"{last_problem}; {deadline.problem()}", hint)
-        time.sleep(delay)
-    tries = f" after {retries + 1} tries" if retries else ""
-    raise _failure(description, url, last_problem + tries, hint)
+                if response.status_code < 400:
+                    if stream:
+                        return response
+                    try:
+                        _read_into_response(response, deadline)
+                        return response
+                    except _TransientBodyError as exc:
+                        last_problem = str(exc)
+                    except _DeadlineError as exc:
+                        raise _failure(description, response.url or url, str(exc), hint) from None
+                    except DataSourceError as exc:
+                        raise _failure(description, response.url or url, str(exc), hint) from None
+                    finally:
+                        response.close()
+                else:
+                    last_problem = _describe_status(response)
+                    response.close()
+                    if not _retryable_status(response.status_code):
+                        raise _failure(description, response.url or url, last_problem, hint)
+            if deadline.passed():
+                raise _failure(description, url, f"{last_problem}; {deadline.problem()}", hint)
+            if attempt == retries:
+                break
+            delay = _sleep_before_retry(attempt, response)
+            if delay is None:
+                last_problem += (
+                    f" with Retry-After {response.headers.get('Retry-After')!r} "  # type: ignore[union-attr]
+                    f"(more than {MAX_RETRY_AFTER_S:.0f} s)"
+                )
+                break
+            if delay >= deadline.remaining():
+                raise _failure(description, url, f"{last_problem}; {deadline.problem()}", hint)
+            time.sleep(delay)
+        tries = f" after {retries + 1} tries" if retries else ""
+        raise _failure(description, url, last_problem + tries, hint)
 
 
 def _read_into_response(response: requests.Response, deadline: _Deadline) -> None:
@@ -544,40 +652,45 @@ def download(
     target = Path(target)
     session = _session()
     deadline = _Deadline()
-    retries = max(0, int(settings.download_retries))
-    for attempt in range(retries + 1):
-        response = request(
-            "GET",
-            url,
-            params=params,
-            description=description,
-            hint=hint,
-            stream=True,
-            session=session,
-            allowed_hosts=allowed_hosts,
-            _deadline=deadline,
-        )
-        try:
-            with atomic_path(target) as tmp:
-                encoding = _stream_to(response, tmp, description, deadline)
-                _check_body(tmp, target, encoding, url, description, hint)
-                if validate is not None:
-                    try:
-                        validate(tmp)
-                    except DataSourceError as exc:
-                        raise _failure(description, url, str(exc), hint) from exc
-                    except (ValueError, OSError, EOFError) as exc:
-                        raise _failure(description, url, f"invalid content: {exc}", hint) from exc
-            return target
-        except _TransientBodyError as exc:
-            if attempt == retries or deadline.passed():
-                tries = f" after {attempt + 1} tries" if attempt else ""
-                raise _failure(description, url, f"{exc}{tries}", hint) from None
-            time.sleep(min(settings.retry_backoff_s * (2**attempt), max(deadline.remaining(), 0)))
-        except _DeadlineError as exc:
-            raise _failure(description, url, str(exc), hint) from None
-        finally:
-            response.close()
+    with _watched(deadline):
+        retries = max(0, int(settings.download_retries))
+        for attempt in range(retries + 1):
+            response = request(
+                "GET",
+                url,
+                params=params,
+                description=description,
+                hint=hint,
+                stream=True,
+                session=session,
+                allowed_hosts=allowed_hosts,
+                _deadline=deadline,
+            )
+            try:
+                with atomic_path(target) as tmp:
+                    encoding = _stream_to(response, tmp, description, deadline)
+                    _check_body(tmp, target, encoding, url, description, hint)
+                    if validate is not None:
+                        try:
+                            validate(tmp)
+                        except DataSourceError as exc:
+                            raise _failure(description, url, str(exc), hint) from exc
+                        except (ValueError, OSError, EOFError) as exc:
+                            raise _failure(
+                                description, url, f"invalid content: {exc}", hint
+                            ) from exc
+                return target
+            except _TransientBodyError as exc:
+                if attempt == retries or deadline.passed():
+                    tries = f" after {attempt + 1} tries" if attempt else ""
+                    raise _failure(description, url, f"{exc}{tries}", hint) from None
+                time.sleep(
+                    min(settings.retry_backoff_s * (2**attempt), max(deadline.remaining(), 0))
+                )
+            except _DeadlineError as exc:
+                raise _failure(description, url, str(exc), hint) from None
+            finally:
+                response.close()
     raise AssertionError("unreachable")  # pragma: no cover
 
 

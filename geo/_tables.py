@@ -328,10 +328,10 @@ def _unclosed_quote(text: str, delimiter: str) -> bool:
 def _read_csv(path: Path, source: str) -> Input:
     text = read_text(path, source)
     delimiter = _sniff_delimiter(text)
-    if csv.field_size_limit() < FIELD_SIZE_LIMIT:
-        csv.field_size_limit(FIELD_SIZE_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
+    # The limit is process-wide: raised for this read only.
+    previous = csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
     try:
         for number, cells in enumerate(reader, start=1):
             records.append((number, cells))
@@ -340,6 +340,8 @@ def _read_csv(path: Path, source: str) -> Input:
         raise SchemaError(
             f"{source} row {row} cannot be read as CSV: {exc}", [f"row {row}: {exc}"]
         ) from exc
+    finally:
+        csv.field_size_limit(previous)
     if records and any("\n" in c or "\r" in c for c in records[-1][1]):
         if _unclosed_quote(text, delimiter):
             row = records[-1][0]

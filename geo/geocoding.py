@@ -514,13 +514,15 @@ class _PositionCheck:
         if problem is not None or not code or code not in self.communes.index:
             return problem
         departement = self.communes.at[code, "departement"]
+        if not isinstance(departement, str) or not departement:
+            return None
         area = self._area(departement)
         if area is None:
             return None
         import shapely
 
         point = shapely.Point(float(lon), float(lat))
-        if shapely.dwithin(area, point, DEPARTEMENT_TOLERANCE_DEG):
+        if shapely.dwithin(area, point, DEPARTEMENT_TOLERANCE_DEG).any():
             return None
         return (
             f"BAN position [{float(lon):g}, {float(lat):g}] is outside département "
@@ -528,18 +530,15 @@ class _PositionCheck:
         )
 
     def _area(self, departement: str):
+        """Return the commune boundaries of a département (an array), loaded once."""
         if departement not in self.areas:
-            import shapely
-
             from .communes import load_communes
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 table = load_communes(departements=[departement])
             geoms = table.geometry[table.geometry.notna()].to_numpy()
-            self.areas[departement] = shapely.union_all(geoms) if len(geoms) else None
-            if self.areas[departement] is not None:
-                shapely.prepare(self.areas[departement])
+            self.areas[departement] = geoms if len(geoms) else None
         return self.areas[departement]
 
 

@@ -430,12 +430,16 @@ def _check_departements(wanted: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+#: What a cached boundary table must hold to be used (else it is rebuilt).
+_CACHE_SCHEMA = CacheSchema.text(COLUMNS, numbers=("population",))
+
+
 def _cached(
     name: str,
     build: Callable[[], gpd.GeoDataFrame],
     *,
     refresh: bool,
-    schema: CacheSchema = CacheSchema.text(COLUMNS, numbers=("population",)),
+    schema: CacheSchema = _CACHE_SCHEMA,
 ) -> gpd.GeoDataFrame:
     path = settings.default_cache_dir() / name
     if not refresh:

@@ -127,7 +127,7 @@ class Reply:
     delay_s: float = 0.0
     truncate_to: int | None = None  # announce full length, send fewer bytes
     reset_after: int | None = None  # send this many body bytes, then reset the connection (RST)
-    drip_s: float = 0.0  # send the body one byte at a time, sleeping this long between bytes
+    drip_s: float = 0.0  # send the body (or raw) one byte at a time, pausing this long
     raw: bytes | None = None  # send these bytes as the whole answer (status line included)
 
 
@@ -207,7 +207,7 @@ class LocalServer:
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 if reply.raw is not None:
-                    self._send_raw(reply.raw)
+                    self._send_raw(reply.raw, reply.drip_s)
                     return
                 try:
                     self.send_response(reply.status)
@@ -231,10 +231,13 @@ class LocalServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def _send_raw(self, raw: bytes) -> None:
+            def _send_raw(self, raw: bytes, pause_s: float) -> None:
                 try:
-                    self.wfile.write(raw)
-                    self.wfile.flush()
+                    if pause_s:
+                        self._drip(raw, pause_s)
+                    else:
+                        self.wfile.write(raw)
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 self.close_connection = True

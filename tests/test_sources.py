@@ -580,6 +580,19 @@ def test_a_server_dripping_bytes_cannot_outlast_the_deadline(
     assert not (tmp_path / "slow.json").exists()
 
 
+def test_a_server_dripping_its_headers_cannot_outlast_the_deadline(local_server, monkeypatch):
+    import time
+
+    monkeypatch.setattr(geo.settings, "deadline_s", 1.0)
+    headers = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * 80 + b"\r\nContent-Length: 2\r\n\r\n{}"
+    local_server.route("/slow", Reply(raw=headers, drip_s=0.05))  # 5 s of headers
+    start = time.monotonic()
+    with pytest.raises(DataSourceError, match=r"overall deadline of 1 s passed"):
+        _download.get_json(local_server.url + "/slow")
+    assert time.monotonic() - start < 2.5
+    assert len(local_server.hits("/slow")) == 1
+
+
 def test_a_silent_server_is_cut_at_the_deadline_not_the_read_timeout(local_server, monkeypatch):
     import time
 
