@@ -73,11 +73,13 @@ MAX_RETRY_AFTER_S = 60.0
 #: Most redirects followed for one request.
 MAX_REDIRECTS = 5
 
-#: Hosts a source's host is known to redirect to, besides itself (data.gouv.fr
-#: serves dataset resources ``/api/1/datasets/r/<id>`` from its static host).
+#: Hosts a source's host is known to redirect to, besides itself: data.gouv.fr
+#: serves dataset resources ``/api/1/datasets/r/<id>`` from its static host, and
+#: the BAN geocoder moves to IGN's Géoplateforme. Add an entry to trust another.
 REDIRECT_HOSTS: dict[str, tuple[str, ...]] = {
     "www.data.gouv.fr": ("static.data.gouv.fr",),
     "data.gouv.fr": ("www.data.gouv.fr", "static.data.gouv.fr"),
+    "api-adresse.data.gouv.fr": ("data.geopf.fr",),
 }
 
 #: Bodies larger than this show a progress bar (on a terminal).
@@ -299,7 +301,10 @@ class _DeadlineError(Exception):
 
 def _origin(url: str) -> tuple[str, str, int | None]:
     """(scheme, host, explicit port or ``None`` for the scheme's default)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": matches nothing
+        return "", "", -1
     try:
         port = parts.port
     except ValueError:

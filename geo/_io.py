@@ -40,6 +40,7 @@ __all__ = [
     "STALE_AFTER_S",
     "CacheSchema",
     "atomic_path",
+    "check_cache_file",
     "file_sha256",
     "read_checked_parquet",
     "remove_stale_temporaries",
@@ -309,8 +310,14 @@ def schema_problems(gdf: gpd.GeoDataFrame, schema: CacheSchema) -> list[str]:
     return problems
 
 
-def _check_cache_path(path: Path) -> bool:
-    """Return whether ``path`` exists as a regular file; raise when it is not one."""
+def check_cache_file(path: Path) -> bool:
+    """Return whether the cache file ``path`` exists; raise when it cannot be one.
+
+    Raises
+    ------
+    DataSourceError
+        ``path`` is a directory, not a regular file, or unreadable.
+    """
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -347,8 +354,8 @@ def write_checked_parquet(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str]) -
         The path (or its sidecar's) is a directory or another non-file.
     """
     path = Path(path)
-    _check_cache_path(path)
-    _check_cache_path(_sidecar(path))
+    check_cache_file(path)
+    check_cache_file(_sidecar(path))
     with atomic_path(path) as tmp:
         gdf.to_parquet(tmp, compression="zstd", index=False)
         digest = file_sha256(tmp)
@@ -392,7 +399,7 @@ def read_checked_parquet(
     """
     path = Path(path)
     sidecar = _sidecar(path)
-    if not _check_cache_path(path) or not _check_cache_path(sidecar):
+    if not check_cache_file(path) or not check_cache_file(sidecar):
         return None
     try:
         expected = sidecar.read_text(encoding="ascii", errors="replace").strip()

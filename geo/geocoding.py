@@ -44,7 +44,7 @@ import pandas as pd
 from . import settings
 from ._columns import is_blank
 from ._download import get_json, is_offline, request
-from ._io import atomic_path
+from ._io import atomic_path, check_cache_file
 from ._names import as_code, normalise_code
 from .errors import DataSourceError, SchemaError
 from .lookup import commune_of_address
@@ -256,7 +256,7 @@ def _cache_path():
 
 def _load_cache() -> dict[str, dict[str, Any] | None]:
     path = _cache_path()
-    if not path.is_file():
+    if not check_cache_file(path):
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

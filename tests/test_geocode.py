@@ -469,3 +469,12 @@ def test_connection_reset_or_garbled_answer_falls_back(ban, monkeypatch):
     with pytest.warns(GeocodingWarning, match="garbled body"):
         result = geocode([SEGUR], refresh=True)
     assert result.iloc[0]["precision"] == "mairie"
+
+
+def test_geocoder_cache_path_that_is_a_directory_is_one_clear_error(ban, seeded_cache):
+    from geo.errors import DataSourceError
+
+    (seeded_cache / "geocode-ban-v1.json").mkdir()
+    with pytest.raises(DataSourceError, match=r"geocode-ban-v1\.json cannot be used: it is a dir"):
+        geocode([SEGUR])
+    assert ban.requests == []
