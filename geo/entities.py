@@ -1090,11 +1090,9 @@ def _unique(values: Iterable[Any]) -> list[str]:
 
 
 def _data_dir() -> Path:
-    try:
-        from .datasets import DATA_DIR
-    except ImportError:
-        return Path(__file__).resolve().parent.parent / "data"
-    return Path(DATA_DIR)
+    from ._datadir import data_dir
+
+    return data_dir()
 
 
 def _load_shipped(kind: str) -> gpd.GeoDataFrame:
