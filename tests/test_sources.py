@@ -538,7 +538,7 @@ def test_source_url_that_is_not_http_is_refused(etalab_server, monkeypatch, conn
     with pytest.raises(DataSourceError, match=r"file:///etc/communes.*not an http\(s\) URL"):
         _api_geo_78()
     for url in ("http://[::1/x", "http://127.0.0.1:99999/x", "//127.0.0.1/x"):
-        with pytest.raises(DataSourceError, match="not an http|invalid port"):
+        with pytest.raises(DataSourceError, match=r"not an http|invalid port"):
             _download.get_json(url)
     assert connect_guard.attempts == []
 
