@@ -54,6 +54,7 @@ _LAZY = {
     "qpv_of_commune": "qpv",
     "to_umap": "umap",
     "write_umap": "umap",
+    "build_site": "site",
 }
 
 __all__ = [

@@ -267,7 +267,7 @@ def _select(
     territory: str | None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
     """Territories of an area (or one), the PTCE of that area and those linked to them."""
-    from .communes import departement_code, region_code
+    from .cog import departement_code, region_code
 
     if territory is not None:
         t_keep = territories["id"] == _text(territory)
