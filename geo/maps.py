@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from . import _assets, _mappage, _pagedata, settings
-from ._io import atomic_path, read_checked_parquet, write_checked_parquet
+from ._io import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
 from ._text import name_key
 from .cog import EMBEDDED_VINTAGE
 from .cog import register as register_cache
@@ -384,7 +384,7 @@ def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFra
     if cached is not None:
         return cached
     path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
-    table = read_checked_parquet(path)
+    table = read_checked_parquet(path, schema=CacheSchema.text(["departement", "geometry"]))
     if table is None:
         from .communes import load_communes
 
