@@ -49,8 +49,7 @@ def _matplotlib() -> Any:
             "pip install 'tzptce-geo[plot]' (or pip install matplotlib)",
             name="matplotlib",
         ) from exc
-    del matplotlib
-    return Figure
+    return matplotlib, Figure
 
 
 def timeline_text(table: pd.DataFrame) -> str:
@@ -156,7 +155,7 @@ def plot_timeline(
             f"use one of {', '.join(CHART_FORMATS)}"
         )
     _check(table)
-    figure_class = _matplotlib()
+    matplotlib, figure_class = _matplotlib()
     text = timeline_text(table)
     dated = table[table["year"].notna()]
     unknown = table[table["year"].isna()]
@@ -215,7 +214,9 @@ def plot_timeline(
 
     buffer = io.BytesIO()
     if ext == ".svg":
-        fig.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
+        # A fixed salt: the same table gives the same file (matplotlib salts ids at random).
+        with matplotlib.rc_context({"svg.hashsalt": "tzptce-geo"}):
+            fig.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
         payload = _accessible_svg(buffer.getvalue().decode("utf-8"), title, text).encode("utf-8")
     else:
         fig.savefig(buffer, format="png", metadata={"Title": title, "Description": text})

@@ -463,6 +463,8 @@ def test_plot_timeline_svg_parses_with_its_text_alternative(dated, tmp_path):
     assert "2023 : 2 TH habilités" in desc.text
     assert "date inconnue (non réparti sur les années) : 1 TH" in desc.text
     assert [p.name for p in path.parent.iterdir()] == ["evolution.svg"]  # no temporary left
+    again = geo.plot_timeline(table, tmp_path / "again.svg")
+    assert again.read_bytes() == path.read_bytes()  # same table, same file
 
 
 def test_plot_timeline_png_decodes(dated, tmp_path):
