@@ -51,7 +51,13 @@ from . import settings
 from ._names import PLM_PARENTS, normalise_code
 from .cog import register as register_cache
 from .crs import WGS84, ZONES, to_metric, zone_of_code, zone_of_geometry
-from .errors import CRSError, InvalidGeometryError, SchemaError, format_problems
+from .errors import (
+    ArgumentError,
+    CRSError,
+    InvalidGeometryError,
+    SchemaError,
+    format_problems,
+)
 
 __all__ = [
     "APPROXIMATE_TERRITORY_PRECISIONS",
@@ -343,7 +349,7 @@ def _prepare_ptce(ptce: gpd.GeoDataFrame, ptce_areas, make_valid: bool) -> _Side
 
 def _align_areas(ptce_areas, ptce: gpd.GeoDataFrame, ids: np.ndarray, make_valid: bool):
     if not isinstance(ptce_areas, gpd.GeoSeries):
-        raise SchemaError(
+        raise ArgumentError(
             f"ptce_areas must be a GeoSeries (indexed like ptce or by PTCE id), "
             f"got {type(ptce_areas).__name__}"
         )
@@ -357,7 +363,7 @@ def _align_areas(ptce_areas, ptce: gpd.GeoDataFrame, ids: np.ndarray, make_valid
         aligned = np.array([by_index.get(i) for i in ptce.index], dtype=object)
     else:
         extra = sorted(set(index) - set(ids))[:5]
-        raise SchemaError(
+        raise ArgumentError(
             f"ptce_areas index matches neither the PTCE ids nor the ptce index "
             f"(e.g. {extra}): index it by PTCE id or align it on ptce"
         )
@@ -675,13 +681,13 @@ def _sorted(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _radius_m(radius_km: float) -> float:
-    """Return the radius in metres, or raise SchemaError for a negative or non-number."""
+    """Return the radius in metres, or raise ArgumentError for a negative or non-number."""
     try:
         radius = float(radius_km)
     except (TypeError, ValueError):
         radius = float("nan")
     if not np.isfinite(radius) or radius < 0:
-        raise SchemaError(
+        raise ArgumentError(
             f"radius_km must be a finite number of kilometres >= 0, got {radius_km!r}"
         )
     return radius * 1000.0
@@ -898,7 +904,7 @@ def synergy_summary(
     if synergies is None:
         synergies = _synergy_table(territories, ptce, radius_km=radius_km)
     elif synergies.attrs.get("radius_km", radius_km) < radius_km:
-        raise SchemaError(
+        raise ArgumentError(
             f"the synergies table was computed with radius_km="
             f"{synergies.attrs['radius_km']:g}, less than the {radius_km:g} km asked: "
             f"compute it again with synergies(..., radius_km={radius_km:g})"

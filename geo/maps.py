@@ -43,11 +43,12 @@ from folium.template import Template
 
 from . import _assets, _mapjs, settings
 from ._io import atomic_path, read_checked_parquet, write_checked_parquet
-from ._text import name_key
+from ._text import closest
+from .areas import in_area
 from .cog import EMBEDDED_VINTAGE
 from .cog import register as register_cache
 from .crs import WGS84
-from .errors import CRSError, SchemaError
+from .errors import ArgumentError, CRSError, SchemaError
 
 __all__ = [
     "departement_map",
@@ -714,11 +715,11 @@ def _parse_focus(
         if v
     ]
     if focus and given:
-        raise SchemaError(
+        raise ArgumentError(
             f"focus={focus!r} and {given[0][0]}={given[0][1]!r} both given: pass only one of them"
         )
     if len(given) > 1:
-        raise SchemaError(
+        raise ArgumentError(
             f"only one of region=, departement=, territory= may be given, got {dict(given)}"
         )
     if given:
@@ -730,23 +731,11 @@ def _parse_focus(
         kind, kind
     )
     if not sep or kind not in ("region", "departement", "territory") or not value.strip():
-        raise SchemaError(
+        raise ArgumentError(
             f"focus={focus!r} is not understood: use 'region:<code or name>', "
             "'departement:<code>' or 'territory:<id>'"
         )
     return kind, value.strip()
-
-
-def _matches(frame: pd.DataFrame, columns: Iterable[str], value: str) -> pd.Series:
-    key = name_key(value)
-    hit = pd.Series(False, index=frame.index)
-    for column in columns:
-        if column in frame.columns:
-            texts = frame[column].map(_text)
-            hit |= (texts.str.upper() == value.upper()) | (texts.map(name_key) == key)
-            if column == "departement":
-                hit |= texts.str.lstrip("0") == value.lstrip("0")
-    return hit
 
 
 # --------------------------------------------------------------------------- main entry
@@ -946,18 +935,18 @@ def _select(
     if kind == "territory":
         hit = territories["id"] == value
         if not hit.any():
-            close = [i for i in territories["id"] if name_key(value) in name_key(i)][:5]
+            close = closest(str(value), territories["id"])
             hint = f"; did you mean {close}?" if close else " (see the id column of territories)"
-            raise SchemaError(f"focus: no territory with id {value!r}{hint}")
+            raise ArgumentError(f"focus: no territory with id {value!r}{hint}")
         t_sel = {value}
         p_sel = set(links.loc[links["territory_id"] == value, "ptce_id"])
         return t_sel, p_sel & set(ptce["id"]), "territory"
     columns = ("region", "region_nom") if kind == "region" else ("departement",)
-    t_hit = territories["id"][_matches(territories, columns, value or "")]
-    p_hit = ptce["id"][_matches(ptce, columns, value or "")]
+    t_hit = territories["id"][in_area(territories, **{kind: value})]
+    p_hit = ptce["id"][in_area(ptce, **{kind: value})]
     if t_hit.empty and p_hit.empty:
         label = "région" if kind == "region" else "département"
-        raise SchemaError(
+        raise ArgumentError(
             f"focus: no territory or PTCE in {label} {value!r}; use the INSEE code "
             f"(e.g. {'11' if kind == 'region' else '78, 2A, 974'}) as in the {columns[0]} column"
         )
@@ -992,7 +981,7 @@ def _tile_layer(tiles: bool | str | xyzservices.TileProvider) -> folium.TileLaye
         try:
             provider = xyzservices.providers.query_name(tiles)
         except ValueError as exc:
-            raise SchemaError(
+            raise ArgumentError(
                 f"tiles={tiles!r} is not an xyzservices provider name; try "
                 "'OpenStreetMap.France' or 'OpenStreetMap.Mapnik'"
             ) from exc
@@ -1320,7 +1309,7 @@ def write_map(
     if offline:
         directory = assets_dir if assets_dir is not None else getattr(m, "_geo_assets_dir", None)
         if directory is None:
-            raise SchemaError(
+            raise ArgumentError(
                 "write_map(offline=True) needs assets_dir=: a directory filled once with "
                 "geo._assets.fetch_assets(dir) while online"
             )

@@ -19,7 +19,7 @@ from conftest import Reply
 
 import geo
 from geo import _assets, maps
-from geo.errors import CRSError, DataSourceError, SchemaError
+from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
 
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"
 NODE_MODULES = BROWSER_DIR / "node_modules"
@@ -502,11 +502,11 @@ def test_region_and_departement_focus(data, communes):
 
 def test_focus_errors(data, communes):
     territories, ptce, table = data
-    with pytest.raises(SchemaError, match="t-mureau"):
+    with pytest.raises(ArgumentError, match="t-mureau"):
         maps.synergy_map(territories, ptce, table, communes=communes, territory="t-mureau")
-    with pytest.raises(SchemaError, match="only one"):
+    with pytest.raises(ArgumentError, match="only one"):
         maps.synergy_map(territories, ptce, table, region="11", departement="78")
-    with pytest.raises(SchemaError, match="not understood"):
+    with pytest.raises(ArgumentError, match="not understood"):
         maps.synergy_map(territories, ptce, table, focus="commune:78440")
     with pytest.raises(SchemaError, match="département '99'"):
         maps.synergy_map(territories, ptce, table, departement="99")
@@ -540,7 +540,7 @@ def test_rings_and_tiles(data, communes):
     assert "tile.openstreetmap.org" in osm
     bare = _render(maps.synergy_map(territories, ptce, table, communes=communes, tiles=False))
     assert "L.tileLayer" not in bare and "geo-notiles" in bare
-    with pytest.raises(SchemaError, match="xyzservices"):
+    with pytest.raises(ArgumentError, match="xyzservices"):
         maps.synergy_map(territories, ptce, table, communes=communes, tiles="No.Such.Tiles")
 
 
@@ -559,7 +559,7 @@ def test_write_map_atomic_and_offline_errors(data, communes, tmp_path):
     out = maps.write_map(m, tmp_path / "sub" / "carte.html")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in out.parent.iterdir()] == ["carte.html"]
-    with pytest.raises(SchemaError, match="assets_dir"):
+    with pytest.raises(ArgumentError, match="assets_dir"):
         maps.write_map(m, tmp_path / "offline.html", offline=True)
     with pytest.raises(
         DataSourceError, match=r"4 map assets missing from .*none: https://cdn.*/leaflet\.js, "
