@@ -58,6 +58,7 @@ from .errors import (
     SchemaError,
     format_problems,
 )
+from .placement import commune_under
 
 __all__ = [
     "APPROXIMATE_TERRITORY_PRECISIONS",
@@ -1089,10 +1090,9 @@ def nearest_commune(
     found = np.full(n, -1)
     dist = np.full(n, np.nan)
     p_ok = np.flatnonzero(_present(geoms))
-    q, hit = tree.query(geoms[p_ok], predicate="intersects")
-    first = pd.DataFrame({"q": q, "hit": hit}).groupby("q")["hit"].min()
-    found[p_ok[first.index.to_numpy()]] = c_ok[first.to_numpy()]
-    dist[p_ok[first.index.to_numpy()]] = 0.0
+    inside = commune_under(geoms[p_ok], c_geom[c_ok], c_codes[c_ok], tree=tree)
+    found[p_ok[inside >= 0]] = c_ok[inside[inside >= 0]]
+    dist[p_ok[inside >= 0]] = 0.0
     rest = p_ok[found[p_ok] < 0]
     if len(rest):
         _nearest_outside(geoms, rest, c_geom, c_ok, c_codes, tree, max_distance_km, found, dist)

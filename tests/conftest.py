@@ -86,9 +86,13 @@ def seeded_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """
     import shutil
 
-    from geo.communes import _embedded_cache_path, commune_attributes
+    import warnings
 
-    commune_attributes()  # converts once per session, in the session cache
+    from geo.communes import _embedded_cache_path, load_communes
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load_communes(codes="78440")  # converts once per session, in the session cache
     embedded = _embedded_cache_path()
     cache = tmp_path / "cache"
     cache.mkdir()
