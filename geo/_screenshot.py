@@ -5,7 +5,9 @@ drawing code. Needs the ``playwright`` Python package and a Chromium binary
 (``/usr/bin/chromium`` by default). With ``assets_dir`` the CDN assets are
 served from a local asset directory (see :mod:`geo._assets`), so the picture
 can be taken with no network; tiles that cannot load leave the département
-outlines as the basemap.
+outlines as the basemap. With ``offline`` the browser makes no request
+outside the local files: every other URL is aborted, the browser's own
+background traffic is turned off and host names resolve to nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,33 @@ __all__ = ["CHROMIUM", "screenshot"]
 
 #: Chromium binary used when none is given.
 CHROMIUM = os.environ.get("TZPTCE_CHROMIUM", "/usr/bin/chromium")
+
+#: Chromium switches that turn off its own traffic (updates, sync, safe
+#: browsing, metrics, DNS prefetch); with ``offline`` every host name also
+#: resolves to nothing, so no request can leave the machine.
+_QUIET_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-sync",
+    "--metrics-recording-only",
+    "--no-first-run",
+    "--no-pings",
+    "--dns-prefetch-disable",
+    "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,Translate",
+)
+_OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",)
+
+_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
 
 _BLANK_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -93,7 +122,12 @@ def screenshot(
             except DataSourceError:
                 local = None
             if local is not None and local.is_file():
-                route.fulfill(path=str(local))
+                # as the CDN does: CORS, so that the page's Subresource Integrity is checked
+                headers = {
+                    "Access-Control-Allow-Origin": "*",
+                    "Content-Type": _TYPES.get(local.suffix, "application/octet-stream"),
+                }
+                route.fulfill(path=str(local), headers=headers)
                 return
         if offline:
             if request.resource_type == "image":
@@ -105,13 +139,15 @@ def screenshot(
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=binary,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            executable_path=binary, args=[*_QUIET_ARGS, *(_OFFLINE_ARGS if offline else ())]
         )
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, service_workers="block"
+            )
+            context.route("**/*", route)
+            page = context.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.route("**/*", route)
             page.goto(html_path.as_uri(), wait_until="load")
             page.wait_for_timeout(wait_ms)
             if errors:

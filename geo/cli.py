@@ -192,7 +192,7 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from .maps import make_map
+    from .mapfile import make_map
 
     if args.umap:
         from .umap import make_umap
@@ -230,6 +230,9 @@ def _cmd_map(args: argparse.Namespace) -> int:
             tiles=not args.no_tiles,
             offline=args.offline,
             assets_dir=args.assets,
+            embed=args.embed,
+            popup_columns=args.popup_columns,
+            separate_assets=args.separate_assets,
         )
         _step(bar, "écrite")
     size_kb = out.stat().st_size / 1024
@@ -237,7 +240,9 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if args.screenshot:
         from ._screenshot import screenshot
 
-        screenshot(out, args.screenshot, assets_dir=args.assets, offline=bool(args.assets))
+        # offline: the browser makes no request outside the local files
+        offline = bool(args.offline or settings.offline or args.assets)
+        screenshot(out, args.screenshot, assets_dir=args.assets, offline=offline)
         print(f"wrote {args.screenshot}")
     return 0
 
@@ -433,6 +438,22 @@ def _build_parser() -> argparse.ArgumentParser:
     map_.add_argument("--no-tiles", action="store_true", help="no tile basemap")
     map_.add_argument("--assets", metavar="DIR", help="local Leaflet assets for --offline")
     map_.add_argument("--screenshot", metavar="PNG", help="also save a screenshot (chromium)")
+    map_.add_argument(
+        "--embed",
+        action="store_true",
+        help="for an iframe: the wheel and swipes scroll the host page until the map is activated",
+    )
+    map_.add_argument(
+        "--popup-columns",
+        metavar="COL",
+        nargs="+",
+        help="extra columns to show in the details (shown as text, like every field)",
+    )
+    map_.add_argument(
+        "--separate-assets",
+        action="store_true",
+        help="write the page's JS and CSS next to it (no inline script: CSP script-src 'self')",
+    )
     map_.set_defaults(func=_cmd_map)
 
     assets = commands.add_parser("assets", help="local copies of the map's JS/CSS")

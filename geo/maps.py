@@ -1,47 +1,42 @@
-"""Folium maps of TZCLD territories, PTCE and their synergies.
+"""Synergy maps of TZCLD territories and PTCE: the data table and the page.
 
-The only module that imports folium. :func:`synergy_map` draws, on one
-Leaflet map, the territories (filled by statut), the PTCE (one clustered
-point layer), the synergy links with their distances, optional radius rings
-and light département outlines that serve as a basemap when tiles cannot
-load; with a French legend, a search box, one-click overseas views, a
-fullscreen button and a metric scale bar. :func:`write_map` writes the page
-atomically, optionally as one self-contained file with every asset inlined.
+:func:`synergy_map` turns the territories, the PTCE and their synergy links
+into **one compact data table** (:func:`map_data`): public fields only,
+simplified geometry rounded to 5 decimals, display texts as plain strings.
+The page's static JavaScript (:mod:`geo._mapjs`) builds everything a visitor
+sees from that table in the browser: territory perimeters and symbols, PTCE
+points (clustered when many), links, the details panel, tooltips, the search
+box, filters, the list view and the legend, with ``textContent`` and DOM
+calls only.
 
-Safety: every text that comes from data is HTML-escaped in Python before it
-reaches the page, links are rendered only for ``http``/``https`` URLs, and
-data reach JavaScript as JSON with ``<``, ``>``, ``&`` and ``'`` escaped.
-Size: geometry is simplified with its topology kept, coordinates are rounded
-to 5 decimals and only displayed properties are exported.
+Safety: data reach the page only through :func:`geo._pagedata.json_block`
+(JSON with ``< > & { } % # '`` as unicode escapes), added to the folium page as
+raw fragments that no template engine renders (see :mod:`geo._mapfolium`).
+Links are made only for ``http``/``https`` URLs (:func:`safe_url`, checked
+again in the browser).
 
-This module computes nothing about synergies itself (see :mod:`geo.analysis`)
-and touches no network; :mod:`geo._assets` fetches assets on request.
+This module computes nothing about synergies itself (see :mod:`geo.analysis`),
+loads no data files except the département outlines' cache, and touches no
+network. folium is imported only when a folium map is made or written.
 """
 
 from __future__ import annotations
 
 import datetime
-import html
-import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+import secrets
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import xyzservices
-from folium import plugins
-from folium.elements import JSCSSMixin
-from folium.map import Layer
-from folium.template import Template
 
-from . import _assets, _mapjs, settings
+from . import _assets, _mappage, _pagedata, settings
 from ._io import atomic_path, read_checked_parquet, write_checked_parquet
 from ._text import closest
 from .areas import in_area
@@ -49,11 +44,15 @@ from .cog import EMBEDDED_VINTAGE
 from .cog import register as register_cache
 from .crs import WGS84
 from .errors import ArgumentError, CRSError, SchemaError
+from .schema import PUBLIC_PTCE_FIELDS, PUBLIC_TERRITORY_FIELDS
+
+if TYPE_CHECKING:
+    import folium
+    import xyzservices
 
 __all__ = [
     "departement_map",
-    "make_map",
-    "national_map",
+    "map_data",
     "region_map",
     "synergy_map",
     "territory_map",
@@ -62,27 +61,31 @@ __all__ = [
 
 # --------------------------------------------------------------------------- styles
 
-#: French labels and colours of territory statuts.
+#: French labels, colours (Okabe-Ito, safe for colour-blind readers) and
+#: symbol shapes of territory statuts; the shape is the second channel.
 STATUTS = {
-    "TH": ("Territoire habilité (TH)", "#d95f02"),
-    "PE": ("Projet émergent (PE)", "#7570b3"),
+    "TH": ("Territoire habilité (TH)", "#D55E00", "square"),
+    "PE": ("Projet émergent (PE)", "#0072B2", "triangle"),
 }
-_OTHER_STATUT = ("autre statut", "#777777")
+_OTHER_STATUT = ("autre statut", "#666666", "diamond")
 _APPROX_TERRITORY = ("infra-communal", "epci")
 
-#: French labels and colours of PTCE area-of-action precisions.
+#: French labels of PTCE area-of-action precisions, and the PTCE symbol that
+#: tells them apart without colour: a filled point when the area is known, a
+#: hollow ring when only the seat (or nothing) is known.
 PTCE_PRECISIONS = {
-    "communes": ("zone d'action connue par communes", "#1f78b4"),
-    "epci": ("zone d'action connue par EPCI", "#33a02c"),
-    "departement": ("zone d'action départementale", "#6a3d9a"),
-    "siege": ("seule la commune du siège est connue", "#e7298a"),
-    "inconnu": ("zone d'action inconnue", "#8c8c8c"),
+    "communes": ("zone d'action connue par communes", "filled"),
+    "epci": ("zone d'action connue par EPCI", "filled"),
+    "departement": ("zone d'action départementale", "filled"),
+    "siege": ("seule la commune du siège est connue", "hollow"),
+    "inconnu": ("zone d'action inconnue", "hollow"),
 }
+_PTCE_COLOR = "#6A3D9A"
 
-#: French labels and line styles of synergy relations.
+#: French labels and line styles (colour, width, dashes) of synergy relations.
 RELATIONS = {
-    "overlap": ("chevauchement", "#c51b29", 3.5, None),
-    "adjacent": ("communes voisines", "#f08c00", 3.0, "8 5"),
+    "overlap": ("chevauchement", "#000000", 3.5, None),
+    "adjacent": ("communes voisines", "#B35C00", 3.0, "8 5"),
     "near": ("à proximité", "#555555", 2.0, "2 6"),
 }
 
@@ -108,11 +111,48 @@ OVERSEAS_VIEWS: tuple[tuple[str, str, tuple[tuple[float, float], tuple[float, fl
 _TOLERANCE = {"national": 0.004, "region": 0.0015, "territory": 0.0003}
 _DEP_TOLERANCE = {"national": 0.015, "region": 0.004, "territory": 0.002}
 _CLUSTER_MIN = 25
-_MAX_COMMUNES_LISTED = 15
+_CANVAS_MIN = 2000
 
 _TERRITORY_COLUMNS = ("id", "nom", "statut")
 _PTCE_COLUMNS = ("id", "nom")
 _SYNERGY_COLUMNS = ("territory_id", "ptce_id", "relation")
+
+#: The fields of each table the page shows (all in the public field lists of
+#: :mod:`geo.schema`); ``popup_columns`` adds others on request.
+TERRITORY_SHOWN = (
+    "id",
+    "nom",
+    "statut",
+    "departement",
+    "region",
+    "region_nom",
+    "communes",
+    "sous_zone",
+    "epci_nom",
+    "precision",
+    "population",
+    "ebe",
+    "date_habilitation",
+    "texte_legal",
+    "sources",
+)
+PTCE_SHOWN = (
+    "id",
+    "nom",
+    "porteur",
+    "siege_commune",
+    "departement",
+    "region",
+    "region_nom",
+    "zone_action",
+    "precision",
+    "thematiques",
+    "soutien_etat",
+    "site_web",
+    "sources",
+)
+assert set(TERRITORY_SHOWN) <= set(PUBLIC_TERRITORY_FIELDS)
+assert set(PTCE_SHOWN) <= set(PUBLIC_PTCE_FIELDS)
 
 #: Dissolved département polygons by vintage, and their simplified outlines by
 #: (vintage, tolerance); both hold only the default communes' results.
@@ -133,137 +173,7 @@ _BAD_URL_CHARS = frozenset(
 )
 
 
-# --------------------------------------------------------------------------- folium classes
-
-
-class _Map(folium.Map):
-    """A folium map that loads Leaflet only (no jQuery, Bootstrap, icon fonts)."""
-
-    default_js = [("leaflet", _assets.LEAFLET_JS)]  # noqa: RUF012 (folium's own attribute)
-    default_css = [("leaflet_css", _assets.LEAFLET_CSS)]  # noqa: RUF012
-
-
-class _Fullscreen(plugins.Fullscreen):
-    """folium's fullscreen button, its assets taken from :mod:`geo._assets`."""
-
-    default_js = [("Control.Fullscreen.js", _assets.FULLSCREEN_JS)]  # noqa: RUF012
-    default_css = [("Control.FullScreen.css", _assets.FULLSCREEN_CSS)]  # noqa: RUF012
-
-
-class _Runtime(folium.MacroElement):
-    """The page's shared JavaScript helpers and CSS (static, no data)."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
-        {% macro script(this, kwargs) %}{{ this.js }}{% endmacro %}
-        """
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "GeoTzptceRuntime"
-        self.css = _mapjs.CSS
-        self.js = _mapjs.RUNTIME_JS
-
-
-class _DataLayer(JSCSSMixin, Layer):
-    """A GeoJSON layer whose popups and tooltips were escaped in Python."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = geoTzptce.layer({{ this.map_name }},
-            {{ this.data_js }}, {{ this.options_js }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        data: dict[str, Any],
-        *,
-        name: str,
-        styles: Mapping[str, Mapping[str, Any]],
-        map_name: str,
-        cluster: bool = False,
-        ring_m: float | None = None,
-    ) -> None:
-        super().__init__(name=name, overlay=True, control=True)
-        self._name = "GeoTzptceLayer"
-        self.map_name = map_name
-        self.data_js = _js(data)
-        options: dict[str, Any] = {"styles": styles}
-        if cluster:
-            options["cluster"] = {
-                "showCoverageOnHover": False,
-                "maxClusterRadius": 40,
-                "disableClusteringAtZoom": 11,
-            }
-            self.default_js = [("markercluster", _assets.CLUSTER_JS)]
-            self.default_css = [
-                ("markerclustercss", _assets.CLUSTER_CSS[0]),
-                ("markerclusterdefaultcss", _assets.CLUSTER_CSS[1]),
-            ]
-        if ring_m:
-            options["ringM"] = ring_m
-        self.options_js = _js(options)
-
-
-class _Control(folium.MacroElement):
-    """Search box, overseas views and legend (static labels, escaped data)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        geoTzptce.search({{ this.map_name }}, {{ this.entries_js }}, {{ this.search_js }});
-        geoTzptce.views({{ this.map_name }}, {{ this.views_js }});
-        geoTzptce.legend({{ this.map_name }}, {{ this.legend_js }});
-        {% if this.scale %}L.control.scale({imperial: false}).addTo({{ this.map_name }});
-        {% endif %}
-        {% if this.notiles %}{{ this.map_name }}.getContainer().classList.add("geo-notiles");
-        {% endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self, map_name: str, entries: list[list[str]], legend: str, *, notiles: bool, scale: bool
-    ) -> None:
-        super().__init__()
-        self._name = "GeoTzptceControls"
-        self.map_name = map_name
-        self.entries_js = _js(entries)
-        self.search_js = _js(
-            {
-                "placeholder": "Rechercher un territoire, un PTCE, une commune",
-                "none": "Aucun résultat",
-            }
-        )
-        self.views_js = _js(
-            [[label, title, [list(sw), list(ne)]] for label, title, (sw, ne) in OVERSEAS_VIEWS]
-        )
-        self.legend_js = _js(legend)
-        self.notiles = notiles
-        self.scale = scale
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _js(value: Any) -> str:
-    """JSON for a ``<script>`` block: no ``</script>``, no HTML comment, no line separators."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for raw, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("'", "\\u0027"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(raw, escaped)
-    return text
 
 
 def _text(value: Any) -> str:
@@ -278,10 +188,6 @@ def _text(value: Any) -> str:
     except (TypeError, ValueError):
         pass
     return str(value).strip()
-
-
-def _esc(value: Any) -> str:
-    return html.escape(_text(value), quote=True)
 
 
 def safe_url(value: Any) -> str | None:
@@ -309,18 +215,6 @@ def safe_url(value: Any) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return url
-
-
-def _link(url: Any, label: str | None = None) -> str:
-    """Return an escaped ``<a>`` for an http(s) URL, the escaped text otherwise."""
-    good = safe_url(url)
-    if good is None:
-        return _esc(url)
-    text = label if label is not None else (urlsplit(good).netloc or good)
-    return (
-        f'<a href="{html.escape(good, quote=True)}" target="_blank" '
-        f'rel="noopener noreferrer">{html.escape(text, quote=True)}</a>'
-    )
 
 
 def _split(value: Any, sep: str) -> list[str]:
@@ -375,13 +269,9 @@ def _population(value: Any) -> str:
         number = float(text)
         return f"{int(number):,}".replace(",", "\u202f")
     except ValueError:  # text, or nan
-        return "" if text.lower() == "nan" else html.escape(text)
+        return "" if text.lower() == "nan" else text
     except OverflowError:  # inf, 1e999
         return ""
-
-
-def _row(label: str, value_html: str) -> str:
-    return f"<p><b>{html.escape(label)} :</b> {value_html}</p>" if value_html else ""
 
 
 def _require(gdf: Any, columns: Iterable[str], what: str) -> list[str]:
@@ -431,17 +321,6 @@ def _simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
         ]
     out[present] = simplified
     return out
-
-
-def _features(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
-    features = []
-    for geom, prop in zip(geoms, props, strict=True):
-        if geom is None or shapely.is_empty(geom):
-            continue
-        features.append(
-            {"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": prop}
-        )
-    return {"type": "FeatureCollection", "features": features}
 
 
 def _present(geoms: np.ndarray) -> np.ndarray:
@@ -529,180 +408,6 @@ def _drop_specks(geom: Any, min_area: float) -> Any:
     return shapely.MultiPolygon(polygons) if polygons else geom
 
 
-# --------------------------------------------------------------------------- popups
-
-
-def _territory_popup(row: pd.Series, links: pd.DataFrame, ptce_names: Mapping[str, str]) -> str:
-    statut = _text(row.get("statut"))
-    communes = _split(row.get("communes"), ";")
-    shown = ", ".join(html.escape(c) for c in communes[:_MAX_COMMUNES_LISTED])
-    if len(communes) > _MAX_COMMUNES_LISTED:
-        shown += f" et {len(communes) - _MAX_COMMUNES_LISTED} autres"
-    parts = [
-        f'<div class="geo-popup"><h4>{_esc(row.get("nom"))}</h4>',
-        _row("Statut", html.escape(STATUTS.get(statut, (statut, ""))[0])),
-        _row("Département", _esc(row.get("departement"))),
-        _row("Communes", shown),
-        _row("Quartiers", _esc(row.get("sous_zone"))),
-        _row("EPCI", _esc(row.get("epci_nom"))),
-        _row(
-            "Précision du contour",
-            html.escape(
-                _PRECISION_LABELS.get(_text(row.get("precision")), _text(row.get("precision")))
-            ),
-        ),
-        _row("Population", _population(row.get("population"))),
-        _row("EBE", _esc(row.get("ebe"))),
-        _row("Date d'habilitation", html.escape(_date_fr(row.get("date_habilitation")))),
-        _row("Texte", _esc(row.get("texte_legal"))),
-        _synergy_list(links, "ptce_id", ptce_names, "PTCE en synergie"),
-        _row("Sources", ", ".join(_link(u) for u in _urls(row.get("sources")))),
-        "</div>",
-    ]
-    return "".join(parts)
-
-
-def _ptce_popup(row: pd.Series, links: pd.DataFrame, territory_names: Mapping[str, str]) -> str:
-    precision = _text(row.get("precision"))
-    themes = _text(row.get("thematiques"))
-    parts = [
-        f'<div class="geo-popup"><h4>{_esc(row.get("nom"))}</h4>',
-        "<p>Pôle territorial de coopération économique (PTCE)</p>",
-        _row("Porteur", _esc(row.get("porteur"))),
-        _row("Siège", _esc(row.get("siege_commune"))),
-        _row("Zone d'action", _esc(row.get("zone_action"))),
-        _row("Précision", html.escape(PTCE_PRECISIONS.get(precision, (precision, ""))[0])),
-        _row("Thématiques", html.escape(themes)),
-        _row("Soutien de l'État", _esc(row.get("soutien_etat"))),
-        _row("Site web", _link(row.get("site_web"), _text(row.get("site_web")) or None)),
-        _synergy_list(links, "territory_id", territory_names, "Territoires en synergie"),
-        _row("Sources", ", ".join(_link(u) for u in _urls(row.get("sources")))),
-        "</div>",
-    ]
-    return "".join(parts)
-
-
-def _synergy_list(links: pd.DataFrame, other: str, names: Mapping[str, str], title: str) -> str:
-    if links.empty:
-        return f"<p><b>{html.escape(title)} :</b> aucun</p>"
-    items = []
-    for _, link in links.sort_values("_order").iterrows():
-        name = names.get(str(link[other]), str(link[other]))
-        items.append(f"<li>{html.escape(name)} — {html.escape(_link_text(link))}</li>")
-    return f"<p><b>{html.escape(title)} :</b></p><ul>{''.join(items)}</ul>"
-
-
-def _link_text(link: pd.Series) -> str:
-    label = RELATIONS.get(_text(link.get("relation")), (_text(link.get("relation")),))[0]
-    bits = [label]
-    distance = _km(link.get("distance_km"))
-    if distance and _text(link.get("relation")) != "overlap":
-        bits.append(f"à {distance}")
-    seat = _km(link.get("seat_distance_km"))
-    if seat:
-        bits.append(f"siège à {seat}")
-    shared = len(_split(link.get("shared_communes"), ";"))
-    if shared:
-        bits.append(f"{shared} commune{'s' if shared > 1 else ''} en commun")
-    share = link.get("overlap_share_pct")
-    try:
-        if share is not None and np.isfinite(float(share)) and float(share) > 0:
-            bits.append(f"{float(share):.0f} % du territoire".replace(".", ","))
-    except (TypeError, ValueError):
-        pass
-    text = ", ".join(bits)
-    if _text(link.get("approximate")).lower() in ("true", "1"):
-        text += " (approximatif)"
-    return text
-
-
-# --------------------------------------------------------------------------- legend
-
-
-def _count(drawn: int, total: int) -> str:
-    return str(total) if drawn == total else f"{drawn} sur {total} localisés"
-
-
-def _line_swatch(color: str, weight: float, dash: str | None, opacity: float = 0.9) -> str:
-    """Draw a short line like the map's links (same colour, width and dashes)."""
-    dashes = f' stroke-dasharray="{dash}"' if dash else ""
-    return (
-        '<svg width="24" height="10" aria-hidden="true">'
-        f'<line x1="1" y1="5" x2="23" y2="5" stroke="{color}" stroke-width="{weight}" '
-        f'stroke-opacity="{opacity}"{dashes}/></svg>'
-    )
-
-
-def _legend(
-    title: str,
-    *,
-    territories: Iterable[str],
-    ptce: Iterable[str],
-    links: Iterable[str],
-    totals: tuple[int, int],
-    radius_km: float,
-    ring_km: float | None,
-    communes: bool,
-    territory_focus: bool,
-) -> str:
-    """Return the legend's HTML: only the entries of what is drawn (style keys given).
-
-    ``territories``, ``ptce`` and ``links`` are the style keys of the drawn
-    features (``"~"`` marks the approximate ones); ``totals`` the numbers of
-    territories and PTCE selected, located or not.
-    """
-
-    def sw(color: str, *, border: str = "#333", dash: bool = False, fill: bool = True) -> str:
-        style = f"border:2px {'dashed' if dash else 'solid'} {border};"
-        style += f"background:{color if fill else 'transparent'}"
-        return f'<i style="{style}"></i>'
-
-    t_keys, p_keys, l_keys = list(territories), list(ptce), list(links)
-    radius = html.escape(_km(radius_km))
-    lines = [f"<details open><summary>{html.escape(title)}</summary>"]
-    lines.append(f"<h4>Territoires zéro chômeur ({_count(len(t_keys), totals[0])})</h4>")
-    statuts = {k.rstrip("~") for k in t_keys}
-    for code, (label, color) in [*STATUTS.items(), ("X", _OTHER_STATUT)]:
-        if code in statuts:
-            lines.append(f"{sw(color + 'aa', border=color)}{html.escape(label)}<br>")
-    if any(k.endswith("~") for k in t_keys):
-        lines.append(
-            f"{sw('#ffffff', border='#555', dash=True)}contour approximatif (quartiers, EPCI)<br>"
-        )
-    lines.append(f"<h4>PTCE ({_count(len(p_keys), totals[1])})</h4>")
-    if not p_keys and territory_focus:
-        lines.append(f"aucun PTCE à moins de {radius}<br>")
-    for code, (label, color) in PTCE_PRECISIONS.items():
-        if code in p_keys:
-            lines.append(f'<i class="dot" style="background:{color}"></i>{html.escape(label)}<br>')
-    if p_keys:
-        lines.append("point : siège du PTCE<br>")
-    if len(t_keys) < totals[0] or len(p_keys) < totals[1]:
-        lines.append(
-            '<span class="geo-note">non localisés : voir <code>python -m geo data report</code>'
-            "</span><br>"
-        )
-    lines.append("<h4>Liens de synergie (siège – territoire)</h4>")
-    relations = {k.rstrip("~") for k in l_keys}
-    for code, (label, color, weight, dash) in RELATIONS.items():
-        if code in relations:
-            lines.append(f"{_line_swatch(color, weight, dash)}{html.escape(label)}<br>")
-    if any(k.endswith("~") for k in l_keys):
-        lines.append(f"{_line_swatch('#555555', 2.5, None, 0.45)}trait pâle : approximatif<br>")
-    if l_keys:
-        lines.append(f"distance ≤ {radius} ; survoler un lien pour la distance<br>")
-    else:
-        lines.append(f"aucun lien (distance ≤ {radius})<br>")
-    if ring_km is not None:
-        ring = sw("transparent", border="#1f78b4", fill=False)
-        lines.append(f"{ring}rayon de {html.escape(_km(ring_km))} autour des PTCE<br>")
-    if communes:
-        lines.append(f"{sw('transparent', border='#222', fill=False)}communes du territoire<br>")
-    lines.append(f"{sw('#f7f5ef', border='#8a8a8a')}départements<br>")
-    lines.append("</details>")
-    return "".join(lines)
-
-
 # --------------------------------------------------------------------------- focus
 
 
@@ -736,169 +441,6 @@ def _parse_focus(
             "'departement:<code>' or 'territory:<id>'"
         )
     return kind, value.strip()
-
-
-# --------------------------------------------------------------------------- main entry
-
-
-def synergy_map(
-    territories: gpd.GeoDataFrame,
-    ptce: gpd.GeoDataFrame,
-    synergies: pd.DataFrame | None = None,
-    *,
-    m: folium.Map | None = None,
-    communes: gpd.GeoDataFrame | None = None,
-    focus: str | None = None,
-    region: str | None = None,
-    departement: str | None = None,
-    territory: str | None = None,
-    radius_km: float | None = None,
-    rings: bool = False,
-    offline_assets: str | os.PathLike[str] | None = None,
-    tiles: bool | str | xyzservices.TileProvider = True,
-    title: str = "Territoires zéro chômeur et PTCE",
-) -> folium.Map:
-    """Draw territories, PTCE and their synergy links on a Folium map.
-
-    Parameters
-    ----------
-    territories
-        TZ territories (schema of :func:`geo.load_territories`): at least
-        ``id``, ``nom``, ``statut`` and a geometry, with a CRS.
-    ptce
-        PTCE (schema of :func:`geo.load_ptce`): at least ``id``, ``nom`` and
-        a Point geometry (the seat), with a CRS.
-    synergies
-        Result of :func:`geo.synergies` (at least ``territory_id``,
-        ``ptce_id``, ``relation``); computed with ``radius_km`` when ``None``.
-    m
-        An existing map to draw on (layers stack); a new one otherwise.
-    communes
-        Commune boundaries (schema of :func:`geo.load_communes`) for the
-        département outlines and the communes of a focused territory;
-        :func:`geo.load_communes` (cached) when ``None``.
-    focus
-        ``None`` (whole of France), ``"region:<INSEE code or name>"``,
-        ``"departement:<code>"`` or ``"territory:<id>"``.
-    region, departement, territory
-        The same as ``focus``, as separate parameters; give at most one.
-    radius_km
-        Radius of the rings, and of the synergy computation when
-        ``synergies`` is ``None`` (20 km by default). The legend states the
-        radius the synergies were computed with (``synergies.attrs
-        ["radius_km"]``, set by :func:`geo.synergies`).
-    rings
-        Add a layer of ``radius_km`` circles around the PTCE seats.
-    offline_assets
-        Asset directory remembered on the map: :func:`write_map` with
-        ``offline=True`` inlines from it when no ``assets_dir`` is given.
-    tiles
-        ``True`` for OpenStreetMap France (French labels), ``False`` for none
-        (the département outlines are the basemap), an xyzservices provider
-        or its name (``"OpenStreetMap.Mapnik"``; CartoDB now needs an API key).
-    title
-        Page title and legend heading.
-
-    Returns
-    -------
-    folium.Map
-        ``m`` or the new map, with a layer control, legend, search box,
-        overseas views, fullscreen button and metric scale bar.
-
-    Raises
-    ------
-    SchemaError
-        Missing columns, or a ``focus`` that matches nothing.
-    CRSError
-        Inputs without a CRS.
-
-    Examples
-    --------
-    >>> m = synergy_map(geo.load_territories(), geo.load_ptce())  # doctest: +SKIP
-    >>> write_map(m, "maps/synergies.html")  # doctest: +SKIP
-    """
-    problems = _require(territories, _TERRITORY_COLUMNS, "territories")
-    problems += _require(ptce, _PTCE_COLUMNS, "ptce")
-    if synergies is not None:
-        problems += _require(synergies, _SYNERGY_COLUMNS, "synergies")
-    if problems:
-        raise SchemaError("cannot draw the synergy map: " + "; ".join(problems), problems)
-    kind, value = _parse_focus(focus, region, departement, territory)
-    territories = _as_wgs84(territories, "territories")
-    ptce = _as_wgs84(ptce, "ptce")
-    if synergies is None:
-        from .analysis import synergies as compute_synergies
-
-        synergies = compute_synergies(
-            territories, ptce, radius_km=20.0 if radius_km is None else radius_km
-        )
-    link_km = _radius_of(synergies, 20.0 if radius_km is None else radius_km)
-    ring_km = link_km if radius_km is None else float(radius_km)
-    links = _prepare_links(synergies)
-
-    territories = territories.assign(id=territories["id"].map(_text))
-    ptce = ptce.assign(id=ptce["id"].map(_text))
-    t_sel, p_sel, scale = _select(territories, ptce, links, kind, value)
-    links = links[links["territory_id"].isin(t_sel) & links["ptce_id"].isin(p_sel)]
-    t_show = territories[territories["id"].isin(t_sel)]
-    p_show = ptce[ptce["id"].isin(p_sel)]
-
-    if m is None:
-        m = _Map(
-            location=(46.6, 2.4),
-            zoom_start=6,
-            tiles=None,
-            control_scale=False,
-            prefer_canvas=False,
-        )
-        m.get_root().title = html.escape(title)
-    # one metric scale bar (folium's own one shows miles too)
-    add_scale = bool(getattr(m, "control_scale", False)) or not getattr(m, "_geo_scale", False)
-    m.control_scale = False
-    m._geo_scale = True  # type: ignore[attr-defined]
-    map_name = m.get_name()
-    m.add_child(_Runtime())
-    tile_layer = _tile_layer(tiles)
-    if tile_layer is not None:
-        m.add_child(tile_layer)
-    if offline_assets is not None:
-        m._geo_assets_dir = Path(offline_assets)  # type: ignore[attr-defined]
-
-    focus_codes = []
-    if kind == "territory":
-        focus_codes = _split(t_show["codes_insee"].iloc[0], ";") if "codes_insee" in t_show else []
-    bounds = _bounds(t_show, p_show, kind)
-    _add_departements(m, map_name, communes, scale, bounds, filled=tile_layer is None)
-    t_names = dict(zip(territories["id"], territories["nom"].map(_text), strict=True))
-    p_names = dict(zip(ptce["id"], ptce["nom"].map(_text), strict=True))
-    t_keys = _add_territories(m, map_name, t_show, links, p_names, scale)
-    if focus_codes:
-        _add_focus_communes(m, map_name, communes, focus_codes, f"t:{value}")
-    p_keys = _add_ptce(m, map_name, p_show, links, t_names)
-    l_keys = _add_links(m, map_name, links, t_show, p_show, t_names, p_names)
-    if rings:
-        _add_rings(m, map_name, p_show, ring_km)
-
-    entries = _search_entries(t_show, p_show)
-    legend = _legend(
-        title,
-        territories=t_keys,
-        ptce=p_keys,
-        links=l_keys,
-        totals=(len(t_show), len(p_show)),
-        radius_km=link_km,
-        ring_km=ring_km if rings else None,
-        communes=bool(focus_codes),
-        territory_focus=kind == "territory",
-    )
-    m.add_child(_Control(map_name, entries, legend, notiles=tile_layer is None, scale=add_scale))
-    _Fullscreen(
-        position="topleft", title="Plein écran", title_cancel="Quitter le plein écran"
-    ).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    if bounds is not None:
-        m.fit_bounds(bounds)
-    return m
 
 
 def _radius_of(synergies: pd.DataFrame, default: float) -> float:
@@ -972,9 +514,15 @@ def _bounds(
     return [[miny, minx], [maxy, maxx]]
 
 
-def _tile_layer(tiles: bool | str | xyzservices.TileProvider) -> folium.TileLayer | None:
+# --------------------------------------------------------------------------- the data table
+
+
+def _tiles_config(tiles: Any) -> dict[str, Any] | None:
+    """Return the tile layer's URL template, attribution and zoom range, or ``None``."""
     if tiles is False or tiles is None:
         return None
+    import xyzservices
+
     if tiles is True:
         provider = xyzservices.providers.OpenStreetMap.France
     elif isinstance(tiles, str):
@@ -985,89 +533,320 @@ def _tile_layer(tiles: bool | str | xyzservices.TileProvider) -> folium.TileLaye
                 f"tiles={tiles!r} is not an xyzservices provider name; try "
                 "'OpenStreetMap.France' or 'OpenStreetMap.Mapnik'"
             ) from exc
-    else:
+    elif isinstance(tiles, xyzservices.TileProvider):
         provider = tiles
-    return folium.TileLayer(tiles=provider, name=f"Fond de carte {provider.name}", overlay=False)
+    else:
+        raise ArgumentError(
+            f"tiles={tiles!r}: give True, False, an xyzservices provider or its name"
+        )
+    return {
+        "url": provider.build_url(fill_subdomain=False),
+        "name": f"Fond de carte {provider.name}",
+        "attribution": _text(provider.get("attribution")),
+        "subdomains": provider.get("subdomains", "abc"),
+        "maxZoom": int(provider.get("max_zoom", 19)),
+    }
 
 
-def _add_departements(
-    m: folium.Map,
-    map_name: str,
-    communes: gpd.GeoDataFrame | None,
+def _geometry(geom: Any) -> dict[str, Any] | None:
+    if geom is None or shapely.is_empty(geom):
+        return None
+    return shapely.geometry.mapping(geom)
+
+
+def _point(geom: Any) -> list[float] | None:
+    if geom is None or shapely.is_empty(geom):
+        return None
+    return [round(geom.x, 5), round(geom.y, 5)]
+
+
+def _sources(value: Any) -> list[list[str | None]]:
+    """Each source as ``[url or None, text]``: a link only for a safe http(s) URL."""
+    out: list[list[str | None]] = []
+    for text in _urls(value):
+        good = safe_url(text)
+        out.append([good, (urlsplit(good).netloc or good) if good else text])
+    return out
+
+
+def _column_values(frame: pd.DataFrame, column: str) -> list[str]:
+    if column not in frame.columns:
+        return [""] * len(frame)
+    return [_text(v) for v in frame[column].tolist()]
+
+
+def _admin_names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Département names, their région codes and région names, by INSEE code."""
+    from .cog import departements, regions
+
+    deps, regs = departements(), regions()
+    return (
+        dict(zip(deps["code"], deps["nom"], strict=True)),
+        dict(zip(deps["code"], deps["region"].fillna(""), strict=True)),
+        dict(zip(regs["code"], regs["nom"], strict=True)),
+    )
+
+
+def _popup_columns(
+    popup_columns: Sequence[str] | str | None,
+    territories: pd.DataFrame,
+    ptce: pd.DataFrame,
+) -> list[str]:
+    if popup_columns is None:
+        return []
+    columns = [popup_columns] if isinstance(popup_columns, str) else list(popup_columns)
+    known = (set(territories.columns) | set(ptce.columns)) - {"geometry"}
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise ArgumentError(
+            f"popup_columns={unknown} not found in territories or ptce; columns available: "
+            f"{sorted(map(str, known))}"
+        )
+    return list(dict.fromkeys(str(c) for c in columns))
+
+
+def _extra(frame: pd.DataFrame, columns: list[str]) -> list[list[list[str]]]:
+    present = [c for c in columns if c in frame.columns]
+    values = [_column_values(frame, c) for c in present]
+    return [
+        [[column, vals[i]] for column, vals in zip(present, values, strict=True) if vals[i]]
+        for i in range(len(frame))
+    ]
+
+
+def _territory_table(
+    t_show: gpd.GeoDataFrame,
     scale: str,
-    bounds: list[list[float]] | None,
-    *,
-    filled: bool,
-) -> None:
+    extra: list[str],
+    admin: tuple[dict[str, str], dict[str, str], dict[str, str]],
+) -> dict[str, Any]:
+    dep_names, dep_region, region_names = admin
+    geoms = t_show.geometry.values.to_numpy()
+    present = _present(geoms)
+    simplified = np.full(len(geoms), None, dtype=object)
+    simplified[present] = _simplify(geoms[present], _TOLERANCE[scale])
+    points = np.full(len(geoms), None, dtype=object)
+    if present.any():
+        points[present] = shapely.point_on_surface(simplified[present])
+    deps = _column_values(t_show, "departement")
+    regions = _column_values(t_show, "region")
+    region_noms = _column_values(t_show, "region_nom")
+    precisions = _column_values(t_show, "precision")
+    columns = {c: _column_values(t_show, c) for c in ("id", "nom", "statut", "sous_zone")}
+    columns.update({c: _column_values(t_show, c) for c in ("epci_nom", "ebe", "texte_legal")})
+    communes = [
+        _split(v, ";")
+        for v in (t_show["communes"] if "communes" in t_show else [""] * len(t_show))
+    ]
+    populations = [
+        _population(v)
+        for v in (t_show["population"] if "population" in t_show else [""] * len(t_show))
+    ]
+    dates = [
+        _date_fr(v)
+        for v in (
+            t_show["date_habilitation"] if "date_habilitation" in t_show else [""] * len(t_show)
+        )
+    ]
+    sources = [_sources(v) for v in _column_values(t_show, "sources")]
+    extras = _extra(t_show, extra)
+    rows = []
+    for i in range(len(t_show)):
+        dep = deps[i]
+        region = regions[i] or dep_region.get(dep, "")
+        rows.append(
+            [
+                columns["id"][i],
+                columns["nom"][i],
+                columns["statut"][i],
+                dep,
+                dep_names.get(dep, ""),
+                region,
+                region_noms[i] or region_names.get(region, ""),
+                communes[i],
+                columns["sous_zone"][i],
+                columns["epci_nom"][i],
+                precisions[i],
+                _PRECISION_LABELS.get(precisions[i], precisions[i]),
+                precisions[i] in _APPROX_TERRITORY,
+                populations[i],
+                columns["ebe"][i],
+                dates[i],
+                columns["texte_legal"][i],
+                sources[i],
+                extras[i],
+                _geometry(simplified[i]),
+                _point(points[i]),
+            ]
+        )
+    return {"cols": list(_T_COLS), "rows": rows}
+
+
+_T_COLS = (
+    "id",
+    "nom",
+    "statut",
+    "departement",
+    "departement_nom",
+    "region",
+    "region_nom",
+    "communes",
+    "sous_zone",
+    "epci_nom",
+    "precision",
+    "precision_label",
+    "approx",
+    "population",
+    "ebe",
+    "date_habilitation",
+    "texte_legal",
+    "sources",
+    "extra",
+    "geometry",
+    "point",
+)
+_P_COLS = (
+    "id",
+    "nom",
+    "porteur",
+    "siege_commune",
+    "departement",
+    "departement_nom",
+    "region",
+    "region_nom",
+    "zone_action",
+    "precision",
+    "thematiques",
+    "soutien_etat",
+    "site_web",
+    "sources",
+    "extra",
+    "point",
+)
+
+
+def _themes(value: Any) -> list[str]:
+    return [t for t in (part.strip() for part in re.split(r"[;|]", _text(value))) if t]
+
+
+def _ptce_table(
+    p_show: gpd.GeoDataFrame,
+    extra: list[str],
+    admin: tuple[dict[str, str], dict[str, str], dict[str, str]],
+) -> dict[str, Any]:
+    dep_names, dep_region, region_names = admin
+    geoms = p_show.geometry.values.to_numpy()
+    present = _present(geoms)
+    seats = np.full(len(geoms), None, dtype=object)
+    if present.any():
+        seats[present] = shapely.point_on_surface(geoms[present])
+    values = {c: _column_values(p_show, c) for c in PTCE_SHOWN}
+    extras = _extra(p_show, extra)
+    rows = []
+    for i in range(len(p_show)):
+        dep = values["departement"][i]
+        region = values["region"][i] or dep_region.get(dep, "")
+        site = values["site_web"][i]
+        good = safe_url(site)
+        precision = values["precision"][i]
+        rows.append(
+            [
+                values["id"][i],
+                values["nom"][i],
+                values["porteur"][i],
+                values["siege_commune"][i],
+                dep,
+                dep_names.get(dep, ""),
+                region,
+                values["region_nom"][i] or region_names.get(region, ""),
+                values["zone_action"][i],
+                precision if precision in PTCE_PRECISIONS else (precision or "inconnu"),
+                _themes(values["thematiques"][i]),
+                values["soutien_etat"][i],
+                [good, site] if site else None,
+                _sources(values["sources"][i]),
+                extras[i],
+                _point(seats[i]),
+            ]
+        )
+    return {"cols": list(_P_COLS), "rows": rows}
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(number, 2) if np.isfinite(number) else None
+
+
+def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list[list[Any]]:
+    """Return the links as rows, closest relations first.
+
+    Each is ``[territory row, PTCE row, relation, distance_km,
+    seat_distance_km, shared communes, overlap share %, approximate]``.
+    """
+    t_index = {tid: i for i, tid in enumerate(t_ids)}
+    p_index = {pid: i for i, pid in enumerate(p_ids)}
+    ordered = links.sort_values("_order", kind="stable")
+
+    def column(name: str) -> list[Any]:
+        return ordered[name].tolist() if name in ordered else [None] * len(ordered)
+
+    out = []
+    for tid, pid, relation, dist, seat, shared, share, approx in zip(
+        ordered["territory_id"].tolist(),
+        ordered["ptce_id"].tolist(),
+        ordered["relation"].tolist(),
+        column("distance_km"),
+        column("seat_distance_km"),
+        column("shared_communes"),
+        column("overlap_share_pct"),
+        column("approximate"),
+        strict=True,
+    ):
+        ti, pi = t_index.get(tid), p_index.get(pid)
+        if ti is None or pi is None:
+            continue
+        out.append(
+            [
+                ti,
+                pi,
+                relation,
+                _number(dist),
+                _number(seat),
+                len(_split(shared, ";")),
+                _number(share),
+                _text(approx).lower() in ("true", "1"),
+            ]
+        )
+    return out
+
+
+def _outline_table(
+    communes: gpd.GeoDataFrame | None, scale: str, bounds: list[list[float]] | None
+) -> list[list[Any]]:
     box = None
     if scale != "national" and bounds is not None:
         (s, w), (n, e) = bounds
         pad_x, pad_y = max(e - w, 0.3), max(n - s, 0.3)
         box = shapely.box(w - pad_x, s - pad_y, e + pad_x, n + pad_y)
     outlines = _departement_outlines(communes, _DEP_TOLERANCE[scale], box)
-    props = [{"s": "d"} for _ in range(len(outlines))]
-    style = {
-        "color": "#8a8a8a",
-        "weight": 0.8,
-        "fill": filled,
-        "fillColor": "#f7f5ef",
-        "fillOpacity": 1 if filled else 0,
-        "interactive": False,
-        "className": "geo-departement",
-    }
-    data = _features(outlines.geometry.values.to_numpy(), props)
-    m.add_child(_DataLayer(data, name="Départements", styles={"d": style}, map_name=map_name))
-
-
-def _add_territories(
-    m: folium.Map,
-    map_name: str,
-    t_show: gpd.GeoDataFrame,
-    links: pd.DataFrame,
-    p_names: Mapping[str, str],
-    scale: str,
-) -> list[str]:
-    """Draw the located territories; return their style keys."""
-    t_show = _located(t_show)
-    geoms = _simplify(t_show.geometry.values.to_numpy(), _TOLERANCE[scale])
-    by_territory = dict(tuple(links.groupby("territory_id"))) if len(links) else {}
-    empty = links.iloc[0:0]
-    props = []
-    for _, row in t_show.iterrows():
-        statut = _text(row.get("statut"))
-        approx = _text(row.get("precision")) in _APPROX_TERRITORY
-        style_key = ("TH" if statut == "TH" else "PE" if statut == "PE" else "X") + (
-            "~" if approx else ""
+    return [
+        [str(code), geom]
+        for code, geom in zip(
+            outlines["departement"].tolist(),
+            (_geometry(g) for g in outlines.geometry.values.to_numpy()),
+            strict=True,
         )
-        popup = _territory_popup(row, by_territory.get(row["id"], empty), p_names)
-        tip = f"<b>{_esc(row.get('nom'))}</b> ({html.escape(statut)})"
-        props.append({"s": style_key, "key": f"t:{row['id']}", "popup": popup, "tip": tip})
-    styles = {}
-    for code, (_, color) in [*STATUTS.items(), ("X", _OTHER_STATUT)]:
-        base = {
-            "color": color,
-            "weight": 2,
-            "fillColor": color,
-            "fillOpacity": 0.35,
-            "className": "geo-territory",
-        }
-        styles[code] = base
-        styles[code + "~"] = {**base, "dashArray": "6 4", "fillOpacity": 0.2}
-    data = _features(geoms, props)
-    m.add_child(
-        _DataLayer(data, name="Territoires zéro chômeur (TZ)", styles=styles, map_name=map_name)
-    )
-    return [f["properties"]["s"] for f in data["features"]]
+        if geom is not None
+    ]
 
 
-def _add_focus_communes(
-    m: folium.Map,
-    map_name: str,
-    communes: gpd.GeoDataFrame | None,
-    codes: list[str],
-    territory_key: str,
-) -> None:
-    """Outline the focused territory's communes; a click opens the territory's popup."""
+def _commune_table(communes: gpd.GeoDataFrame | None, codes: list[str]) -> list[list[Any]]:
+    """Return the focused territory's communes as ``[name, INSEE code, geometry]``."""
+    if not codes:
+        return []
     if communes is None:
         from .communes import load_communes
 
@@ -1076,165 +855,270 @@ def _add_focus_communes(
         table = _as_wgs84(communes, "communes")
         table = table[table["code_insee"].astype(str).isin(codes)]
     if table.empty:
-        return
+        return []
     geoms = _simplify(table.geometry.values.to_numpy(), _TOLERANCE["territory"])
-    props = [
-        {
-            "s": "c",
-            "tip": f"{_esc(row.get('nom'))} ({_esc(row.get('code_insee'))})",
-            "open": territory_key,
-        }
-        for _, row in table.iterrows()
+    return [
+        [_text(nom), _text(code), _geometry(geom)]
+        for nom, code, geom in zip(
+            table["nom"].tolist(), table["code_insee"].tolist(), geoms, strict=True
+        )
     ]
-    style = {
-        "color": "#222222",
-        "weight": 1.2,
-        "fill": True,
-        "fillOpacity": 0,
-        "className": "geo-commune",
+
+
+def _legend_labels() -> dict[str, Any]:
+    return {
+        "statuts": {k: list(v) for k, v in STATUTS.items()},
+        "other": list(_OTHER_STATUT),
+        "precisions": {k: list(v) for k, v in PTCE_PRECISIONS.items()},
+        "ptceColor": _PTCE_COLOR,
+        "relations": {k: list(v) for k, v in RELATIONS.items()},
     }
-    m.add_child(
-        _DataLayer(
-            _features(geoms, props),
-            name="Communes du territoire",
-            styles={"c": style},
-            map_name=map_name,
+
+
+def map_data(
+    territories: gpd.GeoDataFrame,
+    ptce: gpd.GeoDataFrame,
+    synergies: pd.DataFrame | None = None,
+    *,
+    communes: gpd.GeoDataFrame | None = None,
+    focus: str | None = None,
+    region: str | None = None,
+    departement: str | None = None,
+    territory: str | None = None,
+    radius_km: float | None = None,
+    rings: bool = False,
+    tiles: bool | str | xyzservices.TileProvider = True,
+    title: str = "Territoires zéro chômeur et PTCE",
+    embed: bool = False,
+    popup_columns: Sequence[str] | str | None = None,
+) -> dict[str, Any]:
+    """Return the data table a synergy map page is built from.
+
+    Parameters are those of :func:`synergy_map`. The table holds public
+    fields only (plus ``popup_columns``), display texts as plain strings and
+    simplified geometry; :func:`geo._pagedata.page_json` serialises it.
+
+    Returns
+    -------
+    dict
+        JSON-compatible: ``t`` (territories) and ``p`` (PTCE) as
+        ``{"cols": [...], "rows": [[...], ...]}``, ``l`` (links as row
+        numbers), ``d`` (département outlines), ``c`` (communes of a focused
+        territory), and the title, focus, bounds, radii, tiles and labels.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns.
+    ArgumentError
+        A ``focus`` that matches nothing, unknown ``popup_columns`` or tiles.
+    CRSError
+        Inputs without a CRS.
+    """
+    problems = _require(territories, _TERRITORY_COLUMNS, "territories")
+    problems += _require(ptce, _PTCE_COLUMNS, "ptce")
+    if synergies is not None:
+        problems += _require(synergies, _SYNERGY_COLUMNS, "synergies")
+    if problems:
+        raise SchemaError("cannot draw the synergy map: " + "; ".join(problems), problems)
+    kind, value = _parse_focus(focus, region, departement, territory)
+    extra = _popup_columns(popup_columns, territories, ptce)
+    tiles_config = _tiles_config(tiles)
+    territories = _as_wgs84(territories, "territories")
+    ptce = _as_wgs84(ptce, "ptce")
+    if synergies is None:
+        from .analysis import synergies as compute_synergies
+
+        synergies = compute_synergies(
+            territories, ptce, radius_km=20.0 if radius_km is None else radius_km
         )
-    )
+    link_km = _radius_of(synergies, 20.0 if radius_km is None else radius_km)
+    ring_km = link_km if radius_km is None else float(radius_km)
+    links = _prepare_links(synergies)
 
-
-def _add_ptce(
-    m: folium.Map,
-    map_name: str,
-    p_show: gpd.GeoDataFrame,
-    links: pd.DataFrame,
-    t_names: Mapping[str, str],
-) -> list[str]:
-    """Draw the located PTCE at their seats; return their style keys."""
-    points = _seats(p_show)
-    p_show = _located(p_show)
-    by_ptce = dict(tuple(links.groupby("ptce_id"))) if len(links) else {}
-    empty = links.iloc[0:0]
-    props = []
-    for _, row in p_show.iterrows():
-        precision = _text(row.get("precision"))
-        popup = _ptce_popup(row, by_ptce.get(row["id"], empty), t_names)
-        tip = f"<b>{_esc(row.get('nom'))}</b> (PTCE)"
-        key = precision if precision in PTCE_PRECISIONS else "inconnu"
-        props.append({"s": key, "key": f"p:{row['id']}", "popup": popup, "tip": tip})
-    styles = {
-        k: {"fillColor": color, "className": "geo-ptce"}
-        for k, (_, color) in PTCE_PRECISIONS.items()
+    territories = territories.assign(id=territories["id"].map(_text))
+    ptce = ptce.assign(id=ptce["id"].map(_text))
+    t_sel, p_sel, scale = _select(territories, ptce, links, kind, value)
+    links = links[links["territory_id"].isin(t_sel) & links["ptce_id"].isin(p_sel)]
+    t_show = territories[territories["id"].isin(t_sel)]
+    p_show = ptce[ptce["id"].isin(p_sel)]
+    bounds = _bounds(t_show, p_show, kind)
+    admin = _admin_names()
+    focus_codes: list[str] = []
+    if kind == "territory" and "codes_insee" in t_show:
+        focus_codes = _split(t_show["codes_insee"].iloc[0], ";")
+    t_table = _territory_table(t_show, scale, extra, admin)
+    p_table = _ptce_table(p_show, extra, admin)
+    n_features = len(t_table["rows"]) + len(p_table["rows"]) + len(links)
+    return {
+        "version": 1,
+        "title": _text(title),
+        "kind": kind,
+        "focus": f"t:{value}" if kind == "territory" else None,
+        "bounds": bounds,
+        "views": [[label, name, [list(sw), list(ne)]] for label, name, (sw, ne) in OVERSEAS_VIEWS],
+        "radiusKm": link_km,
+        "ringKm": ring_km if rings else None,
+        "tiles": tiles_config,
+        "embed": bool(embed),
+        "cluster": len(p_table["rows"]) >= _CLUSTER_MIN,
+        "canvas": n_features >= _CANVAS_MIN,
+        "labels": _legend_labels(),
+        "departements": [[code, name] for code, name in admin[0].items()],
+        "regions": [[code, name] for code, name in admin[2].items()],
+        "t": t_table,
+        "p": p_table,
+        "l": _link_table(links, [r[0] for r in t_table["rows"]], [r[0] for r in p_table["rows"]]),
+        "d": _outline_table(communes, scale, bounds),
+        "c": _commune_table(communes, focus_codes),
     }
-    data = _features(_round_geometry(points), props)
-    count = len(data["features"])
-    m.add_child(
-        _DataLayer(
-            data,
-            name="PTCE (siège)",
-            styles=styles,
-            map_name=map_name,
-            cluster=count >= _CLUSTER_MIN,
-        )
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def synergy_map(
+    territories: gpd.GeoDataFrame,
+    ptce: gpd.GeoDataFrame,
+    synergies: pd.DataFrame | None = None,
+    *,
+    m: folium.Map | None = None,
+    communes: gpd.GeoDataFrame | None = None,
+    focus: str | None = None,
+    region: str | None = None,
+    departement: str | None = None,
+    territory: str | None = None,
+    radius_km: float | None = None,
+    rings: bool = False,
+    offline_assets: str | os.PathLike[str] | None = None,
+    tiles: bool | str | xyzservices.TileProvider = True,
+    title: str = "Territoires zéro chômeur et PTCE",
+    embed: bool = False,
+    popup_columns: Sequence[str] | str | None = None,
+) -> folium.Map:
+    """Draw territories, PTCE and their synergy links on a Folium map.
+
+    The page shows, beside the map, a search box, filters (statut, région,
+    département, relation, PTCE theme and State support) and a list of every
+    territory and PTCE drawn (the map's text alternative); selecting a
+    feature opens its details in a panel (a bottom sheet on phones). Every
+    text from the data is shown literally: it reaches the page as one JSON
+    data table and is written with ``textContent`` in the browser.
+
+    Parameters
+    ----------
+    territories
+        TZ territories (schema of :func:`geo.load_territories`): at least
+        ``id``, ``nom``, ``statut`` and a geometry, with a CRS.
+    ptce
+        PTCE (schema of :func:`geo.load_ptce`): at least ``id``, ``nom`` and
+        a Point geometry (the seat), with a CRS.
+    synergies
+        Result of :func:`geo.synergies` (at least ``territory_id``,
+        ``ptce_id``, ``relation``); computed with ``radius_km`` when ``None``.
+    m
+        An existing folium map to draw on (layers stack); a new one otherwise.
+    communes
+        Commune boundaries (schema of :func:`geo.load_communes`) for the
+        département outlines and the communes of a focused territory;
+        :func:`geo.load_communes` (cached) when ``None``.
+    focus
+        ``None`` (whole of France), ``"region:<INSEE code or name>"``,
+        ``"departement:<code>"`` or ``"territory:<id>"``.
+    region, departement, territory
+        The same as ``focus``, as separate parameters; give at most one.
+    radius_km
+        Radius of the rings, and of the synergy computation when
+        ``synergies`` is ``None`` (20 km by default). The legend states the
+        radius the synergies were computed with (``synergies.attrs
+        ["radius_km"]``, set by :func:`geo.synergies`).
+    rings
+        Add a layer of ``radius_km`` circles around the PTCE seats.
+    offline_assets
+        Asset directory remembered on the map: :func:`write_map` with
+        ``offline=True`` inlines from it when no ``assets_dir`` is given.
+    tiles
+        ``True`` for OpenStreetMap France (French labels), ``False`` for none
+        (the département outlines are the basemap), an xyzservices provider
+        or its name (``"OpenStreetMap.Mapnik"``). When tiles fail to load the
+        shipped outlines still show land and sea.
+    title
+        Page title and legend heading.
+    embed
+        For an ``<iframe>`` on another site: the wheel and one-finger swipes
+        scroll the host page until the map is activated (click, tap or
+        focus), and a link opens the map full screen.
+    popup_columns
+        Extra columns (of either table) to show in the details, e.g.
+        ``["vague"]``; shown literally like every other field.
+
+    Returns
+    -------
+    folium.Map
+        ``m`` or the new map.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns.
+    ArgumentError
+        A ``focus`` that matches nothing, unknown ``popup_columns`` or tiles.
+    CRSError
+        Inputs without a CRS.
+
+    Examples
+    --------
+    >>> m = synergy_map(geo.load_territories(), geo.load_ptce())  # doctest: +SKIP
+    >>> write_map(m, "maps/synergies.html")  # doctest: +SKIP
+    """
+    from . import _mapfolium
+
+    data = map_data(
+        territories,
+        ptce,
+        synergies,
+        communes=communes,
+        focus=focus,
+        region=region,
+        departement=departement,
+        territory=territory,
+        radius_km=radius_km,
+        rings=rings,
+        tiles=tiles,
+        title=title,
+        embed=embed,
+        popup_columns=popup_columns,
     )
-    return [f["properties"]["s"] for f in data["features"]]
-
-
-def _add_links(
-    m: folium.Map,
-    map_name: str,
-    links: pd.DataFrame,
-    t_show: gpd.GeoDataFrame,
-    p_show: gpd.GeoDataFrame,
-    t_names: Mapping[str, str],
-    p_names: Mapping[str, str],
-) -> list[str]:
-    """Draw a line from each PTCE seat to its territory; return the style keys."""
-    t_located = _located(t_show)
-    t_point = dict(
-        zip(
-            t_located["id"],
-            shapely.point_on_surface(t_located.geometry.values.to_numpy()),
-            strict=True,
-        )
+    if m is None:
+        m = _mapfolium.Map(location=(46.6, 2.4), zoom_start=6, tiles=None, zoom_control=False)
+        m.get_root().title = _pagedata.html_text(data["title"])
+    figure = _mapfolium.page_figure(m)
+    if getattr(m, "control_scale", False):
+        m.control_scale = False  # the page adds one metric scale bar itself
+    if offline_assets is not None:
+        m._geo_assets_dir = Path(offline_assets)  # type: ignore[union-attr]
+    data_id = f"geo-data-{secrets.token_hex(6)}"
+    element = _mapfolium.PageElement(
+        m.get_name(),
+        _mappage.head_fragments(data_id, data),
+        _mappage.start_script(m.get_name(), data_id),
     )
-    p_point = dict(zip(_located(p_show)["id"], _seats(p_show), strict=True))
-    lines, props = [], []
-    for _, link in links.sort_values("_order", ascending=False).iterrows():
-        target, seat = t_point.get(link["territory_id"]), p_point.get(link["ptce_id"])
-        if target is None or seat is None:
-            continue
-        lines.append(shapely.LineString([seat, target]))
-        relation = link["relation"] if link["relation"] in RELATIONS else "near"
-        approx = _text(link.get("approximate")).lower() in ("true", "1")
-        tip = (
-            f"<b>{html.escape(p_names.get(link['ptce_id'], ''))}</b> ↔ "
-            f"<b>{html.escape(t_names.get(link['territory_id'], ''))}</b><br>"
-            f"{html.escape(_link_text(link))}"
-        )
-        props.append({"s": relation + ("~" if approx else ""), "tip": tip})
-    styles = {}
-    for code, (_, color, weight, dash) in RELATIONS.items():
-        base = {"color": color, "weight": weight, "opacity": 0.9, "className": "geo-link"}
-        if dash:
-            base["dashArray"] = dash
-        styles[code] = base
-        styles[code + "~"] = {**base, "opacity": 0.55}
-    data = _features(_round_geometry(np.array(lines, dtype=object)), props)
-    m.add_child(_DataLayer(data, name="Liens de synergie", styles=styles, map_name=map_name))
-    return [prop["s"] for prop in props]
+    element._geo_data = data  # type: ignore[attr-defined]
+    m.add_child(element)
+    del figure
+    return m
 
 
-def _add_rings(m: folium.Map, map_name: str, p_show: gpd.GeoDataFrame, radius_km: float) -> None:
-    points = _round_geometry(_seats(p_show))
-    props = [{"s": "r"} for _ in range(len(points))]
-    style = {
-        "color": "#1f78b4",
-        "weight": 1,
-        "fill": False,
-        "interactive": False,
-        "className": "geo-ring",
-    }
-    m.add_child(
-        _DataLayer(
-            _features(points, props),
-            name=f"Rayon de {_km(radius_km)} autour des PTCE",
-            styles={"r": style},
-            map_name=map_name,
-            ring_m=float(radius_km) * 1000,
-        )
-    )
-
-
-def _search_entries(t_show: gpd.GeoDataFrame, p_show: gpd.GeoDataFrame) -> list[list[str]]:
-    entries: list[list[str]] = []
-    t_drawn, p_drawn = _located(t_show), _located(p_show)
-    for _, row in t_drawn.iterrows():
-        statut = _text(row.get("statut"))
-        entries.append([_text(row.get("nom")), f"territoire {statut}".strip(), f"t:{row['id']}"])
-    for _, row in p_drawn.iterrows():
-        entries.append([_text(row.get("nom")), "PTCE", f"p:{row['id']}"])
-    for _, row in t_drawn.iterrows():
-        for commune in _split(row.get("communes"), ";"):
-            entries.append([commune, f"commune de {_text(row.get('nom'))}", f"t:{row['id']}"])
-    for _, row in p_drawn.iterrows():
-        seat = _text(row.get("siege_commune"))
-        if seat:
-            entries.append([seat, f"siège de {_text(row.get('nom'))}", f"p:{row['id']}"])
-    return entries
+def map_tables(m: folium.Map) -> list[dict[str, Any]]:
+    """Return the data tables drawn on ``m`` by :func:`synergy_map`, in order."""
+    return [
+        child._geo_data
+        for child in m._children.values()
+        if getattr(child, "_geo_data", None) is not None
+    ]
 
 
 # --------------------------------------------------------------------------- shortcuts
-
-
-def national_map(
-    territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, **kwargs: Any
-) -> folium.Map:
-    """Draw the whole of France (mainland view, overseas one click away).
-
-    Keyword arguments are those of :func:`synergy_map`.
-    """
-    return synergy_map(territories, ptce, **kwargs)
 
 
 def region_map(
@@ -1276,6 +1160,7 @@ def write_map(
     *,
     offline: bool = False,
     assets_dir: str | os.PathLike[str] | None = None,
+    separate_assets: bool = False,
 ) -> Path:
     """Write a map as an HTML page, atomically.
 
@@ -1286,23 +1171,29 @@ def write_map(
     path
         Target ``.html`` file; its directory is created when missing.
     offline
-        Inline every JavaScript and CSS asset so that the single file works
-        with no network (tiles excepted: the département outlines remain).
+        Inline every CDN JavaScript and CSS asset so that the single file
+        works with no network (tiles excepted: the département outlines
+        remain).
     assets_dir
         Local asset directory for ``offline`` (see
         :func:`geo._assets.fetch_assets`); defaults to the map's
         ``offline_assets``.
+    separate_assets
+        Write the page's own JavaScript and CSS as ``<name>.js`` and
+        ``<name>.css`` next to the page, which then holds no inline script
+        or style (serve it with ``Content-Security-Policy: script-src
+        'self'``, plus the CDN hosts unless ``offline``).
 
     Returns
     -------
     Path
-        The written file.
+        The written page.
 
     Raises
     ------
     DataSourceError
         ``offline`` and assets missing from ``assets_dir``.
-    SchemaError
+    ArgumentError
         ``offline`` without any asset directory.
     """
     page = m.get_root().render()
@@ -1315,69 +1206,15 @@ def write_map(
             )
         page = _assets.inline_assets(page, directory)
     path = Path(path)
-    with atomic_path(path) as tmp:
-        tmp.write_text(page, encoding="utf-8")
-        os.chmod(tmp, 0o644)  # a web page: readable by the web server, like a plain write
+    files: dict[Path, str] = {}
+    if separate_assets:
+        from urllib.parse import quote
+
+        page, js, css = _mappage.split_assets(page, quote(path.stem))
+        files = {path.with_suffix(".js"): js, path.with_suffix(".css"): css}
+    files[path] = page
+    for target, text in files.items():
+        with atomic_path(target) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            os.chmod(tmp, 0o644)  # a web page: readable by the web server, like a plain write
     return path
-
-
-def make_map(
-    path: str | os.PathLike[str],
-    *,
-    territories: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
-    ptce: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
-    region: str | None = None,
-    departement: str | None = None,
-    territory: str | None = None,
-    radius_km: float = 20,
-    rings: bool = False,
-    tiles: bool | str = True,
-    offline: bool = False,
-    assets_dir: str | os.PathLike[str] | None = None,
-) -> Path:
-    """Load territories and PTCE, draw the synergy map and write it.
-
-    The one call behind ``python -m geo map``.
-
-    Parameters
-    ----------
-    path
-        Target ``.html`` file.
-    territories, ptce
-        A file for :func:`geo.load_territories` / :func:`geo.load_ptce`, or a
-        GeoDataFrame; the shipped data when omitted.
-    region, departement, territory
-        Focus (at most one); the whole of France when none is given.
-    radius_km, rings, tiles
-        As for :func:`synergy_map`.
-    offline, assets_dir
-        As for :func:`write_map`.
-
-    Returns
-    -------
-    Path
-        The written file.
-    """
-    from .entities import load_ptce, load_territories
-
-    if not isinstance(territories, gpd.GeoDataFrame):
-        territories = load_territories(territories)
-    if not isinstance(ptce, gpd.GeoDataFrame):
-        ptce = load_ptce(ptce)
-    title = "Territoires zéro chômeur et PTCE"
-    if territory:
-        hit = territories.loc[territories["id"].map(_text) == str(territory).strip(), "nom"]
-        if len(hit):
-            title = f"{_text(hit.iloc[0])} : PTCE et synergies"
-    m = synergy_map(
-        territories,
-        ptce,
-        region=region,
-        departement=departement,
-        territory=territory,
-        radius_km=radius_km,
-        rings=rings,
-        tiles=tiles,
-        title=title,
-    )
-    return write_map(m, path, offline=offline, assets_dir=assets_dir)

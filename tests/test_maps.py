@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
+import hashlib
 import html
 import json
 import re
@@ -18,7 +20,7 @@ import shapely
 from conftest import Reply
 
 import geo
-from geo import _assets, maps
+from geo import _assets, _mappage, _pagedata, mapfile, maps
 from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
 
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"
@@ -144,115 +146,222 @@ def data(communes):
     return territories, ptce, geo.synergies(territories, ptce, radius_km=20)
 
 
-def _layers(m) -> dict[str, dict]:
-    """Layer name -> exported GeoJSON of the map's data layers."""
-    return {
-        child.layer_name: json.loads(child.data_js)
-        for child in m._children.values()
-        if isinstance(child, maps._DataLayer)
-    }
+JINJA = "{{7*7}}"
+RAW = "{% raw %}"
+COMMENT = "Atelier {# 2024"
+LIPSUM = "{{ lipsum.__globals__.os.popen('touch PWNED_FILE').read() }}"
+CYCLER = "{{ cycler.__init__.__globals__.os.popen('touch PWNED_FILE').read() }}"
+JOINER = "{{ joiner.__init__.__globals__.os.system('touch PWNED_FILE') }}"
+CHR_SCRIPT = "{{ '%c/script%c%cscript%cwindow.__jinja=1%c/script%c' % (60, 62, 60, 62, 60, 62) }}"
+NAMED = "{{ nom }}"
+JINJA_PAYLOADS = (JINJA, RAW, COMMENT, LIPSUM, CYCLER, JOINER, CHR_SCRIPT, NAMED)
+HOSTILE = (XSS_IMG, XSS_SCRIPT, XSS_ATTR, *JINJA_PAYLOADS)
+
+
+def _tables(m) -> list[dict]:
+    return maps.map_tables(m)
+
+
+def _table(m) -> dict:
+    (table,) = _tables(m)
+    return table
+
+
+def _rows(table: dict, which: str) -> list[dict]:
+    cols = table[which]["cols"]
+    return [dict(zip(cols, row, strict=True)) for row in table[which]["rows"]]
 
 
 def _render(m) -> str:
     return m.get_root().render()
 
 
+def _page_json(page: str) -> list:
+    return [
+        json.loads(b)
+        for b in re.findall(
+            r'<script type="application/json"[^>]*>(.*?)</script>', page, re.DOTALL
+        )
+    ]
+
+
+def _without_data(page: str) -> str:
+    """The page minus its data blocks: what must hold no data text at all."""
+    return re.sub(r'<script type="application/json"[^>]*>.*?</script>', "", page, flags=re.DOTALL)
+
+
 # --------------------------------------------------------------------------- HTML checks
 
 
 def test_lazy_export():
-    assert geo.synergy_map is maps.synergy_map
+    assert geo.synergy_map is maps.synergy_map and geo.write_map is maps.write_map
 
 
-def test_national_map_layers_and_exported_properties(data, communes):
+def test_national_map_data_table(data, communes):
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes)
-    layers = _layers(m)
-    assert set(layers) == {
-        "Départements",
-        "Territoires zéro chômeur (TZ)",
-        "PTCE (siège)",
-        "Liens de synergie",
+    data_table = _table(m)
+    t_rows, p_rows = _rows(data_table, "t"), _rows(data_table, "p")
+    assert sorted(r["id"] for r in t_rows) == ["t-mureaux", "t-none", "t-trappes", "t-xss"]
+    assert {r["id"]: r["geometry"] is not None for r in t_rows} == {
+        "t-mureaux": True,
+        "t-trappes": True,
+        "t-xss": True,
+        "t-none": False,
     }
-    drawn = layers["Territoires zéro chômeur (TZ)"]["features"]
-    assert sorted(f["properties"]["key"] for f in drawn) == [
-        "t:t-mureaux",
-        "t:t-trappes",
-        "t:t-xss",
-    ]
-    styles = {f["properties"]["key"]: f["properties"]["s"] for f in drawn}
-    assert styles == {"t:t-mureaux": "TH", "t:t-trappes": "PE~", "t:t-xss": "TH"}
-    assert len(layers["PTCE (siège)"]["features"]) == 4
-    with_geometry = table[table["territory_id"] != "t-none"]
-    assert len(layers["Liens de synergie"]["features"]) == len(with_geometry)
-    assert all(f["properties"] == {"s": "d"} for f in layers["Départements"]["features"])
-    for layer in layers.values():
-        for feature in layer["features"]:
-            assert set(feature["properties"]) <= {"s", "key", "popup", "tip", "open"}
-            coords = json.dumps(feature["geometry"]["coordinates"])
-            assert not re.search(r"\d\.\d{6,}", coords), coords[:200]
+    assert {r["id"]: r["approx"] for r in t_rows}["t-trappes"] is True
+    assert len(p_rows) == 4 and all(r["point"] for r in p_rows)
+    assert len(data_table["l"]) == len(table)
+    assert len(data_table["d"]) == 2
+    assert data_table["kind"] == "national" and data_table["cluster"] is False
+    coords = json.dumps([r["geometry"] for r in t_rows] + [d[1] for d in data_table["d"]])
+    assert not re.search(r"\d\.\d{6,}", coords), coords[:200]
+    # public fields only: the columns the page gets are named, none internal
+    assert set(data_table["t"]["cols"]) <= set(maps._T_COLS)
+    assert not set(data_table["t"]["cols"]) & set(geo.schema.INTERNAL_FIELDS)
+
+
+def test_page_skeleton_french_zoomable_with_integrity(data, communes):
+    territories, ptce, table = data
+    page = _render(maps.synergy_map(territories, ptce, table, communes=communes))
+    assert page.startswith('<!DOCTYPE html>\n<html lang="fr">')
+    viewport = re.findall(r'<meta name="viewport" content="([^"]+)"', page)
+    assert viewport == ["width=device-width, initial-scale=1"]
+    assert "user-scalable" not in page and "maximum-scale" not in page
+    assert len(_page_json(page)) == 1
+    urls = _assets.asset_urls(page)
+    assert urls and set(urls) <= set(_assets.MAP_ASSETS)
+    tags = re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"https://[^>]+>", page)
+    assert len(tags) == len(urls)
+    for tag in tags:
+        assert 'integrity="sha384-' in tag and 'crossorigin="anonymous"' in tag, tag
+    # only Leaflet: no jQuery, Bootstrap or icon fonts
+    assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
+
+
+def test_integrity_hashes_are_those_of_the_npm_files():
+    if not NODE_MODULES.is_dir():
+        pytest.skip(f"needs the npm assets in {NODE_MODULES}: npm ci --prefix tests/browser")
+    for url, integrity in _mappage.INTEGRITY.items():
+        digest = hashlib.sha384(_npm_file(url).read_bytes()).digest()
+        assert integrity == "sha384-" + base64.b64encode(digest).decode(), url
+
+
+def _every_field(frame: pd.DataFrame, payload: str) -> pd.DataFrame:
+    """Put ``payload`` (with the column name) in every text column of ``frame``."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in ("geometry", "id"):
+            continue
+        out[column] = [f"{payload} {column}"] * len(out)
+    return out
+
+
+def _hostile_every_field(data, payload: str):
+    territories, ptce, table = data
+    territories = _every_field(territories, payload).assign(
+        id=[f"{payload} t{i}" for i in range(len(territories))],
+        notes=f"{payload} notes",
+        confiance=f"{payload} confiance",
+    )
+    ptce = _every_field(ptce, payload).assign(
+        id=[f"{payload} p{i}" for i in range(len(ptce))], notes=f"{payload} notes"
+    )
+    t_ids = dict(zip(data[0]["id"], territories["id"], strict=True))
+    p_ids = dict(zip(data[1]["id"], ptce["id"], strict=True))
+    table = table.assign(
+        territory_id=table["territory_id"].map(t_ids),
+        ptce_id=table["ptce_id"].map(p_ids),
+        shared_communes=f"{payload};x",
+    )
+    table.loc[table.index[0], "relation"] = f"{payload} relation"
+    return territories, ptce, table
+
+
+def _outside_data(page: str) -> str:
+    """The page minus its data blocks and its escaped <title>: must hold no data text."""
+    return re.sub(r"<title>.*?</title>", "", _without_data(page), flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+@pytest.mark.parametrize("kind", ["national", "region", "departement", "territory"])
+def test_every_field_reaches_the_page_only_through_the_serialiser(
+    data, communes, payload, kind, tmp_path, monkeypatch
+):
+    """A payload in every field of both tables, the synergies and the title.
+
+    The build succeeds, the data block gives each text back literally, and the
+    rest of the page (and the notebook frame) holds no data text at all: no data
+    path bypasses the one serialiser, and no template ever evaluates data.
+    """
+    monkeypatch.chdir(tmp_path)
+    territories, ptce, table = _hostile_every_field(data, payload)
+    kwargs = {
+        "national": {},
+        "region": {"region": f"{payload} region"},
+        "departement": {"departement": f"{payload} departement"},
+        "territory": {"territory": territories["id"].iloc[0]},
+    }[kind]
+    territories = territories.assign(vague=f"{payload} vague")
+    m = maps.synergy_map(
+        territories,
+        ptce,
+        table,
+        communes=communes,
+        title=f"{payload} title",
+        popup_columns=["vague"],
+        **kwargs,
+    )
     page = _render(m)
-    for label in ("Rechercher un territoire", "Guadeloupe", "Mayotte", "Plein \\u00e9cran"):
-        assert label in page
-    assert "L.control.scale" in page
-    # only the assets the map needs: no jQuery, Bootstrap or icon fonts
-    assert _assets.asset_urls(page) and set(_assets.asset_urls(page)) <= set(_assets.MAP_ASSETS)
+    notebook = html.unescape(m._repr_html_())
+    for text in (page, notebook):
+        (block,) = _page_json(text)
+        assert block["title"] == f"{payload} title"
+        t_rows, p_rows = _rows(block, "t"), _rows(block, "p")
+        assert t_rows and all(r["nom"] == f"{payload} nom" for r in t_rows)
+        assert all(r["extra"] == [["vague", f"{payload} vague"]] for r in t_rows)
+        if kind != "territory":
+            assert all(r["porteur"] == f"{payload} porteur" for r in p_rows)
+            assert {r[2] for r in block["l"]} >= {f"{payload} relation"}
+        dumped = json.dumps(block, ensure_ascii=False)
+        assert "notes" not in dumped and "confiance" not in dumped  # internal fields stay out
+        outside = _outside_data(text)
+        assert payload not in outside
+        assert html.escape(payload) not in outside and "49 nom" not in text
+    assert not (tmp_path / "PWNED_FILE").exists()
 
 
-def test_popup_content_french_with_synergies(data, communes):
-    territories, ptce, table = data
-    m = maps.synergy_map(territories, ptce, table, communes=communes)
-    features = {
-        f["properties"]["key"]: f["properties"]
-        for layer in _layers(m).values()
-        for f in layer["features"]
-        if "key" in f["properties"]
-    }
-    popup = features["t:t-mureaux"]["popup"]
-    for text in (
-        "Les Mureaux — Écquevilly",
-        "Territoire habilité (TH)",
-        "Ecquevilly",
-        "EBE :",
-        "01/07/2021",
-        "Pôle des Mureaux",
-        "chevauchement",
-        'href="https://www.tzcld.fr/"',
-        'href="https://ex.org/a?b=1&amp;c=2"',
-    ):
-        assert text in popup, text
-    assert "Pôle de Meulan — à proximité, à 0,4 km" in popup
-    ptce_popup = features["p:p-versailles"]["popup"]
-    assert "Trappes (Merisiers)" in ptce_popup and "Site web" in ptce_popup
+def test_serialiser_escapes():
+    text = _pagedata.page_json({"a": "</script><!-- '\u2028 {{x}} {%y%} {#z#}", "b": [1.5]})
+    for char in "<>&'%#\u2028":
+        assert char not in text
+    assert "{{" not in text and "{%" not in text and "{#" not in text
+    assert json.loads(text) == {"a": "</script><!-- '\u2028 {{x}} {%y%} {#z#}", "b": [1.5]}
+    assert _pagedata.page_json({"n": float("nan")}) == '{"n":null}'
+    # inside strings every special character is an escape, structural braces stay
+    assert _pagedata.page_json(["{"]) == '["\\u007b"]'
+    with pytest.raises(ValueError, match="plain element id"):
+        _pagedata.json_block('x" onload="1', {})
 
 
-def test_hostile_text_is_escaped_in_html(data, communes):
-    territories, ptce, table = data
-    m = maps.synergy_map(territories, ptce, table, communes=communes)
-    page = _render(m)
-    for payload in (XSS_IMG, XSS_SCRIPT, XSS_ATTR, "<script>window.__xss"):
-        assert payload not in page
-    assert not re.search(r"href=\\?[\"']?\s*javascript", page, re.IGNORECASE)
-    props = {
-        f["properties"]["key"]: f["properties"]
-        for layer in _layers(m).values()
-        for f in layer["features"]
-        if "key" in f["properties"]
-    }
-    assert "&lt;img src=x onerror=window.__xss=1&gt;" in props["t:t-xss"]["popup"]
-    assert "&quot; onmouseover=&quot;window.__xss=1" in props["t:t-xss"]["popup"]
-    assert "<a " not in props["p:p-xss"]["popup"].split("Site web")[1].split("</p>")[0]
-
-
-def test_hostile_title_and_existing_map(data, communes):
-    territories, ptce, table = data
+def test_jinja_payloads_in_a_plain_folium_map_are_inert(data, communes, tmp_path, monkeypatch):
+    """Drawing on the user's own folium.Map: the data still never meets a template."""
+    monkeypatch.chdir(tmp_path)
+    territories, ptce, table = _hostile_every_field(data, LIPSUM)
     base = folium.Map(tiles=None)
-    m = maps.synergy_map(territories, ptce, table, m=base, communes=communes, title=XSS_SCRIPT)
+    m = maps.synergy_map(territories, ptce, table, m=base, communes=communes, title=JINJA)
     assert m is base
-    assert len(_layers(m)) == 4
     page = _render(m)
-    assert XSS_SCRIPT not in page and "<title>&lt;/script&gt;" not in page
-    # a new map takes the title, escaped once
+    assert len(_page_json(page)) == 1 and JINJA not in _without_data(page)
+    assert not (tmp_path / "PWNED_FILE").exists()
+    # layers stack: a second table on the same map, one runtime
+    maps.synergy_map(territories, ptce, table, m=m, communes=communes)
+    page = _render(m)
+    assert len(_page_json(page)) == 2 and page.count("var geoTzptce") == 1
+
+
+def test_hostile_title_escaped_once(data, communes):
+    territories, ptce, table = data
     page = _render(maps.synergy_map(territories, ptce, table, communes=communes, title=XSS_SCRIPT))
     assert XSS_SCRIPT not in page
     titles = re.findall(r"<title>(.*?)</title>", page, re.DOTALL)
@@ -262,9 +371,10 @@ def test_hostile_title_and_existing_map(data, communes):
 def test_make_map_writes_shipped_data(tmp_path):
     territories = geo.load_territories()
     first = territories.loc[territories.geometry.notna(), "id"].iloc[0]
-    out = maps.make_map(tmp_path / "t.html", territory=first, tiles=False)
-    page = out.read_text(encoding="utf-8")
-    assert "PTCE et synergies" in page and "Communes du territoire" in page
+    out = mapfile.make_map(tmp_path / "t.html", territory=first, tiles=False)
+    (block,) = _page_json(out.read_text(encoding="utf-8"))
+    assert block["title"].endswith("PTCE et synergies") and block["c"]
+    assert block["kind"] == "territory" and block["tiles"] is None
 
 
 @pytest.mark.parametrize(
@@ -296,11 +406,6 @@ def test_safe_url(url, ok):
     assert (maps.safe_url(url) is not None) is ok
 
 
-def _legend(m) -> str:
-    controls = [c for c in m._children.values() if isinstance(c, maps._Control)]
-    return json.loads(controls[-1].legend_js)
-
-
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
@@ -330,174 +435,115 @@ def test_date_fr_by_pattern(value, shown):
         ("-inf", ""),
         ("nan", ""),
         (None, ""),
-        ("environ <3000>", "environ &lt;3000&gt;"),
+        ("environ <3000>", "environ <3000>"),  # text: the page shows it literally
     ],
 )
 def test_population_text(value, shown):
     assert maps._population(value) == shown
 
 
-def test_popup_dates_and_overflowing_population(data, communes):
+def test_details_texts_dates_population_sources(data, communes):
     territories, ptce, table = data
     territories = territories.assign(date_habilitation="01/07/2021", population="1e999")
     territories.loc[territories["id"] == "t-trappes", "date_habilitation"] = "2023"
-    m = maps.synergy_map(territories, ptce, table, communes=communes)
-    drawn = _layers(m)["Territoires zéro chômeur (TZ)"]["features"]
-    popups = {f["properties"]["key"]: f["properties"]["popup"] for f in drawn}
-    assert "Date d&#x27;habilitation :</b> 01/07/2021<" in popups["t:t-mureaux"]
-    assert "Date d&#x27;habilitation :</b> 2023<" in popups["t:t-trappes"]
-    assert "Population" not in popups["t:t-mureaux"]
+    rows = {
+        r["id"]: r
+        for r in _rows(_table(maps.synergy_map(territories, ptce, table, communes=communes)), "t")
+    }
+    assert rows["t-mureaux"]["date_habilitation"] == "01/07/2021"
+    assert rows["t-trappes"]["date_habilitation"] == "2023"
+    assert rows["t-mureaux"]["population"] == ""
+    assert rows["t-mureaux"]["sources"] == [
+        ["https://www.tzcld.fr/", "www.tzcld.fr"],
+        ["https://ex.org/a?b=1&c=2", "ex.org"],
+    ]
+    assert rows["t-xss"]["sources"] == [[None, XSS_URL], [None, XSS_SCRIPT]]
+    p_rows = {
+        r["id"]: r
+        for r in _rows(_table(maps.synergy_map(territories, ptce, table, communes=communes)), "p")
+    }
+    assert p_rows["p-xss"]["site_web"] == [None, XSS_URL]
+    assert p_rows["p-mureaux"]["thematiques"] == ["insertion", "alimentation"]
+
+
+def test_popup_columns(data, communes):
+    territories, ptce, table = data
+    territories = territories.assign(vague="2e étape", notes="interne")
+    m = maps.synergy_map(territories, ptce, table, communes=communes, popup_columns=["vague"])
+    rows = _rows(_table(m), "t")
+    assert all(r["extra"] == [["vague", "2e étape"]] for r in rows)
+    assert all(r["extra"] == [] for r in _rows(_table(m), "p"))
+    assert "interne" not in _render(m)
+    with pytest.raises(ArgumentError, match=r"popup_columns=\['nope'\].*vague"):
+        maps.synergy_map(territories, ptce, table, communes=communes, popup_columns=["nope"])
 
 
 def test_minimal_synergy_table(data, communes):
     territories, ptce, table = data
     minimal = pd.DataFrame(table[["territory_id", "ptce_id", "relation"]].to_dict("list"))
-    m = maps.synergy_map(territories, ptce, minimal, communes=communes)
-    tips = [f["properties"]["tip"] for f in _layers(m)["Liens de synergie"]["features"]]
-    assert len(tips) == len(table[table["territory_id"] != "t-none"])
-    assert all(" km" not in tip for tip in tips)
-    assert any("chevauchement" in tip for tip in tips) and any("proximité" in tip for tip in tips)
+    links = _table(maps.synergy_map(territories, ptce, minimal, communes=communes))["l"]
+    assert len(links) == len(table)
+    assert all(link[3] is None and link[4] is None for link in links)
+    assert {link[2] for link in links} == {"overlap", "near"}
 
 
-def test_legend_counts_located_of_total(data, communes):
-    territories, ptce, table = data
-    legend = _legend(maps.synergy_map(territories, ptce, table, communes=communes))
-    assert "Territoires zéro chômeur (3 sur 4 localisés)" in legend
-    assert "PTCE (4)" in legend
-    assert "python -m geo data report" in legend
-    lost = ptce.copy()
-    lost.loc[lost["id"] == "p-meulan", "geometry"] = None
-    legend = _legend(maps.synergy_map(territories[:3], lost, table, communes=communes))
-    assert "Territoires zéro chômeur (3)" in legend and "PTCE (3 sur 4 localisés)" in legend
-    assert "python -m geo data report" in legend
-    legend = _legend(maps.synergy_map(territories[:3], ptce, table, communes=communes))
-    assert "sur" not in legend.split("Liens")[0] and "data report" not in legend
-
-
-def test_legend_radius_is_the_synergies_radius(data, communes):
+def test_radius_is_the_synergies_radius(data, communes):
     territories, ptce, table = data
     near5 = geo.synergies(territories, ptce, radius_km=5)
     assert near5.attrs["radius_km"] == 5
-    legend = _legend(maps.synergy_map(territories, ptce, near5, communes=communes))
-    assert "distance ≤ 5,0 km" in legend and "20,0" not in legend
-    m = maps.synergy_map(territories, ptce, near5, communes=communes, rings=True)
-    assert "rayon de 5,0 km autour des PTCE" in _legend(m)
-    m = maps.synergy_map(territories, ptce, table, communes=communes, rings=True, radius_km=10)
-    legend = _legend(m)
-    assert "distance ≤ 20,0 km" in legend and "rayon de 10,0 km autour des PTCE" in legend
-    computed = _legend(maps.synergy_map(territories, ptce, communes=communes, radius_km=7))
-    assert "distance ≤ 7,0 km" in computed
-    # "no PTCE within" only when one territory is focused
-    none = ptce.iloc[0:0]
-    empty = table.iloc[0:0]
-    national = _legend(maps.synergy_map(territories, none, empty, communes=communes))
-    assert "PTCE (0)" in national and "aucun PTCE à moins" not in national
-    focused = _legend(
-        maps.synergy_map(territories, none, empty, communes=communes, territory="t-mureaux")
+    got = _table(maps.synergy_map(territories, ptce, near5, communes=communes))
+    assert got["radiusKm"] == 5 and got["ringKm"] is None
+    got = _table(maps.synergy_map(territories, ptce, near5, communes=communes, rings=True))
+    assert got["ringKm"] == 5
+    got = _table(
+        maps.synergy_map(territories, ptce, table, communes=communes, rings=True, radius_km=10)
     )
-    assert "aucun PTCE à moins de 20,0 km" in focused
+    assert got["radiusKm"] == 20 and got["ringKm"] == 10
+    assert (
+        _table(maps.synergy_map(territories, ptce, communes=communes, radius_km=7))["radiusKm"]
+        == 7
+    )
 
 
-def test_legend_lists_only_what_is_drawn(data, communes):
+def test_links_closest_relation_first(data, communes):
     territories, ptce, table = data
-    legend = _legend(maps.synergy_map(territories, ptce, table, communes=communes))
-    for label in ("Territoire habilité", "Projet émergent", "contour approximatif"):
-        assert label in legend
-    assert "autre statut" not in legend
-    assert "chevauchement" in legend and "à proximité" in legend
-    assert "communes voisines" not in legend
-    for code in ("communes", "epci", "siege"):
-        assert html.escape(maps.PTCE_PRECISIONS[code][0]) in legend
-    assert html.escape(maps.PTCE_PRECISIONS["inconnu"][0]) not in legend
-    # one TH territory on whole communes, its overlapping PTCE only
-    only = _legend(
-        maps.synergy_map(
-            territories[territories["id"] == "t-mureaux"],
-            ptce[ptce["id"] == "p-mureaux"],
-            table,
-            communes=communes,
-        )
-    )
-    assert "Territoire habilité" in only
-    for label in ("Projet émergent", "contour approximatif", "à proximité", "EPCI"):
-        assert label not in only, label
-    # an unknown statut and precision, and the three relations with their drawn dashes
-    odd = territories.copy()
-    odd.loc[odd["id"] == "t-trappes", "statut"] = "XY"
-    odd_ptce = ptce.assign(precision="quartier")
-    links = table.copy()
-    links.loc[links["ptce_id"] == "p-versailles", "relation"] = "adjacent"
-    m = maps.synergy_map(odd, odd_ptce, links, communes=communes)
-    legend = _legend(m)
-    assert "autre statut" in legend and "Projet émergent" not in legend
-    assert html.escape(maps.PTCE_PRECISIONS["inconnu"][0]) in legend
-    assert maps.PTCE_PRECISIONS["siege"][0] not in legend
-    layer = next(
-        c for c in m._children.values() if getattr(c, "layer_name", "") == "Liens de synergie"
-    )
-    drawn = json.loads(layer.options_js)["styles"]
-    dashes = re.findall(r'stroke-dasharray="([^"]+)"', legend)
-    assert dashes == [drawn["adjacent"]["dashArray"], drawn["near"]["dashArray"]]
-    assert len(set(dashes)) == 2
-    assert "dashArray" not in drawn["overlap"] and legend.count("<svg") == 3
-
-
-def test_metric_scale_only(data, communes):
-    territories, ptce, table = data
-    page = _render(maps.synergy_map(territories, ptce, table, communes=communes))
-    assert page.count("L.control.scale(") == 1 and "L.control.scale({imperial: false})" in page
-    base = folium.Map(tiles=None, control_scale=True)
-    m = maps.synergy_map(territories, ptce, table, m=base, communes=communes)
-    maps.synergy_map(territories, ptce, table, m=m, communes=communes)  # layers stack
-    page = _render(m)
-    assert page.count("L.control.scale(") == 1 and "L.control.scale({imperial: false})" in page
-
-
-def test_map_assets_are_exactly_what_pages_load(communes):
-    territories, ptce = _build(communes, n_extra_ptce=30)
-    page = _render(maps.synergy_map(territories, ptce, communes=communes))
-    assert sorted(_assets.asset_urls(page)) == sorted(_assets.MAP_ASSETS)
-
-
-def test_js_json_cannot_close_script():
-    text = maps._js({"a": "</script><!-- '\u2028"})
-    assert "<" not in text and ">" not in text and "'" not in text and "\u2028" not in text
-    assert json.loads(text) == {"a": "</script><!-- '\u2028"}
+    links = _table(maps.synergy_map(territories, ptce, table, communes=communes))["l"]
+    order = {"overlap": 0, "adjacent": 1, "near": 2}
+    ranks = [order[link[2]] for link in links]
+    assert ranks == sorted(ranks)
 
 
 def test_territory_focus_outlines_communes_and_links(data, communes):
     territories, ptce, table = data
-    m = maps.synergy_map(territories, ptce, table, communes=communes, territory="t-mureaux")
-    layers = _layers(m)
-    assert len(layers["Communes du territoire"]["features"]) == 2
-    assert [
-        f["properties"]["key"] for f in layers["Territoires zéro chômeur (TZ)"]["features"]
-    ] == ["t:t-mureaux"]
-    linked = set(table.loc[table["territory_id"] == "t-mureaux", "ptce_id"])
-    assert {f["properties"]["key"][2:] for f in layers["PTCE (siège)"]["features"]} == linked
-    tips = [f["properties"]["tip"] for f in layers["Liens de synergie"]["features"]]
-    assert len(tips) == len(linked) and all(" km" in tip for tip in tips)
-    same = maps.synergy_map(
-        territories, ptce, table, communes=communes, focus="territory:t-mureaux"
+    got = _table(
+        maps.synergy_map(territories, ptce, table, communes=communes, territory="t-mureaux")
     )
-    assert _layers(same).keys() == layers.keys()
+    assert [c[1] for c in got["c"]] == ["78206", "78440"] or sorted(c[1] for c in got["c"]) == [
+        "78206",
+        "78440",
+    ]
+    assert [r["id"] for r in _rows(got, "t")] == ["t-mureaux"]
+    linked = set(table.loc[table["territory_id"] == "t-mureaux", "ptce_id"])
+    assert {r["id"] for r in _rows(got, "p")} == linked
+    assert len(got["l"]) == len(linked) and got["focus"] == "t:t-mureaux"
+    same = _table(
+        maps.synergy_map(territories, ptce, table, communes=communes, focus="territory:t-mureaux")
+    )
+    assert same["t"] == got["t"]
 
 
 def test_region_and_departement_focus(data, communes):
     territories, ptce, table = data
-    region = _layers(maps.region_map(territories, ptce, "11", synergies=table, communes=communes))
-    keys = {f["properties"]["key"] for f in region["Territoires zéro chômeur (TZ)"]["features"]}
-    assert keys == {"t:t-mureaux", "t:t-trappes"}
-    by_name = _layers(
+    region = _table(maps.region_map(territories, ptce, "11", synergies=table, communes=communes))
+    assert {r["id"] for r in _rows(region, "t")} == {"t-mureaux", "t-trappes", "t-none"}
+    by_name = _table(
         maps.synergy_map(territories, ptce, table, communes=communes, region="La Réunion")
     )
-    keys = {f["properties"]["key"] for f in by_name["PTCE (siège)"]["features"]}
-    assert keys == {"p:p-xss"}
-    dep = _layers(
+    assert {r["id"] for r in _rows(by_name, "p")} == {"p-xss"}
+    dep = _table(
         maps.departement_map(territories, ptce, "974", synergies=table, communes=communes)
     )
-    assert len(dep["Territoires zéro chômeur (TZ)"]["features"]) == 1
-    assert {f for f in dep} >= {"Départements"}
+    assert [r["id"] for r in _rows(dep, "t")] == ["t-xss"] and dep["d"]
 
 
 def test_focus_errors(data, communes):
@@ -508,7 +554,7 @@ def test_focus_errors(data, communes):
         maps.synergy_map(territories, ptce, table, region="11", departement="78")
     with pytest.raises(ArgumentError, match="not understood"):
         maps.synergy_map(territories, ptce, table, focus="commune:78440")
-    with pytest.raises(SchemaError, match="département '99'"):
+    with pytest.raises(ArgumentError, match="département '99'"):
         maps.synergy_map(territories, ptce, table, departement="99")
 
 
@@ -522,24 +568,21 @@ def test_input_errors_collected(data):
 
 def test_synergies_computed_when_not_given(data, communes):
     territories, ptce, table = data
-    m = maps.synergy_map(territories, ptce, communes=communes, radius_km=20)
-    links = _layers(m)["Liens de synergie"]["features"]
-    assert len(links) == len(table[table["territory_id"] != "t-none"])
+    got = _table(maps.synergy_map(territories, ptce, communes=communes, radius_km=20))
+    assert len(got["l"]) == len(table)
 
 
-def test_rings_and_tiles(data, communes):
+def test_tiles(data, communes):
     territories, ptce, table = data
-    m = maps.synergy_map(territories, ptce, table, communes=communes, rings=True, radius_km=10)
-    page = _render(m)
-    assert "Rayon de 10,0 km autour des PTCE" in page
-    assert '"ringM":10000.0' in page
-    assert "tile.openstreetmap.fr/osmfr" in page and "OpenStreetMap France" in page
-    osm = _render(
+    got = _table(maps.synergy_map(territories, ptce, table, communes=communes))
+    assert "tile.openstreetmap.fr/osmfr" in got["tiles"]["url"]
+    assert got["tiles"]["name"] == "Fond de carte OpenStreetMap.France"
+    osm = _table(
         maps.synergy_map(territories, ptce, table, communes=communes, tiles="OpenStreetMap.Mapnik")
     )
-    assert "tile.openstreetmap.org" in osm
-    bare = _render(maps.synergy_map(territories, ptce, table, communes=communes, tiles=False))
-    assert "L.tileLayer" not in bare and "geo-notiles" in bare
+    assert "tile.openstreetmap.org" in osm["tiles"]["url"]
+    bare = maps.synergy_map(territories, ptce, table, communes=communes, tiles=False)
+    assert _table(bare)["tiles"] is None
     with pytest.raises(ArgumentError, match="xyzservices"):
         maps.synergy_map(territories, ptce, table, communes=communes, tiles="No.Such.Tiles")
 
@@ -562,10 +605,22 @@ def test_write_map_atomic_and_offline_errors(data, communes, tmp_path):
     with pytest.raises(ArgumentError, match="assets_dir"):
         maps.write_map(m, tmp_path / "offline.html", offline=True)
     with pytest.raises(
-        DataSourceError, match=r"4 map assets missing from .*none: https://cdn.*/leaflet\.js, "
+        DataSourceError, match=r"map assets missing from .*none: https://cdn.*/leaflet\.(js|css)"
     ):
         maps.write_map(m, tmp_path / "offline.html", offline=True, assets_dir=tmp_path / "none")
     assert not (tmp_path / "offline.html").exists()
+
+
+def test_write_map_separate_assets(data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes)
+    out = maps.write_map(m, tmp_path / "carte.html", separate_assets=True)
+    page = out.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["carte.css", "carte.html", "carte.js"]
+    assert not re.search(r"<script>|<style>|<script(?![^>]*\b(src|type)=)[^>]*>", page)
+    assert '<script src="carte.js"></script>' in page and 'href="carte.css"' in page
+    assert "var geoTzptce" in (tmp_path / "carte.js").read_text(encoding="utf-8")
+    assert len(_page_json(page)) == 1
 
 
 def test_fetch_assets_from_server_and_inline(local_server, tmp_path):
@@ -624,6 +679,14 @@ def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
 
 
 # --------------------------------------------------------------------------- browser
+
+
+def _cors(path: Path) -> dict[str, str]:
+    kind = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+    return {
+        "Access-Control-Allow-Origin": "*",
+        "Content-Type": kind.get(path.suffix, "application/octet-stream"),
+    }
 
 
 def _npm_file(url: str) -> Path | None:
@@ -685,7 +748,8 @@ class Page:
             return
         local = _npm_file(url)
         if local is not None and local.is_file():
-            route.fulfill(path=str(local))
+            # what the CDNs send: CORS, so that Subresource Integrity can be checked
+            route.fulfill(path=str(local), headers=_cors(local))
         elif request.resource_type == "image":
             route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)  # tiles
         else:
@@ -707,7 +771,8 @@ def _write(m, tmp_path: Path, name: str, **kwargs) -> Path:
 
 
 COUNT_JS = """
-const count = {territories: 0, ptce: 0, links: 0, departements: 0, communes: 0, clusters: 0};
+const count = {territories: 0, symbols: 0, ptce: 0, links: 0, departements: 0, communes: 0,
+               clusters: 0};
 map.eachLayer(l => {
   if (l.getAllChildMarkers) { return; }
   const cls = (l.options && (l.options.className || '')) || '';
@@ -715,19 +780,41 @@ map.eachLayer(l => {
   if (cls.includes('geo-link')) count.links++;
   if (cls.includes('geo-departement')) count.departements++;
   if (cls.includes('geo-commune')) count.communes++;
+  if (l._geoKind === 'tsym') count.symbols++;
 });
 map.eachLayer(l => { if (l.getLayers && l._featureGroup) {
   count.clusters++;
-  count.ptce += l.getLayers().filter(m => m.feature && m._geoGroup === l).length;
+  count.ptce += l.getLayers().filter(m => m._geoKind === 'ptce').length;
 }});
-if (!count.clusters) map.eachLayer(l => {
-  if (l.feature && l.options.icon && l.options.icon.options.className === 'geo-ptce') count.ptce++;
-});
+if (!count.clusters) map.eachLayer(l => { if (l._geoKind === 'ptce') count.ptce++; });
 count.paths = document.querySelectorAll('path.geo-territory').length;
 count.legend = !!document.querySelector('.geo-legend') &&
   document.querySelector('.geo-legend').getBoundingClientRect().height > 50;
+count.rows = document.querySelectorAll('.geo-table tbody tr').length;
 return count;
 """
+
+
+POINT_ON_JS = """
+const path = map._geoIndex[arg]._path, b = path.getBoundingClientRect();
+for (let fy = 0.5; fy < 1; fy += 0.07) for (let fx = 0.5; fx < 1; fx += 0.07)
+  for (const [x, y] of [[b.x + b.width * fx, b.y + b.height * fy],
+                        [b.x + b.width * (1 - fx), b.y + b.height * (1 - fy)]])
+    if (document.elementFromPoint(x, y) === path) return [x, y];
+return null;
+"""
+
+
+def _point_on(page, key: str) -> tuple[float, float]:
+    """A pixel where a click lands on the feature's own shape (not a link over it)."""
+    found = page.js(POINT_ON_JS, key)
+    assert found, key
+    return found
+
+
+def _details(page) -> str:
+    page.page.wait_for_selector(".geo-details:not([hidden])")
+    return page.page.inner_text(".geo-details")
 
 
 @pytest.mark.browser
@@ -741,28 +828,42 @@ def test_browser_national_map(browser, data, communes, tmp_path):
         count = page.js(COUNT_JS)
         assert page.errors == []
         assert count["territories"] == count["paths"] == 3
+        assert count["symbols"] == 3  # national scale: a symbol on each perimeter
         assert count["ptce"] == 4 and count["clusters"] == 0
         assert count["links"] == len(table[table["territory_id"] != "t-none"])
         assert count["departements"] == 2
         assert count["legend"] is True
-        assert page.page.is_visible(".leaflet-control-scale")
+        assert count["rows"] == 8  # the list: 4 territories (one not located), 4 PTCE
+        assert page.page.evaluate("() => document.documentElement.lang") == "fr"
         scale = page.page.locator(".leaflet-control-scale-line").all_inner_texts()
         assert len(scale) == 1 and scale[0].endswith("km"), scale  # metric only
         assert page.page.is_visible(".leaflet-control-layers")
-        assert page.page.is_visible("a.leaflet-control-zoom-fullscreen")
-        # the page fills its frame
+        assert page.page.get_attribute(".leaflet-control-zoom-in", "aria-label") == "Zoom avant"
+        assert page.page.get_attribute(".geo-fullscreen button", "aria-label") == "Plein écran"
+        # the map fills its part of the page, beside the list
         size = page.js("return [map.getSize().x, map.getSize().y];")
-        assert size == [1100, 800]
-        # click a territory: its popup opens with its name
+        assert size[0] >= 700 and size[1] == 800
+        # click a territory: its details open with its name, French texts
         page.js("map.fitBounds(map._geoIndex['t:t-mureaux'].getBounds());")
         page.page.wait_for_timeout(300)
-        box = page.js(
-            "const p = map.latLngToContainerPoint(map._geoIndex['t:t-mureaux'].getCenter());"
-            "return [p.x, p.y];"
-        )
-        page.page.mouse.click(box[0], box[1])
-        page.page.wait_for_selector(".leaflet-popup-content")
-        assert "Les Mureaux — Écquevilly" in page.page.inner_text(".leaflet-popup-content")
+        x, y = _point_on(page, "t:t-mureaux")
+        page.page.mouse.click(x, y)
+        text = _details(page)
+        for shown in (
+            "Les Mureaux — Écquevilly",
+            "Territoire habilité (TH)",
+            "Ecquevilly",
+            "01/07/2021",
+            "Pôle des Mureaux",
+            "chevauchement",
+            "Pôle de Meulan — à proximité, à 0,4\u00a0km",
+        ):
+            assert shown in text, shown
+        hrefs = page.page.eval_on_selector_all(".geo-details a", "as => as.map(a => a.href)")
+        assert hrefs == ["https://www.tzcld.fr/", "https://ex.org/a?b=1&c=2"]
+        # Escape closes the details
+        page.page.keyboard.press("Escape")
+        assert page.page.is_hidden(".geo-details")
         # one-click overseas view
         page.page.click(".geo-views button:has-text('La Réunion')")
         page.page.wait_for_timeout(400)
@@ -774,7 +875,7 @@ def test_browser_national_map(browser, data, communes, tmp_path):
 
 
 @pytest.mark.browser
-def test_browser_search_is_accent_insensitive(browser, data, communes, tmp_path):
+def test_browser_search_and_list(browser, data, communes, tmp_path):
     territories, ptce, table = data
     path = _write(
         maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "s.html"
@@ -786,8 +887,10 @@ def test_browser_search_is_accent_insensitive(browser, data, communes, tmp_path)
         assert any("Les Mureaux — Écquevilly" in item for item in items), items
         page.page.fill(".geo-search input", "pole des mureaux")
         page.page.click(".geo-search li >> nth=0")
-        page.page.wait_for_selector(".leaflet-popup-content")
-        assert "Pôle des Mureaux" in page.page.inner_text(".leaflet-popup-content")
+        assert "Pôle des Mureaux" in _details(page)
+        # focus is in the details; Escape brings it back to the search box
+        page.page.keyboard.press("Escape")
+        assert page.page.evaluate("() => document.activeElement.type") == "search"
         # names only: "ptce" lists the PTCE named so, not every PTCE by its category
         page.page.fill(".geo-search input", "ptce")
         names = page.page.locator(".geo-search li b").all_inner_texts()
@@ -795,122 +898,133 @@ def test_browser_search_is_accent_insensitive(browser, data, communes, tmp_path)
         page.page.fill(".geo-search input", "versailles")
         names = page.page.locator(".geo-search li b").all_inner_texts()
         assert names == ["Versailles", "PTCE de Versailles"], names  # name start first
+        # départements by name and code, régions (and so their PTCE)
+        for query, found in (("yvelines", "Yvelines (78)"), ("78", "Yvelines (78)")):
+            page.page.fill(".geo-search input", query)
+            assert found in page.page.locator(".geo-search li b").all_inner_texts(), query
+        page.page.fill(".geo-search input", "reunion")
+        assert "La Réunion" in page.page.locator(".geo-search li b").all_inner_texts()
+        page.page.click(".geo-search li:has-text('région')")
+        rows = page.page.locator(".geo-table tbody tr").all_inner_texts()
+        assert len(rows) == 2 and all("Réunion" in r for r in rows), rows
         page.page.fill(".geo-search input", "zzzz")
         assert page.page.inner_text(".geo-search li") == "Aucun résultat"
+        # filters: PE only, no PTCE -> the list and the map agree
+        page.page.select_option("select[id^=geo-f-region]", "")
+        page.page.uncheck(".geo-types label:has-text('Territoire habilité') input")
+        page.page.uncheck(
+            ".geo-types label:text-is(' PTCE') input, .geo-types label:has-text('PTCE') input"
+        )
+        rows = page.page.locator(".geo-table tbody tr").all_inner_texts()
+        assert [r.split("\t")[0] for r in rows] == [
+            "Territoire sans contour",
+            "Trappes (Merisiers)",
+        ]
+        count = page.js(COUNT_JS)
+        assert count["territories"] == 1 and count["ptce"] == 0 and count["links"] == 0
+        # a list entry opens its details and Escape returns focus to it
+        page.page.click(".geo-table .geo-pick:has-text('Trappes')")
+        assert "Projet émergent (PE)" in _details(page)
+        page.page.keyboard.press("Escape")
+        assert page.page.evaluate("() => document.activeElement.textContent") == (
+            "Trappes (Merisiers)"
+        )
         assert page.errors == []
     finally:
         page.close()
 
 
-def _hostile(data, communes):
-    """The test data with hostile text in ids, statut, precision, département and more."""
+def _hostile_all(data, communes):
+    """XSS and Jinja payloads in every field of both tables, ids and relations too."""
     territories, ptce, table = data
-    t_id, p_id = "t-xss" + XSS_IMG, "p-xss" + XSS_SCRIPT
-    territories = territories.astype({"population": object})
-    row = territories["id"] == "t-xss"
-    for column, value in (
-        ("statut", XSS_SCRIPT),
-        ("precision", XSS_ATTR),
-        ("departement", XSS_IMG),
-        ("date_habilitation", XSS_IMG),
-        ("population", XSS_ATTR),
-        ("id", t_id),
-    ):
-        territories.loc[row, column] = value
-    ptce = ptce.copy()
-    row = ptce["id"] == "p-xss"
-    for column, value in (
-        ("precision", XSS_ATTR),
-        ("departement", XSS_IMG),
-        ("siege_commune", XSS_IMG + " siège"),
-        ("id", p_id),
-    ):
-        ptce.loc[row, column] = value
-    table = table.astype({"relation": object, "territory_id": object, "ptce_id": object})
-    row = table["territory_id"] == "t-xss"
-    table.loc[row, "territory_id"] = t_id
-    table.loc[row, "ptce_id"] = p_id
-    table.loc[row, "relation"] = XSS_IMG + XSS_ATTR
+    payload = " ".join(HOSTILE)
+    territories, ptce, table = _hostile_every_field((territories, ptce, table), payload)
+    # keep the rows placeable: real statuts and départements stay as text around the payload
     communes = communes.copy()
-    communes.loc[communes["code_insee"] == "97407", "nom"] = XSS_IMG + XSS_SCRIPT
-    return territories, ptce, table, communes, t_id, p_id
+    communes.loc[communes["code_insee"] == "78440", "nom"] = payload
+    return territories, ptce, table, communes, payload
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("focus", [False, True], ids=["national", "territory"])
-def test_browser_hostile_payloads_never_run(browser, data, communes, tmp_path, focus):
-    territories, ptce, table, communes, t_id, p_id = _hostile(data, communes)
+@pytest.mark.parametrize("kind", ["national", "region", "departement", "territory", "offline"])
+def test_browser_hostile_payloads_show_literally(
+    browser, data, communes, tmp_path, kind, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    territories, ptce, table, communes, payload = _hostile_all(data, communes)
+    first = territories["id"].iloc[0]
+    kwargs = {
+        "national": {},
+        "offline": {},
+        "region": {"region": f"{payload} region"},
+        "departement": {"departement": f"{payload} departement"},
+        "territory": {"territory": first},
+    }[kind]
+    assets = _fill_assets_from_npm(tmp_path / "assets") if kind == "offline" else None
     m = maps.synergy_map(
         territories,
         ptce,
         table,
         communes=communes,
-        title=XSS_SCRIPT,
-        territory=t_id if focus else None,
+        title=f"{payload} title",
+        popup_columns=["ebe"],
+        offline_assets=assets,
+        tiles=kind != "offline",
+        **kwargs,
     )
-    page = Page(browser, _write(m, tmp_path, "x.html"))
+    path = _write(m, tmp_path, "x.html", offline=kind == "offline")
+    page = Page(browser, path, allow_network=kind != "offline")
     try:
-        assert page.page.title() == XSS_SCRIPT  # escaped once: shown as text
-        assert XSS_SCRIPT in page.page.inner_text(".geo-legend summary")
-        assert "autre statut" in page.page.inner_text(".geo-legend")
-        for key, shown in (
-            (f"t:{t_id}", (XSS_IMG, XSS_SCRIPT, XSS_ATTR)),
-            (f"p:{p_id}", (XSS_IMG,)),
-        ):
-            page.js("geoTzptce.open(map, arg);", key)
-            page.page.wait_for_timeout(400)
-            content = page.page.locator(".leaflet-popup-content")
-            for text in shown:
-                assert text in content.inner_text()
-            assert content.locator("img, script").count() == 0
-            for element in content.locator("a").all():
-                assert element.get_attribute("href").startswith("https://")
-            content.hover()
-        # real mouse on the hostile shape and marker, then every tooltip of the map
-        page.js("geoTzptce.open(map, arg); map.closePopup();", f"t:{t_id}")
-        page.page.wait_for_timeout(300)
-        x, y = page.js(
-            "const p = map.latLngToContainerPoint(map._geoIndex[arg].getCenter());"
-            "return [p.x, p.y];",
-            f"t:{t_id}",
-        )
-        page.page.mouse.move(x, y)
-        page.page.mouse.click(x, y)
-        page.page.wait_for_selector(".leaflet-popup-content")
-        rect = page.js(
-            "return map._geoIndex[arg]._icon.getBoundingClientRect().toJSON();", f"p:{p_id}"
-        )
-        page.page.mouse.move(rect["x"] + 6, rect["y"] + 6)
-        page.page.mouse.click(rect["x"] + 6, rect["y"] + 6)
-        page.page.wait_for_timeout(200)
+        assert page.page.title() == f"{payload} title"
+        assert page.page.inner_text(".geo-legend summary") == f"{payload} title"
+        assert page.page.inner_text(".geo-title") == f"{payload} title"
+        # every list entry opens details showing the texts literally
+        names = page.page.locator(".geo-table .geo-pick")
+        n = names.count()
+        assert n == (1 + len(table[table["territory_id"] == first]) if kind == "territory" else 8)
+        for i in range(n):
+            names.nth(i).click()
+            text = _details(page)
+            assert f"{payload} nom" in text
+            if i == 0 or kind != "territory":
+                assert f"{payload} ebe" in text or "PTCE" in text
+            assert page.page.locator(".geo-details img, .geo-details script").count() == 0
+            page.page.keyboard.press("Escape")
+        # every tooltip of the map
         opened = page.js(
             "let n = 0; map.eachLayer(l => { if (l.getTooltip && l.getTooltip()) {"
             " l.openTooltip(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter()); n++; } });"
             "return n;"
         )
-        n_links = len(table[table["territory_id"] != "t-none"])
-        # focus: the territory, its commune, its PTCE, their link; else 3 territories, 4 PTCE
-        assert opened == (4 if focus else 3 + 4 + n_links)
         tips = page.page.locator(".leaflet-tooltip").all_inner_texts()
-        assert len(tips) == opened
-        assert any(f"({XSS_SCRIPT})" in tip for tip in tips)  # statut
-        assert any(XSS_IMG + XSS_ATTR in tip for tip in tips)  # relation
-        if focus:
-            assert any(XSS_IMG + XSS_SCRIPT + " (97407)" in tip for tip in tips)  # commune
+        assert opened and len(tips) == opened
+        assert any(f"{payload} nom" in tip for tip in tips)
+        assert any(f"{payload} relation" in tip for tip in tips) or kind == "territory"
+        # search
         page.page.fill(".geo-search input", "img src")
-        assert page.page.locator(".geo-search li").count() >= 2
-        page.page.click(".geo-search li >> nth=0")
-        page.page.wait_for_timeout(300)
-        assert page.page.locator(".leaflet-tooltip img, .geo-search img").count() == 0
-        assert page.page.locator(".geo-legend img, .geo-legend script").count() == 0
-        assert page.page.evaluate("() => window.__xss") is None
-        assert (
-            page.page.evaluate("() => document.querySelectorAll('[onerror],[onmouseover]').length")
-            == 0
+        assert page.page.locator(".geo-search li b").count() >= 2
+        assert any(
+            f"{payload} nom" in t for t in page.page.locator(".geo-search li b").all_inner_texts()
         )
+        page.page.click(".geo-search li >> nth=0")
+        legend = page.page.inner_text(".geo-legend")
+        assert "autre statut" in legend  # statut is a payload: drawn as "other"
+        for selector in (
+            ".geo-app img:not(.leaflet-tile)",
+            ".geo-app script",
+            "[onerror]",
+            "[onmouseover]",
+        ):
+            assert page.page.locator(selector).count() == 0, selector
+        assert "49" not in page.page.inner_text("body").replace("1.9.3", "")
+        for flag in ("__xss", "__jinja"):
+            assert page.page.evaluate(f"() => window.{flag}") is None
         assert page.errors == []
+        if kind == "offline":
+            assert page.requests == []
     finally:
         page.close()
+    assert not (tmp_path / "PWNED_FILE").exists()
 
 
 @pytest.mark.browser
@@ -922,7 +1036,16 @@ def test_browser_dense_ptce_are_clustered(browser, communes, tmp_path, tiles):
     try:
         count = page.js(COUNT_JS)
         assert count["clusters"] == 1 and count["ptce"] == 44
-        assert page.page.locator(".marker-cluster").count() >= 1
+        clusters = page.page.locator(".marker-cluster")
+        assert clusters.count() >= 1
+        label = clusters.first.get_attribute("aria-label")
+        assert label.startswith("Groupe de ") and "PTCE" in label
+        assert clusters.first.get_attribute("role") == "button"
+        zoom = page.js("return map.getZoom();")
+        clusters.first.focus()
+        page.page.keyboard.press("Enter")
+        page.page.wait_for_timeout(700)
+        assert page.js("return map.getZoom();") > zoom
         assert page.errors == []
     finally:
         page.close()
@@ -935,18 +1058,19 @@ def test_browser_territory_map(browser, data, communes, tmp_path):
     page = Page(browser, _write(m, tmp_path, "t.html"))
     try:
         count = page.js(COUNT_JS)
-        assert count["territories"] == 1 and count["communes"] == 2
+        assert count["territories"] == 1 and count["communes"] == 2 and count["symbols"] == 0
         assert count["links"] == (table["territory_id"] == "t-mureaux").sum()
         assert page.js("return map.getZoom();") >= 11
-        # a click inside the territory lands on a commune outline: the territory's popup opens
+        # a click inside the territory lands on a commune outline: the territory's details
         page.page.click(".geo-legend summary")  # fold the legend out of the way
         x, y = page.js(
             "const c = groups.find(l => l.options && l.options.className === 'geo-commune');"
-            "const p = map.latLngToContainerPoint(c.getCenter()); return [p.x, p.y];"
+            "const p = map.latLngToContainerPoint(c.getCenter());"
+            "const r = map.getContainer().getBoundingClientRect(); return [p.x + r.x, p.y + r.y];"
         )
         page.page.mouse.click(x, y)
-        page.page.wait_for_selector(".leaflet-popup-content")
-        assert "Les Mureaux — Écquevilly" in page.page.inner_text(".leaflet-popup-content h4")
+        page.page.wait_for_selector(".geo-details:not([hidden])")
+        assert "Les Mureaux — Écquevilly" in page.page.inner_text(".geo-details h2")
         assert page.errors == []
     finally:
         page.close()
@@ -985,8 +1109,8 @@ def test_browser_offline_single_file(browser, data, communes, tmp_path, tiles):
             page.errors = [e for e in page.errors if "Failed to load resource" not in e]
         else:
             assert page.requests == []
-            background = page.js("return getComputedStyle(map.getContainer()).backgroundColor;")
-            assert background == "rgb(223, 232, 238)"
+        background = page.js("return getComputedStyle(map.getContainer()).backgroundColor;")
+        assert background == "rgb(223, 232, 238)"  # the sea; départements are the land
         icon = page.js(
             "return getComputedStyle(document.querySelector('.leaflet-control-layers-toggle'))"
             ".backgroundImage;"
@@ -1020,11 +1144,12 @@ def test_browser_notebook_frame_folds_the_legend(browser, data, communes, tmp_pa
             const hidden = [...document.querySelectorAll('.leaflet-top.leaflet-left > *')]
               .map(box).filter(c => !(c.bottom <= legend.top || c.top >= legend.bottom ||
                                        c.right <= legend.left || c.left >= legend.right));
-            return {size: [map.getSize().x, map.getSize().y], covered: hidden.length,
-                    open: document.querySelector('.geo-legend details').open};
+            return {width: map.getSize().x, covered: hidden.length,
+                    open: document.querySelector('.geo-legend details').open,
+                    rows: document.querySelectorAll('.geo-table tbody tr').length};
         }"""
         )
-        assert state == {"size": [700, 420], "covered": 0, "open": False}
+        assert state == {"width": 700, "covered": 0, "open": False, "rows": 8}
         assert page.errors == []
     finally:
         page.close()
@@ -1042,7 +1167,7 @@ def test_screenshot_offline_from_npm_assets(browser, data, communes, tmp_path):
 
     territories, ptce, table = data
     assets = _fill_assets_from_npm(tmp_path / "assets")
-    m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=False)
+    m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=True)
     html_path = _write(m, tmp_path, "map.html")
     png = _run_in_thread(
         _screenshot.screenshot,
@@ -1067,3 +1192,19 @@ def test_screenshot_offline_from_npm_assets(browser, data, communes, tmp_path):
     assert not (tmp_path / "broken.png").exists()
     with pytest.raises(DataSourceError, match="Chromium not found"):
         _screenshot.screenshot(html_path, tmp_path / "x.png", executable_path=str(tmp_path))
+
+
+def test_cli_map_embed_popup_columns_separate_assets(tmp_path, capsys):
+    from geo import cli
+
+    out = tmp_path / "carte.html"
+    argv = ["map", "--out", str(out), "--no-tiles", "--embed", "--separate-assets"]
+    assert cli.main([*argv, "--popup-columns", "vague"]) == 0
+    page = out.read_text(encoding="utf-8")
+    (block,) = _page_json(page)
+    assert block["embed"] is True and block["tiles"] is None
+    vagues = [r["extra"] for r in _rows(block, "t")]
+    assert any(extra and extra[0][0] == "vague" for extra in vagues)
+    assert (tmp_path / "carte.js").is_file() and "<script>" not in page
+    assert cli.main([*argv, "--popup-columns", "no-such-column"]) != 0
+    assert "no-such-column" in capsys.readouterr().err
