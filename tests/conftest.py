@@ -85,7 +85,6 @@ def seeded_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     paying the 3 s conversion again: it is copied from the session cache.
     """
     import shutil
-
     import warnings
 
     from geo.communes import _embedded_cache_path, load_communes
