@@ -757,7 +757,10 @@ def synergies(
     --------
     >>> import geo
     >>> table = geo.synergies(geo.load_territories(), geo.load_ptce(), radius_km=20)
-    >>> table[table["relation"] == "overlap"][["territory_id", "ptce_id"]]
+    >>> overlap = table[table["relation"] == "overlap"]
+    >>> pairs = set(zip(overlap["territory_id"], overlap["ptce_id"]))
+    >>> ("les-mureaux", "vivre-les-mureaux") in pairs
+    True
     """
     terr, pt = _prepare(territories, ptce, ptce_areas, make_valid)
     radius_m = _radius_m(radius_km)
@@ -1096,7 +1099,7 @@ def nearest_commune(
     rest = p_ok[found[p_ok] < 0]
     if len(rest):
         _nearest_outside(geoms, rest, c_geom, c_ok, c_codes, tree, max_distance_km, found, dist)
-    codes = np.where(found >= 0, c_codes[np.maximum(found, 0)], None).astype(object)
+    codes = np.where(found >= 0, c_codes[np.maximum(found, 0)], None).astype(object)  # type: ignore[attr-defined]
     out = pd.DataFrame({"code_insee": codes}, index=series.index)
     if "nom" in communes.columns:
         names = communes["nom"].astype(object).to_numpy()

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from . import cog
+from ._text import name_key
 from .errors import ArgumentError, SchemaError
 
 __all__ = ["UnknownAreaError", "area_code", "in_area"]
@@ -75,31 +76,19 @@ def area_code(value: object, kind: str) -> str:
         raise UnknownAreaError(str(exc)) from None
 
 
-def _codes(values: str | Iterable[str] | None, kind: str) -> set[str] | None:
+def _items(values: str | Iterable[str] | None) -> list[str] | None:
     if values is None:
         return None
     items = [values] if isinstance(values, str) else list(values)
     items = [str(v) for v in items if str(v).strip()]
-    if not items:
-        return None
-    codes, problems = set(), []
-    for item in items:
-        try:
-            codes.add(area_code(item, kind))
-        except UnknownAreaError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise UnknownAreaError("; ".join(problems), problems)
-    return codes
+    return items or None
 
 
-def _cell_codes(column: pd.Series) -> pd.Series:
-    """Each cell as its set of codes: ``"78;60"`` -> ``{"78", "60"}``; blank -> empty."""
+def _cell_keys(column: pd.Series) -> pd.Series:
+    """Each cell as its set of keys: ``"78;60"`` -> ``{"78", "60"}``; blank -> empty."""
     return column.map(
         lambda v: (
-            {p.strip().upper() for p in str(v).split(";") if p.strip()}
-            if isinstance(v, str)
-            else set()
+            {name_key(p) for p in str(v).split(";") if p.strip()} if isinstance(v, str) else set()
         )
     )
 
@@ -127,24 +116,45 @@ def in_area(
     -------
     Series of bool
         Same index as ``frame``: ``True`` where one of the row's codes is
-        one of the given ones (both filters when both are given).
+        one of the given ones (both filters when both are given). A value
+        the COG does not know matches the rows that write it so in their
+        own column (``region``, ``region_nom`` or ``departement``).
 
     Raises
     ------
     UnknownAreaError
-        A value names no région or département.
+        A value names no région or département, and no row writes it so.
     geo.errors.SchemaError
         ``frame`` lacks the column to filter on.
     """
     keep = pd.Series(True, index=frame.index)
     for column, values in (("region", region), ("departement", departement)):
-        wanted = _codes(values, column)
-        if wanted is None:
+        items = _items(values)
+        if items is None:
             continue
         if column not in frame.columns:
             raise SchemaError(
                 f"cannot select by {column}: the table has no {column!r} column "
                 f"(its columns: {', '.join(map(str, frame.columns))})"
             )
-        keep &= _cell_codes(frame[column]).map(lambda cell, w=wanted: bool(cell & w))
+        cells = _cell_keys(frame[column])
+        if column == "region" and "region_nom" in frame.columns:
+            names = _cell_keys(frame["region_nom"])
+            both = [a | b for a, b in zip(cells, names, strict=True)]
+            cells = pd.Series(both, index=cells.index)
+        hit = pd.Series(False, index=frame.index)
+        problems = []
+        for item in items:
+            try:
+                wanted = {name_key(area_code(item, column))}
+            except UnknownAreaError as exc:
+                # Not in the COG: rows that spell it so in their own column still match.
+                wanted = {name_key(item)}
+                if not cells.map(lambda cell, w=wanted: bool(cell & w)).any():
+                    problems.append(str(exc))
+                    continue
+            hit |= cells.map(lambda cell, w=wanted: bool(cell & w))
+        if problems:
+            raise UnknownAreaError("; ".join(problems), problems)
+        keep &= hit
     return keep

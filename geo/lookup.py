@@ -583,7 +583,9 @@ def _suggestions(index: _Index, key: str, deps: frozenset[str] | None) -> list[s
     else:
 
         def in_deps(name: str) -> bool:
-            return any(index.current[e.target][2] in deps for e in index.names[name])
+            return deps is None or any(
+                index.current[e.target][2] in deps for e in index.names[name]
+            )
 
         # An EPCI written without its "CC"/"CA" marker is the strongest hint.
         for siren in index.epci_core.get(core, [])[:2]:

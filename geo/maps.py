@@ -480,7 +480,7 @@ def _select(
             close = closest(str(value), territories["id"])
             hint = f"; did you mean {close}?" if close else " (see the id column of territories)"
             raise ArgumentError(f"focus: no territory with id {value!r}{hint}")
-        t_sel = {value}
+        t_sel = {str(value)}
         p_sel = set(links.loc[links["territory_id"] == value, "ptce_id"])
         return t_sel, p_sel & set(ptce["id"]), "territory"
     columns = ("region", "region_nom") if kind == "region" else ("departement",)
@@ -1091,12 +1091,12 @@ def synergy_map(
     )
     if m is None:
         m = _mapfolium.Map(location=(46.6, 2.4), zoom_start=6, tiles=None, zoom_control=False)
-        m.get_root().title = _pagedata.html_text(data["title"])
+        m.get_root().title = _pagedata.html_text(data["title"])  # type: ignore[attr-defined]
     figure = _mapfolium.page_figure(m)
     if getattr(m, "control_scale", False):
         m.control_scale = False  # the page adds one metric scale bar itself
     if offline_assets is not None:
-        m._geo_assets_dir = Path(offline_assets)  # type: ignore[union-attr]
+        m._geo_assets_dir = Path(offline_assets)  # type: ignore[attr-defined]
     data_id = f"geo-data-{secrets.token_hex(6)}"
     element = _mapfolium.PageElement(
         m.get_name(),
@@ -1112,7 +1112,7 @@ def synergy_map(
 def map_tables(m: folium.Map) -> list[dict[str, Any]]:
     """Return the data tables drawn on ``m`` by :func:`synergy_map`, in order."""
     return [
-        child._geo_data
+        child._geo_data  # type: ignore[attr-defined]
         for child in m._children.values()
         if getattr(child, "_geo_data", None) is not None
     ]

@@ -45,6 +45,8 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
+from .schema import PTCE_SEAT_PRECISIONS
+
 __all__ = [
     "SEAT_METHODS",
     "area_point",
@@ -56,7 +58,7 @@ __all__ = [
 ]
 
 #: Values of ``precision_siege``: how a PTCE's seat point was placed.
-SEAT_METHODS = ("adresse", "mairie", "point-sur-surface", "inconnu")
+SEAT_METHODS = PTCE_SEAT_PRECISIONS
 
 
 def _missing(value: Any) -> bool:
@@ -204,7 +206,7 @@ def seat_point(
     if mairie is not None or seat_geometry is not None:
         lon, lat = mairie if mairie is not None else (None, None)
         if not _missing(lon) and not _missing(lat):
-            return Point(float(lon), float(lat)), "mairie"
+            return Point(float(lon), float(lat)), "mairie"  # type: ignore[arg-type]
         if seat_geometry is not None and not seat_geometry.is_empty:
             return shapely.point_on_surface(seat_geometry), "point-sur-surface"
         return None, "inconnu"
