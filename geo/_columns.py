@@ -168,6 +168,7 @@ ROLE_CANDIDATES["territories"].update(
 )
 ROLE_CANDIDATES["ptce"].update(
     {
+        "alias": ("alias", "aliases", "autres_noms", "autre_nom"),
         "porteur": ("porteur", "structure_porteuse", "porteur_du_projet", "carrier"),
         "zone_action": (
             "zone_action",
@@ -191,7 +192,15 @@ COPIED_ROLES = {
         "ebe",
         *_COMMON_COPIED,
     ),
-    "ptce": ("porteur", "zone_action", "thematiques", "soutien_etat", "site_web", *_COMMON_COPIED),
+    "ptce": (
+        "alias",
+        "porteur",
+        "zone_action",
+        "thematiques",
+        "soutien_etat",
+        "site_web",
+        *_COMMON_COPIED,
+    ),
 }
 
 #: Keyword option of the loaders -> role, per kind.

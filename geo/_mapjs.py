@@ -1102,6 +1102,7 @@ body { font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
   max-width: 60%; pointer-events: none; }
 .geo-fulllink { display: inline-block; margin: 4px 0; color: #00468c; font-size: 14px; }
 @media (max-width: 799px) {
+  html, body { height: auto; min-height: 100%; }
   .geo-app { flex-direction: column; height: auto; min-height: 100%; }
   .geo-side { display: contents; }
   .geo-head { order: 1; padding: 6px 8px 0; }

@@ -14,6 +14,7 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from . import __version__, settings
@@ -32,6 +33,8 @@ exemples / examples:
   python -m geo map --offline --assets ~/leaflet-assets --out carte.html
   python -m geo synergies --radius-km 20 --out synergies.xlsx
   python -m geo synergies --territories mes_territoires.csv --ptce mes_ptce.xlsx
+  python -m geo opportunities --by ptce --out ptce_sans_tz.csv
+  python -m geo timeline --out evolution.svg
   python -m geo communes find "Villers St Paul" "Paris 13e" 2A004
   python -m geo communes fetch --source etalab --resolution 50m
   python -m geo communes cache info
@@ -113,11 +116,12 @@ def _cmd_communes_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
-    from .datasets import build_data
+    from .datasets import build_data, qpv_summary
 
-    written = build_data(data_dir=args.data_dir, out_dir=args.out)
+    written = build_data(data_dir=args.data_dir, out_dir=args.out, qpv=args.qpv)
     for path in written.values():
         print(f"wrote {path}")
+    print(qpv_summary(written["territories"]))
     return 0
 
 
@@ -188,6 +192,108 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     if args.out:
         print(f"wrote {args.out}")
+    return 0
+
+
+def _filtered(args: argparse.Namespace, rows):
+    """Keep the rows (territories or PTCE) of --region/--departement (all without one)."""
+    if not (args.region or args.departement):
+        return rows
+    ids = _territories_in(rows, region=args.region, departement=args.departement)
+    return rows[rows["id"].astype(str).isin(ids)]
+
+
+_SUMMARY_SHOWN = [
+    "region",
+    "n_th",
+    "n_th_with_ptce",
+    "share_th_with_ptce_pct",
+    "n_th_isolated",
+    "population_th_with_ptce",
+    "population_th_without_ptce",
+    "n_pe_with_support_ptce",
+    "n_ptce_without_tz",
+]
+
+
+def _print_french(table, columns, labels) -> None:
+    shown = table[columns].round(1).astype(object)
+    shown = shown.where(shown.notna(), "").rename(columns=labels)
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+
+
+def _cmd_opportunities(args: argparse.Namespace) -> int:
+    from .analysis import synergies
+    from .export import write_table
+    from .observatory import LABELS_FR, opportunities, opportunity_summary
+
+    with _progress(4, "opportunités") as bar:
+        territories, ptce = _load_inputs(args, bar)
+        # A région's territories (or PTCE) with their partners on both sides of its border.
+        shown_t = _filtered(args, territories)
+        shown_p = _filtered(args, ptce) if args.by == "ptce" else ptce
+        pairs = synergies(territories, ptce, radius_km=args.radius_km)
+        table = opportunities(
+            territories if args.by == "ptce" else shown_t,
+            shown_p,
+            pairs[pairs["territory_id"].isin(shown_t["id"]) & pairs["ptce_id"].isin(shown_p["id"])]
+            if args.by == "territory"
+            else pairs[pairs["ptce_id"].isin(shown_p["id"])],
+            radius_km=args.radius_km,
+            by=args.by,
+        )
+        _step(bar, "calcul")
+        summary = opportunity_summary(
+            shown_t,
+            ptce,
+            pairs[pairs["territory_id"].isin(shown_t["id"])],
+            radius_km=args.radius_km,
+        )
+        if args.out:
+            write_table(table, args.out, sheet_name="opportunites")
+        _step(bar, "export")
+    counts = table["category"].value_counts()
+    what = "territoires" if args.by == "territory" else "PTCE"
+    print(
+        f"{len(table)} {what}, PTCE à {args.radius_km:g} km ou moins : "
+        + ", ".join(f"{name} {int(n)}" for name, n in counts.items())
+    )
+    if args.region or args.departement:  # the région(s) of the filtered rows, not France
+        summary = summary[summary["region"].isin(set(table["region_nom"].dropna()))]
+    _print_french(summary, _SUMMARY_SHOWN, LABELS_FR)
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_timeline(args: argparse.Namespace) -> int:
+    from .charts import CHART_FORMATS, plot_timeline
+    from .export import write_table
+    from .observatory import LABELS_FR, TIMELINE_COLUMNS, timeline
+
+    with _progress(4, "chronologie") as bar:
+        territories, ptce = _load_inputs(args, bar)
+        # A région's TH, PE and PTCE, and the pairs they form.
+        table = timeline(
+            _filtered(args, territories), _filtered(args, ptce), radius_km=args.radius_km
+        )
+        _step(bar, "calcul")
+        written = []
+        if args.out:
+            out = Path(args.out)
+            if out.suffix.lower() in CHART_FORMATS:
+                try:
+                    written.append(plot_timeline(table, out))
+                except ModuleNotFoundError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 1
+                written.append(write_table(table, out.with_suffix(".csv")))
+            else:
+                written.append(write_table(table, out, sheet_name="chronologie"))
+        _step(bar, "export")
+    _print_french(table, TIMELINE_COLUMNS[1:], LABELS_FR)
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -377,6 +483,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--data-dir", help="folder of the CSV tables (default: data/)")
     build.add_argument("--out", help="write the GeoJSON here instead of --data-dir")
+    build.add_argument(
+        "--qpv",
+        metavar="FILE_OR_URL",
+        help="ANCT QPV 2024 boundaries (QP2024 GeoJSON, or a ZIP holding it): draw the "
+        "territories with qpv_codes as their QPV (default: their communes)",
+    )
     build.set_defaults(func=_cmd_data_build)
     report = data_sub.add_parser(
         "report",
@@ -414,6 +526,42 @@ def _build_parser() -> argparse.ArgumentParser:
         "--out", metavar="FILE", help="write the table: .csv, .xlsx, .geojson (links), .parquet"
     )
     syn.set_defaults(func=_cmd_synergies)
+
+    opp = commands.add_parser(
+        "opportunities",
+        **_examples(
+            "python -m geo opportunities",
+            "python -m geo opportunities --radius-km 30 --out opportunites.xlsx",
+            "python -m geo opportunities --by ptce --region Occitanie --out ptce.csv",
+        ),
+        parents=[common, where, inputs],
+        help="which territories have a PTCE within reach, which PTCE have no TZ",
+    )
+    opp.add_argument(
+        "--by",
+        choices=["territory", "ptce"],
+        default="territory",
+        help="one row per territory (default) or per PTCE",
+    )
+    opp.add_argument("--out", metavar="FILE", help="write the table: .csv or .xlsx")
+    opp.set_defaults(func=_cmd_opportunities)
+
+    tl = commands.add_parser(
+        "timeline",
+        **_examples(
+            "python -m geo timeline",
+            "python -m geo timeline --out evolution.svg   # also writes evolution.csv",
+            "python -m geo timeline --region Occitanie --out evolution.xlsx",
+        ),
+        parents=[common, where, inputs],
+        help="TH, PE, PTCE and their pairs year after year since 2016",
+    )
+    tl.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the table (.csv, .xlsx) or a chart (.svg, .png, with its table as .csv)",
+    )
+    tl.set_defaults(func=_cmd_timeline)
 
     map_ = commands.add_parser(
         "map",

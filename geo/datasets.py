@@ -10,16 +10,24 @@ Two human-editable tables in the checkout's ``data/`` folder are the truth:
     One row per PTCE: seat commune, area of action, themes, State support,
     sources, confidence, and the ``precision`` of the area of action.
 
+Beside them, ``qpv2024_communes.csv`` is the ANCT list of QPV 2024 by commune
+(:func:`geo.qpv.qpv_list`), against which the ``qpv_codes`` of the
+territories are checked.
+
 :func:`build_data` validates both tables, joins them to the official commune
 boundaries (:func:`geo.communes.load_communes`, communes and arrondissements
 municipaux) and writes ``territories.geojson`` and ``ptce.geojson``:
 deterministic text (features sorted by ``id``, coordinates rounded to
 :data:`COORD_DECIMALS` decimals, one feature per line), written atomically,
-so that a rebuild of unchanged tables is byte-identical. :func:`data_report`
-describes the quality of the data in French. :func:`import_reference` created
-the two tables once from the reference tables of ``shared/reference``.
+so that a rebuild of unchanged tables is byte-identical. Given the ANCT QPV
+2024 boundaries (``qpv=``, a file or URL read by :func:`geo.qpv.load_qpv`), a
+territory with ``qpv_codes`` is drawn as the union of its QPV (precision
+``qpv``). :func:`data_report` describes the quality of the data in French.
+:func:`import_reference` and :func:`import_qpv_communes` created the tables
+once from the reference tables of ``shared/reference``.
 
-This module reads and writes local files only; it never touches the network.
+This module reads and writes local files only; only ``qpv=<URL>`` downloads
+(through :func:`geo.qpv.load_qpv`, which honours the offline setting).
 """
 
 from __future__ import annotations
@@ -42,7 +50,9 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ._datadir import checkout_data_dir, data_dir, installed_data_dir
 from ._io import atomic_path
+from ._names import PLM_PARENTS
 from ._tables import read_text
 from ._text import name_key, without_article
 from .cog import register as register_cache
@@ -54,6 +64,8 @@ from .schema import (
     CONFIANCES,
     PTCE_FIELDS,
     PTCE_PRECISIONS,
+    PUBLIC_PTCE_FIELDS,
+    PUBLIC_TERRITORY_FIELDS,
     STATUTS,
     TERRITORY_FIELDS,
     TERRITORY_PRECISIONS,
@@ -72,20 +84,23 @@ __all__ = [
     "build_data",
     "build_frames",
     "data_report",
+    "import_qpv_communes",
     "import_reference",
+    "qpv_summary",
     "read_tables",
     "report_numbers",
 ]
 
-#: The checkout's ``data/`` folder (``<checkout>/data``). The tables are not
-#: installed with the package: outside a source checkout this folder does not
-#: exist, and every function here needs an explicit ``data_dir``.
-DATA_DIR: Path = Path(__file__).resolve().parent.parent / "data"
+#: The shipped data folder: the checkout's ``data/`` (``<checkout>/data``), or,
+#: installed from a wheel, the copy installed with the package
+#: (:func:`geo._datadir.data_dir`).
+DATA_DIR: Path = data_dir()
 
 TERRITORIES_CSV = "tz_territories.csv"
 PTCE_CSV = "ptce.csv"
 TERRITORIES_GEOJSON = "territories.geojson"
 PTCE_GEOJSON = "ptce.geojson"
+QPV_LIST_CSV = "qpv2024_communes.csv"
 
 #: Fields of :data:`geo.schema.TERRITORY_FIELDS` that :func:`build_data`
 #: computes from the COG instead of reading them from ``tz_territories.csv``.
@@ -106,8 +121,10 @@ TERRITORY_PROPERTIES = TERRITORY_FIELDS
 #: Properties of each feature of ``ptce.geojson``, in order.
 PTCE_PROPERTIES = PTCE_FIELDS
 
-#: Literal marker of the rows that exist without any public source.
+#: Literal marker of the rows that exist without any public source, written at
+#: the start of ``notes`` (an internal field), never in ``sources``.
 NO_SOURCE_MARKER = "NO-PUBLIC-SOURCE-FOUND"
+_NO_SOURCE_RE = re.escape(NO_SOURCE_MARKER)
 
 #: Decimal places of the coordinates written to the GeoJSON files (about 1 m).
 COORD_DECIMALS = 5
@@ -124,7 +141,15 @@ _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2}|/\d{2})?)?$")
 _SIREN = re.compile(r"^\d{9}$")
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 _STATUS_CHECKED = re.compile(r"statut actuel (?:vérifié|confirmé)", re.IGNORECASE)
-_SOURCE_DATE = re.compile(r"Date de la source\s*:\s*(.+?)\.(?:\s|$)")
+_QPV_CODE = re.compile(r"^QN(?:\d{3}|0?2[AB])\d{2}[A-Z]$")
+#: Remarks meant for the maintainers, not for public pages: rows whose public
+#: fields hold one are listed by :func:`data_report`.
+_INTERNAL_REMARK = re.compile(
+    rf"{_NO_SOURCE_RE}|document de r[ée]f[ée]rence|orthographi[ée]|table de r[ée]f[ée]rence"
+    r"|\bà confirmer\b|\bTODO\b",
+    re.IGNORECASE,
+)
+_SOURCE_DATE = re.compile(r"Date de la source\s*:\s*([^;(]+?)\s*(?:[;(]|\.(?:\s|$)|$)")
 
 
 # --- paths and reading --------------------------------------------------------
@@ -274,6 +299,29 @@ def _zone_of_region(cog: _Cog, region: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _QpvList:
+    """The ANCT list of QPV 2024 by commune, as validation needs it."""
+
+    path: Path
+    communes: dict[str, set[str]]  # QPV code -> INSEE codes of its communes
+    names: dict[str, str]  # QPV code -> name
+
+
+def _qpv_list(folder: Path) -> _QpvList:
+    from .qpv import qpv_list
+
+    path = folder / QPV_LIST_CSV
+    if not path.is_file():
+        path = DATA_DIR / QPV_LIST_CSV
+    table = qpv_list(path)
+    communes: dict[str, set[str]] = {}
+    for code, commune in zip(table["code_qp"], table["insee_com"], strict=True):
+        communes.setdefault(code, set()).add(commune)
+    names = dict(zip(table["code_qp"], table["nom_qp"], strict=True))
+    return _QpvList(path, communes, names)
+
+
 # --- validation ---------------------------------------------------------------
 
 
@@ -345,7 +393,42 @@ def _check_codes(
     return ok
 
 
-def _validate_territories(table: _Table, cog: _Cog) -> list[str]:
+def _check_qpv_codes(
+    where: str, row: pd.Series, codes: list[str], qpv: _QpvList, problems: list[str]
+) -> None:
+    """Check ``qpv_codes``: known QPV 2024 codes, each in one of the row's communes."""
+    wanted = _split(row["qpv_codes"])
+    if not wanted:
+        return
+    if row["precision"] != "infra-communal":
+        problems.append(
+            f"{where}: qpv_codes are given but precision is {row['precision']!r}; a territory "
+            "made of QPV has precision 'infra-communal' (the build draws it as 'qpv' when "
+            "given the QPV boundaries)"
+        )
+    if len(set(wanted)) != len(wanted):
+        problems.append(f"{where}: duplicate codes in qpv_codes")
+    communes = {PLM_PARENTS.get(c, c) for c in codes}
+    for code in wanted:
+        if not _QPV_CODE.match(code):
+            problems.append(
+                f"{where}: qpv_codes {code!r} is not a QPV code (like 'QN07819M': QN, "
+                "département, number, letter)"
+            )
+        elif code not in qpv.communes:
+            problems.append(
+                f"{where}: unknown QPV code {code!r} in qpv_codes: not in the ANCT list of "
+                f"QPV 2024 ({qpv.path.name}, {len(qpv.communes)} QPV)"
+            )
+        elif communes and not communes & qpv.communes[code]:
+            where_qpv = ", ".join(sorted(qpv.communes[code]))
+            problems.append(
+                f"{where}: QPV {code} ({qpv.names[code]}) lies in commune(s) {where_qpv}, "
+                f"none of codes_insee {';'.join(codes)!r}: fix the QPV code or the communes"
+            )
+
+
+def _validate_territories(table: _Table, cog: _Cog, qpv: _QpvList) -> list[str]:
     problems: list[str] = []
     _check_common(table, cog, problems)
     for i, row in table.frame.iterrows():
@@ -353,10 +436,16 @@ def _validate_territories(table: _Table, cog: _Cog) -> list[str]:
         if row["statut"] not in STATUTS:
             problems.append(f"{where}: statut {row['statut']!r} not in {STATUTS}")
         precision = row["precision"]
-        if precision not in TERRITORY_PRECISIONS:
+        if precision == "qpv":
+            problems.append(
+                f"{where}: precision 'qpv' is set by the build, not in the table: write "
+                "'infra-communal' and the qpv_codes"
+            )
+        elif precision not in TERRITORY_PRECISIONS:
             problems.append(f"{where}: precision {precision!r} not in {TERRITORY_PRECISIONS}")
         codes = _split(row["codes_insee"])
         codes_ok = _check_codes(where, codes, row["communes"], "codes_insee", cog, problems)
+        _check_qpv_codes(where, row, codes if codes_ok else [], qpv, problems)
         if codes_ok and codes and row["departement"]:
             deps = set(_split(row["departement"]))
             for code in codes:
@@ -459,7 +548,10 @@ def read_tables(
     territories = _read_csv(folder / TERRITORIES_CSV, TERRITORY_CSV_COLUMNS)
     ptce = _read_csv(folder / PTCE_CSV, PTCE_CSV_COLUMNS)
     cog = _cog()
-    problems = [f"{territories.path.name} {p}" for p in _validate_territories(territories, cog)]
+    qpv = _qpv_list(folder)
+    problems = [
+        f"{territories.path.name} {p}" for p in _validate_territories(territories, cog, qpv)
+    ]
     problems += [f"{ptce.path.name} {p}" for p in _validate_ptce(ptce, cog)]
     if problems:
         raise SchemaError(
@@ -524,14 +616,83 @@ def _territory_perimeter(row: pd.Series, cog: _Cog) -> list[str]:
     return list(cog.epci_members.get(row["epci_siren"], []))
 
 
+#: ``notes`` sentence of a territory with QPV codes built without QPV boundaries.
+QPV_NOT_DRAWN = (
+    "Contour QPV non tracé : données construites sans les contours QPV 2024 de l'ANCT "
+    "(`python -m geo data build --qpv FICHIER_OU_URL`) ; périmètre approché par la "
+    "commune entière."
+)
+
+
+def _qpv_shapes(qpv: str | os.PathLike[str] | gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the QPV boundaries from a loaded table, a URL or a local file."""
+    from .qpv import load_qpv
+
+    if isinstance(qpv, gpd.GeoDataFrame):
+        return qpv
+    text = os.fspath(qpv)
+    if re.match(r"^https?://", text, re.IGNORECASE):
+        return load_qpv(url=text)
+    return load_qpv(path=text)
+
+
+def _qpv_perimeter(
+    row: pd.Series,
+    perimeter: list[str],
+    parts: gpd.GeoDataFrame,
+    shapes: gpd.GeoDataFrame | None,
+    qpv_list: _QpvList,
+) -> tuple[BaseGeometry | None, str] | None:
+    """Return ``(geometry, note)`` of a territory drawn from its QPV, or ``None`` and why.
+
+    ``None`` with a note means: keep the communes (no boundaries, or a code
+    missing from them). The geometry is the union of the QPV polygons and of
+    the whole communes of ``codes_insee`` holding none of the QPV (the sources
+    name those communes without a quartier).
+    """
+    codes = _split(row["qpv_codes"])
+    if shapes is None:
+        return None, QPV_NOT_DRAWN
+    found = shapes[shapes["code_qp"].isin(codes)]
+    missing = [c for c in codes if c not in set(found["code_qp"])]
+    if missing:
+        return None, (
+            f"Contour QPV non tracé : {', '.join(missing)} absent(s) du fichier des contours "
+            "QPV ; périmètre approché par la commune entière."
+        )
+    covered = set().union(*(qpv_list.communes.get(c, set()) for c in codes))
+    whole = [c for c in perimeter if PLM_PARENTS.get(c, c) not in covered]
+    pieces = [*found.geometry, *(parts.at[c, "geometry"] for c in whole)]
+    geometry = _clean_multipolygon(
+        shapely.union_all([g for g in pieces if g is not None and not g.is_empty])
+    )
+    note = f"Contour : union des QPV 2024 {', '.join(codes)} (contours de l'ANCT)"
+    if whole:
+        names = ", ".join(f"{parts.at[c, 'nom']} ({c})" for c in whole)
+        note += f" et des communes entières sans QPV nommé : {names}"
+    return geometry, note + "."
+
+
 def _territory_records(
-    frame: pd.DataFrame, cog: _Cog, boundaries: gpd.GeoDataFrame, tolerance: float
+    frame: pd.DataFrame,
+    cog: _Cog,
+    boundaries: gpd.GeoDataFrame,
+    tolerance: float,
+    shapes: gpd.GeoDataFrame | None = None,
+    qpv_list: _QpvList | None = None,
 ) -> tuple[list[dict[str, Any]], list[BaseGeometry | None]]:
     records, geometries = [], []
     for _, row in frame.sort_values("id").iterrows():
         perimeter = _territory_perimeter(row, cog)
         deps = _split(row["departement"])
         parts = boundaries.loc[perimeter] if perimeter else boundaries.iloc[:0]
+        drawn = None
+        if row["qpv_codes"] and qpv_list is not None:
+            drawn, qpv_note = _qpv_perimeter(row, perimeter, parts, shapes, qpv_list)
+            row = row.copy()
+            row["notes"] = _append_note(row["notes"], qpv_note)
+            if drawn is not None:
+                row["precision"] = "qpv"
         population = parts["population"].dropna()
         first = perimeter[0] if perimeter else (deps[0] if deps else "")
         region = (
@@ -549,7 +710,10 @@ def _territory_records(
             zone=zone_of_code(first) if first else _zone_of_region(cog, region),
         )
         records.append(record)
-        geometries.append(_union(list(parts.geometry), tolerance) if perimeter else None)
+        if drawn is not None:
+            geometries.append(drawn)
+        else:
+            geometries.append(_union(list(parts.geometry), tolerance) if perimeter else None)
     return records, geometries
 
 
@@ -618,6 +782,7 @@ def build_frames(
     data_dir: str | os.PathLike[str] | None = None,
     *,
     tolerance: float = 0.0,
+    qpv: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Build the territories and PTCE GeoDataFrames from the two tables.
 
@@ -629,6 +794,15 @@ def build_frames(
         Simplification of each commune boundary (degrees, topology kept with
         ``shapely.coverage_simplify``) before the union; 0 keeps them as the
         embedded source gives them.
+    qpv
+        The ANCT QPV 2024 boundaries (the QP2024 GeoJSON, a ZIP holding it,
+        or any file :func:`geo.qpv.load_qpv` reads; a path, an ``http(s)``
+        URL, or the loaded table). A territory with ``qpv_codes`` is then the
+        union of its QPV polygons (and of the whole communes of its
+        ``codes_insee`` holding none of them), with precision ``"qpv"``; when a
+        code is missing from the file it keeps its communes, and ``notes``
+        says why. Without it, such territories keep their communes and
+        ``notes`` says so (:data:`QPV_NOT_DRAWN`).
 
     Returns
     -------
@@ -640,12 +814,16 @@ def build_frames(
     Raises
     ------
     SchemaError, DataSourceError
-        See :func:`read_tables`.
+        See :func:`read_tables`; for ``qpv``, :func:`geo.qpv.load_qpv`.
     """
     territories, ptce = read_tables(data_dir)
     cog = _cog()
     boundaries = _boundaries()
-    t_records, t_geoms = _territory_records(territories, cog, boundaries, tolerance)
+    shapes = _qpv_shapes(qpv) if qpv is not None else None
+    qpv_list = _qpv_list(_data_dir(data_dir))
+    t_records, t_geoms = _territory_records(
+        territories, cog, boundaries, tolerance, shapes, qpv_list
+    )
     p_records, p_geoms = _ptce_records(ptce, cog, boundaries)
     return (
         _frame(t_records, t_geoms, TERRITORY_PROPERTIES),
@@ -704,6 +882,8 @@ def _geojson_text(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> str:
 def build_data(
     data_dir: str | os.PathLike[str] | None = None,
     out_dir: str | os.PathLike[str] | None = None,
+    *,
+    qpv: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
 ) -> dict[str, Path]:
     """Validate the tables and write ``territories.geojson`` and ``ptce.geojson``.
 
@@ -714,6 +894,11 @@ def build_data(
         :data:`DATA_DIR` (the checkout's ``data/``) when omitted.
     out_dir
         Where to write the GeoJSON files; ``data_dir`` when omitted.
+    qpv
+        The ANCT QPV 2024 boundaries, to draw the territories with QPV codes
+        as their QPV (see :func:`build_frames`). The shipped files are built
+        without them; a build with them is for local use (the test of the
+        committed files compares them with a build without).
 
     Returns
     -------
@@ -723,7 +908,9 @@ def build_data(
     Raises
     ------
     SchemaError, DataSourceError
-        See :func:`read_tables`; nothing is written then.
+        See :func:`read_tables` and, for ``qpv``, :func:`geo.qpv.load_qpv`;
+        nothing is written then. Also when ``data_dir`` and ``out_dir`` are
+        omitted outside a source checkout: the installed data are read-only.
 
     Notes
     -----
@@ -751,14 +938,20 @@ def build_data(
     'territories.geojson'
     """
     folder = _data_dir(data_dir)
+    if data_dir is None and out_dir is None and checkout_data_dir() is None:
+        raise DataSourceError(
+            f"no source checkout: the data installed with the package ({installed_data_dir()}) "
+            "are read-only; pass out_dir=... (--out) to build elsewhere, or run from a "
+            "checkout of the project"
+        )
     target = Path(out_dir) if out_dir is not None else folder
-    territories, ptce = build_frames(folder)
+    territories, ptce = build_frames(folder, qpv=qpv)
     texts = {
         "territories": _geojson_text(territories, TERRITORY_PROPERTIES),
         "ptce": _geojson_text(ptce, PTCE_PROPERTIES),
     }
     if sum(len(t.encode("utf-8")) for t in texts.values()) > MAX_GEOJSON_BYTES:
-        territories, _ = build_frames(folder, tolerance=SIMPLIFY_TOLERANCE_DEG)
+        territories, _ = build_frames(folder, tolerance=SIMPLIFY_TOLERANCE_DEG, qpv=qpv)
         texts["territories"] = _geojson_text(territories, TERRITORY_PROPERTIES)
     paths = {"territories": target / TERRITORIES_GEOJSON, "ptce": target / PTCE_GEOJSON}
     for key, path in paths.items():
@@ -768,21 +961,91 @@ def build_data(
     return paths
 
 
+def qpv_summary(territories: str | os.PathLike[str] | gpd.GeoDataFrame) -> str:
+    """Say, in French, how the territories with QPV codes were drawn.
+
+    Parameters
+    ----------
+    territories
+        A built ``territories.geojson`` or the territories of :func:`build_frames`.
+
+    Returns
+    -------
+    str
+        A count line; then, when built without QPV boundaries, how to get
+        them; then one line per territory whose codes are missing from the
+        boundaries given, with the codes.
+
+    Examples
+    --------
+    >>> print(qpv_summary(DATA_DIR / "territories.geojson").splitlines()[0])
+    QPV : 33 territoires avec codes QPV ; 0 tracés d'après leurs contours, 33 par la commune.
+    """
+    if isinstance(territories, gpd.GeoDataFrame):
+        rows = territories[["id", "qpv_codes", "precision", "notes"]].to_dict("records")
+    else:
+        with open(territories, encoding="utf-8") as handle:
+            rows = [f["properties"] for f in json.load(handle)["features"]]
+    with_codes = [r for r in rows if r.get("qpv_codes")]
+    drawn = sum(r.get("precision") == "qpv" for r in with_codes)
+    lines = [
+        f"QPV : {len(with_codes)} territoires avec codes QPV ; {drawn} tracés d'après leurs "
+        f"contours, {len(with_codes) - drawn} par la commune."
+    ]
+    if any(QPV_NOT_DRAWN in (r.get("notes") or "") for r in with_codes):
+        lines.append(
+            "  Construit sans les contours QPV 2024 de l'ANCT : pour les tracer, "
+            "`python -m geo data build --qpv FICHIER_OU_URL` (voir data/README.md)."
+        )
+    for row in with_codes:
+        notes = row.get("notes") or ""
+        if row.get("precision") != "qpv" and QPV_NOT_DRAWN not in notes:
+            reason = re.search(r"Contour QPV non tracé : ([^.;]*)", notes)
+            lines.append(f"  - {row['id']} : {reason.group(1) if reason else 'raison inconnue'}")
+    return "\n".join(lines)
+
+
 # --- report -------------------------------------------------------------------
 
 
-def _has_public_source(sources: str) -> bool:
-    if NO_SOURCE_MARKER in sources:
+def _has_public_source(sources: str, notes: str = "") -> bool:
+    if NO_SOURCE_MARKER in sources or NO_SOURCE_MARKER in notes:
         return False
     return any(_URL.match(item) for item in _source_items(sources))
 
 
-def _no_source_reason(sources: str) -> str:
+def _no_source_reason(sources: str, notes: str = "") -> str:
+    if NO_SOURCE_MARKER in sources or NO_SOURCE_MARKER in notes:
+        return f"marqueur {NO_SOURCE_MARKER}"
     if not sources:
         return "aucune source"
-    if NO_SOURCE_MARKER in sources:
-        return f"marqueur {NO_SOURCE_MARKER}"
     return "aucune URL publique"
+
+
+def _without_public_source(frame: pd.DataFrame) -> pd.DataFrame:
+    pairs = list(zip(frame["sources"], frame["notes"], strict=True))
+    keep = [not _has_public_source(s, n) for s, n in pairs]
+    reasons = [_no_source_reason(s, n) for s, n in pairs]
+    return frame.assign(raison=reasons)[keep]
+
+
+def _internal_remarks(frame: pd.DataFrame, public: Sequence[str]) -> pd.DataFrame:
+    """Rows whose public fields hold a remark meant for maintainers (and which fields)."""
+    fields = []
+    for _, row in frame.iterrows():
+        found = []
+        for column in public:
+            value = row.get(column)
+            if not isinstance(value, str) or not value:
+                continue
+            if _INTERNAL_REMARK.search(value):
+                found.append(column)
+            elif column == "sources" and any(
+                not re.fullmatch(r"https?://\S+", item) for item in _source_items(value)
+            ):
+                found.append(column)  # a remark beside the URLs: it belongs in notes
+        fields.append(", ".join(found))
+    return frame.assign(champs=fields)[[bool(f) for f in fields]]
 
 
 def _counts(values: pd.Series, order: Sequence[str]) -> dict[str, int]:
@@ -822,19 +1085,24 @@ def report_numbers(
         ``{"territories": {...}, "ptce": {...}}``. Both hold ``total``,
         ``by_precision``, ``by_confiance`` (counts), ``unlocated`` and
         ``without_public_source`` (lists of ``{"id", "nom", ...}``).
+        Both hold ``internal_remarks``: rows whose public fields
+        (:data:`geo.schema.PUBLIC_TERRITORY_FIELDS`,
+        :data:`geo.schema.PUBLIC_PTCE_FIELDS`) still hold a remark meant for
+        the maintainers (a reference remark, a no-source marker, a text
+        beside the URLs of ``sources``), with the fields (``champs``).
         Territories add ``by_statut``, ``infra_communal``, ``epci``,
         ``partial_perimeter`` (precision ``communes`` with a ``sous_zone``:
-        only part of the communes are coded) and ``pe_unknown_status``;
+        only part of the communes are coded), ``pe_unknown_status``,
+        ``with_qpv_codes`` and ``qpv_drawn`` (count of precision ``qpv``);
         PTCE add ``by_precision_siege``.
     """
     territories, ptce = frames if frames is not None else build_frames(data_dir)
     t, p = territories, ptce
     t_unlocated = t[t.geometry.isna()]
-    t_nosource = t[~t["sources"].map(_has_public_source)].assign(
-        raison=lambda f: f["sources"].map(_no_source_reason)
-    )
-    p_nosource = p[~p["sources"].map(_has_public_source)].assign(
-        raison=lambda f: f["sources"].map(_no_source_reason)
+    t_nosource = _without_public_source(t)
+    p_nosource = _without_public_source(p)
+    with_qpv = t[t["qpv_codes"] != ""].assign(
+        n_qpv=lambda f: f["qpv_codes"].map(lambda v: f"{len(_split(v))} QPV")
     )
     pe_unknown = t[(t["statut"] == "PE") & ~t["notes"].str.contains(_STATUS_CHECKED)].assign(
         date_source=lambda f: f["notes"].map(
@@ -861,6 +1129,11 @@ def report_numbers(
                 sous_zone="sous_zone",
             ),
             "pe_unknown_status": _listing(pe_unknown, date_source="date_source"),
+            "with_qpv_codes": _listing(with_qpv, qpv_codes="n_qpv"),
+            "qpv_drawn": int((t["precision"] == "qpv").sum()),
+            "internal_remarks": _listing(
+                _internal_remarks(t, PUBLIC_TERRITORY_FIELDS), champs="champs"
+            ),
         },
         "ptce": {
             "total": len(p),
@@ -877,6 +1150,9 @@ def report_numbers(
                 p[(p["precision"] == "departement") & p.geometry.notna()],
                 departement="departement",
             ),
+            "internal_remarks": _listing(
+                _internal_remarks(p, PUBLIC_PTCE_FIELDS), champs="champs"
+            ),
         },
     }
 
@@ -885,7 +1161,12 @@ def _format_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{key} {n}" for key, n in counts.items())
 
 
-_LABELS = {"departement": "dép. ", "epci_siren": "SIREN ", "date_source": "source : "}
+_LABELS = {
+    "departement": "dép. ",
+    "epci_siren": "SIREN ",
+    "date_source": "source : ",
+    "champs": "champs : ",
+}
 
 
 def _format_list(items: list[dict[str, str]], empty: str = "aucun") -> list[str]:
@@ -899,6 +1180,19 @@ def _format_list(items: list[dict[str, str]], empty: str = "aucun") -> list[str]
         suffix = f" — {' ; '.join(details)}" if details else ""
         lines.append(f"  - {item['id']} : {item['nom']}{suffix}")
     return lines
+
+
+def _qpv_sentence(with_codes: int, drawn: int) -> str:
+    if not with_codes:
+        return "  (aucun code QPV)"
+    if drawn == with_codes:
+        return "  Contours : tous tracés d'après les contours QPV 2024 de l'ANCT (précision qpv)."
+    return (
+        f"  Contours : {drawn} tracés d'après les contours QPV 2024 de l'ANCT (précision qpv), "
+        f"{with_codes - drawn} approchés par la commune entière (données construites sans "
+        "ces contours, ou codes absents du fichier : `python -m geo data build --qpv "
+        "FICHIER_OU_URL`)."
+    )
 
 
 def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
@@ -932,6 +1226,7 @@ def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
         f"  par statut (TH habilité, PE projet émergent) : {_format_counts(t['by_statut'])}",
         f"  par précision du périmètre : {_format_counts(t['by_precision'])}",
         f"  par confiance : {_format_counts(t['by_confiance'])}",
+        f"  avec codes QPV : {len(t['with_qpv_codes'])} (contours QPV tracés : {t['qpv_drawn']})",
         "",
         f"PTCE : {p['total']}",
         f"  par précision de la zone d'action : {_format_counts(p['by_precision'])}",
@@ -964,6 +1259,16 @@ def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
         "",
         f"Projets émergents au statut actuel inconnu : {len(t['pe_unknown_status'])}",
         *_format_list(t["pe_unknown_status"]),
+        "",
+        f"Territoires avec codes QPV 2024 : {len(t['with_qpv_codes'])}",
+        *_format_list(t["with_qpv_codes"]),
+        _qpv_sentence(len(t["with_qpv_codes"]), t["qpv_drawn"]),
+        "",
+        "Champs publics contenant des remarques internes (à déplacer dans notes ou alias) :",
+        f"  territoires : {len(t['internal_remarks'])}",
+        *_format_list(t["internal_remarks"]),
+        f"  PTCE : {len(p['internal_remarks'])}",
+        *_format_list(p["internal_remarks"]),
     ]
     return "\n".join(lines) + "\n"
 
@@ -1213,3 +1518,74 @@ def import_reference(
     _write_csv(paths["territories"], territories, TERRITORY_CSV_COLUMNS)
     _write_csv(paths["ptce"], ptce, PTCE_CSV_COLUMNS)
     return paths
+
+
+def import_qpv_communes(
+    source: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Create ``qpv2024_communes.csv`` from the ANCT list of QPV 2024 by commune.
+
+    The reference list (``shared/reference/additions-2026-12/qpv2024_communes.csv``:
+    ``insee_com, lib_com, codes_qp, libelles_qp``, one row per commune, codes
+    ``;``-separated and names ``, ``-separated in the same order) becomes one
+    row per QPV and commune (:data:`geo.qpv.QPV_LIST_COLUMNS`), sorted. Codes
+    and names are kept as the ANCT writes them.
+
+    Parameters
+    ----------
+    source
+        The reference list.
+    out_dir
+        Where to write; :data:`DATA_DIR` when omitted.
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    FileExistsError
+        The file exists and ``overwrite`` is false.
+    DataSourceError
+        ``source`` is missing.
+    SchemaError
+        A row has not as many names as codes, or a QPV has two names.
+    """
+    from .qpv import QPV_LIST_COLUMNS
+
+    source = Path(source)
+    target = (Path(out_dir) if out_dir is not None else DATA_DIR) / QPV_LIST_CSV
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it")
+    if not source.is_file():
+        raise DataSourceError(f"QPV list {source} not found")
+    reader = csv.DictReader(io.StringIO(read_text(source, str(source)), newline=""))
+    names: dict[str, str] = {}
+    pairs: set[tuple[str, str]] = set()
+    problems = []
+    for record in reader:
+        codes = _split(record["codes_qp"])
+        labels = [n.strip() for n in record["libelles_qp"].split(", ")]
+        if len(codes) != len(labels):
+            problems.append(
+                f"{source} line {reader.line_num}: {len(codes)} codes but {len(labels)} names"
+            )
+            continue
+        for code, label in zip(codes, labels, strict=True):
+            if names.setdefault(code, label) != label:
+                problems.append(f"{source} line {reader.line_num}: {code} has two names")
+            pairs.add((code, record["insee_com"].strip()))
+    if problems:
+        raise SchemaError(f"{len(problems)} problem(s) in {source}", problems)
+    rows = [
+        {"code_qp": code, "nom_qp": names[code], "insee_com": commune}
+        for code, commune in sorted(pairs)
+    ]
+    _write_csv(target, rows, QPV_LIST_COLUMNS)
+    return target

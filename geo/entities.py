@@ -1070,9 +1070,9 @@ def _unique(values: Iterable[Any]) -> list[str]:
 
 
 def _data_dir() -> Path:
-    from .datasets import DATA_DIR
+    from ._datadir import data_dir
 
-    return Path(DATA_DIR)
+    return data_dir()
 
 
 def _load_shipped(kind: str) -> gpd.GeoDataFrame:

@@ -18,7 +18,7 @@ import pandas as pd
 from ._io import atomic_path
 from .errors import SchemaError
 
-__all__ = ["FORMATS", "write_synergies"]
+__all__ = ["FORMATS", "TABLE_FORMATS", "write_synergies", "write_table"]
 
 #: Supported extensions and what they hold.
 FORMATS = {
@@ -30,6 +30,9 @@ FORMATS = {
     ),
     ".parquet": "Apache Parquet (plain table, no geometry)",
 }
+
+#: Extensions :func:`write_table` writes (any result table without geometry).
+TABLE_FORMATS = {ext: FORMATS[ext] for ext in (".csv", ".xlsx")}
 
 
 def write_synergies(
@@ -108,4 +111,44 @@ def write_synergies(
             table.to_parquet(tmp, index=False)
         else:
             tmp.write_text(payload, encoding="utf-8")
+    return path
+
+
+def write_table(
+    table: pd.DataFrame, path: str | os.PathLike[str], *, sheet_name: str = "table"
+) -> Path:
+    """Write a result table (e.g. :func:`geo.opportunities`) as CSV or Excel, atomically.
+
+    Parameters
+    ----------
+    table
+        Any table without geometry.
+    path
+        Target file: ``.csv`` (UTF-8 without BOM, comma-separated) or ``.xlsx``.
+        Its directory is created when missing.
+    sheet_name
+        Name of the Excel sheet.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    SchemaError
+        Unknown extension.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in TABLE_FORMATS:
+        raise SchemaError(
+            f"cannot write {path.name!r}: unknown extension {ext or '(none)'!r}; "
+            f"use one of {', '.join(TABLE_FORMATS)}"
+        )
+    with atomic_path(path) as tmp:
+        if ext == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        else:
+            table.to_excel(tmp, index=False, sheet_name=sheet_name[:31], engine="openpyxl")
     return path

@@ -91,6 +91,7 @@ RELATIONS = {
 
 _PRECISION_LABELS = {
     "communes": "communes",
+    "qpv": "quartiers prioritaires (contours QPV 2024)",
     "infra-communal": "infra-communal (quartiers) : contour approximatif",
     "epci": "EPCI : contour approximatif",
     "inconnu": "inconnue",

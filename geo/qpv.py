@@ -11,10 +11,15 @@ it once to GeoParquet in the cache. Common property variants (``CODE_QP``,
 recognised too.
 
 A QPV can cross commune boundaries: join it to communes by geometry.
+
+Offline, :func:`qpv_list` and :func:`qpv_of_commune` read the list of QPV
+2024 by commune shipped with the library (``data/qpv2024_communes.csv``: QPV
+codes and names, no shapes; ANCT, Licence Ouverte 2.0, see ``data/README.md``).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import os
@@ -28,16 +33,38 @@ import pandas as pd
 import shapely
 
 from . import settings
+from ._datadir import data_dir
 from ._download import download, scratch_file, validate_geojson, validate_zip
 from ._io import read_checked_parquet, write_checked_parquet
+from ._names import PLM_PARENTS, normalise_code
+from ._tables import read_text
 from ._text import column_key
+from .cog import register as register_cache
 from .crs import WGS84
 from .errors import CRSError, DataSourceError, SchemaError, UnknownCommuneError
 
-__all__ = ["QPV_COLUMNS", "load_qpv", "qpv_geometry"]
+__all__ = [
+    "QPV_COLUMNS",
+    "QPV_LIST_COLUMNS",
+    "QPV_LIST_FILE",
+    "load_qpv",
+    "qpv_geometry",
+    "qpv_list",
+    "qpv_of_commune",
+]
 
 #: Columns of the table returned by :func:`load_qpv`, in order.
 QPV_COLUMNS = ["code_qp", "nom_qp", "communes", "communes_noms", "departement", "geometry"]
+
+#: The shipped list of QPV 2024 by commune, in the data folder.
+QPV_LIST_FILE = "qpv2024_communes.csv"
+
+#: Columns of :data:`QPV_LIST_FILE` and of :func:`qpv_list`: one row per QPV and
+#: commune (a QPV across two communes has two rows).
+QPV_LIST_COLUMNS = ["code_qp", "nom_qp", "insee_com"]
+
+#: A QPV 2024 code: ``QN`` + département (3 characters) + number + letter.
+QPV_CODE = re.compile(r"^QN(?:\d{3}|0?2[AB])\d{2}[A-Z]$")
 
 _CODE_KEYS = ("code_qp", "code_quartier", "codeqp", "code_qpv", "code")
 _NAME_KEYS = ("lib_qp", "nom_qp", "nom_quartier", "libelle_qp", "nom_qpv", "lib_qpv", "nom")
@@ -212,7 +239,7 @@ def _standardize(raw: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
 
     def text(column: str | None) -> pd.Series:
         if column is None:
-            return pd.Series(None, index=raw.index, dtype=object)
+            return pd.Series([None] * len(raw), index=raw.index, dtype=object)
         return raw[column].map(lambda v: str(v).strip() if pd.notna(v) else None)
 
     codes = text(commune_col).map(
@@ -237,3 +264,131 @@ def _standardize(raw: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
         rows = ", ".join(str(i + 1) for i in range(len(table)) if empty.iloc[i])
         raise SchemaError(f"{where}: rows {rows} have no QPV code in column {code_col!r}")
     return table[QPV_COLUMNS].reset_index(drop=True)
+
+
+# --- the shipped list of QPV 2024 by commune (offline) ---------------------------
+
+_LIST_CACHE: dict[Path, pd.DataFrame] = {}
+register_cache(_LIST_CACHE.clear)
+
+
+def qpv_list(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Return the list of QPV 2024 by commune shipped with the library.
+
+    Parameters
+    ----------
+    path
+        Another copy of the list in the same layout; default
+        ``qpv2024_communes.csv`` of the shipped data folder.
+
+    Returns
+    -------
+    DataFrame
+        :data:`QPV_LIST_COLUMNS`, strings, one row per QPV and commune (the
+        commune of Paris, Lyon or Marseille, never an arrondissement: the
+        ANCT list gives the commune), sorted by ``code_qp`` then ``insee_com``.
+
+    Raises
+    ------
+    DataSourceError
+        The file is missing or unreadable.
+    SchemaError
+        Missing columns, malformed QPV or INSEE codes (with the line).
+
+    Examples
+    --------
+    >>> table = qpv_list()
+    >>> table.columns.tolist()
+    ['code_qp', 'nom_qp', 'insee_com']
+    >>> int(table["code_qp"].nunique()) > 1000
+    True
+    """
+    file = Path(path) if path is not None else data_dir() / QPV_LIST_FILE
+    key = file.resolve()
+    if key not in _LIST_CACHE:
+        _LIST_CACHE[key] = _read_list(file)
+    return _LIST_CACHE[key].copy()
+
+
+def _read_list(file: Path) -> pd.DataFrame:
+    if not file.is_file():
+        raise DataSourceError(
+            f"the QPV list {file} is missing: it ships with the library in its data folder "
+            f"({QPV_LIST_FILE}); reinstall the package or pass path=..."
+        )
+    reader = csv.DictReader(io.StringIO(read_text(file, str(file)), newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in QPV_LIST_COLUMNS if c not in header]
+    if missing:
+        raise SchemaError(f"{file}: missing column(s) {missing}; expected {QPV_LIST_COLUMNS}")
+    rows, problems = [], []
+    try:
+        for record in reader:
+            row = {c: (record.get(c) or "").strip() for c in QPV_LIST_COLUMNS}
+            line = reader.line_num
+            if not QPV_CODE.match(row["code_qp"]):
+                problems.append(
+                    f"{file} line {line}: code_qp {row['code_qp']!r} is not a QPV code"
+                )
+            if not _INSEE.fullmatch(row["insee_com"]):
+                problems.append(
+                    f"{file} line {line}: insee_com {row['insee_com']!r} is not an INSEE code"
+                )
+            rows.append(row)
+    except csv.Error as exc:
+        raise SchemaError(
+            f"{file}: line {reader.line_num + 1} cannot be read as CSV: {exc}"
+        ) from exc
+    if problems:
+        raise SchemaError(f"{len(problems)} problem(s) in {file}", problems)
+    table = pd.DataFrame(rows, columns=QPV_LIST_COLUMNS, dtype=object)
+    return table.sort_values(["code_qp", "insee_com"], ignore_index=True)
+
+
+def qpv_of_commune(code: str) -> pd.DataFrame:
+    """List the QPV 2024 of a commune, offline.
+
+    Parameters
+    ----------
+    code
+        INSEE code of a commune (``"78440"``; ``"2A004"``). An arrondissement
+        of Paris, Lyon or Marseille (``"75113"``) gives the QPV of its whole
+        commune: the ANCT list does not split them by arrondissement.
+
+    Returns
+    -------
+    DataFrame
+        ``code_qp``, ``nom_qp`` and ``communes`` (";"-joined INSEE codes of
+        every commune the QPV lies in), one row per QPV, sorted by code;
+        empty when the commune has no QPV.
+
+    Raises
+    ------
+    ArgumentError
+        ``code`` is not an INSEE code.
+
+    Examples
+    --------
+    >>> qpv_of_commune("78440")["code_qp"].tolist()
+    ['QN07819M', 'QN07820M']
+    >>> qpv_of_commune("78440")["nom_qp"].tolist()
+    ['Cinq Quartiers', 'Cité Renault - Centre Ville']
+    >>> bool(qpv_of_commune("75113")["code_qp"].str.startswith("QN075").all())
+    True
+    """
+    from .errors import ArgumentError
+
+    normalised = normalise_code(code)
+    if not _INSEE.fullmatch(normalised):
+        raise ArgumentError(
+            f"qpv_of_commune({code!r}): not an INSEE commune code (5 characters, "
+            "e.g. '78440', '2A004', '75113')"
+        )
+    commune = PLM_PARENTS.get(normalised, normalised)
+    table = qpv_list()
+    codes = set(table.loc[table["insee_com"] == commune, "code_qp"])
+    rows = table[table["code_qp"].isin(codes)]
+    grouped = rows.groupby("code_qp", sort=True).agg(
+        nom_qp=("nom_qp", "first"), communes=("insee_com", ";".join)
+    )
+    return grouped.reset_index()[["code_qp", "nom_qp", "communes"]]

@@ -11,11 +11,11 @@ from __future__ import annotations
 __all__ = [
     "CONFIANCES",
     "INTERNAL_FIELDS",
-    "PUBLIC_PTCE_FIELDS",
-    "PUBLIC_TERRITORY_FIELDS",
     "PTCE_FIELDS",
     "PTCE_PRECISIONS",
     "PTCE_SEAT_PRECISIONS",
+    "PUBLIC_PTCE_FIELDS",
+    "PUBLIC_TERRITORY_FIELDS",
     "STATUTS",
     "TERRITORY_FIELDS",
     "TERRITORY_PRECISIONS",
@@ -51,6 +51,7 @@ TERRITORY_FIELDS = [
 PTCE_FIELDS = [
     "id",
     "nom",
+    "alias",
     "porteur",
     "siege_insee",
     "siege_commune",
@@ -118,11 +119,16 @@ PUBLIC_PTCE_FIELDS = (
 )
 
 #: Internal fields: kept in tables, exports and reports, never shown on public pages.
+#: ``alias`` holds other spellings of a PTCE name (e.g. the one of the project's
+#: reference document), for search and matching; ``notes`` the justifications,
+#: caveats and reference remarks; ``confiance`` the confidence of the row.
 INTERNAL_FIELDS = ("confiance", "notes", "alias")
 
-#: How precise a territory's perimeter is: its communes are the perimeter; a
-#: quartier/QPV approximated by its communes; only the EPCI is known; unknown.
-TERRITORY_PRECISIONS = ("communes", "infra-communal", "epci", "inconnu")
+#: How precise a territory's perimeter is: its communes are the perimeter; the
+#: union of its QPV 2024 polygons (drawn from the ANCT file, see
+#: :mod:`geo.qpv`); a quartier/QPV approximated by its communes; only the EPCI
+#: is known; unknown.
+TERRITORY_PRECISIONS = ("communes", "qpv", "infra-communal", "epci", "inconnu")
 
 #: How precise a PTCE's area of action is.
 PTCE_PRECISIONS = ("communes", "epci", "siege", "departement", "inconnu")

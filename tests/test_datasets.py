@@ -18,8 +18,18 @@ from geo import datasets
 from geo.communes import MissingGeometryWarning, commune_attributes, load_communes
 from geo.crs import check_lonlat
 from geo.errors import DataSourceError, SchemaError
+from geo.qpv import qpv_list
+from geo.schema import INTERNAL_FIELDS, PUBLIC_PTCE_FIELDS, TERRITORY_PRECISIONS
+from tests.conftest import Reply
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _additions(reference: Path) -> Path:
+    path = reference / "additions-2026-12"
+    if not path.is_dir():
+        pytest.skip(f"researched additions not found at {path}")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -155,20 +165,31 @@ def test_every_reference_territory_is_present_with_its_sources(shared_reference,
             for url in ref.source_urls.split(" ; "):
                 assert url.strip() in sources, f"{ref.id}: source {url} lost"
     th = territories[territories["statut"] == "TH"]
-    assert len(th) == len(pd.read_csv(shared_reference / "tz_territories.csv"))
+    additions = pd.read_csv(_additions(shared_reference) / "tz_additions.csv", dtype=str)
+    expected = len(pd.read_csv(shared_reference / "tz_territories.csv"))
+    assert len(th) == expected + (additions["statut"] == "TH").sum()
 
 
 def test_every_reference_ptce_is_present_with_its_sources(shared_reference, built):
     _, (_, ptce) = built
     by_id = ptce.set_index("id")
     reference = pd.read_csv(shared_reference / "ptce.csv", dtype=str, keep_default_na=False)
-    assert set(reference["id"]) == set(by_id.index)
+    added = pd.read_csv(_additions(shared_reference) / "ptce_additions.csv", dtype=str)
+    assert set(reference["id"]) | set(added["id"]) == set(by_id.index)
+    fixed = set(pd.read_csv(_additions(shared_reference) / "ptce_seat_fixes.csv", dtype=str)["id"])
     for ref in reference.itertuples():
         row = by_id.loc[ref.id]
         for item in ref.sources.split(" | "):
-            assert item.strip() in row["sources"].split(" | "), f"{ref.id}: {item} lost"
+            url, _, remark = item.strip().partition(" ")
+            if url.startswith(("http://", "https://")):
+                # the URL stays a public source; a remark beside it moves to notes
+                assert url in row["sources"].split(" | "), f"{ref.id}: {url} lost"
+                assert remark.strip() in row["notes"], f"{ref.id}: {remark} lost"
+            else:
+                assert item.strip() in row["notes"], f"{ref.id}: {item} lost"
         assert row["siege_insee"] == ref.seat_insee
-        assert row["codes_insee"] == ref.area_communes
+        if ref.id not in fixed:
+            assert row["codes_insee"] == ref.area_communes
 
 
 def test_seed_pairs_present_and_located(shared_reference, built):
@@ -181,7 +202,7 @@ def test_seed_pairs_present_and_located(shared_reference, built):
         assert territory["statut"] == pair.statut_tz
         assert territory["precision"] != "inconnu"
         assert territory.geometry is not None, tz_id
-        assert territory["sources"], tz_id
+        assert territory["sources"] or datasets.NO_SOURCE_MARKER in territory["notes"], tz_id
         item = p_by_id.loc[pair.ptce_id]
         assert item.geometry is not None, pair.ptce_id
         if item["siege_insee"]:
@@ -190,7 +211,8 @@ def test_seed_pairs_present_and_located(shared_reference, built):
     assert sud_oise["codes_insee"] == "60684"
     assert sud_oise["communes"] == "Villers-Saint-Paul"
     assert "seed_pairs" in sud_oise["notes"]
-    assert datasets.NO_SOURCE_MARKER in sud_oise["sources"]
+    assert datasets.NO_SOURCE_MARKER in sud_oise["notes"]
+    assert sud_oise["sources"] == ""
 
 
 def test_perimeters_follow_the_official_boundaries(built):
@@ -256,8 +278,9 @@ def test_report_numbers_are_consistent(built):
     assert {i["id"] for i in p["unlocated"]} == set(ptce.loc[ptce.geometry.isna(), "id"])
     assert len(t["infra_communal"]) == t["by_precision"]["infra-communal"]
     assert len(t["epci"]) == t["by_precision"]["epci"]
-    marked = set(ptce.loc[ptce["sources"].str.contains(datasets.NO_SOURCE_MARKER), "id"])
+    marked = set(ptce.loc[ptce["notes"].str.contains(datasets.NO_SOURCE_MARKER), "id"])
     assert marked and marked <= {i["id"] for i in p["without_public_source"]}
+    assert not ptce["sources"].str.contains(datasets.NO_SOURCE_MARKER).any()
     assert "sud-oise-villers-saint-paul" in {i["id"] for i in t["without_public_source"]}
     pe = set(territories.loc[territories["statut"] == "PE", "id"])
     assert {i["id"] for i in t["pe_unknown_status"]} <= pe
@@ -432,3 +455,341 @@ def test_import_reference(shared_reference, tmp_path):
     datasets.read_tables(tmp_path)  # the imported tables are valid
     with pytest.raises(FileExistsError, match="overwrite=True"):
         datasets.import_reference(shared_reference, tmp_path)
+
+
+# --- QPV codes ----------------------------------------------------------------------
+
+
+def test_qpv_matches_are_applied_with_their_reason(shared_reference, built):
+    _, (territories, _) = built
+    by_id = territories.set_index("id")
+    matches = pd.read_csv(_additions(shared_reference) / "qpv_matches.csv", dtype=str)
+    for tz_id, group in matches.groupby("tz_id"):
+        row = by_id.loc[tz_id]
+        assert row["qpv_codes"].split(";") == group["qpv_code"].tolist(), tz_id
+        for match in group.itertuples():
+            assert match.note in row["notes"], f"{tz_id}: reason of {match.qpv_code} lost"
+            assert f"confiance {match.confidence}" in row["notes"]
+        if (group["confidence"] == "low").any():
+            assert "confiance faible" in row["notes"], f"{tz_id}: low match without a note"
+    with_codes = territories[territories["qpv_codes"] != ""]
+    assert set(with_codes["id"]) == set(matches["tz_id"])
+    # built without the QPV boundaries: the communes, and notes say so
+    assert (with_codes["precision"] == "infra-communal").all()
+    assert with_codes["notes"].str.contains(datasets.QPV_NOT_DRAWN, regex=False).all()
+    assert (
+        not territories.loc[territories["qpv_codes"] == "", "notes"]
+        .str.contains("Contour QPV")
+        .any()
+    )
+
+
+def _set(tables: Path, row_id: str, **values: str) -> int:
+    path = tables / datasets.TERRITORIES_CSV
+    rows = _rows(path)
+    next(r for r in rows if r["id"] == row_id).update(values)
+    _write_rows(path, rows)
+    return _line_of(rows, row_id)
+
+
+def test_unknown_qpv_code_names_the_row(tables):
+    line = _set(tables, "paris-13", qpv_codes="QN07504M;QN07599Z")
+    with pytest.raises(SchemaError) as info:
+        datasets.read_tables(tables)
+    (problem,) = info.value.problems
+    assert f"line {line} (id 'paris-13')" in problem
+    assert "unknown QPV code 'QN07599Z'" in problem and "qpv2024_communes.csv" in problem
+
+
+def test_qpv_code_of_another_commune_names_the_row(tables):
+    qpv = qpv_list()
+    mureaux = qpv.loc[qpv["insee_com"] == "78440"].iloc[0]
+    line = _set(tables, "bagnolet", qpv_codes=f"QN09308M;{mureaux['code_qp']}")
+    with pytest.raises(SchemaError) as info:
+        datasets.read_tables(tables)
+    (problem,) = info.value.problems
+    assert f"line {line} (id 'bagnolet')" in problem
+    assert f"QPV {mureaux['code_qp']} ({mureaux['nom_qp']}) lies in commune(s) 78440" in problem
+    assert "'93006'" in problem
+
+
+def test_qpv_code_checks_format_precision_and_arrondissements(tables):
+    # Paris 18e (75118) matches the QPV of Paris (75056) in the ANCT list: valid.
+    datasets.read_tables(tables)
+    lines = {
+        _set(tables, "colombelles", qpv_codes="QN14001M"): "precision is 'communes'",
+        _set(tables, "antony", qpv_codes="X123"): "'X123' is not a QPV code",
+        _set(tables, "reze", precision="qpv"): "precision 'qpv' is set by the build",
+    }
+    with pytest.raises(SchemaError) as info:
+        datasets.read_tables(tables)
+    problems = info.value.problems
+    for line, text in lines.items():
+        assert any(f"line {line} " in p and text in p for p in problems), text
+
+
+# --- researched additions ------------------------------------------------------------
+
+
+def test_researched_additions_are_applied(shared_reference, built):
+    _, (territories, ptce) = built
+    t, p = territories.set_index("id"), ptce.set_index("id")
+    folder = _additions(shared_reference)
+    for add in pd.read_csv(folder / "tz_additions.csv", dtype=str).fillna("").itertuples():
+        row = t.loc[add.id]
+        assert (row["statut"], row["confiance"]) == (add.statut, add.confiance)
+        assert row["codes_insee"] == add.codes_insee
+        for url in add.sources.split(" | "):
+            assert url.split(" ")[0] in row["sources"].split(" | ")
+    assert t.loc["le-teil", "date_habilitation"] == "2021-12-23"
+    for add in pd.read_csv(folder / "ptce_additions.csv", dtype=str).fillna("").itertuples():
+        row = p.loc[add.id]
+        assert (row["confiance"], row["precision"]) == (add.confiance, add.precision)
+        assert add.sources in row["sources"]
+    # Alsace: the medium sources verify the status; the low ones only make it probable.
+    fixes = pd.read_csv(folder / "tz_fixes.csv", dtype=str).fillna("")
+    numbers = datasets.report_numbers(frames=(territories, ptce))
+    unknown = {i["id"] for i in numbers["territories"]["pe_unknown_status"]}
+    alsace = fixes[fixes["source"].str.contains("rue89strasbourg")]
+    assert len(alsace) == 5
+    for fix in alsace.itertuples():
+        notes = t.loc[fix.id, "notes"]
+        if fix.confidence == "medium":
+            assert "Statut actuel vérifié : projet bloqué" in notes and fix.id not in unknown
+        else:
+            assert "Statut probable, non vérifié (confiance low)" in notes
+            assert fix.id in unknown
+    for tid in ("le-port", "riviere-pilote", "semur-en-auxois"):
+        assert "Date probable (confiance low" in t.loc[tid, "notes"]
+    # a seat deduced from a name only (no source) is not applied
+    assert p.loc["gouttes-dor", "siege_insee"] == ""
+    assert (p.loc["brienov", "departement"], p.loc["brienov", "precision"]) == (
+        "77",
+        "departement",
+    )
+
+
+# --- public and internal fields ---------------------------------------------------------
+
+
+def test_public_fields_hold_no_internal_remark(built):
+    _, (territories, ptce) = built
+    numbers = datasets.report_numbers(frames=(territories, ptce))
+    assert numbers["territories"]["internal_remarks"] == []
+    assert numbers["ptce"]["internal_remarks"] == []
+    for frame in (territories, ptce):
+        for sources in frame["sources"]:
+            for item in sources.split(" | ") if sources else []:
+                assert item.startswith(("http://", "https://")) and " " not in item, item
+    mady = ptce.set_index("id").loc["mady-and-co"]
+    assert (mady["nom"], mady["alias"]) == ("Mady & Co", "Maddy and co")
+    assert "alias" in INTERNAL_FIELDS and "alias" not in PUBLIC_PTCE_FIELDS
+
+
+def test_report_lists_internal_remarks_in_public_fields(tables):
+    path = tables / datasets.PTCE_CSV
+    rows = _rows(path)
+    row = next(r for r in rows if r["id"] == "phares")
+    row["nom"] += " (orthographié « Phare » dans le document de référence)"
+    row["sources"] += " | contact par courriel"
+    _write_rows(path, rows)
+    _set(tables, "jouques", sous_zone=f"{datasets.NO_SOURCE_MARKER} (à vérifier)")
+    numbers = datasets.report_numbers(tables)
+    listed = {i["id"]: i["champs"] for i in numbers["ptce"]["internal_remarks"]}
+    assert listed == {"phares": "nom, sources"}
+    assert [i["id"] for i in numbers["territories"]["internal_remarks"]] == ["jouques"]
+    text = datasets.data_report(tables)
+    assert "- phares : " in text and "champs : nom, sources" in text
+
+
+def test_report_counts(shared_reference, built):
+    _, frames = built
+    territories, _ = frames
+    folder = _additions(shared_reference)
+    reference_th = len(pd.read_csv(shared_reference / "tz_territories.csv"))
+    added = pd.read_csv(folder / "tz_additions.csv", dtype=str)
+    qpv_rows = pd.read_csv(folder / "qpv_matches.csv", dtype=str)["tz_id"].nunique()
+    numbers = datasets.report_numbers(frames=frames)["territories"]
+    th = reference_th + int((added["statut"] == "TH").sum())
+    assert numbers["by_statut"]["TH"] == th
+    assert numbers["by_statut"]["PE"] == len(territories) - th
+    assert len(numbers["with_qpv_codes"]) == qpv_rows
+    assert numbers["qpv_drawn"] == 0
+    assert list(numbers["by_precision"]) == list(TERRITORY_PRECISIONS)
+    for precision, n in numbers["by_precision"].items():
+        assert n == (territories["precision"] == precision).sum()
+    text = datasets.data_report(DATA)
+    assert f"TH {th}, PE {len(territories) - th}" in text
+    precisions = ", ".join(f"{k} {v}" for k, v in numbers["by_precision"].items())
+    assert f"par précision du périmètre : {precisions}" in text
+    assert f"avec codes QPV : {qpv_rows} (contours QPV tracés : 0)" in text
+    assert f"{qpv_rows} approchés par la commune entière" in text
+    assert "--qpv FICHIER_OU_URL" in text
+
+
+# --- real quartier perimeters: data build --qpv ------------------------------------------
+
+
+def _qp2024_feature(code: str, name: str, communes: str, geometry) -> dict:
+    """A feature with the properties of the ANCT QP2024 national file."""
+    return {
+        "type": "Feature",
+        "geometry": json.loads(shapely.to_geojson(geometry)),
+        "properties": {
+            "code_qp": code,
+            "lib_qp": name,
+            "insee_reg": "",
+            "lib_reg": "",
+            "insee_dep": code[2:5].lstrip("0"),
+            "lib_dep": "",
+            "insee_com": communes,
+            "lib_com": "",
+            "siren_epci": "",
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def qpv_document():
+    """QPV in the real format: two inside Strasbourg, one across Lyon 8e and Vénissieux.
+
+    QN06713I (Elsau, the QPV of ``strasbourg-elsau-montagne-verte``) is left
+    out on purpose: that territory must fall back to its commune.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingGeometryWarning)
+        communes = load_communes(types=("COM", "ARM")).set_index("code_insee")
+    strasbourg = communes.at["67482", "geometry"]
+    inner = strasbourg.buffer(-0.01)
+    a = shapely.point_on_surface(inner)
+    squares = [shapely.box(a.x, a.y, a.x + 0.004, a.y + 0.004)]
+    squares.append(shapely.affinity.translate(squares[0], 0.006, 0))
+    assert all(s.within(strasbourg) for s in squares) and not squares[0].intersects(squares[1])
+    border = communes.at["69388", "geometry"].boundary.intersection(
+        communes.at["69259", "geometry"].boundary
+    )
+    mid = border.interpolate(0.5, normalized=True)
+    across = shapely.box(mid.x - 0.004, mid.y - 0.004, mid.x + 0.004, mid.y + 0.004)
+    features = [
+        _qp2024_feature("QN06719I", "Port Du Rhin", "67482", squares[0]),
+        _qp2024_feature("QN06718I", "Ampère", "67482", squares[1]),
+        _qp2024_feature("QN06932M", "Etats-Unis - Langlet Santy", "69123, 69259", across),
+    ]
+    document = {"type": "FeatureCollection", "name": "QP2024", "features": features}
+    document["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    return document, squares, across, communes
+
+
+@pytest.fixture(scope="module")
+def qpv_built(qpv_document, tmp_path_factory, session_cache):
+    from tests.conftest import LocalServer
+
+    document, *_ = qpv_document
+    server = LocalServer()
+    server.route("/QP2024.geojson", Reply(200, json.dumps(document).encode()))
+    out = tmp_path_factory.mktemp("qpv-built")
+    cache = tmp_path_factory.mktemp("qpv-cache")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(geo.settings, "cache_dir", cache)
+            url = server.url + "/QP2024.geojson"
+            paths = datasets.build_data(DATA, out, qpv=url)
+    finally:
+        server.close()
+    territories = gpd.read_file(paths["territories"]).set_index("id")
+    return paths, territories
+
+
+def test_build_with_qpv_draws_the_union_of_the_qpv(qpv_document, qpv_built):
+    _, squares, _, communes = qpv_document
+    _, territories = qpv_built
+    row = territories.loc["strasbourg-port-du-rhin-ampere"]
+    assert row["precision"] == "qpv"
+    union = shapely.union_all(squares)
+    assert row.geometry.symmetric_difference(union).area < 1e-2 * union.area  # 1e-5 grid
+    assert row.geometry.area < 0.01 * communes.at["67482", "geometry"].area
+    assert "Contour : union des QPV 2024 QN06719I, QN06718I (contours de l'ANCT)." in row["notes"]
+    assert row["codes_insee"] == "67482"  # the communes stay listed for the analysis
+    # the other territories are as in the shipped file
+    shipped = gpd.read_file(DATA / datasets.TERRITORIES_GEOJSON).set_index("id")
+    same = territories.index.difference(["strasbourg-port-du-rhin-ampere", "lyon-8-plaine-santy"])
+    assert shipped.loc[same].geometry.to_wkt().equals(territories.loc[same].geometry.to_wkt())
+
+
+def test_build_with_qpv_falls_back_to_the_commune_with_the_reason(qpv_document, qpv_built):
+    _, _, _, communes = qpv_document
+    paths, territories = qpv_built
+    row = territories.loc["strasbourg-elsau-montagne-verte"]
+    assert row["precision"] == "infra-communal"
+    assert "Contour QPV non tracé : QN06713I absent(s) du fichier" in row["notes"]
+    commune = communes.at["67482", "geometry"]
+    assert row.geometry.symmetric_difference(commune).area < 1e-3 * commune.area
+    summary = datasets.qpv_summary(paths["territories"])
+    assert summary.splitlines()[0].startswith("QPV : 33 territoires avec codes QPV ; 2 tracés")
+    assert "  - strasbourg-elsau-montagne-verte : QN06713I absent(s)" in summary
+    assert "Construit sans les contours" not in summary
+
+
+def test_qpv_perimeter_gives_a_real_overlap_share(qpv_document, qpv_built):
+    from geo.analysis import synergies
+
+    _, _, across, communes = qpv_document
+    _, territories = qpv_built
+    lyon8 = communes.at["69388", "geometry"]
+    ptce = gpd.GeoDataFrame(
+        {"id": ["ptce-lyon-8"], "nom": ["PTCE du 8e"], "codes_insee": ["69388"]},
+        geometry=[lyon8],
+        crs=4326,
+    )
+    shipped = gpd.read_file(DATA / datasets.TERRITORIES_GEOJSON)
+    before = synergies(shipped[shipped["id"] == "lyon-8-plaine-santy"], ptce)
+    qpv_row = territories.loc[["lyon-8-plaine-santy"]].reset_index()
+    assert qpv_row.at[0, "precision"] == "qpv"
+    after = synergies(qpv_row, ptce)
+    assert before.at[0, "overlap_share_pct"] == pytest.approx(100, abs=0.1)  # 1e-5 grid
+    assert after.at[0, "relation"] == "overlap"
+    assert 20 < after.at[0, "overlap_share_pct"] < 80  # the QPV crosses into Vénissieux
+    assert not after.at[0, "approximate"] and before.at[0, "approximate"]
+    expected = 100 * across.intersection(lyon8).area / across.area
+    assert after.at[0, "overlap_share_pct"] == pytest.approx(expected, abs=2)
+
+
+def test_cli_data_build_with_a_qpv_file_and_offline_url(qpv_document, tmp_path, capsys):
+    from geo.cli import main
+
+    document, *_ = qpv_document
+    source = tmp_path / "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    before = source.read_bytes()
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["data", "build", "--qpv", str(source), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "QPV : 33 territoires avec codes QPV ; 2 tracés d'après leurs contours" in printed
+    assert "strasbourg-elsau-montagne-verte : QN06713I absent(s)" in printed
+    assert source.read_bytes() == before  # the user's file is never modified
+
+    written = (out / datasets.TERRITORIES_GEOJSON).read_bytes()
+    url = "http://127.0.0.1:9/QP2024.geojson"
+    code = main(["--offline", "data", "build", "--qpv", url, "--out", str(out)])
+    assert code == 1
+    assert "offline" in capsys.readouterr().err
+    assert (out / datasets.TERRITORIES_GEOJSON).read_bytes() == written  # nothing written
+
+
+def test_readme_qpv_example_runs_against_a_local_copy(qpv_document, local_server, monkeypatch):
+    import re
+
+    readme = (DATA.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Data: sources, vintages, licences", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.+?)\n```", section, flags=re.S)[0]
+    (url,) = re.findall(r'url = "(https://[^"]+)"', code)
+    assert url.endswith(geo.settings.qpv_url.rsplit("/", 1)[1])  # the documented default
+    path = "/api/1/datasets/r/" + url.rsplit("/", 1)[1]
+    document, *_ = qpv_document
+    local_server.route(path, Reply(200, json.dumps(document).encode()))
+    namespace: dict = {}
+    exec(compile(code.replace(url, local_server.url + path), "README.md", "exec"), namespace)
+    table = namespace["table"]
+    row = table[table["territory_id"] == "strasbourg-port-du-rhin-ampere"]
+    assert (row["territory_precision"] == "qpv").all() and len(row)

@@ -722,10 +722,22 @@ def browser():
 class Page:
     """One opened map page, its errors and the requests it made."""
 
-    def __init__(self, browser, path: Path, *, allow_network: bool = True) -> None:
+    def __init__(
+        self,
+        browser,
+        path: Path | str,
+        *,
+        allow_network: bool = True,
+        viewport: tuple[int, int] = (1100, 800),
+        touch: bool = False,
+    ) -> None:
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1100, "height": 800})
+        self.page = browser.new_page(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            has_touch=touch,
+            is_mobile=touch,
+        )
         self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         self.page.on(
             "console",
@@ -734,7 +746,7 @@ class Page:
             ),
         )
         self.page.route("**/*", lambda route, request: self._route(route, request, allow_network))
-        self.page.goto(path.as_uri(), wait_until="load")
+        self.page.goto(path if isinstance(path, str) else path.as_uri(), wait_until="load")
         self.page.wait_for_timeout(300)
 
     def _route(self, route, request, allow_network: bool) -> None:
@@ -1208,3 +1220,61 @@ def test_cli_map_embed_popup_columns_separate_assets(tmp_path, capsys):
     assert (tmp_path / "carte.js").is_file() and "<script>" not in page
     assert cli.main([*argv, "--popup-columns", "no-such-column"]) != 0
     assert "no-such-column" in capsys.readouterr().err
+
+
+AXE_JS = """() => axe.run(document, {runOnly: {type: 'tag',
+  values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+  .then(r => r.violations.map(
+    v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)], ids=["desktop", "phone"])
+@pytest.mark.parametrize("kind", ["national", "region", "departement", "territory"])
+def test_browser_axe_no_violations_with_details_open(
+    browser, data, communes, tmp_path, kind, viewport
+):
+    territories, ptce, table = data
+    kwargs = {
+        "national": {},
+        "region": {"region": "11"},
+        "departement": {"departement": "78"},
+        "territory": {"territory": "t-mureaux"},
+    }[kind]
+    m = maps.synergy_map(territories, ptce, table, communes=communes, **kwargs)
+    page = Page(browser, _write(m, tmp_path, "axe.html"), viewport=viewport)
+    try:
+        page.js("geoTzptce.open(map, 't:t-mureaux');")
+        page.page.wait_for_selector(".geo-details:not([hidden])")
+        width = page.page.evaluate(
+            "() => document.querySelector('.geo-details').getBoundingClientRect().width"
+        )
+        assert width <= viewport[0]  # no details panel wider than the screen
+        page.page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
+        assert page.page.evaluate(AXE_JS) == []
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_keyboard_search_first_and_escape(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes)
+    page = Page(browser, _write(m, tmp_path, "k.html"))
+    try:
+        for _ in range(3):
+            page.page.keyboard.press("Tab")
+            if page.page.evaluate("() => document.activeElement.type") == "search":
+                break
+        assert page.page.evaluate("() => document.activeElement.type") == "search"
+        page.page.keyboard.type("trappes")
+        page.page.keyboard.press("Enter")
+        page.page.wait_for_selector(".geo-details:not([hidden])")
+        assert "Trappes (Merisiers)" in page.page.evaluate(
+            "() => document.activeElement.textContent"
+        )
+        page.page.keyboard.press("Escape")
+        assert page.page.evaluate("() => document.activeElement.type") == "search"
+    finally:
+        page.close()

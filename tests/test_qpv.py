@@ -6,15 +6,17 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
 from shapely.geometry import box
 
+import geo
 import geo.settings
-from geo.errors import DataSourceError, SchemaError, UnknownCommuneError
-from geo.qpv import QPV_COLUMNS, load_qpv, qpv_geometry
+from geo.errors import ArgumentError, DataSourceError, SchemaError, UnknownCommuneError
+from geo.qpv import QPV_COLUMNS, load_qpv, qpv_geometry, qpv_list, qpv_of_commune
 from tests.conftest import Reply
 
 RESOURCE = "/api/1/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"
@@ -139,6 +141,17 @@ def test_property_variants_from_a_local_file(tmp_path):
     assert again.geometry.iloc[0].symmetric_difference(table.geometry.iloc[0]).area < 1e-10
 
 
+def test_file_with_codes_only(tmp_path):
+    document = qpv_features()
+    for feature in document["features"]:
+        feature["properties"] = {"code_qp": feature["properties"]["code_qp"]}
+    path = tmp_path / "codes-only.geojson"
+    path.write_text(json.dumps(document))
+    table = load_qpv(path=path)
+    assert len(table) == 3
+    assert table[["nom_qp", "communes", "communes_noms", "departement"]].isna().all().all()
+
+
 def test_qpv_geometry_union_and_unknown_codes(qpv_server):
     qpv_server.route(RESOURCE, Reply(200, national_zip(qpv_features())))
     union = qpv_geometry("QN07815M; qn07816m")
@@ -178,3 +191,67 @@ def test_errors(qpv_server, monkeypatch, tmp_path):
     with pytest.raises(DataSourceError, match="offline"):
         load_qpv(url=qpv_server.url + RESOURCE)
     assert len(qpv_server.requests) == requests_before
+
+
+# --- the shipped list of QPV 2024 by commune (offline) -----------------------------
+
+
+def test_shipped_qpv_list_is_derived_from_the_anct_list(shared_reference, tmp_path):
+    from geo.datasets import import_qpv_communes
+
+    source = shared_reference / "additions-2026-12" / "qpv2024_communes.csv"
+    if not source.is_file():
+        pytest.skip(f"{source} not found")
+    written = import_qpv_communes(source, tmp_path)
+    committed = Path(__file__).resolve().parent.parent / "data" / written.name
+    assert committed.read_bytes() == written.read_bytes(), (
+        "data/qpv2024_communes.csv is not the import of the reference list"
+    )
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        import_qpv_communes(source, tmp_path)
+    # every (QPV, commune) pair of the reference is there, codes and names as written
+    import csv
+
+    with open(source, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    pairs = {(c, r["insee_com"]) for r in rows for c in r["codes_qp"].split(";")}
+    table = qpv_list()
+    assert set(zip(table["code_qp"], table["insee_com"], strict=True)) == pairs
+    first = rows[0]
+    code, name = first["codes_qp"].split(";")[0], first["libelles_qp"].split(", ")[0]
+    assert table.loc[table["code_qp"] == code, "nom_qp"].iloc[0] == name
+
+
+def test_qpv_of_commune_lists_the_qpv_offline(monkeypatch):
+    monkeypatch.setattr(geo.settings, "offline", True)
+    table = qpv_list()
+    mureaux = qpv_of_commune("78440")
+    expected = sorted(table.loc[table["insee_com"] == "78440", "code_qp"])
+    assert mureaux["code_qp"].tolist() == expected and expected
+    assert list(mureaux.columns) == ["code_qp", "nom_qp", "communes"]
+    # a QPV across communes lists all of them
+    across = table.groupby("code_qp")["insee_com"].nunique()
+    shared_code = across[across > 1].index[0]
+    commune = table.loc[table["code_qp"] == shared_code, "insee_com"].iloc[0]
+    row = qpv_of_commune(commune).set_index("code_qp").loc[shared_code]
+    assert len(row["communes"].split(";")) == across[shared_code]
+    # an arrondissement gives the QPV of its commune; a commune without QPV none
+    assert qpv_of_commune("75113").equals(qpv_of_commune("75056"))
+    assert qpv_of_commune(" 1001.0 ").empty  # a code as a spreadsheet writes it
+    with pytest.raises(ArgumentError, match="'Les Mureaux'"):
+        qpv_of_commune("Les Mureaux")
+    assert geo.qpv_of_commune is qpv_of_commune
+
+
+def test_qpv_list_errors_name_the_file_and_line(tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text("code_qp,nom_qp,insee_com\nQN07819M,A,78440\nQX1,B,7844\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        qpv_list(path)
+    assert any("line 3" in p and "'QX1'" in p for p in info.value.problems)
+    assert any("line 3" in p and "'7844'" in p for p in info.value.problems)
+    path.write_text("code,nom\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="missing column"):
+        qpv_list(path)
+    with pytest.raises(DataSourceError, match="missing"):
+        qpv_list(tmp_path / "absent.csv")
