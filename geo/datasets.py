@@ -688,7 +688,7 @@ def _territory_records(
         parts = boundaries.loc[perimeter] if perimeter else boundaries.iloc[:0]
         drawn = None
         if row["qpv_codes"] and qpv_list is not None:
-            drawn, qpv_note = _qpv_perimeter(row, perimeter, parts, shapes, qpv_list)
+            drawn, qpv_note = _qpv_perimeter(row, perimeter, parts, shapes, qpv_list)  # type: ignore[misc]
             row = row.copy()
             row["notes"] = _append_note(row["notes"], qpv_note)
             if drawn is not None:

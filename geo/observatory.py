@@ -599,8 +599,8 @@ def _by_territory(
     key = classes["key"].to_numpy()
     linked = np.isin(key, ["colocated", "near"])
     is_pe = statut == "PE"
-    support_id = np.where(is_pe & linked, nearest_id, None)
-    support_nom = np.where(is_pe & linked, nearest_nom, None)
+    support_id = np.where(is_pe & linked, nearest_id, None)  # type: ignore[call-overload]
+    support_nom = np.where(is_pe & linked, nearest_nom, None)  # type: ignore[call-overload]
 
     t_prec = _text(frame, "precision")
     approx_perimeter = np.isin(t_prec.astype(str), list(analysis.APPROXIMATE_TERRITORY_PRECISIONS))
@@ -730,7 +730,7 @@ def _by_ptce(
 
     approx = measurable & ~np.isin(prec.astype(str), ["communes"])
     flags = []
-    for i in range(n):
+    for i in range(n):  # type: ignore[assignment]
         notes = []
         if prec[i] in ("epci", "siege"):
             notes.append(
