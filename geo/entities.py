@@ -893,19 +893,27 @@ def _resolve(
     problems: _Problems,
 ) -> dict[int, list[dict[str, Any]]]:
     """Resolve values to communes; return the matches per request, record problems."""
-    from .lookup import resolve_communes
+    from .lookup import resolve_each
 
-    # The notes are shown in the error raised for these rows: with suggestions.
-    found = resolve_communes(values, departements, where=labels, errors="coerce", suggest=True)
+    # The messages are shown in the error raised for these rows: with suggestions.
+    found = resolve_each(values, departements, where=labels, suggest=True)
     out: dict[int, list[dict[str, Any]]] = {}
-    for record in found.to_dict("records"):
-        if is_blank(record["code_insee"]):
-            problems.communes.append(str(record["note"]))
-            if " is ambiguous" in str(record["note"]):
-                problems.ambiguous.append(str(record["note"]))
+    for k, result in enumerate(found):
+        if isinstance(result, UnknownCommuneError):
+            problems.communes.append(str(result))
+            if isinstance(result, AmbiguousCommuneError):  # told by type, not by its text
+                problems.ambiguous.append(str(result))
             continue
-        record["old"] = record["matched_by"] == "old-code"
-        out.setdefault(int(record["input_index"]), []).append(record)
+        out[k] = [
+            {
+                "code_insee": m.code_insee,
+                "nom": m.nom,
+                "matched_by": m.matched_by,
+                "note": m.note,
+                "old": m.matched_by == "old-code",
+            }
+            for m in result
+        ]
     return out
 
 

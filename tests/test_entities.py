@@ -647,3 +647,13 @@ def test_shipped_data_missing(monkeypatch, tmp_path):
     monkeypatch.setattr(entities, "_data_dir", lambda: tmp_path)
     with pytest.raises(DataSourceError, match=r"territories.geojson is missing.*path="):
         geo.load_territories()
+
+
+def test_ambiguous_and_unknown_told_apart_by_type_not_text():
+    # A name whose text says "is ambiguous" is still only unknown.
+    frame = pd.DataFrame({"nom": ["T"], "commune": ["Ville is ambiguous"]})
+    with pytest.raises(UnknownCommuneError) as info:
+        geo.load_territories(frame)
+    assert not isinstance(info.value, AmbiguousCommuneError)
+    with pytest.raises(AmbiguousCommuneError, match="Saint-Denis"):
+        geo.load_territories(pd.DataFrame({"nom": ["T"], "commune": ["Saint-Denis"]}))
