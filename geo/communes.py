@@ -24,6 +24,7 @@ Only :mod:`geo.sources` touches the network.
 
 from __future__ import annotations
 
+import csv
 import os
 import warnings
 from collections.abc import Collection, Iterable
@@ -250,6 +251,12 @@ def _embedded_table(
             part = read_checked_parquet(path, filters=[("departement", "in", wanted)])
             if part is not None and len(part):
                 return part
+    elif not refresh and departements:
+        # No cache yet: convert only these départements' rows (the full
+        # conversion, written to the cache, waits for a load that needs it).
+        part = _embedded_rows([departement_code(d) for d in departements])
+        if part is not None:
+            return part
         table = read_checked_parquet(path)
         if table is not None and set(COLUMNS) <= set(table.columns):
             _MEMORY.clear()
@@ -296,6 +303,36 @@ def _converted(raw: pd.DataFrame, attributes: pd.DataFrame) -> gpd.GeoDataFrame:
     gdf = _rebuild_from_delegated(gdf)
     ordered = [*COLUMNS[:-1], "mairie_lon", "mairie_lat", "geometry"]
     return gdf[ordered].reset_index(drop=True)
+
+
+def _embedded_rows(wanted: list[str]) -> gpd.GeoDataFrame | None:
+    """Convert only the rows of some départements of the embedded table.
+
+    The CSV is decompressed once and its attribute columns parsed; the
+    geometry (most of the file) is decoded for the wanted rows only. Returns
+    ``None`` when the file's layout is not the expected one (one record per
+    line ending with CR LF), so the caller converts everything.
+    """
+    raw, data = cog.read_communes_csv(cog.COMMUNE_SOURCE_COLUMNS)
+    records = data.split(b"\r\n")
+    if records and not records[-1]:
+        records.pop()
+    if len(records) != len(raw) + 1:
+        return None
+    header = next(csv.reader([records[0].decode("utf-8")]))
+    code_at, geometry_at = header.index("code"), header.index("geometry")
+    attributes = cog.attributes_of(raw)
+    typed = raw["type"].isin(_TYPES).to_numpy()
+    cog.keep_attributes(attributes[typed])
+    rows = np.flatnonzero(typed & attributes["departement"].isin(wanted).to_numpy())
+    geometries: list[str | None] = []
+    for row in rows:
+        fields = next(csv.reader([records[row + 1].decode("utf-8")]))
+        if fields[code_at] != raw.at[row, "code"]:
+            return None
+        geometries.append(fields[geometry_at] if fields[geometry_at] not in ("", "\\N") else None)
+    part = raw.iloc[rows].reset_index(drop=True).assign(geometry=geometries)
+    return _converted(part, attributes.iloc[rows].reset_index(drop=True))
 
 
 def _objects(column: pd.Series) -> np.ndarray:

@@ -61,7 +61,10 @@ def test_communes_fetch_offline_fails_cleanly(capsys):
 
 
 def test_communes_cache_info_and_clear(capsys, fresh_cache):
+    # one département from an empty cache converts only its rows, writes nothing
     assert run(capsys, "communes", "summary", "--departement", "974")[0] == 0
+    assert run(capsys, "communes", "cache", "info")[1].endswith("(empty)\n")
+    assert run(capsys, "communes", "summary")[0] == 0  # all of France: converted and cached
     code, out, _ = run(capsys, "communes", "cache", "info")
     assert code == 0 and "communes-embedded" in out and " ok" in out
     code, out, _ = run(capsys, "communes", "cache", "clear")

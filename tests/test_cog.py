@@ -56,7 +56,7 @@ def test_one_clear_empties_every_memory_cache() -> None:
 
 
 def test_clear_cache_also_clears_memory(fresh_cache) -> None:
-    communes.load_communes(departements="78")
+    communes.load_communes(codes="78440")
     first = cog.cog_lookup()
     assert communes.clear_cache() == 2
     assert cog.cog_lookup() is not first
