@@ -55,6 +55,7 @@ _LAZY = {
     "qpv_of_commune": "qpv",
     "to_umap": "umap",
     "write_umap": "umap",
+    "build_site": "site",
 }
 
 if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type checkers

@@ -334,7 +334,9 @@ var geoTzptce = (function () {
     panel.hidden = false;
     app.current = key;
     permalink(key, ds);
-    heading.focus({preventScroll: false});
+    // opened by the page's own #territoire= link (opener false): focus stays where it is, so
+    // that a host page embedding the map neither scrolls to it nor loses the keyboard
+    if (opener !== false) { heading.focus({preventScroll: false}); }
   }
   function hideDetails(app) {
     var panel = app.details;
@@ -1000,7 +1002,7 @@ var geoTzptce = (function () {
     var m = /^#(territoire|ptce)=(.+)$/.exec(location.hash || "");
     if (m) {
       var key = (m[1] === "territoire" ? "t:" : "p:") + decodeURIComponent(m[2]);
-      if (map._geoKeys[key]) { setTimeout(function () { open(map, key); }, 0); }
+      if (map._geoKeys[key]) { setTimeout(function () { open(map, key, false); }, 0); }
     }
     return ds;
   }

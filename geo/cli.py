@@ -39,6 +39,7 @@ exemples / examples:
   python -m geo communes fetch --source etalab --resolution 50m
   python -m geo communes cache info
   python -m geo data build && python -m geo data report
+  python -m geo site site/ --base-url https://info-ptce.fr/carte/
 """
 
 
@@ -353,6 +354,33 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from .site import build_site
+
+    if args.offline and not args.assets:
+        print(
+            "error: site --offline needs --assets DIR, a folder of the maps' JS/CSS files "
+            "(fill it once, online, with: python -m geo assets fetch DIR)",
+            file=sys.stderr,
+        )
+        return 2
+    with _progress(1, "site") as bar:
+        report = build_site(
+            args.out_dir,
+            territories=args.territories,
+            ptce=args.ptce,
+            radius_km=args.radius_km,
+            base_url=args.base_url,
+            tiles=not args.no_tiles,
+            offline=args.offline,
+            assets_dir=args.assets,
+            separate_assets=args.separate_assets,
+        )
+        _step(bar, "écrit")
+    print(f"wrote {report}")
+    return 0
+
+
 def _cmd_assets_fetch(args: argparse.Namespace) -> int:
     from ._assets import fetch_assets
 
@@ -603,6 +631,30 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write the page's JS and CSS next to it (no inline script: CSP script-src 'self')",
     )
     map_.set_defaults(func=_cmd_map)
+
+    site = commands.add_parser(
+        "site",
+        **_examples(
+            "python -m geo site site/",
+            "python -m geo site site/ --base-url https://info-ptce.fr/carte/",
+            "python -m geo site site/ --offline --assets ~/leaflet-assets",
+            "python -m geo site site/ --separate-assets   # for script-src 'self'",
+        ),
+        parents=[common, inputs],
+        help="write a static website: national, région and territory pages, downloads",
+    )
+    site.add_argument("out_dir", metavar="OUT", help="the site folder")
+    site.add_argument(
+        "--base-url", metavar="URL", help="published address (permalinks, iframe snippets)"
+    )
+    site.add_argument("--no-tiles", action="store_true", help="no tile basemap on the maps")
+    site.add_argument("--assets", metavar="DIR", help="local Leaflet assets for --offline")
+    site.add_argument(
+        "--separate-assets",
+        action="store_true",
+        help="no inline script: the maps' code in shared files (CSP script-src 'self')",
+    )
+    site.set_defaults(func=_cmd_site)
 
     assets = commands.add_parser("assets", help="local copies of the map's JS/CSS")
     assets_sub = assets.add_subparsers(dest="assets_command", required=True)

@@ -251,17 +251,17 @@ def _embedded_table(
             part = read_checked_parquet(path, filters=[("departement", "in", wanted)])
             if part is not None and len(part):
                 return part
+        table = read_checked_parquet(path)
+        if table is not None and set(COLUMNS) <= set(table.columns):
+            _MEMORY.clear()
+            _MEMORY[key] = table
+            return table
     elif not refresh and departements:
         # No cache yet: convert only these départements' rows (the full
         # conversion, written to the cache, waits for a load that needs it).
         part = _embedded_rows([departement_code(d) for d in departements])
         if part is not None:
             return part
-        table = read_checked_parquet(path)
-        if table is not None and set(COLUMNS) <= set(table.columns):
-            _MEMORY.clear()
-            _MEMORY[key] = table
-            return table
     table = convert_embedded()
     write_checked_parquet(table, path)
     _MEMORY.clear()

@@ -135,6 +135,9 @@ def test_cache_is_written_then_reused(fresh_cache):
     second = load_communes(departements="78")
     assert (fresh_cache / files[0]).stat().st_mtime_ns == mtime  # read, not rebuilt
     assert first.equals(second)
+    cog.clear()
+    load_communes()
+    assert (fresh_cache / files[0]).stat().st_mtime_ns == mtime  # all of France: read too
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])

@@ -1,0 +1,614 @@
+"""Static site: built once, served by a real HTTP server, opened in headless Chromium.
+
+The full site of the shipped data is built once per session; the tests that
+need other builds (determinism, offline, hostile data, CLI) use a small
+subset of the data.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import functools
+import json
+import re
+import shutil
+import threading
+import urllib.request
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+import geo
+from geo import _assets, cli
+from geo.errors import ArgumentError, SchemaError
+from geo.site import MANIFEST, build_site
+
+BROWSER_DIR = Path(__file__).resolve().parent / "browser"
+NODE_MODULES = BROWSER_DIR / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+BLANK_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+VIEWPORTS = {"desktop": (1366, 768), "phone": (390, 844)}
+XSS = '<img src=x onerror="window.__xss=1">'
+
+
+# --------------------------------------------------------------------------- servers
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+class StaticServer:
+    """A threaded http.server on 127.0.0.1 serving one folder, as a static host would."""
+
+    def __init__(self, root: Path) -> None:
+        handler = functools.partial(_Quiet, directory=str(root))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The full site of the shipped data, served on 127.0.0.1 (built once)."""
+    root = tmp_path_factory.mktemp("site")
+    server = StaticServer(root)
+    report = build_site(root, base_url=server.url, separate_assets=True)
+    yield root, server.url, report
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def subset():
+    """Territories and PTCE of two régions (Hauts-de-France, La Réunion)."""
+    territories = geo.load_territories()
+    ptce = geo.load_ptce()
+    keep = ["32", "04"]
+    return (
+        territories[territories["region"].isin(keep)].copy(),
+        ptce[ptce["region"].isin(keep)].copy(),
+    )
+
+
+# --------------------------------------------------------------------------- links
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+        self.inline_scripts = 0
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for name in ("href", "src"):
+            if attrs.get(name):
+                self.refs.append((tag, attrs[name]))
+        executable = attrs.get("type") in (None, "", "text/javascript", "module")
+        if tag == "script" and not attrs.get("src") and executable:  # JSON data blocks are not
+            self._in_script = True
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.inline_scripts += 1
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def _site_pages(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.html") if not p.relative_to(root).parts[0] == "cartes")
+
+
+def test_link_checker_every_internal_link_and_asset_resolves(site):
+    root, url, report = site
+    pages = sorted(root.rglob("*.html"))
+    assert report.pages == len(pages)
+    targets: dict[str, str] = {}  # URL -> the page that links to it
+    anchors: list[tuple[Path, str, str]] = []
+    for page in pages:
+        page_url = url + page.relative_to(root).as_posix()
+        for _, ref in _parse(page).refs:
+            absolute = urljoin(page_url, ref)
+            if not absolute.startswith(url):
+                assert urlsplit(absolute).scheme in ("http", "https"), (page, ref)  # CDN, sources
+                continue
+            parts = urlsplit(absolute)
+            targets.setdefault(parts._replace(fragment="").geturl(), str(page))
+            if parts.fragment and "=" not in parts.fragment:
+                anchors.append((page, parts.path, parts.fragment))
+    assert len(targets) > len(pages)  # pages, assets, data files
+    for target, source in sorted(targets.items()):
+        with urllib.request.urlopen(target, timeout=10) as response:
+            assert response.status == 200, (target, source)
+    for page, path, fragment in anchors:
+        ids = _parse(root / unquote(path).lstrip("/")).ids
+        assert fragment in ids, (page, path, fragment)
+    # every page of the site is reachable from index.html
+    seen, todo = set(), [root / "index.html"]
+    while todo:
+        page = todo.pop()
+        if page in seen or page.suffix != ".html":
+            continue
+        seen.add(page)
+        for _, ref in _parse(page).refs:
+            target = urljoin(url + page.relative_to(root).as_posix(), ref)
+            if target.startswith(url):
+                todo.append(root / unquote(urlsplit(target).path).lstrip("/"))
+    assert set(pages) <= seen, sorted(set(pages) - seen)[:5]
+
+
+def test_site_layout_sizes_and_report(site):
+    root, _, report = site
+    territories = geo.load_territories()
+    ids = sorted(territories["id"])
+    assert sorted(p.stem for p in (root / "territoires").glob("*.html")) == ids
+    regions = sorted(set(territories["region"]) | set(geo.load_ptce()["region"]) - {""})
+    assert sorted(p.stem for p in (root / "regions").glob("*.html")) == regions
+    assert sorted(p.stem for p in (root / "cartes" / "regions").glob("*.html")) == regions
+    for name in (
+        "territoires.geojson",
+        "territoires.csv",
+        "ptce.geojson",
+        "ptce.csv",
+        "synergies.csv",
+        "synergies.xlsx",
+        "opportunites.csv",
+        "opportunites.xlsx",
+        "opportunites-ptce.csv",
+        "evolution.csv",
+        "carte.umap",
+        "index.html",
+    ):
+        assert (root / "donnees" / name).stat().st_size > 0, name
+    sizes = {p: p.stat().st_size for p in root.rglob("*") if p.is_file() and p.name != MANIFEST}
+    assert report.files == len(sizes)
+    assert report.total_bytes == sum(sizes.values())
+    largest = max((p for p in sizes if p.suffix == ".html"), key=sizes.get)
+    assert report.largest_page_bytes == sizes[largest]
+    assert str(report).startswith(f"{report.files} files")
+    manifest = (root / MANIFEST).read_text(encoding="utf-8").splitlines()
+    assert manifest == sorted(p.relative_to(root).as_posix() for p in sizes)
+
+
+def test_pages_french_accessible_structure_public_fields(site):
+    root, url, _ = site
+    internal = set()
+    for frame in (geo.load_territories(), geo.load_ptce()):
+        internal |= {n for n in frame["notes"] if isinstance(n, str) and len(n) > 25}
+    for page in _site_pages(root):
+        text = page.read_text(encoding="utf-8")
+        assert text.startswith('<!DOCTYPE html>\n<html lang="fr">'), page
+        assert '<a class="skip" href="#contenu">Aller au contenu</a>' in text
+        assert '<main id="contenu"' in text and text.count("<h1>") == 1, page
+        assert "user-scalable" not in text and "maximum-scale" not in text
+        assert _parse(page).inline_scripts == 0, page  # CSP: script-src 'self'
+        assert "NO-PUBLIC-SOURCE-FOUND" not in text, page
+        assert not any(note in text for note in internal), page
+    mureaux = (root / "territoires" / "les-mureaux.html").read_text(encoding="utf-8")
+    assert "est un territoire habilité" in mureaux
+    assert '<h2 id="ptce">PTCE partenaires</h2>' in mureaux and "chevauchement" in mureaux
+    assert f'href="{url}territoires/les-mureaux.html"' in mureaux  # permalink
+    assert "Précision du périmètre" in mureaux and "Population" in mureaux
+    category = geo.opportunities(geo.load_territories(), geo.load_ptce()).set_index("territory_id")
+    assert category.loc["les-mureaux", "category"] == "co-localisé"  # a seed pair
+    assert "<dt>Catégorie (observatoire)</dt><dd>co-localisé : " in mureaux
+    snippet = re.search(r"<textarea[^>]*>(.*?)</textarea>", mureaux, re.S).group(1)
+    assert "allowfullscreen" in snippet and "title=&quot;Carte : " in snippet
+    assert f"src=&quot;{url}cartes/france.html#territoire=les-mureaux&quot;" in snippet
+    index = (root / "index.html").read_text(encoding="utf-8")
+    for label in ("territoires habilités (TH)", "projets émergents (PE)", "TH isolés"):
+        assert label in index
+    isolated = category[(category["statut"] == "TH") & (category["category"] == "isolé")]
+    assert f'<span class="n">{len(isolated)}</span> TH isolés' in index
+    # the timeline chart and its data table, from geo.timeline
+    assert '<img src="assets/evolution.svg"' in index and 'alt="Graphique de' in index
+    years = geo.timeline(geo.load_territories(), geo.load_ptce())
+    th_2022 = int(years.set_index("period").loc["2022", "th_total"])
+    assert re.search(rf'<th scope="row">2022</th><td class="num">{th_2022}</td>', index)
+    assert "date inconnue" in index
+    data_page = (root / "donnees" / "index.html").read_text(encoding="utf-8")
+    assert "Licence Ouverte" in data_page and "COG 2025" in data_page
+
+
+def test_csp_friendly_map_pages_share_their_code(site):
+    root, _, _ = site
+    maps_pages = sorted((root / "cartes").rglob("*.html"))
+    assert len(maps_pages) == 1 + len(list((root / "regions").glob("*.html")))
+    shared = sorted(p.name for p in (root / "assets").glob("carte-*"))
+    assert sorted(Path(n).suffix for n in shared) == [".css", ".js"]  # once for all maps
+    for page in maps_pages:
+        text = page.read_text(encoding="utf-8")
+        parsed = _parse(page)
+        assert parsed.inline_scripts == 0 and "<style>" not in text, page
+        local = {ref for _, ref in parsed.refs if not ref.startswith("https://")}
+        assert {Path(ref).name for ref in local} == set(shared), page
+        for tag in re.findall(r"<(?:script|link)[^>]+https://[^>]+>", text):
+            assert 'integrity="sha384-' in tag and 'crossorigin="anonymous"' in tag, tag
+    assert not list((root / "cartes").rglob("*.js")) and not list((root / "cartes").rglob("*.css"))
+
+
+def test_downloads_public_fields_only(site):
+    root, _, _ = site
+    territories = json.loads((root / "donnees" / "territoires.geojson").read_text("utf-8"))
+    ptce = json.loads((root / "donnees" / "ptce.geojson").read_text("utf-8"))
+    for collection, fields in (
+        (territories, geo.schema.PUBLIC_TERRITORY_FIELDS),
+        (ptce, geo.schema.PUBLIC_PTCE_FIELDS),
+    ):
+        keys = {k for f in collection["features"] for k in f["properties"]}
+        assert keys <= set(fields) and not keys & set(geo.schema.INTERNAL_FIELDS)
+        sources = " ".join(f["properties"].get("sources") or "" for f in collection["features"])
+        assert "NO-PUBLIC-SOURCE-FOUND" not in sources
+    ids = [f["properties"]["id"] for f in territories["features"]]
+    assert ids == sorted(ids) == sorted(geo.load_territories()["id"])
+    header = (root / "donnees" / "ptce.csv").read_text("utf-8").splitlines()[0].split(",")
+    assert header[-2:] == ["longitude", "latitude"] and "notes" not in header
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_two_builds_identical_trees(subset, tmp_path):
+    territories, ptce = subset
+    first = build_site(tmp_path / "a", territories=territories, ptce=ptce)
+    second = build_site(tmp_path / "b", territories=territories.iloc[::-1], ptce=ptce.iloc[::-1])
+    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert a == b and len(a) == first.files + 1  # + the manifest
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", a, shallow=False)
+    assert mismatch == [] and errors == []
+    assert first.total_bytes == second.total_bytes
+    # a rebuild in place rewrites the same bytes and leaves the site's own files alone
+    (tmp_path / "a" / "CNAME").write_text("carte.example.org\n")
+    (tmp_path / "a" / "territoires" / "ancien.html").write_text("old")
+    manifest = tmp_path / "a" / MANIFEST
+    manifest.write_text(manifest.read_text() + "territoires/ancien.html\n")
+    build_site(tmp_path / "a", territories=territories.iloc[1:], ptce=ptce)
+    assert (tmp_path / "a" / "CNAME").is_file()
+    assert not (tmp_path / "a" / "territoires" / "ancien.html").exists()
+    gone = sorted(territories["id"])[0]
+    assert not (tmp_path / "a" / "territoires" / f"{gone}.html").exists()
+
+
+def test_build_errors(subset, tmp_path):
+    territories, ptce = subset
+    with pytest.raises(ArgumentError, match="base_url"):
+        build_site(tmp_path, territories=territories, ptce=ptce, base_url="javascript:x")
+    with pytest.raises(ArgumentError, match="assets fetch"):
+        build_site(tmp_path, territories=territories, ptce=ptce, offline=True)
+    with pytest.raises(SchemaError, match="statut"):
+        build_site(tmp_path, territories=territories.drop(columns="statut"), ptce=ptce)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_site(subset, tmp_path, capsys):
+    territories, ptce = subset
+    territories.to_file(tmp_path / "t.geojson", driver="GeoJSON")
+    ptce.to_file(tmp_path / "p.geojson", driver="GeoJSON")
+    code = cli.main(
+        [
+            "site",
+            str(tmp_path / "out"),
+            "--territories",
+            str(tmp_path / "t.geojson"),
+            "--ptce",
+            str(tmp_path / "p.geojson"),
+            "--base-url",
+            "https://carte.example.org/tz",
+        ]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "pages, largest" in out.out
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://carte.example.org/tz/index.html"' in page  # canonical, slash added
+    assert cli.main(["site", str(tmp_path / "x"), "--offline"]) == 2
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def _npm_file(url: str) -> Path | None:
+    """The local npm copy of a CDN URL (jsDelivr ``npm/pkg@v/...``, cdnjs ``libs/pkg/v/...``)."""
+    parts = urlsplit(url)
+    path = parts.path
+    if parts.netloc == "cdn.jsdelivr.net" and path.startswith("/npm/"):
+        package, _, rest = path[len("/npm/") :].partition("/")
+        package = package.rsplit("@", 1)[0]
+        candidates = [rest]
+    elif parts.netloc == "cdnjs.cloudflare.com" and path.startswith("/ajax/libs/"):
+        package, _version, rest = path[len("/ajax/libs/") :].split("/", 2)
+        candidates = [f"dist/{rest}", rest]
+    else:
+        return None
+    for relative in candidates:
+        for name in (relative, relative.replace(".min.js", ".js")):
+            local = NODE_MODULES / package / name
+            if local.is_file():
+                return local
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    if not AXE.is_file():
+        pytest.skip(f"browser tests need the npm assets: npm ci --prefix {BROWSER_DIR}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One browser context: CDN URLs served from the npm copies, tiles blank, errors kept."""
+
+    def __init__(self, browser, *, viewport=(1366, 768), allow_network=True, origin=None):
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        if origin:
+            self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+        self.context.route("**/*", lambda route, request: self._route(route, allow_network))
+        self.context.add_init_script(path=str(AXE))
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"console: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+
+    def _route(self, route, allow_network):
+        url = route.request.url
+        if url.startswith(("file:", "http://127.0.0.1")):
+            route.continue_()
+            return
+        self.external.append(url)
+        local = _npm_file(url) if allow_network else None
+        if local is not None:
+            route.fulfill(path=str(local))
+        elif allow_network and route.request.resource_type == "image":
+            route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
+        else:
+            route.abort()
+
+    def open(self, url: str):
+        self.page.goto(url, wait_until="load")
+        for frame in self.page.frames[1:]:
+            frame.wait_for_load_state("load")
+        self.page.wait_for_timeout(200)
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+def _axe(page) -> list[dict]:
+    """Run axe-core on the page and its map frame (axe is in every frame: init script)."""
+    # From file:// axe cannot fetch the stylesheets it preloads (CORS): it reads the CSSOM.
+    preload = not page.url.startswith("file:")
+    result = page.evaluate(
+        """([tags, preload]) => axe.run(document,
+               {runOnly: {type: 'tag', values: tags}, iframes: true, preload: preload})""",
+        [WCAG_TAGS, preload],
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+    ]
+
+
+def _map_features(frame) -> int:
+    return frame.evaluate(
+        "() => { const m = Object.values(window).find(v => window.L && v instanceof L.Map);"
+        " return m ? document.querySelectorAll('.leaflet-interactive').length : -1; }"
+    )
+
+
+_PAGES = ["index.html", "regions/32.html", "territoires/les-mureaux.html"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_browser_pages_axe_and_no_errors(browser, site, scheme, viewport):
+    root, url, _ = site
+    visit = Visit(browser, viewport=VIEWPORTS[viewport])
+    try:
+        for name in _PAGES:
+            target = url + name if scheme == "http" else (root / name).as_uri()
+            page = visit.open(target)
+            assert page.evaluate("document.documentElement.lang") == "fr"
+            violations = _axe(page)
+            assert violations == [], (name, violations)
+            frames = page.frames[1:]
+            assert len(frames) == 1 and _map_features(frames[0]) > 0, name
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= VIEWPORTS[viewport][0], (name, width)  # no sideways scrolling
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
+def test_browser_copy_button_and_links_from_file(browser, site):
+    root, url, _ = site
+    visit = Visit(browser, origin=url.rstrip("/"))
+    try:
+        page = visit.open(url + "territoires/les-mureaux.html")
+        # the map frame opens the territory (permalink) without taking focus or scrolling
+        page.frame_locator("iframe.map").locator(".geo-dtitle").wait_for()
+        page.wait_for_timeout(300)
+        assert page.evaluate("[window.scrollY, document.activeElement.tagName]") == [0, "BODY"]
+        button = page.get_by_role("button", name="Copier le code d'intégration")
+        button.click()
+        status = page.locator('[role="status"]')
+        status.wait_for()
+        page.wait_for_function("document.querySelector('[role=status]').textContent.length > 0")
+        assert status.inner_text() == "Code copié dans le presse-papiers."
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == page.locator("textarea").input_value()
+        assert copied.startswith("<iframe ") and "allowfullscreen" in copied
+        # without JavaScript the code is plain selectable text and no dead button shows
+        no_js = browser.new_context(java_script_enabled=False)
+        try:
+            static = no_js.new_page()
+            static.route(
+                "**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort()
+            )
+            static.goto(url + "territoires/les-mureaux.html")
+            assert static.locator("textarea").input_value() == copied
+            assert not static.get_by_role(
+                "button", name="Copier le code d'intégration"
+            ).is_visible()
+        finally:
+            no_js.close()
+        # from disk, links lead to real pages
+        page = visit.open((root / "index.html").as_uri())
+        page.get_by_role("link", name="Hauts-de-France").first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/regions/32.html") and page.locator("h1").inner_text()
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
+def test_browser_embed_snippet_in_a_host_page(browser, site, tmp_path):
+    root, url, _ = site
+    snippet = (root / "territoires" / "les-mureaux.html").read_text(encoding="utf-8")
+    code = re.search(r"<textarea[^>]*>(.*?)</textarea>", snippet, re.S).group(1)
+    code = code.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    code = code.replace("&#x27;", "'").replace("&amp;", "&")
+    host_dir = tmp_path / "host"
+    host_dir.mkdir()
+    (host_dir / "index.html").write_text(
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Hôte</title></head>'
+        f"<body><h1>Un site partenaire</h1><p>Avant la carte.</p>{code}<p>Après.</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    host = StaticServer(host_dir)  # another origin, as info-ptce.fr would be
+    visit = Visit(browser)
+    try:
+        page = visit.open(host.url + "index.html")
+        frame_element = page.locator("iframe")
+        frame_element.scroll_into_view_if_needed()
+        assert frame_element.get_attribute("allowfullscreen") is not None
+        assert frame_element.get_attribute("title").startswith("Carte : ")
+        page.wait_for_timeout(300)
+        frame = page.frame_locator("iframe")
+        frame.locator(".leaflet-container").wait_for()
+        inner = next(f for f in page.frames if f.url.startswith(url))
+        assert "cartes/france.html" in inner.url
+        assert _map_features(inner) > 0
+        # embed mode: activation hint, full-screen link; the permalink opened the territory
+        assert inner.locator(".geo-app.geo-embed").count() == 1
+        assert inner.get_by_role("link", name="Ouvrir la carte en plein écran").count() == 1
+        title = inner.locator(".geo-dtitle")
+        title.wait_for()
+        mureaux = geo.load_territories().set_index("id").loc["les-mureaux", "nom"]
+        assert title.inner_text() == mureaux
+        assert visit.errors == []
+    finally:
+        visit.close()
+        host.close()
+
+
+def _fill_assets(target: Path) -> Path:
+    urls = list(_assets.MAP_ASSETS)
+    for url in list(urls):
+        if url.endswith(".css"):
+            urls += _assets._css_references(_npm_file(url).read_text(encoding="utf-8"), url)
+    for url in urls:
+        destination = _assets.asset_path(target, url)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_npm_file(url), destination)
+    return target
+
+
+@pytest.mark.browser
+def test_browser_offline_site_from_disk(browser, subset, tmp_path):
+    territories, ptce = subset
+    assets = _fill_assets(tmp_path / "assets")
+    report = build_site(
+        tmp_path / "site",
+        territories=territories,
+        ptce=ptce,
+        offline=True,
+        assets_dir=assets,
+        tiles=False,
+    )
+    maps_html = [
+        p.read_text(encoding="utf-8") for p in (tmp_path / "site" / "cartes").rglob("*.html")
+    ]
+    assert maps_html and all(_assets.asset_urls(text) == [] for text in maps_html)
+    visit = Visit(browser, allow_network=False)
+    try:
+        for name in ("index.html", "regions/04.html"):
+            page = visit.open((tmp_path / "site" / name).as_uri())
+            assert _map_features(page.frames[1]) > 0, name
+        assert visit.errors == [] and visit.external == []
+    finally:
+        visit.close()
+    assert report.pages == len(list((tmp_path / "site").rglob("*.html")))
+
+
+@pytest.mark.browser
+def test_browser_hostile_names_stay_text(browser, subset, tmp_path):
+    territories, ptce = subset
+    territories = territories.copy()
+    first = territories.index[0]
+    territories.loc[first, "nom"] = XSS + "</script><script>window.__xss=1</script>"
+    territories.loc[first, "ebe"] = '" onmouseover="window.__xss=1'
+    territories.loc[first, "sources"] = "javascript:window.__xss=1 | https://ok.example/a?b=1&c=2"
+    build_site(tmp_path, territories=territories, ptce=ptce)
+    page_path = tmp_path / "territoires" / f"{territories.loc[first, 'id']}.html"
+    text = page_path.read_text(encoding="utf-8")
+    assert XSS not in text and "&lt;img src=x" in text
+    assert 'href="javascript:' not in text and 'href="https://ok.example/a?b=1&amp;c=2"' in text
+    visit = Visit(browser)
+    try:
+        for path in (page_path, tmp_path / "index.html", tmp_path / "regions" / "32.html"):
+            page = visit.open(path.as_uri())
+            page.mouse.move(200, 300)
+            assert page.evaluate("window.__xss") is None, path
+        assert visit.errors == []
+    finally:
+        visit.close()
