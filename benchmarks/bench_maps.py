@@ -1,134 +1,251 @@
-"""Synergy map benchmark: HTML size, build time, and GeoDataFrame.explore() side by side.
+"""Synergy map benchmark, side by side with ``GeoDataFrame.explore()`` in the same run.
 
-Targets: the national map's HTML <= 1 MB, built from a warm cache in <= 2 s,
-at most a third of the size of ``explore()`` drawing the same layers.
+Like for like: ``explore()`` draws the same three data layers as the map
+(territories, PTCE, links), without département outlines; the map also holds
+its département basemap, list view, search and filters. Rows printed:
 
-Run: ``python benchmarks/bench_maps.py [--screenshot maps/synergies.png
---assets DIR]`` (the screenshot needs Chromium and an asset directory; see
-``geo._assets.fetch_assets``).
+- national map (shipped data): HTML size and build+write time, vs explore();
+- synthetic data, 100 to 5,000 territories x 1,000 to 10,000 PTCE: the same;
+- ``python -m geo map`` end to end (a fresh process, warm cache) vs a naive
+  script (read the GeoJSON files, explore(), save);
+- with ``--browser``: the 5,000 x 10,000 page in headless Chromium (load time,
+  JS heap, one zoom), with the npm copies of the assets (tests/browser).
+
+explore() needs matplotlib and mapclassify (``pip install matplotlib
+mapclassify``); its rows are skipped with a message when they are missing.
+Run: ``python benchmarks/bench_maps.py [--quick] [--browser]``.
 """
 
 from __future__ import annotations
 
-import argparse
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
-import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import shapely
+from _timing import paired, quick, row
 
 import geo
 from geo import maps
 
 MB = 1_000_000
+ROOT = Path(__file__).resolve().parent.parent
+NAIVE = """
+import geopandas as gpd, shapely
+t = gpd.read_file({t!r}); p = gpd.read_file({p!r})
+t = t[t.geometry.notna()]; p = p[p.geometry.notna()]
+m = t.explore(name="Territoires")
+p.explore(m=m, name="PTCE", marker_type="circle_marker")
+m.save({out!r})
+"""
 
 
-def _explore_same_layers(territories, ptce, table, communes) -> folium.Map:
-    """The naive map: explore() on the same four layers, full geometry and properties."""
-    deps = communes.dissolve("departement").reset_index()[["departement", "geometry"]]
-    m = deps.explore(name="Départements", style_kwds={"fill": False, "weight": 0.8})
-    territories[territories.geometry.notna()].explore(m=m, column="statut", name="Territoires")
-    ptce[ptce.geometry.notna()].explore(
-        m=m, column="precision", name="PTCE", marker_type="circle_marker"
+def _has_explore() -> bool:
+    try:
+        import mapclassify  # noqa: F401
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("explore() rows skipped: pip install matplotlib mapclassify")
+        return False
+    return True
+
+
+def _links(territories, ptce, table) -> gpd.GeoDataFrame:
+    t_point = dict(
+        zip(territories["id"], shapely.point_on_surface(territories.geometry.values), strict=True)
     )
-    t_geom = dict(zip(territories["id"], territories.geometry, strict=True))
-    p_geom = dict(zip(ptce["id"], ptce.geometry, strict=True))
-    lines = []
-    for row in table.itertuples():
-        tg, pg = t_geom.get(row.territory_id), p_geom.get(row.ptce_id)
-        if tg is not None and pg is not None:
-            lines.append(shapely.LineString([pg, shapely.point_on_surface(tg)]))
-    links = gpd.GeoDataFrame(
-        table[
-            [
-                t_geom.get(i) is not None and p_geom.get(j) is not None
-                for i, j in zip(table.territory_id, table.ptce_id, strict=True)
-            ]
-        ],
-        geometry=lines,
+    p_point = dict(zip(ptce["id"], ptce.geometry.values, strict=True))
+    keep, lines = [], []
+    for i, (tid, pid) in enumerate(zip(table["territory_id"], table["ptce_id"], strict=True)):
+        a, b = p_point.get(pid), t_point.get(tid)
+        if a is not None and b is not None and not a.is_empty and not b.is_empty:
+            keep.append(i)
+            lines.append(shapely.LineString([a, b]))
+    frame = pd.DataFrame(table).iloc[keep][["territory_id", "ptce_id", "relation"]]
+    return gpd.GeoDataFrame(frame, geometry=lines, crs="EPSG:4326")
+
+
+def _explore(territories, ptce, table, path: Path) -> None:
+    t = territories[territories.geometry.notna()]
+    p = ptce[ptce.geometry.notna()]
+    m = t.explore(name="Territoires")
+    p.explore(m=m, name="PTCE", marker_type="circle_marker")
+    _links(t, p, table).explore(m=m, name="Liens")
+    m.save(path)
+
+
+def _ours(territories, ptce, table, path: Path, **kwargs) -> None:
+    maps.write_page(maps.map_page(maps.map_data(territories, ptce, table, **kwargs)), path)
+
+
+def _compare(label: str, territories, ptce, table, out: Path, explore: bool, **kwargs) -> None:
+    ours_path, peer_path = out / "ours.html", out / "explore.html"
+    if not explore:
+        start = time.perf_counter()
+        _ours(territories, ptce, table, ours_path, **kwargs)
+        seconds = time.perf_counter() - start
+        print(f"{label}: {ours_path.stat().st_size / MB:.3f} MB in {seconds:.2f} s")
+        return
+    ours_t, peer_t = paired(
+        lambda: _ours(territories, ptce, table, ours_path, **kwargs),
+        lambda: _explore(territories, ptce, table, peer_path),
+        repeat=2,
+    )
+    row(f"{label}: build + write", ours_t, "explore()", peer_t, target="<= 1.0x")
+    row(
+        f"{label}: HTML size",
+        ours_path.stat().st_size / 1000,
+        "explore()",
+        peer_path.stat().st_size / 1000,
+        target="<= 1.0x, <= 1 MB nationally",
+        unit="KB",
+    )
+
+
+def _synthetic(n_t: int, n_p: int, seed: int = 0):
+    """Square territories and point PTCE spread over mainland France."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.5, 7.5, n_t)
+    y = rng.uniform(43.5, 50.5, n_t)
+    half = rng.uniform(0.02, 0.08, n_t)
+    territories = gpd.GeoDataFrame(
+        {
+            "id": [f"t{i}" for i in range(n_t)],
+            "nom": [f"Territoire {i}" for i in range(n_t)],
+            "statut": rng.choice(["TH", "PE"], n_t),
+            "departement": "78",
+        },
+        geometry=shapely.box(x - half, y - half, x + half, y + half),
         crs="EPSG:4326",
     )
-    links.explore(m=m, column="relation", name="Liens")
-    folium.LayerControl().add_to(m)
-    return m
+    ptce = gpd.GeoDataFrame(
+        {
+            "id": [f"p{i}" for i in range(n_p)],
+            "nom": [f"PTCE {i}" for i in range(n_p)],
+            "precision": "siege",
+            "departement": "78",
+        },
+        geometry=shapely.points(rng.uniform(-1.5, 7.5, n_p), rng.uniform(43.5, 50.5, n_p)),
+        crs="EPSG:4326",
+    )
+    return territories, ptce
+
+
+def _end_to_end(out: Path) -> None:
+    naive = out / "naive.py"
+    naive.write_text(
+        NAIVE.format(
+            t=str(ROOT / "data" / "territories.geojson"),
+            p=str(ROOT / "data" / "ptce.geojson"),
+            out=str(out / "naive.html"),
+        ),
+        encoding="utf-8",
+    )
+    ours_cmd = [sys.executable, "-m", "geo", "map", "--quiet", "--out", str(out / "cli.html")]
+    probe = subprocess.run(ours_cmd, capture_output=True, check=False, cwd=ROOT)
+    if probe.returncode != 0:  # an older command line without --quiet
+        ours_cmd.remove("--quiet")
+    ours_t, peer_t = paired(
+        lambda: subprocess.run(ours_cmd, capture_output=True, check=True, cwd=ROOT),
+        lambda: subprocess.run([sys.executable, str(naive)], capture_output=True, check=True),
+        repeat=3,
+    )
+    row(
+        "python -m geo map, end to end (warm cache)",
+        ours_t,
+        "geopandas + explore() script",
+        peer_t,
+        target="<= 0.5x",
+    )
+
+
+def _browser(territories, ptce, table, out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    node = ROOT / "tests" / "browser" / "node_modules"
+    cdn = {
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/": node / "leaflet",
+        "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/": node
+        / "leaflet.markercluster"
+        / "dist",
+    }
+    path = out / "big.html"
+    _ours(territories, ptce, table, path, tiles=False)
+
+    def route(r, request):
+        for prefix, folder in cdn.items():
+            if request.url.startswith(prefix):
+                local = folder / request.url[len(prefix) :]
+                kind = "text/css" if local.suffix == ".css" else "text/javascript"
+                headers = {"Access-Control-Allow-Origin": "*", "Content-Type": kind}
+                return r.fulfill(path=str(local), headers=headers)
+        return r.continue_() if request.url.startswith("file:") else r.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        for width, height in ((1366, 768), (390, 844)):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.route("**/*", route)
+            start = time.perf_counter()
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_function("() => document.querySelectorAll('.geo-table tr').length > 1")
+            loaded = time.perf_counter() - start
+            heap = page.evaluate(
+                "() => performance.memory ? performance.memory.usedJSHeapSize : 0"
+            )
+            zoom = page.evaluate(
+                """() => new Promise(done => {
+                  const map = Object.values(window).find(v => v instanceof L.Map);
+                  const t = performance.now();
+                  map.once('zoomend',
+                    () => requestAnimationFrame(() => done(performance.now() - t)));
+                  map.setZoom(map.getZoom() + 1, {animate: false});
+                })"""
+            )
+            print(
+                f"Chromium {width}x{height}, {len(territories)} territories x {len(ptce)} PTCE: "
+                f"load {loaded:.2f} s (target <= 5 s), heap {heap / MB:.0f} MB (<= 300), "
+                f"zoom {zoom / 1000:.2f} s (<= 0.5)"
+            )
+            page.close()
+        browser.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--screenshot", help="save a PNG of the national map here")
-    parser.add_argument("--assets", help="asset directory for the screenshot and offline page")
-    parser.add_argument(
-        "--no-tiles", action="store_true", help="screenshot without tiles (outlines as basemap)"
-    )
-    args = parser.parse_args()
     warnings.simplefilter("ignore")
-
-    territories, ptce = geo.load_territories(), geo.load_ptce()
-    communes = geo.load_communes()
-    table = geo.synergies(territories, ptce, radius_km=20)
-    maps.synergy_map(territories, ptce, table)  # warm the département outline cache
-
     out = Path(tempfile.mkdtemp(prefix="bench-maps-"))
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        m = maps.synergy_map(territories, ptce, table)
-        path = maps.write_map(m, out / "synergies.html")
-        timings.append(time.perf_counter() - start)
-    size = path.stat().st_size
-    start = time.perf_counter()
-    m2 = maps.synergy_map(territories, ptce)
-    maps.write_map(m2, out / "synergies-with-analysis.html")
-    with_analysis = time.perf_counter() - start
-
-    start = time.perf_counter()
-    naive = _explore_same_layers(territories, ptce, table, communes)
-    naive_path = out / "explore.html"
-    naive.save(naive_path)
-    naive_time = time.perf_counter() - start
-    naive_size = naive_path.stat().st_size
-
-    first = territories["id"].iloc[0]
-    sizes = {}
+    explore = _has_explore()
+    territories, ptce = geo.load_territories(), geo.load_ptce()
+    table = geo.synergies(territories, ptce, radius_km=20)
+    _ours(territories, ptce, table, out / "warm.html")  # warm the département outline cache
+    print(f"shipped data: {len(territories)} territories, {len(ptce)} PTCE, {len(table)} links")
+    _compare("national map", territories, ptce, table, out, explore)
+    first = territories.loc[territories.geometry.notna(), "id"].iloc[0]
     for label, kwargs in (
-        ("region 11", {"region": "11"}),
-        ("departement 974", {"departement": "974"}),
-        (f"territory {first}", {"territory": first}),
+        ("région 11 map", {"region": "11"}),
+        ("département 974 map", {"departement": "974"}),
+        (f"territory {first} map", {"territory": first}),
     ):
         start = time.perf_counter()
-        p = maps.write_map(maps.synergy_map(territories, ptce, table, **kwargs), out / "x.html")
-        sizes[label] = (p.stat().st_size, time.perf_counter() - start)
-
-    print(f"data: {len(territories)} territories, {len(ptce)} PTCE, {len(table)} synergy links")
-    print(f"national map HTML: {size / MB:.3f} MB (target <= 1 MB)")
-    print(
-        f"build + write from warm cache: best {min(timings):.2f} s, "
-        f"runs {', '.join(f'{t:.2f}' for t in timings)} (target <= 2 s)"
-    )
-    print(f"with synergies computed inside: {with_analysis:.2f} s")
-    print(
-        f"explore() with the same layers: {naive_size / MB:.3f} MB in {naive_time:.2f} s; "
-        f"ratio {size / naive_size:.3f} (target <= 0.333)"
-    )
-    for label, (bytes_, seconds) in sizes.items():
-        print(f"{label} map: {bytes_ / MB:.3f} MB in {seconds:.2f} s")
-    if args.assets:
-        offline = maps.write_map(m, out / "offline.html", offline=True, assets_dir=args.assets)
-        print(f"offline single-file map: {offline.stat().st_size / MB:.3f} MB")
-    if args.screenshot:
-        from geo._screenshot import screenshot
-
-        shown = path
-        if args.no_tiles:
-            bare = maps.synergy_map(territories, ptce, table, tiles=False)
-            shown = maps.write_map(bare, out / "synergies-no-tiles.html")
-        shot = screenshot(
-            shown, args.screenshot, assets_dir=args.assets, offline=bool(args.assets)
-        )
-        print(f"screenshot: {shot}")
+        _ours(territories, ptce, table, out / "x.html", **kwargs)
+        size = (out / "x.html").stat().st_size
+        print(f"{label}: {size / MB:.3f} MB in {time.perf_counter() - start:.2f} s")
+    sizes = [(100, 1000)] if quick() else [(100, 1000), (1000, 5000), (5000, 10000)]
+    big = None
+    for n_t, n_p in sizes:
+        t, p = _synthetic(n_t, n_p)
+        links = geo.synergies(t, p, radius_km=20)
+        big = (t, p, links)
+        _compare(f"synthetic {n_t} x {n_p} ({len(links)} links)", t, p, links, out, explore)
+    _end_to_end(out)
+    if "--browser" in sys.argv[1:] and big is not None:
+        _browser(*big, out)
     print(f"files in {out}")
 
 

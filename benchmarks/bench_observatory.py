@@ -5,7 +5,8 @@ Run: python benchmarks/bench_observatory.py [--quick]
 Targets
 -------
 - opportunities() on the shipped data, warm (communes in memory): <= 0.2 s;
-  printed beside one synergies() call of the same data.
+  printed beside one synergies() call of the same data, and beside the
+  synergies() + nearest_ptce() calls it wraps (its own overhead).
 - radius_sensitivity() for 5 radii (one measurement at the largest radius, the
   others by filtering): <= 2x one synergies() call; printed beside 5 separate
   synergies() calls, the way one would do it without it.
@@ -28,7 +29,7 @@ from _timing import paired, quick, row
 from shapely.geometry import box
 
 import geo
-from geo.analysis import synergies
+from geo.analysis import nearest_ptce, synergies
 from geo.observatory import opportunities, radius_sensitivity
 
 warnings.simplefilter("ignore")
@@ -47,6 +48,18 @@ def shipped() -> None:
         "synergies()",
         peer,
         target="<= 0.2 s",
+    )
+    ours, peer = paired(
+        lambda: opportunities(territories, ptce),
+        lambda: (synergies(territories, ptce), nearest_ptce(territories, ptce)),
+        repeat=7,
+    )
+    row(
+        "opportunities, shipped data (warm)",
+        ours,
+        "synergies() + nearest_ptce()",
+        peer,
+        target="<= 1x (what it wraps)",
     )
     ours, peer = paired(
         lambda: opportunities(territories, ptce, by="ptce"),

@@ -83,6 +83,7 @@ if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type chec
     from .observatory import radius_sensitivity as radius_sensitivity
     from .observatory import timeline as timeline
     from .qpv import qpv_of_commune as qpv_of_commune
+    from .site import build_site as build_site
     from .umap import to_umap as to_umap
     from .umap import write_umap as write_umap
 

@@ -99,11 +99,23 @@ def _css_references(css: str, base_url: str) -> list[str]:
     return refs
 
 
+def _host(url: str) -> str:
+    return (urlsplit(url).netloc or "").lower()
+
+
 def _fetch(url: str, target: Path) -> None:
     from ._download import download  # imports requests: only when fetching
 
     hint = "copy the file into the asset directory by hand (see geo._assets.asset_path)"
     download(url, target, description="map asset", hint=hint)
+
+
+def _untrusted_reference(css_url: str, ref_url: str, trusted: set[str]) -> DataSourceError:
+    return DataSourceError(
+        f"the stylesheet {css_url} refers to {ref_url!r}, which is not on a CDN the maps "
+        f"use ({', '.join(sorted(trusted))}): not fetched. Check the stylesheet, or copy "
+        "the file into the asset directory by hand (see geo._assets.asset_path)"
+    )
 
 
 def fetch_assets(
@@ -132,9 +144,13 @@ def fetch_assets(
     Raises
     ------
     DataSourceError
-        When a file cannot be downloaded (URL and reason in the message).
+        When a file cannot be downloaded (URL and reason in the message), or
+        a stylesheet refers to a file that is not on one of the trusted CDN
+        hosts (those of :data:`MAP_ASSETS` and of ``urls``): nothing is then
+        fetched from that host.
     """
     pending = list(MAP_ASSETS if urls is None else urls)
+    trusted = {_host(u) for u in (*MAP_ASSETS, *pending)}
     done: list[Path] = []
     seen: set[str] = set()
     while pending:
@@ -148,7 +164,11 @@ def fetch_assets(
         done.append(target)
         if target.suffix == ".css":
             css = target.read_text(encoding="utf-8", errors="replace")
-            pending += [u for u in _css_references(css, url) if u not in seen]
+            for ref in _css_references(css, url):
+                if urlsplit(ref).scheme not in ("http", "https") or _host(ref) not in trusted:
+                    raise _untrusted_reference(url, ref, trusted)
+                if ref not in seen:
+                    pending.append(ref)
     return done
 
 

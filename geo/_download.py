@@ -5,12 +5,22 @@ The only module that opens network connections. Every request:
 * refuses to run in offline mode (``geo.settings.offline``, whose default
   comes from the environment variable ``TZPTCE_OFFLINE``) before any socket
   is opened;
-* uses the (connect, read) timeouts of ``geo.settings.timeout_s``;
+* uses the (connect, read) timeouts of ``geo.settings.timeout_s`` and, for the
+  whole call (retries, redirects and body included), the overall deadline
+  ``geo.settings.deadline_s``: bodies are read in chunks against a monotonic
+  clock, and when the deadline passes a watchdog shuts the call's sockets
+  down, so a server that sends a byte now and then (headers or body) cannot
+  hold a call longer;
+* follows redirects itself, at most :data:`MAX_REDIRECTS`, only to http(s) URLs
+  on the host of the URL asked (or a host that source is known to redirect to,
+  :data:`REDIRECT_HOSTS`), never from https to http: a redirect elsewhere is
+  refused before any connection to the other host is attempted;
 * is retried with exponential backoff (``settings.download_retries``,
   ``settings.retry_backoff_s``) on connection errors, timeouts, HTTP 429
-  (honouring a short ``Retry-After``) and 5xx;
+  (honouring a short ``Retry-After``), 5xx and bodies that break off;
 * fails with a :class:`geo.errors.DataSourceError` naming the URL, the HTTP
-  status or the connection error, and what to do without the network.
+  status or the connection error, and what to do without the network; no
+  ``requests``/``urllib3`` exception escapes.
 
 Downloads stream into a temporary file (:func:`geo._io.atomic_path`) that only
 replaces the target once the body is complete and validated.
@@ -20,26 +30,31 @@ from __future__ import annotations
 
 import email.utils
 import gzip
+import http.client
 import json
 import os
-import tempfile
+import socket
+import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
 from . import settings
-from ._io import atomic_path
+from ._io import atomic_path, temporary_path
 from .errors import DataSourceError
 
 __all__ = [
+    "MAX_REDIRECTS",
     "OFFLINE_HINT",
+    "REDIRECT_HOSTS",
     "check_online",
     "download",
     "get_json",
@@ -55,11 +70,24 @@ OFFLINE_HINT = "use source='embedded' (no network) or path=<local file>"
 #: Longest ``Retry-After`` (seconds) we are willing to wait for.
 MAX_RETRY_AFTER_S = 60.0
 
+#: Most redirects followed for one request.
+MAX_REDIRECTS = 5
+
+#: Hosts a source's host is known to redirect to, besides itself: data.gouv.fr
+#: serves dataset resources ``/api/1/datasets/r/<id>`` from its static host, and
+#: the BAN geocoder moves to IGN's Géoplateforme. Add an entry to trust another.
+REDIRECT_HOSTS: dict[str, tuple[str, ...]] = {
+    "www.data.gouv.fr": ("static.data.gouv.fr",),
+    "data.gouv.fr": ("www.data.gouv.fr", "static.data.gouv.fr"),
+    "api-adresse.data.gouv.fr": ("data.geopf.fr",),
+}
+
 #: Bodies larger than this show a progress bar (on a terminal).
 PROGRESS_MIN_BYTES = 5 * 1024 * 1024
 
 _CHUNK = 1 << 16
 _USER_AGENT = "tzptce-geo/0.1 (python-requests)"
+_REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 Validator = Callable[[Path], None]
 
@@ -83,9 +111,112 @@ def check_online(url: str, *, hint: str = OFFLINE_HINT) -> None:
         )
 
 
+# --- the watchdog: sockets of a call shut down at its deadline --------------------------
+
+_CURRENT = threading.local()
+
+
+class _Watch:
+    """The sockets one call uses, shut down by a timer when its deadline passes."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.sockets: set[socket.socket] = set()
+        self.expired = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(deadline.remaining(), 0.0), self.expire)
+        self._timer.daemon = True
+
+    def track(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self.sockets.add(sock)
+            expired = self.expired
+        if expired:
+            _shutdown(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self.sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # wakes up a recv() blocked in another thread
+    except OSError:
+        pass
+
+
+@contextmanager
+def _watched(deadline: _Deadline) -> Iterator[None]:
+    """Run the block under a watchdog (or the enclosing call's watchdog)."""
+    if getattr(_CURRENT, "watch", None) is not None:
+        yield
+        return
+    watch = _Watch(deadline)
+    _CURRENT.watch = watch
+    watch._timer.start()
+    try:
+        yield
+    finally:
+        watch._timer.cancel()
+        _CURRENT.watch = None
+
+
+def _track(sock: socket.socket | None) -> None:
+    watch = getattr(_CURRENT, "watch", None)
+    if watch is not None:
+        watch.track(sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # a reused connection
+        _track(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _track(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """An adapter whose connections tell the current call's watchdog their socket."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
+
+
 def _session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = _USER_AGENT
+    adapter = _WatchedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 
@@ -130,6 +261,194 @@ def _sleep_before_retry(attempt: int, response: requests.Response | None) -> flo
     return delay
 
 
+# --- deadline and redirects ------------------------------------------------------------
+
+
+class _Deadline:
+    """The monotonic end of one call (``settings.deadline_s`` from its start)."""
+
+    def __init__(self) -> None:
+        self.seconds = float(settings.deadline_s)
+        self.end = time.monotonic() + self.seconds
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.remaining() <= 0
+
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) timeouts, never beyond the deadline."""
+        connect, read = settings.timeout_s
+        left = max(self.remaining(), 0.001)
+        return (min(float(connect), left), min(float(read), left))
+
+    def problem(self) -> str:
+        return f"overall deadline of {self.seconds:g} s passed (geo.settings.deadline_s)"
+
+
+class _Refused(Exception):
+    """A redirect we do not follow, or a URL we do not fetch: never retried."""
+
+
+class _TransientBodyError(Exception):
+    """The body broke off (timeout, connection lost, short read): worth a retry."""
+
+
+class _DeadlineError(Exception):
+    """The overall deadline passed while reading: not retried."""
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, explicit port or ``None`` for the scheme's default)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": matches nothing
+        return "", "", -1
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # an invalid port matches nothing
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), None if port == default else port
+
+
+def _allowed_hosts(url: str, extra: Iterable[str] = ()) -> set[tuple[str, int | None]]:
+    _, host, port = _origin(url)
+    allowed = {(host, port)}
+    for other in (*REDIRECT_HOSTS.get(host, ()), *extra):  # "host" or "host:port"
+        _, other_host, other_port = _origin(f"http://{other}")
+        allowed.add((other_host, other_port))
+    return allowed
+
+
+def _check_url(url: str) -> None:
+    scheme, host, port = _origin(url)
+    if scheme not in ("http", "https") or not host:
+        raise _Refused(f"not an http(s) URL: {url!r}")
+    if port == -1:
+        raise _Refused(f"invalid port in {url!r}")
+
+
+def _redirect_problem(
+    source: str, target: str, allowed: set[tuple[str, int | None]]
+) -> str | None:
+    scheme, host, port = _origin(target)
+    if scheme not in ("http", "https"):
+        return f"scheme {scheme + ':' if scheme else '(none)'} is not http(s)"
+    if (host, port) not in allowed:
+        shown = sorted(h if p is None else f"{h}:{p}" for h, p in allowed)
+        return f"another host ({host or '?'}) than the source's ({', '.join(shown)})"
+    if _origin(source)[0] == "https" and scheme == "http":
+        return "from https to http"
+    return None
+
+
+def _send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, Any] | None,
+    data: Any,
+    files: Any,
+    allowed: set[tuple[str, int | None]],
+    deadline: _Deadline,
+) -> requests.Response:
+    """Send the request and follow redirects within ``allowed`` hosts (headers only read)."""
+    seen: list[str] = []
+    current = url
+    for hop in range(MAX_REDIRECTS + 1):
+        response = session.request(
+            method,
+            current,
+            params=params if hop == 0 else None,
+            data=data,
+            files=files,
+            timeout=deadline.timeouts(),
+            stream=True,
+            allow_redirects=False,
+        )
+        location = response.headers.get("Location")
+        if response.status_code not in _REDIRECT_STATUSES or location is None:
+            return response
+        here = response.url or current
+        response.close()
+        target = urljoin(here, location.strip())
+        seen.append(here)
+        problem = _redirect_problem(here, target, allowed)
+        if problem is not None:
+            raise _Refused(f"redirect to {target!r} refused: {problem}")
+        if target in seen:
+            raise _Refused(f"redirect loop ({' -> '.join([*seen, target])})")
+        if response.status_code == 303 or (response.status_code in (301, 302) and method != "GET"):
+            method, data, files = "GET", None, None
+        if deadline.passed():
+            raise _DeadlineError(deadline.problem())
+        current = target
+    raise _Refused(f"more than {MAX_REDIRECTS} redirects ({' -> '.join(seen)})")
+
+
+def _read_body(
+    response: requests.Response,
+    write: Callable[[bytes], Any],
+    deadline: _Deadline,
+    *,
+    decode_content: bool,
+    progress: Callable[[int], Any] | None = None,
+) -> int:
+    """Copy the body into ``write`` chunk by chunk, within the deadline; return its size.
+
+    Raises
+    ------
+    _TransientBodyError
+        The body broke off (connection reset, read timeout, short body).
+    _DeadlineError
+        The overall deadline passed.
+    DataSourceError
+        The body cannot be decoded (``Content-Encoding`` not matching the bytes).
+    """
+    raw = response.raw
+    received = 0
+    try:
+        while True:
+            if deadline.passed():
+                raise _DeadlineError(
+                    f"{deadline.problem()} while reading the body ({received} bytes received)"
+                )
+            chunk = raw.read1(_CHUNK, decode_content=decode_content)
+            if not chunk:
+                if deadline.passed():  # the watchdog shut the socket: not the end
+                    raise _DeadlineError(
+                        f"{deadline.problem()} while reading the body ({received} bytes received)"
+                    )
+                break
+            write(chunk)
+            received += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+    except urllib3.exceptions.DecodeError as exc:
+        encoding = response.headers.get("Content-Encoding", "")
+        raise DataSourceError(
+            f"garbled body: it does not decode as its Content-Encoding {encoding!r} says ({exc})"
+        ) from exc
+    except (
+        urllib3.exceptions.HTTPError,
+        requests.RequestException,
+        http.client.HTTPException,
+        OSError,
+    ) as exc:
+        if deadline.passed():
+            raise _DeadlineError(
+                f"{deadline.problem()} while reading the body ({received} bytes received)"
+            ) from exc
+        kind = "timeout" if "timed out" in str(exc).lower() else "connection lost"
+        raise _TransientBodyError(
+            f"{kind} while reading the body after {received} bytes: {exc}"
+        ) from exc
+    return received
+
+
 def request(
     method: str,
     url: str,
@@ -141,8 +460,10 @@ def request(
     hint: str = OFFLINE_HINT,
     stream: bool = False,
     session: requests.Session | None = None,
+    allowed_hosts: Iterable[str] = (),
+    _deadline: _Deadline | None = None,
 ) -> requests.Response:
-    """Send one HTTP request with the package's retry policy.
+    """Send one HTTP request with the package's retry, redirect and deadline policy.
 
     Parameters
     ----------
@@ -153,61 +474,109 @@ def request(
     hint
         What the user can do instead, appended to error messages.
     stream
-        Do not read the body yet (the caller must close the response).
+        Do not read the body yet (the caller must read it within the deadline,
+        under its own watchdog, and close the response; :func:`download` does).
     session
         Reuse this session (connection pooling across calls).
+    allowed_hosts
+        Other hosts redirects may lead to, besides ``url``'s own host and its
+        :data:`REDIRECT_HOSTS`.
 
     Returns
     -------
     requests.Response
-        A response with a status below 400.
+        A response with a status below 400 whose body, unless ``stream``, has
+        been read within the deadline.
 
     Raises
     ------
     DataSourceError
-        Offline mode, connection error or timeout after every retry, an HTTP
-        error status, or a 429/5xx still answered after every retry.
+        Offline mode, a URL that is not http(s), a redirect refused (another
+        host, not http(s), a loop, too many), connection error or timeout
+        after every retry, a body broken off or garbled, the overall deadline
+        passed, an HTTP error status, or a 429/5xx still answered after every
+        retry.
     """
     check_online(url, hint=hint)
+    deadline = _deadline or _Deadline()
+    try:
+        _check_url(url)
+    except _Refused as exc:
+        raise _failure(description, url, str(exc), hint) from None
     session = session or _session()
-    retries = max(0, int(settings.download_retries))
-    last_problem = "no answer"
-    for attempt in range(retries + 1):
-        response: requests.Response | None = None
-        try:
-            response = session.request(
-                method,
-                url,
-                params=params,
-                data=data,
-                files=files,
-                timeout=settings.timeout_s,
-                stream=stream,
-            )
-        except requests.Timeout as exc:
-            last_problem = f"timeout after {settings.timeout_s} s (connect, read): {exc}"
-        except requests.ConnectionError as exc:
-            last_problem = f"connection error: {exc}"
-        else:
-            if response.status_code < 400:
-                return response
-            last_problem = _describe_status(response)
-            if not _retryable_status(response.status_code):
-                response.close()
-                raise _failure(description, response.url or url, last_problem, hint)
-            response.close()
-        if attempt == retries:
-            break
-        delay = _sleep_before_retry(attempt, response)
-        if delay is None:
-            last_problem += (
-                f" with Retry-After {response.headers.get('Retry-After')!r} "  # type: ignore[union-attr]
-                f"(more than {MAX_RETRY_AFTER_S:.0f} s)"
-            )
-            break
-        time.sleep(delay)
-    tries = f" after {retries + 1} tries" if retries else ""
-    raise _failure(description, url, last_problem + tries, hint)
+    allowed = _allowed_hosts(url, allowed_hosts)
+    with _watched(deadline):
+        retries = max(0, int(settings.download_retries))
+        last_problem = "no answer"
+        for attempt in range(retries + 1):
+            response: requests.Response | None = None
+            try:
+                response = _send(
+                    session,
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    files=files,
+                    allowed=allowed,
+                    deadline=deadline,
+                )
+            except _Refused as exc:
+                raise _failure(description, url, str(exc), hint) from None
+            except _DeadlineError as exc:
+                raise _failure(description, url, str(exc), hint) from None
+            except requests.Timeout as exc:
+                last_problem = f"timeout after {settings.timeout_s} s (connect, read): {exc}"
+            except requests.ConnectionError as exc:
+                last_problem = f"connection error: {exc}"
+            except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
+                raise _failure(
+                    description, url, f"invalid request or answer: {exc}", hint
+                ) from None
+            else:
+                if response.status_code < 400:
+                    if stream:
+                        return response
+                    try:
+                        _read_into_response(response, deadline)
+                        return response
+                    except _TransientBodyError as exc:
+                        last_problem = str(exc)
+                    except _DeadlineError as exc:
+                        raise _failure(description, response.url or url, str(exc), hint) from None
+                    except DataSourceError as exc:
+                        raise _failure(description, response.url or url, str(exc), hint) from None
+                    finally:
+                        response.close()
+                else:
+                    last_problem = _describe_status(response)
+                    response.close()
+                    if not _retryable_status(response.status_code):
+                        raise _failure(description, response.url or url, last_problem, hint)
+            if deadline.passed():
+                raise _failure(description, url, f"{last_problem}; {deadline.problem()}", hint)
+            if attempt == retries:
+                break
+            delay = _sleep_before_retry(attempt, response)
+            if delay is None:
+                last_problem += (
+                    f" with Retry-After {response.headers.get('Retry-After')!r} "  # type: ignore[union-attr]
+                    f"(more than {MAX_RETRY_AFTER_S:.0f} s)"
+                )
+                break
+            if delay >= deadline.remaining():
+                raise _failure(description, url, f"{last_problem}; {deadline.problem()}", hint)
+            time.sleep(delay)
+        tries = f" after {retries + 1} tries" if retries else ""
+        raise _failure(description, url, last_problem + tries, hint)
+
+
+def _read_into_response(response: requests.Response, deadline: _Deadline) -> None:
+    """Read the whole (decoded) body within the deadline; ``.content`` then serves it."""
+    parts: list[bytes] = []
+    _read_body(response, parts.append, deadline, decode_content=True)
+    # requests keeps a read body in _content: set it as requests itself does.
+    response._content = b"".join(parts)
 
 
 def get_json(
@@ -229,9 +598,9 @@ def get_json(
         "GET", url, params=params, description=description, hint=hint, session=session
     )
     try:
-        return response.json()
-    except ValueError as exc:
-        snippet = response.text[:80].replace("\n", " ")
+        return json.loads(response.content)
+    except ValueError as exc:  # also UnicodeDecodeError: bytes that are not text
+        snippet = response.content[:80].decode("utf-8", errors="replace").replace("\n", " ")
         raise _failure(
             description, response.url, f"the answer is not JSON ({snippet!r}...)", hint
         ) from exc
@@ -245,13 +614,15 @@ def download(
     description: str = "download",
     hint: str = OFFLINE_HINT,
     params: Mapping[str, Any] | None = None,
+    allowed_hosts: Iterable[str] = (),
 ) -> Path:
     """Download ``url`` into ``target`` atomically, with retries and validation.
 
     The body is stored as sent (a ``.gz`` stays compressed). When the server
     applied ``Content-Encoding: gzip`` to a target that is not ``.gz``, the
     body is decompressed. Gzip integrity is checked whenever the bytes are
-    gzip (``.gz`` target or gzip content encoding).
+    gzip (``.gz`` target or gzip content encoding). The whole call, retries
+    included, ends within ``geo.settings.deadline_s``.
 
     Parameters
     ----------
@@ -269,6 +640,8 @@ def download(
         What the user can do instead, appended to error messages.
     params
         Query parameters.
+    allowed_hosts
+        Other hosts redirects may lead to (see :func:`request`).
 
     Returns
     -------
@@ -278,40 +651,51 @@ def download(
     Raises
     ------
     DataSourceError
-        Offline mode, network failure, HTTP error, truncated or invalid body.
+        Offline mode, network failure, refused redirect, deadline passed,
+        HTTP error, truncated or invalid body.
     """
     target = Path(target)
     session = _session()
-    retries = max(0, int(settings.download_retries))
-    for attempt in range(retries + 1):
-        response = request(
-            "GET",
-            url,
-            params=params,
-            description=description,
-            hint=hint,
-            stream=True,
-            session=session,
-        )
-        try:
-            with atomic_path(target) as tmp:
-                encoding = _stream_to(response, tmp, description)
-                _check_body(tmp, target, encoding, url, description, hint)
-                if validate is not None:
-                    try:
-                        validate(tmp)
-                    except DataSourceError as exc:
-                        raise _failure(description, url, str(exc), hint) from exc
-                    except (ValueError, OSError, EOFError) as exc:
-                        raise _failure(description, url, f"invalid content: {exc}", hint) from exc
-            return target
-        except _TransientBodyError as exc:
-            if attempt == retries:
-                tries = f" after {retries + 1} tries" if retries else ""
-                raise _failure(description, url, f"{exc}{tries}", hint) from exc
-            time.sleep(settings.retry_backoff_s * (2**attempt))
-        finally:
-            response.close()
+    deadline = _Deadline()
+    with _watched(deadline):
+        retries = max(0, int(settings.download_retries))
+        for attempt in range(retries + 1):
+            response = request(
+                "GET",
+                url,
+                params=params,
+                description=description,
+                hint=hint,
+                stream=True,
+                session=session,
+                allowed_hosts=allowed_hosts,
+                _deadline=deadline,
+            )
+            try:
+                with atomic_path(target) as tmp:
+                    encoding = _stream_to(response, tmp, description, deadline)
+                    _check_body(tmp, target, encoding, url, description, hint)
+                    if validate is not None:
+                        try:
+                            validate(tmp)
+                        except DataSourceError as exc:
+                            raise _failure(description, url, str(exc), hint) from exc
+                        except (ValueError, OSError, EOFError) as exc:
+                            raise _failure(
+                                description, url, f"invalid content: {exc}", hint
+                            ) from exc
+                return target
+            except _TransientBodyError as exc:
+                if attempt == retries or deadline.passed():
+                    tries = f" after {attempt + 1} tries" if attempt else ""
+                    raise _failure(description, url, f"{exc}{tries}", hint) from None
+                time.sleep(
+                    min(settings.retry_backoff_s * (2**attempt), max(deadline.remaining(), 0))
+                )
+            except _DeadlineError as exc:
+                raise _failure(description, url, str(exc), hint) from None
+            finally:
+                response.close()
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -321,7 +705,8 @@ def scratch_file(suffix: str, prefix: str) -> Iterator[Path]:
 
     Downloads that are converted and then thrown away go there: several
     processes may share the cache, and a fixed name would let one overwrite
-    or delete another's download.
+    or delete another's download. The name is a :func:`geo._io.temporary_path`
+    one, so the file of a process killed meanwhile is removed by a later run.
 
     Parameters
     ----------
@@ -333,21 +718,13 @@ def scratch_file(suffix: str, prefix: str) -> Iterator[Path]:
         the cache.
     """
     cache_dir = settings.default_cache_dir()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{prefix}.", suffix=suffix, dir=cache_dir)
-    os.close(fd)
-    path = Path(name)
-    try:
+    with temporary_path(cache_dir / prefix, suffix=suffix) as path:
         yield path
-    finally:
-        path.unlink(missing_ok=True)
 
 
-class _TransientBodyError(Exception):
-    """The body broke off (timeout, connection lost, short read): worth a retry."""
-
-
-def _stream_to(response: requests.Response, path: Path, description: str) -> str:
+def _stream_to(
+    response: requests.Response, path: Path, description: str, deadline: _Deadline
+) -> str:
     """Write the raw body to ``path``; return the content encoding (lower case)."""
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
     expected = response.headers.get("Content-Length")
@@ -359,24 +736,15 @@ def _stream_to(response: requests.Response, path: Path, description: str) -> str
         bar = tqdm(
             total=total, unit="B", unit_scale=True, desc=description, disable=None, leave=False
         )
-    received = 0
     try:
         with open(path, "wb") as handle:
-            for chunk in response.raw.stream(_CHUNK, decode_content=False):
-                handle.write(chunk)
-                received += len(chunk)
-                if bar is not None:
-                    bar.update(len(chunk))
-    except (
-        urllib3.exceptions.ReadTimeoutError,
-        urllib3.exceptions.ProtocolError,
-        requests.ConnectionError,
-        requests.Timeout,
-    ) as exc:
-        kind = "timeout" if "timed out" in str(exc).lower() else "connection lost"
-        raise _TransientBodyError(
-            f"{kind} while reading the body after {received} bytes: {exc}"
-        ) from exc
+            received = _read_body(
+                response,
+                handle.write,
+                deadline,
+                decode_content=False,
+                progress=None if bar is None else bar.update,
+            )
     finally:
         if bar is not None:
             bar.close()

@@ -22,6 +22,7 @@ Folium elements a synergy map uses, and why each is safe:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import folium
@@ -48,6 +49,9 @@ FIGURE_TEMPLATE = Template(
     "</body>\n"
     "</html>\n"
 )
+
+
+_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.DOTALL)
 
 
 class RawHTML(Element):
@@ -131,6 +135,12 @@ class PageElement(MacroElement):
         figure = self.get_root()
         if not isinstance(figure, Figure):  # pragma: no cover - folium always has one
             return
+        # a plain folium.Map locks the zoom (user-scalable=no): drop its viewport tag,
+        # the page skeleton has one that allows zooming (folium's header holds no data)
+        header = figure.header._children.get(self.map_name)
+        source = getattr(header, "_template_str", None) or ""
+        if "user-scalable" in source:
+            figure.header._children[self.map_name] = RawHTML(_VIEWPORT.sub("", source))
         for name, text in self.head:
             figure.header.add_child(RawHTML(text), name=name)
         figure.script.add_child(RawHTML(self.start), name=self.get_name())

@@ -225,6 +225,7 @@ var geoTzptce = (function () {
     map._geoApp = {n: n, app: app, side: side, input: input, results: results, count: count,
                    filterBox: filterBox, list: list, listBox: listBox, listSummary: listSummary,
                    mapWrap: mapWrap, status: status, details: details, datasets: []};
+    map.invalidateSize(false);  // the container moved: its size before the first view
     setTimeout(function () { map.invalidateSize(); }, 0);
     return map._geoApp;
   }
@@ -361,6 +362,11 @@ var geoTzptce = (function () {
   }
 
   // ------------------------------------------------------------------ opening a feature
+  function aside(map) {  // keep the feature clear of the details panel (side or bottom sheet)
+    var size = map.getSize();
+    if (window.innerWidth < 800) { return {paddingTopLeft: [20, 20], paddingBottomRight: [20, Math.round(window.innerHeight * 0.6)]}; }
+    return {paddingTopLeft: [30, 30], paddingBottomRight: [Math.min(380, size.x / 2), 30]};
+  }
   function open(map, key, opener) {
     var ds = map._geoKeys && map._geoKeys[key];
     var l = index(map)[key];
@@ -372,10 +378,11 @@ var geoTzptce = (function () {
     if (group && group.zoomToShowLayer && group.hasLayer(l)) {
       group.zoomToShowLayer(l, done);
     } else if (l.getBounds) {
-      map.fitBounds(l.getBounds(), {maxZoom: 12, padding: [30, 30]});
+      map.fitBounds(l.getBounds(), L.extend({maxZoom: 12}, aside(map)));
       done();
     } else {
-      map.setView(l.getLatLng(), Math.max(map.getZoom(), 11));
+      map.fitBounds(L.latLngBounds([l.getLatLng(), l.getLatLng()]),
+                    L.extend({maxZoom: Math.max(map.getZoom(), 11)}, aside(map)));
       done();
     }
   }
@@ -814,8 +821,12 @@ var geoTzptce = (function () {
     var Full = L.Control.extend({
       onAdd: function () {
         var box = L.DomUtil.create("div", "leaflet-bar geo-fullscreen");
-        var b = el("button", null, "\u26f6", box);
+        var b = el("button", null, null, box);
         b.type = "button";
+        var icon = svg("svg", {width: 18, height: 18, viewBox: "0 0 18 18", "aria-hidden": "true",
+                               focusable: "false"}, b);
+        svg("path", {d: "M1 6V1h5M12 1h5v5M17 12v5h-5M6 17H1v-5", fill: "none",
+                     stroke: "#222", "stroke-width": 2}, icon);
         function label() {
           var on = document.fullscreenElement === target;
           b.title = on ? "Quitter le plein \u00e9cran" : "Plein \u00e9cran";
@@ -879,7 +890,8 @@ var geoTzptce = (function () {
           row(shapeSvg(info.shape, info.color, 14), info.label);
         });
         if (tDrawn.some(function (t) { return t.approx; })) {
-          row(boxSwatch("#ffffff", "#555555", true), "contour approximatif (quartiers, EPCI)");
+          row(boxSwatch("#ffffff", "#555555", true), "contour en tirets, symbole creux : " +
+              "contour approximatif (quartiers, EPCI)");
         }
         var pDrawn = ds.p.filter(function (p) { return p.point; });
         el("h2", null, "PTCE (" + count(pDrawn.length, ds.p.length) + ")", details);
@@ -913,6 +925,9 @@ var geoTzptce = (function () {
           if (rels[code]) { row(lineSvg(relationStyle(data, code, false)), labels.relations[code][0]); }
         });
         if (approx) { row(lineSvg({color: "#555555", weight: 2.5, opacity: 0.45}), "trait p\u00e2le : approximatif"); }
+        if (data.linksTotal > ds.links.length) {
+          row(null, "les " + data.linksPerTerritory + " liens les plus proches de chaque territoire");
+        }
         if (Object.keys(rels).length) {
           row(null, "distance \u2264 " + km(data.radiusKm) + " ; survoler un lien pour la distance");
         } else {
@@ -1041,7 +1056,7 @@ body { font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
 .geo-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; margin: 0; }
 .geo-skip { display: inline-block; margin: 6px 0; color: #00468c; font-size: 14px; }
-.geo-tolist { position: absolute; z-index: 1000; top: 4px; left: 50%; transform: translateX(-50%);
+.geo-tolist { position: absolute; z-index: 1000; bottom: 24px; right: 8px;
   background: #fff; padding: 3px 8px; border-radius: 3px; box-shadow: 0 1px 4px rgba(0,0,0,.4);
   margin: 0; }
 .geo-filters, .geo-listbox { margin: 6px 0; border-top: 1px solid #ddd; padding-top: 4px; }
@@ -1052,6 +1067,7 @@ body { font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
 .geo-field { margin: 4px 0; font-size: 13px; }
 .geo-field label { display: block; }
 .geo-field select { width: 100%; font-size: 15px; padding: 3px; }
+.geo-list { overflow-x: auto; }
 .geo-table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .geo-table caption { text-align: left; font-size: 12px; color: #444; padding: 2px 0; }
 .geo-table th, .geo-table td { text-align: left; vertical-align: top; padding: 3px 4px;

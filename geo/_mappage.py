@@ -18,7 +18,7 @@ from typing import Any
 
 from . import _assets, _mapjs, _pagedata
 
-__all__ = ["INTEGRITY", "head_fragments", "split_assets", "start_script"]
+__all__ = ["INTEGRITY", "head_fragments", "render_page", "split_assets", "start_script"]
 
 #: sha384 Subresource Integrity of each CDN file (the npm packages of the
 #: same versions hold the same bytes; tests/test_maps.py checks them).
@@ -83,6 +83,30 @@ def start_script(map_name: str, data_id: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", map_name):
         raise ValueError(f"not a JavaScript identifier: {map_name!r}")
     return f'geoTzptce.start({map_name}, "{data_id}");'
+
+
+def render_page(data: dict[str, Any], data_id: str, map_name: str = "geo_map") -> str:
+    """Write the whole page of one map without folium (what the command line writes).
+
+    The same page as a :func:`geo.maps.synergy_map` map rendered by folium:
+    the same fragments, a map ``<div>`` and the start call; no template
+    engine is involved at all.
+    """
+    head = "\n".join(text for _, text in head_fragments(data_id, data))
+    create = (
+        f'var {map_name} = L.map("{map_name}", '
+        "{center: [46.6, 2.4], zoom: 6, zoomControl: false});"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_pagedata.html_text(data.get('title', ''))}</title>\n"
+        f"<style>#{map_name} {{ position: relative; width: 100%; height: 100%; }}</style>\n"
+        f"{head}\n</head>\n<body>\n"
+        f'<div class="folium-map geo-map" id="{map_name}"></div>\n'
+        f"<script>\n{create}\n{start_script(map_name, data_id)}\n</script>\n"
+        "</body>\n</html>\n"
+    )
 
 
 _INLINE_SCRIPT = re.compile(r"<script>(?P<code>.*?)</script>\s*", re.DOTALL)

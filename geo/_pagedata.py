@@ -70,12 +70,23 @@ def page_json(value: Any) -> str:
     >>> print(page_json({"nom": "Atelier {# 2024 </script>"}))
     {"nom":"Atelier \\u007b\\u0023 2024 \\u003c/script\\u003e"}
     """
-    text = json.dumps(_clean(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return _STRING.sub(lambda m: m.group().translate(_JSON_ESCAPES), text)
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # NaN or infinity somewhere: null instead
+        text = json.dumps(
+            _clean(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+    # outside strings JSON has only brackets, commas, colons, numbers and literals:
+    # every special character is inside a string, and is escaped there
+    return _STRING.sub(_escape_string, text)
+
+
+def _escape_string(match: re.Match[str]) -> str:
+    return match.group().translate(_JSON_ESCAPES)
 
 
 # A JSON string literal as json.dumps writes it (keys included).
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _JSON_ESCAPES = str.maketrans({c: f"\\u{ord(c):04x}" for c in ESCAPED})
 _HTML_ESCAPES = str.maketrans(
     {

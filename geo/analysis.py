@@ -39,13 +39,17 @@ distance from *S* to *T* (0 when the seat is inside).
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
 
 from . import settings
 from ._names import PLM_PARENTS, normalise_code
@@ -58,7 +62,6 @@ from .errors import (
     SchemaError,
     format_problems,
 )
-from .placement import commune_under
 
 __all__ = [
     "APPROXIMATE_TERRITORY_PRECISIONS",
@@ -194,11 +197,22 @@ class _Side:
     """One input table, validated and reduced to what the analysis needs."""
 
     frame: pd.DataFrame  # original rows, positional index
-    ids: np.ndarray  # str
+    id_array: pd.api.extensions.ExtensionArray | np.ndarray  # stripped ids, str
     zone: np.ndarray  # zone name or None
     geom: np.ndarray  # territory geometry / PTCE area (WGS84) or None
     seat: np.ndarray  # PTCE seat (WGS84) or None; for territories all None
     codes: list[frozenset[str]]
+
+    @functools.cached_property
+    def ids(self) -> np.ndarray:
+        """The stripped ids as an object array of str (made on first use)."""
+        return np.asarray(self.id_array, dtype=object)
+
+    def id_column(self, at: np.ndarray):
+        """``ids[at]`` as a new DataFrame stores it (see :func:`_text_column`)."""
+        if len(at) and _STRINGS != np.dtype(object) and self.id_array.dtype == _STRINGS:
+            return self.id_array.take(at)  # non-empty strings: what pandas would make
+        return _text_column(self.ids, at)
 
     def text(self, column: str) -> np.ndarray:
         """Return a column as an object array (``None`` when absent or missing)."""
@@ -207,6 +221,16 @@ class _Side:
         values = self.frame[column].astype(object).to_numpy(copy=True)
         values[pd.isna(values)] = None
         return values
+
+    def column(self, column: str, at: np.ndarray):
+        """``text(column)[at]`` as a new DataFrame stores it (see :func:`_text_column`)."""
+        if column in self.frame.columns and _STRINGS != np.dtype(object):
+            series = self.frame[column]
+            if series.dtype == _STRINGS:  # already strings: take them as they are
+                if len(at) and series.notna().to_numpy()[at].any():
+                    return series.array.take(at)
+                return np.full(len(at), None, dtype=object)
+        return _text_column(self.text(column), at)
 
 
 def _check_frames(named: dict[str, object]) -> None:
@@ -227,10 +251,13 @@ def _check_frames(named: dict[str, object]) -> None:
             problems.append(f"{name} has no 'id' column (one unique identifier per row)")
             continue
         ids = frame["id"]
-        empty = ids.isna().to_numpy() | (ids.astype(str).str.strip() == "").to_numpy()
+        as_text = ids.astype(str)
+        empty = ids.isna().to_numpy() | (as_text.str.strip() == "").to_numpy()
         for row in np.flatnonzero(empty):
             problems.append(f"{name} row {row}: empty id")
-        text = ids[~empty].astype(str)
+        text = as_text[~empty] if empty.any() else as_text
+        if text.is_unique:  # the usual case, without counting
+            continue
         for value, count in text[text.duplicated(keep=False)].value_counts(sort=False).items():
             problems.append(f"{name}: id {value!r} appears {count} times")
     if problems:
@@ -242,7 +269,10 @@ def _wgs84_geometry(frame: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> np.nd
     series = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
     if series.crs is None:
         raise CRSError(f"{name} has no CRS: declare it with .set_crs('EPSG:4326')")
-    values = series.to_crs(WGS84).values.to_numpy().copy()
+    if series.crs == _WGS84_CRS:
+        values = series.values.to_numpy().copy()  # to_crs would transform to the same
+    else:
+        values = series.to_crs(WGS84).values.to_numpy().copy()
     values[shapely.is_missing(values) | shapely.is_empty(values)] = None
     present = values[_present(values)]
     if len(present):
@@ -256,7 +286,12 @@ def _wgs84_geometry(frame: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> np.nd
     return values
 
 
-def _check_valid(geoms: np.ndarray, ids: np.ndarray, name: str, make_valid: bool) -> np.ndarray:
+def _check_valid(
+    geoms: np.ndarray,
+    ids: np.ndarray | pd.api.extensions.ExtensionArray,
+    name: str,
+    make_valid: bool,
+) -> np.ndarray:
     present = _present(geoms)
     invalid = present.copy()
     invalid[present] = ~shapely.is_valid(geoms[present].astype(object))
@@ -277,10 +312,33 @@ def _check_valid(geoms: np.ndarray, ids: np.ndarray, name: str, make_valid: bool
 
 
 def _split_codes(value: object) -> frozenset[str]:
+    if isinstance(value, str) and len(value) == 5 and value.isdigit():
+        return frozenset((value,))  # one code, already normal
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return frozenset()
     parts = str(value).replace(",", ";").split(";")
-    return frozenset(normalise_code(p) for p in parts if p.strip())
+    # A 5-digit code is already normal (normalise_code would return it as is).
+    return frozenset(
+        p if len(p) == 5 and p.isdigit() else normalise_code(p) for p in parts if p.strip()
+    )
+
+
+def _codes_column(frame: pd.DataFrame) -> list[frozenset[str]]:
+    """Return the INSEE codes of each row (``codes_insee``), each distinct value read once."""
+    if "codes_insee" not in frame.columns:
+        return [frozenset()] * len(frame)
+    seen: dict[tuple[type, object], frozenset[str]] = {}
+    out = []
+    for value in frame["codes_insee"].to_numpy(dtype=object):
+        if type(value) is str and len(value) == 5 and value.isdigit():
+            out.append(frozenset((value,)))  # one code, already normal
+            continue
+        key = (type(value), value if isinstance(value, str | float | int) else id(value))
+        codes = seen.get(key)
+        if codes is None:
+            codes = seen[key] = _split_codes(value)
+        out.append(codes)
+    return out
 
 
 def _zones(frame: pd.DataFrame, geoms: np.ndarray, codes: list[frozenset[str]], name: str):
@@ -299,21 +357,47 @@ def _zones(frame: pd.DataFrame, geoms: np.ndarray, codes: list[frozenset[str]], 
         zone[known] = given[known]
     todo = pd.isna(zone) & _present(geoms)
     if todo.any():
-        series = gpd.GeoSeries(geoms[todo], crs=WGS84)
-        zone[todo] = zone_of_geometry(series).to_numpy()
+        zone[todo] = _zone_of_wgs84(geoms[todo])
     for i in np.flatnonzero(pd.isna(zone)):
         if codes[i]:
             zone[i] = zone_of_code(sorted(codes[i])[0])
     return zone
 
 
+def _zone_of_wgs84(geoms: np.ndarray) -> np.ndarray:
+    """:func:`geo.crs.zone_of_geometry` of WGS84 geometries, most from their bounds.
+
+    That function places a geometry by a point on its surface, which lies in
+    the geometry's bounding box: a box inside one zone's extent and clear of
+    the extents tried before it is in that zone, and a box meeting no extent is
+    in none. Only the others need the point (costly for polygons).
+    """
+    bounds = shapely.bounds(geoms)
+    minx, miny, maxx, maxy = bounds.T
+    found = np.full(len(geoms), None, dtype=object)
+    decided = np.zeros(len(geoms), dtype=bool)
+    clear = np.ones(len(geoms), dtype=bool)  # meets no extent tried so far
+    for zone in ZONES.values():
+        x0, y0, x1, y1 = zone.bounds
+        inside = (minx >= x0) & (maxx <= x1) & (miny >= y0) & (maxy <= y1)
+        meets = (maxx >= x0) & (minx <= x1) & (maxy >= y0) & (miny <= y1)
+        pick = ~decided & clear & inside
+        found[pick] = zone.name
+        decided |= pick
+        clear &= ~meets
+    rest = ~(decided | clear)
+    if rest.any():
+        found[rest] = zone_of_geometry(gpd.GeoSeries(geoms[rest], crs=WGS84)).to_numpy()
+    return found
+
+
 def _prepare_territories(territories: gpd.GeoDataFrame, make_valid: bool) -> _Side:
     frame = pd.DataFrame(territories).reset_index(drop=True)
-    ids = frame["id"].astype(str).str.strip().to_numpy()
+    ids = frame["id"].astype(str).str.strip().array
     geoms = _check_valid(
         _wgs84_geometry(territories, "territories"), ids, "territories", make_valid
     )
-    codes = [_split_codes(v) for v in frame.get("codes_insee", pd.Series([None] * len(frame)))]
+    codes = _codes_column(frame)
     zone = _zones(frame, geoms, codes, "territories")
     seat = np.full(len(frame), None, dtype=object)
     return _Side(frame, ids, zone, geoms, seat, codes)
@@ -321,9 +405,9 @@ def _prepare_territories(territories: gpd.GeoDataFrame, make_valid: bool) -> _Si
 
 def _prepare_ptce(ptce: gpd.GeoDataFrame, ptce_areas, make_valid: bool) -> _Side:
     frame = pd.DataFrame(ptce).reset_index(drop=True)
-    ids = frame["id"].astype(str).str.strip().to_numpy()
+    ids = np.asarray(frame["id"].astype(str).str.strip().array, dtype=object)
     geoms = _check_valid(_wgs84_geometry(ptce, "ptce"), ids, "ptce", make_valid)
-    codes = [_split_codes(v) for v in frame.get("codes_insee", pd.Series([None] * len(frame)))]
+    codes = _codes_column(frame)
     polygonal = np.array(
         [g is not None and g.geom_type in ("Polygon", "MultiPolygon") for g in geoms], dtype=bool
     )
@@ -420,58 +504,70 @@ def _prepare(territories, ptce, ptce_areas, make_valid) -> tuple[_Side, _Side]:
 # --- pairs ------------------------------------------------------------------
 
 
-def _plm_parent(code: str) -> str | None:
-    return PLM_PARENTS.get(code)
+def _code_pairs(terr: _Side, ptce: _Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs sharing a commune: positions ``t``, ``p`` (sorted) and the shared codes.
+
+    The same code on both sides, or an arrondissement on one side and its
+    commune on the other; the shared codes are sorted and ";"-joined.
+    """
+    by_code: dict[str, list[int]] = {}
+    by_parent: dict[str, list[tuple[int, str]]] = {}
+    for j, codes in enumerate(ptce.codes):
+        for code in codes:
+            by_code.setdefault(code, []).append(j)
+            parent = PLM_PARENTS.get(code)
+            if parent is not None:
+                by_parent.setdefault(parent, []).append((j, code))
+    shared: dict[tuple[int, int], set[str]] = {}
+    if by_code:
+        for i, codes in enumerate(terr.codes):
+            for code in codes:
+                for j in by_code.get(code, ()):
+                    shared.setdefault((i, j), set()).add(code)
+                parent = PLM_PARENTS.get(code)
+                if parent is not None:
+                    for j in by_code.get(parent, ()):
+                        shared.setdefault((i, j), set()).add(code)
+                for j, own in by_parent.get(code, ()):
+                    shared.setdefault((i, j), set()).add(own)
+    keys = sorted(shared)
+    t = np.fromiter((k[0] for k in keys), dtype=np.int64, count=len(keys))
+    p = np.fromiter((k[1] for k in keys), dtype=np.int64, count=len(keys))
+    text = np.array([";".join(sorted(shared[k])) for k in keys], dtype=object)
+    return t, p, text
 
 
-def _code_pairs(terr: _Side, ptce: _Side) -> pd.DataFrame:
-    """Pairs sharing a commune (inverted index + merge), with the shared codes."""
+_WGS84_CRS = CRS.from_user_input(WGS84)
 
-    def long(side: _Side) -> pd.DataFrame:
-        pos = [i for i, codes in enumerate(side.codes) for _ in codes]
-        code = [c for codes in side.codes for c in codes]
-        return pd.DataFrame({"pos": pos, "code": code}, dtype=object)
 
-    t_long, p_long = long(terr), long(ptce)
-    empty = pd.DataFrame({"t": [], "p": [], "shared": []})
-    if t_long.empty or p_long.empty:
-        return empty.astype({"t": int, "p": int})
-    for frame in (t_long, p_long):
-        frame["parent"] = frame["code"].map(_plm_parent)
-    t_long = t_long.add_suffix("_t")
-    p_long = p_long.add_suffix("_p")
-    matches = []
-    # The same code on both sides, or an arrondissement on one side and its commune on the other.
-    for left_key, right_key, keep in (
-        ("code_t", "code_p", "code_t"),
-        ("parent_t", "code_p", "code_t"),
-        ("code_t", "parent_p", "code_p"),
-    ):
-        merged = t_long.dropna(subset=[left_key]).merge(
-            p_long.dropna(subset=[right_key]), left_on=left_key, right_on=right_key
-        )
-        matches.append(
-            pd.DataFrame({"t": merged["pos_t"], "p": merged["pos_p"], "code": merged[keep]})
-        )
-    found = pd.concat(matches, ignore_index=True).drop_duplicates()
-    if found.empty:
-        return empty.astype({"t": int, "p": int})
-    found = found.astype({"t": int, "p": int})
-    return (
-        found.sort_values("code")
-        .groupby(["t", "p"], sort=True)["code"]
-        .agg(";".join)
-        .rename("shared")
-        .reset_index()
-    )
+@functools.lru_cache(maxsize=16)
+def _to_metric_transformer(zone: str) -> Transformer:
+    """Return the WGS84 -> metric transformer of ``zone`` (as :func:`geo.crs.to_metric`)."""
+    return Transformer.from_crs(_WGS84_CRS, CRS.from_epsg(ZONES[zone].epsg), always_xy=True)
 
 
 def _metric(geoms: np.ndarray, zone: str) -> np.ndarray:
+    """Return WGS84 geometries (``None`` allowed) in the metric CRS of ``zone``.
+
+    The coordinates :func:`geo.crs.to_metric` gives (the same transformation,
+    point by point), without building a GeoSeries and a transformer per call.
+    """
     out = np.full(len(geoms), None, dtype=object)
     present = _present(geoms)
     if present.any():
-        series = gpd.GeoSeries(geoms[present], crs=WGS84)
-        out[present] = to_metric(series, zone).values.to_numpy()
+        transformer = _to_metric_transformer(zone)
+
+        def project(coords: np.ndarray) -> np.ndarray:
+            x, y = transformer.transform(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
+
+        values = geoms[present]
+        has_z = shapely.has_z(values)
+        if has_z.any():  # rare: let geopandas carry the third coordinate
+            series = gpd.GeoSeries(values, crs=WGS84)
+            out[present] = to_metric(series, zone).values.to_numpy()
+        else:
+            out[present] = shapely.transform(values, project)
     return out
 
 
@@ -480,53 +576,98 @@ class _ZoneData:
     zone: str
     t_pos: np.ndarray
     p_pos: np.ndarray
-    t_geom: np.ndarray  # metric, aligned with t_pos
+    t_geom: np.ndarray  # metric, aligned with t_pos (prepared)
     p_area: np.ndarray
     p_seat: np.ndarray
+    t_area: np.ndarray  # area of each t_geom (m²; NaN when missing)
 
 
-def _zone_data(terr: _Side, ptce: _Side) -> list[_ZoneData]:
-    out = []
+#: Territories measured at once: bounds the memory of :func:`nearest_ptce` on
+#: large inputs (their metric copies and measured pairs exist one chunk at a time).
+_CHUNK = 1 << 16
+
+
+def _zone_data(terr: _Side, ptce: _Side, chunk: int | None = None) -> Iterator[_ZoneData]:
+    """Metric data of each zone, territories by chunks of ``chunk`` (all at once by default)."""
     for zone in ZONES:
-        t_pos = np.flatnonzero(terr.zone == zone)
+        t_all = np.flatnonzero(terr.zone == zone)
         p_pos = np.flatnonzero(ptce.zone == zone)
-        if not len(t_pos) or not len(p_pos):
+        if not len(t_all) or not len(p_pos):
             continue
-        out.append(
-            _ZoneData(
+        n_p = len(p_pos)
+        p_metric = _metric(np.concatenate([ptce.geom[p_pos], ptce.seat[p_pos]]), zone)
+        step = chunk or len(t_all)
+        for start in range(0, len(t_all), step):
+            t_pos = t_all[start : start + step]
+            t_geom = _metric(terr.geom[t_pos], zone)
+            # Our own copies: prepared polygons (and lines) answer predicates faster.
+            shapely.prepare(t_geom[_present(t_geom) & (shapely.get_type_id(t_geom) != 0)])
+            yield _ZoneData(
                 zone,
                 t_pos,
                 p_pos,
-                _metric(terr.geom[t_pos], zone),
-                _metric(ptce.geom[p_pos], zone),
-                _metric(ptce.seat[p_pos], zone),
+                t_geom,
+                p_metric[:n_p],
+                p_metric[n_p:],
+                shapely.area(t_geom),
             )
+
+
+def _tree_pairs(z: _ZoneData, distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Local ``(territory, PTCE)`` indices whose seat or area is within ``distance``."""
+    tree_ok = np.flatnonzero(_present(z.t_geom))
+    items = np.concatenate([z.p_seat, z.p_area])
+    owner = np.concatenate([np.arange(len(z.p_seat)), np.arange(len(z.p_area))])
+    query_ok = np.flatnonzero(_present(items))
+    if not len(tree_ok) or not len(query_ok):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    tree = shapely.STRtree(z.t_geom[tree_ok])
+    q, hit = tree.query(items[query_ok], predicate="dwithin", distance=distance)
+    return tree_ok[hit], owner[query_ok[q]]
+
+
+def _seat_inside(t: np.ndarray, seat: np.ndarray) -> np.ndarray:
+    """Whether each seat meets the interior of its territory (DE-9IM ``T********``)."""
+    inside = np.zeros(len(t), dtype=bool)
+    both = _present(t) & _present(seat)
+    points = both & (shapely.get_type_id(seat) == 0)
+    # Two points: the interiors meet when the (x, y) are the same (as GEOS compares).
+    two = points & (shapely.get_type_id(t) == 0)
+    if two.any():
+        inside[two] = (shapely.get_x(t[two]) == shapely.get_x(seat[two])) & (
+            shapely.get_y(t[two]) == shapely.get_y(seat[two])
         )
+    # A point meets the interior exactly when it lies in it: contains_properly,
+    # which uses the prepared territory.
+    points &= ~two
+    inside[points] = shapely.contains_properly(t[points], seat[points])
+    other = both & ~points & ~two
+    if other.any():
+        inside[other] = shapely.relate_pattern(t[other], seat[other], "T********")
+    return inside
+
+
+def _distance(a: np.ndarray, b: np.ndarray, zero: np.ndarray | None = None) -> np.ndarray:
+    """Element-wise distance, NaN when either is missing; 0 where ``zero`` says so."""
+    out = np.full(len(a), np.nan)
+    todo = _present(a) & _present(b)
+    if zero is not None:
+        out[zero] = 0.0
+        todo &= ~zero
+    out[todo] = shapely.distance(a[todo], b[todo])
     return out
 
 
-def _tree_pairs(tree_geoms: np.ndarray, query_geoms: np.ndarray, distance: float):
-    """``(query index, tree index)`` of geometries within ``distance`` (STRtree)."""
-    tree_ok = np.flatnonzero(_present(tree_geoms))
-    query_ok = np.flatnonzero(_present(query_geoms))
-    if not len(tree_ok) or not len(query_ok):
-        return np.empty(0, dtype=int), np.empty(0, dtype=int)
-    tree = shapely.STRtree(tree_geoms[tree_ok])
-    q, t = tree.query(query_geoms[query_ok], predicate="dwithin", distance=distance)
-    return query_ok[q], tree_ok[t]
-
-
-def _classify(z: _ZoneData, ti: np.ndarray, pj: np.ndarray, shared: np.ndarray, radius_m):
+def _classify(z: _ZoneData, ti: np.ndarray, pj: np.ndarray, has_shared: np.ndarray, radius_m):
     """Measure pairs (local indices in ``z``) and name their relation."""
     t = z.t_geom[ti]
     area = z.p_area[pj]
     seat = z.p_seat[pj]
-    with np.errstate(invalid="ignore"):
-        d_seat = shapely.distance(t, seat)
-        d_area = shapely.distance(t, area)
+    seat_in = _seat_inside(t, seat)
+    # A point inside a polygon is at distance 0 from it (GEOS says so exactly).
+    d_seat = _distance(t, seat, seat_in & _is_polygonal(t))
+    d_area = _distance(t, area)
     dist = np.fmin(d_seat, d_area)
-    seat_in = shapely.relate_pattern(t, seat, "T********")
-    seat_in = np.asarray(seat_in, dtype=bool) & ~np.isnan(d_seat)
     inter_area = np.zeros(len(ti))
     area_in = np.zeros(len(ti), dtype=bool)
     touching = np.flatnonzero(d_area <= TOUCH_TOLERANCE_M)
@@ -538,31 +679,26 @@ def _classify(z: _ZoneData, ti: np.ndarray, pj: np.ndarray, shared: np.ndarray, 
         area_in[touching] = np.where(
             both_polygons, inter_area[touching] > AREA_TOLERANCE_M2, interiors
         )
-    has_shared = shared != ""
     overlap = has_shared | seat_in | area_in
     adjacent = ~overlap & (dist <= TOUCH_TOLERANCE_M)
     near = ~overlap & ~adjacent & (dist <= radius_m)
-    relation = np.where(
-        overlap, "overlap", np.where(adjacent, "adjacent", np.where(near, "near", "far"))
-    ).astype(object)
+    rank = np.where(overlap, 0, np.where(adjacent, 1, np.where(near, 2, 3)))
     # Evidence that only the seat gives (no shared commune, no common area).
     seat_only = np.where(
         overlap, ~has_shared & ~area_in, ~(d_area <= TOUCH_TOLERANCE_M) & (d_seat <= dist)
     )
-    t_area = shapely.area(t)
+    t_area = z.t_area[ti]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(t_area > 0, 100.0 * inter_area / t_area, np.nan)
-    return pd.DataFrame(
-        {
-            "relation": relation,
-            "distance_km": np.where(overlap | adjacent, 0.0, dist / 1000.0),
-            "seat_distance_km": d_seat / 1000.0,
-            "overlap_area_km2": inter_area / 1e6,
-            "overlap_share_pct": share,
-            "_seat_only": seat_only,
-            "_sort_distance": dist,
-        }
-    )
+    return {
+        "rank": rank,
+        "distance_km": np.where(overlap | adjacent, 0.0, dist / 1000.0),
+        "seat_distance_km": d_seat / 1000.0,
+        "overlap_area_km2": inter_area / 1e6,
+        "overlap_share_pct": share,
+        "_seat_only": seat_only,
+        "_sort_distance": dist,
+    }
 
 
 def _is_polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -570,60 +706,113 @@ def _is_polygonal(geoms: np.ndarray) -> np.ndarray:
     return (type_ids == 3) | (type_ids == 6)
 
 
-def _pairs(terr: _Side, ptce: _Side, radius_m: float, *, nearest: bool) -> pd.DataFrame:
-    """Measured pairs of all zones: within ``radius_m``, or each territory's nearest."""
-    codes = _code_pairs(terr, ptce)
-    code_pairs = codes[terr.zone[codes["t"]] == ptce.zone[codes["p"]]] if len(codes) else codes
-    frames = []
-    for z in _zone_data(terr, ptce):
-        local_t = {p: i for i, p in enumerate(z.t_pos)}
-        local_p = {p: i for i, p in enumerate(z.p_pos)}
+#: Columns of the measured pairs (:func:`_pairs`), as numpy arrays.
+_PAIR_KEYS = (
+    "t",
+    "p",
+    "zone",
+    "rank",
+    "distance_km",
+    "seat_distance_km",
+    "shared_communes",
+    "overlap_area_km2",
+    "overlap_share_pct",
+    "_seat_only",
+    "_sort_distance",
+)
+
+
+def _pairs(
+    terr: _Side, ptce: _Side, radius_m: float, *, nearest: bool
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Measured pairs of all zones: within ``radius_m``, or each territory's nearest.
+
+    ``t`` and ``p`` are positions in the inputs, ``zone`` an index in
+    :data:`ZONES`, ``rank`` an index in :data:`RELATIONS`, ``shared_communes``
+    an index in the second array returned (the shared codes); the pairs are in
+    no particular order.
+    """
+    n_p = max(len(ptce.id_array), 1)
+    code_t, code_p, code_text = _code_pairs(terr, ptce)
+    code_key = code_t * n_p + code_p  # sorted, as (t, p) are
+    shared_values = np.append(code_text, "").astype(object)  # the last one: none shared
+    zone_names = list(ZONES)
+    parts: list[dict[str, np.ndarray]] = []
+    in_chunk = np.zeros(len(terr.id_array), dtype=bool)
+    for z in _zone_data(terr, ptce, _CHUNK if nearest else None):
         if nearest:
             ti, pj = _nearest_pairs(z)
         else:
-            s_q, s_t = _tree_pairs(z.t_geom, z.p_seat, radius_m)
-            a_q, a_t = _tree_pairs(z.t_geom, z.p_area, radius_m)
-            ti = np.concatenate([s_t, a_t])
-            pj = np.concatenate([s_q, a_q])
-        in_zone = code_pairs[code_pairs["t"].isin(local_t) & code_pairs["p"].isin(local_p)]
-        ti = np.concatenate([ti, in_zone["t"].map(local_t).to_numpy(dtype=int)])
-        pj = np.concatenate([pj, in_zone["p"].map(local_p).to_numpy(dtype=int)])
-        if not len(ti):
+            ti, pj = _tree_pairs(z, radius_m)
+        keys = z.t_pos[ti] * n_p + z.p_pos[pj]
+        if len(code_key):
+            in_chunk[z.t_pos] = True
+            in_zone = (terr.zone[code_t] == z.zone) & (ptce.zone[code_p] == z.zone)
+            keys = np.concatenate([keys, code_key[in_zone & in_chunk[code_t]]])
+            in_chunk[z.t_pos] = False
+        if not len(keys):
             continue
-        pairs = pd.DataFrame({"ti": ti, "pj": pj}).drop_duplicates(ignore_index=True)
-        pairs["t"] = z.t_pos[pairs["ti"]]
-        pairs["p"] = z.p_pos[pairs["pj"]]
-        pairs = pairs.merge(code_pairs, on=["t", "p"], how="left")
-        pairs["shared"] = pairs["shared"].astype(object).fillna("")
-        measured = _classify(
-            z,
-            pairs["ti"].to_numpy(),
-            pairs["pj"].to_numpy(),
-            pairs["shared"].to_numpy(),
-            radius_m,
+        keys.sort()
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]  # distinct pairs
+        t, p = keys // n_p, keys % n_p
+        shared = np.full(len(keys), len(code_key), dtype=np.int64)  # -> ""
+        if len(code_key):
+            at = np.minimum(np.searchsorted(code_key, keys), len(code_key) - 1)
+            found = code_key[at] == keys
+            shared[found] = at[found]
+        local_t = np.empty(len(terr.id_array), dtype=np.int64)
+        local_t[z.t_pos] = np.arange(len(z.t_pos))
+        local_p = np.empty(len(ptce.id_array), dtype=np.int64)
+        local_p[z.p_pos] = np.arange(len(z.p_pos))
+        measured = _classify(z, local_t[t], local_p[p], shared < len(code_key), radius_m)
+        measured.update(
+            t=t,
+            p=p,
+            shared_communes=shared,
+            zone=np.full(len(keys), zone_names.index(z.zone), dtype=np.int64),
         )
-        measured["t"] = pairs["t"].to_numpy()
-        measured["p"] = pairs["p"].to_numpy()
-        measured["shared_communes"] = pairs["shared"].to_numpy()
-        measured["zone"] = z.zone
-        frames.append(measured)
-    if not frames:
-        return pd.DataFrame(
-            columns=[
-                "t",
-                "p",
-                "zone",
-                "relation",
-                "distance_km",
-                "seat_distance_km",
-                "shared_communes",
-                "overlap_area_km2",
-                "overlap_share_pct",
-                "_seat_only",
-                "_sort_distance",
-            ]
+        if nearest:  # keep each territory's best pair only (bounded memory)
+            best = _best_per_territory(measured, ptce)
+            measured = {key: values[best] for key, values in measured.items()}
+        parts.append(measured)
+    if not parts:
+        # Nothing measured: the columns hold no type either (as the table always had).
+        empty = {key: np.empty(0, dtype=object) for key in _PAIR_KEYS}
+        ints = ("t", "p", "zone", "rank", "shared_communes")
+        empty.update({key: np.empty(0, dtype=np.int64) for key in ints})
+        return empty, shared_values
+    return {
+        key: np.concatenate([part[key] for part in parts]) for key in _PAIR_KEYS
+    }, shared_values
+
+
+def _best_per_territory(pairs: dict[str, np.ndarray], ptce: _Side) -> np.ndarray:
+    """Positions of each territory's best pair (one per territory, in no order).
+
+    Strongest relation, then nearest, then larger common area, then smaller PTCE
+    id. Most territories have one candidate: only the others are sorted.
+    """
+    t = pairs["t"]
+    if not len(t):
+        return np.empty(0, dtype=np.int64)
+    _, first_at, counts = np.unique(t, return_index=True, return_counts=True)
+    single = first_at[counts == 1]
+    several = np.flatnonzero(np.isin(t, t[first_at[counts > 1]]))
+    if not len(several):
+        return single
+    order = several[
+        np.lexsort(
+            (
+                _ranks(ptce.ids)[pairs["p"][several]],
+                -pairs["overlap_area_km2"][several].astype(float),
+                pairs["_sort_distance"][several].astype(float),
+                pairs["rank"][several],
+                t[several],
+            )
         )
-    return pd.concat(frames, ignore_index=True)
+    ]
+    t_sorted = t[order]
+    return np.concatenate([single, order[np.r_[True, t_sorted[1:] != t_sorted[:-1]]]])
 
 
 def _nearest_pairs(z: _ZoneData) -> tuple[np.ndarray, np.ndarray]:
@@ -633,49 +822,91 @@ def _nearest_pairs(z: _ZoneData) -> tuple[np.ndarray, np.ndarray]:
     ok = _present(items)
     t_ok = np.flatnonzero(_present(z.t_geom))
     if not ok.any() or not len(t_ok):
-        return np.empty(0, dtype=int), np.empty(0, dtype=int)
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     tree = shapely.STRtree(items[ok])
     q, hit = tree.query_nearest(z.t_geom[t_ok], all_matches=True)
     return t_ok[q], owner[ok][hit]
 
 
-def _attach(pairs: pd.DataFrame, terr: _Side, ptce: _Side) -> pd.DataFrame:
-    t, p = pairs["t"].to_numpy(dtype=int), pairs["p"].to_numpy(dtype=int)
-    out = pd.DataFrame(
-        {
-            "territory_id": terr.ids[t],
-            "territory_nom": terr.text("nom")[t],
-            "territory_statut": terr.text("statut")[t],
-            "ptce_id": ptce.ids[p],
-            "ptce_nom": ptce.text("nom")[p],
-        }
-    )
-    for column in pairs.columns:
-        if column not in ("t", "p"):
-            out[column] = pairs[column].to_numpy()
-    t_prec = terr.text("precision")[t]
-    p_prec = ptce.text("precision")[p]
-    out["territory_precision"] = t_prec
-    out["ptce_precision"] = p_prec
-    t_approx = np.isin(t_prec.astype(str), list(APPROXIMATE_TERRITORY_PRECISIONS))
-    p_approx = np.array([v is not None and v != "communes" for v in p_prec], dtype=bool)
-    seat_only = out["_seat_only"].to_numpy(dtype=bool) if len(out) else np.zeros(0, bool)
-    linked = out["relation"].isin(["overlap", "adjacent"]).to_numpy()
-    out["approximate"] = linked & (t_approx | (p_approx & ~seat_only))
-    return out
+_STRINGS = pd.DataFrame({"x": np.array(["a"], dtype=object)})["x"].dtype
 
 
-def _sorted(table: pd.DataFrame) -> pd.DataFrame:
-    rank = table["relation"].map(_RANK)
+def _text_column(values: np.ndarray, at: np.ndarray):
+    """``values[at]`` stored as pandas stores an object array in a new DataFrame.
+
+    pandas converts an object array of strings (and missing values) to its
+    string dtype; converting the few distinct values once and taking from them
+    is much faster than converting every row.
+    """
+    taken = values[at]
+    if _STRINGS is np.dtype(object) or not len(at):
+        return taken
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "string":  # strings and missing values: are some strings taken?
+        if not (~pd.isna(values))[at].any():
+            return taken
+    elif kind == "empty" or pd.api.types.infer_dtype(taken, skipna=True) != "string":
+        return taken
+    return pd.array(values, dtype=cast(Any, _STRINGS)).take(at)
+
+
+def _and_none(values: np.ndarray) -> np.ndarray:
+    """``values`` and ``None`` after them, as an object array (position -1: missing)."""
+    return np.concatenate([np.asarray(values, dtype=object), np.array([None], dtype=object)])
+
+
+def _factorized_text(values: np.ndarray):
+    """:func:`_text_column` of all of ``values``, converting each distinct value once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    small = _and_none(np.asarray(uniques, dtype=object))
+    return _text_column(small, np.where(codes < 0, len(small) - 1, codes))
+
+
+def _ranks(ids: np.ndarray) -> np.ndarray:
+    """Rank of each id in the sort order of the ids (equal ids, equal ranks)."""
+    return np.unique(ids.astype(str), return_inverse=True)[1].reshape(-1)
+
+
+def _synergy_frame(
+    pairs: dict[str, np.ndarray], shared: np.ndarray, terr: _Side, ptce: _Side
+) -> pd.DataFrame:
+    """Build the synergy table of measured pairs, sorted by territory, relation, distance, PTCE."""
     order = np.lexsort(
         (
-            table["ptce_id"].to_numpy(dtype=str),
-            table["_sort_distance"].to_numpy(dtype=float),
-            rank.to_numpy(dtype=float),
-            table["territory_id"].to_numpy(dtype=str),
+            _ranks(ptce.ids)[pairs["p"]] if len(ptce.id_array) else pairs["p"],
+            pairs["_sort_distance"].astype(float),
+            pairs["rank"],
+            _ranks(terr.ids)[pairs["t"]] if len(terr.id_array) else pairs["t"],
         )
     )
-    return table.iloc[order].reset_index(drop=True)
+    pairs = {key: values[order] for key, values in pairs.items()}
+    t, p = pairs["t"], pairs["p"]
+    t_prec = terr.text("precision")
+    p_prec = ptce.text("precision")
+    t_approx = np.isin(t_prec.astype(str), list(APPROXIMATE_TERRITORY_PRECISIONS))[t]
+    p_approx = np.array([v is not None and v != "communes" for v in p_prec], dtype=bool)[p]
+    linked = pairs["rank"] <= _RANK["adjacent"]
+    approximate = linked & (t_approx | (p_approx & ~pairs["_seat_only"].astype(bool)))
+    table = pd.DataFrame(
+        {
+            "territory_id": terr.id_column(t),
+            "territory_nom": terr.column("nom", t),
+            "territory_statut": terr.column("statut", t),
+            "ptce_id": _text_column(ptce.ids, p),
+            "ptce_nom": ptce.column("nom", p),
+            "zone": _text_column(np.array(list(ZONES), dtype=object), pairs["zone"]),
+            "relation": _text_column(np.array(RELATIONS, dtype=object), pairs["rank"]),
+            "distance_km": pairs["distance_km"],
+            "seat_distance_km": pairs["seat_distance_km"],
+            "shared_communes": _text_column(shared, pairs["shared_communes"]),
+            "overlap_area_km2": pairs["overlap_area_km2"],
+            "overlap_share_pct": pairs["overlap_share_pct"],
+            "territory_precision": terr.column("precision", t),
+            "ptce_precision": ptce.column("precision", p),
+            "approximate": approximate.astype(bool),
+        }
+    )
+    return table
 
 
 # --- public API -------------------------------------------------------------
@@ -764,10 +995,9 @@ def synergies(
     """
     terr, pt = _prepare(territories, ptce, ptce_areas, make_valid)
     radius_m = _radius_m(radius_km)
-    pairs = _pairs(terr, pt, radius_m, nearest=False)
-    pairs = pairs[pairs["relation"] != "far"]
-    table = _sorted(_attach(pairs, terr, pt))
-    table = table[SYNERGY_COLUMNS].astype({"approximate": bool})
+    pairs, shared = _pairs(terr, pt, radius_m, nearest=False)
+    keep = pairs["rank"] != _RANK["far"]
+    table = _synergy_frame({key: values[keep] for key, values in pairs.items()}, shared, terr, pt)
     table.attrs["radius_km"] = float(radius_km)
     return table
 
@@ -809,54 +1039,44 @@ def nearest_ptce(
         As in :func:`synergies`.
     """
     terr, pt = _prepare(territories, ptce, ptce_areas, make_valid)
-    pairs = _pairs(terr, pt, _radius_m(radius_km), nearest=True)
-    n = len(terr.ids)
-    if len(pairs):
-        pairs = pairs.assign(_rank=pairs["relation"].map(_RANK), _neg=-pairs["overlap_area_km2"])
-        pairs["_id"] = pt.ids[pairs["p"].to_numpy(dtype=int)]
-        best = pairs.sort_values(["t", "_rank", "_sort_distance", "_neg", "_id"]).drop_duplicates(
-            "t"
-        )
-    else:
-        best = pairs.assign(_id=[])
-    best = best.set_index("t")
-    t_has = best.index.to_numpy(dtype=int)
-    ptce_id = np.full(n, None, dtype=object)
-    ptce_nom = np.full(n, None, dtype=object)
-    relation = np.full(n, None, dtype=object)
+    pairs, _ = _pairs(terr, pt, _radius_m(radius_km), nearest=True)
+    n = len(terr.id_array)
+    best_p = np.full(n, -1, dtype=np.int64)  # -1: none
+    rank = np.full(n, len(RELATIONS), dtype=np.int64)  # len(RELATIONS): none
     dist = np.full(n, np.nan)
     seat_dist = np.full(n, np.nan)
-    if len(best):
-        p = best["p"].to_numpy(dtype=int)
-        ptce_id[t_has] = pt.ids[p]
-        ptce_nom[t_has] = pt.text("nom")[p]
-        relation[t_has] = best["relation"].to_numpy()
-        dist[t_has] = best["distance_km"].to_numpy(dtype=float)
-        seat_dist[t_has] = best["seat_distance_km"].to_numpy(dtype=float)
+    if len(pairs["t"]):
+        first = np.arange(len(pairs["t"]))  # _pairs kept each territory's best pair only
+        t_has = pairs["t"][first]
+        best_p[t_has] = pairs["p"][first]
+        rank[t_has] = pairs["rank"][first]
+        dist[t_has] = pairs["distance_km"][first]
+        seat_dist[t_has] = pairs["seat_distance_km"][first]
     footprint = _present(pt.seat) | _present(pt.geom)
-    zones_with_ptce = {z for z, ok in zip(pt.zone, footprint, strict=True) if ok and z}
-    reason = np.full(n, None, dtype=object)
-    for i in range(n):
-        if ptce_id[i] is not None:
-            continue
-        if terr.zone[i] is None:
-            reason[i] = "no geometry" if terr.geom[i] is None else "outside every zone"
-        elif terr.zone[i] not in zones_with_ptce or terr.geom[i] is not None:
-            reason[i] = "no PTCE in zone"
-        else:
-            reason[i] = "no geometry"
+    zones_with_ptce = sorted({z for z, ok in zip(pt.zone, footprint, strict=True) if ok and z})
+    no_zone = pd.isna(terr.zone)
+    no_geom = ~_present(terr.geom)
+    in_zone_with = np.isin(terr.zone.astype(str), zones_with_ptce) & ~no_zone
+    reasons = np.array(["no geometry", "outside every zone", "no PTCE in zone", None], object)
+    why = np.where(
+        no_zone,
+        np.where(no_geom, 0, 1),
+        np.where(~in_zone_with | ~no_geom, 2, 0),
+    )
+    why[best_p >= 0] = 3
+    everything = np.arange(n)
     return pd.DataFrame(
         {
-            "territory_id": terr.ids,
-            "territory_nom": terr.text("nom"),
-            "territory_statut": terr.text("statut"),
-            "zone": terr.zone,
-            "ptce_id": ptce_id,
-            "ptce_nom": ptce_nom,
-            "relation": relation,
+            "territory_id": terr.id_column(everything),
+            "territory_nom": terr.column("nom", everything),
+            "territory_statut": terr.column("statut", everything),
+            "zone": _factorized_text(terr.zone),
+            "ptce_id": _text_column(_and_none(pt.ids), best_p),
+            "ptce_nom": _text_column(_and_none(pt.text("nom")), best_p),
+            "relation": _text_column(np.array([*RELATIONS, None], dtype=object), rank),
             "distance_km": dist,
             "seat_distance_km": seat_dist,
-            "reason": reason,
+            "reason": _text_column(reasons, why),
         }
     )[NEAREST_COLUMNS]
 
@@ -1040,6 +1260,12 @@ def link_lines(
     return gpd.GeoSeries(lines, index=table.index, crs=WGS84)
 
 
+#: :func:`nearest_commune` indexes the points instead of the communes from
+#: ``len(points) * this >= len(communes)``: from about 8,700 points against all
+#: communes, where querying with the (prepared) communes becomes the faster way.
+_POINTS_PER_COMMUNE_TREE = 4
+
+
 def nearest_commune(
     points: gpd.GeoSeries | gpd.GeoDataFrame,
     communes: gpd.GeoDataFrame | None = None,
@@ -1088,22 +1314,35 @@ def nearest_commune(
     c_codes = communes["code_insee"].astype(str).to_numpy()
     order = np.argsort(c_codes[c_ok], kind="stable")
     c_ok = c_ok[order]  # ties resolve to the smallest code
-    tree = shapely.STRtree(c_geom[c_ok])
     n = len(geoms)
     found = np.full(n, -1)
     dist = np.full(n, np.nan)
     p_ok = np.flatnonzero(_present(geoms))
-    inside = commune_under(geoms[p_ok], c_geom[c_ok], c_codes[c_ok], tree=tree)
-    found[p_ok[inside >= 0]] = c_ok[inside[inside >= 0]]
-    dist[p_ok[inside >= 0]] = 0.0
+    tree = None
+    if len(p_ok) * _POINTS_PER_COMMUNE_TREE >= len(c_ok):
+        # Many points: index them and query with the communes, whose prepared
+        # polygons test the points in their box faster than point-by-point.
+        hit, q = shapely.STRtree(geoms[p_ok]).query(c_geom[c_ok], predicate="intersects")
+    else:
+        tree = shapely.STRtree(c_geom[c_ok])
+        q, hit = tree.query(geoms[p_ok], predicate="intersects")
+    first = np.full(len(p_ok), len(c_ok))
+    np.minimum.at(first, q, hit)  # the smallest code among the communes hit
+    inside = first < len(c_ok)
+    found[p_ok[inside]] = c_ok[first[inside]]
+    dist[p_ok[inside]] = 0.0
     rest = p_ok[found[p_ok] < 0]
     if len(rest):
+        tree = tree if tree is not None else shapely.STRtree(c_geom[c_ok])
         _nearest_outside(geoms, rest, c_geom, c_ok, c_codes, tree, max_distance_km, found, dist)
-    codes = np.where(found >= 0, c_codes[np.maximum(found, 0)], None).astype(object)  # type: ignore[attr-defined]
+    located = found >= 0
+    codes = np.full(n, None, dtype=object)
+    codes[located] = c_codes[found[located]]
     out = pd.DataFrame({"code_insee": codes}, index=series.index)
     if "nom" in communes.columns:
-        names = communes["nom"].astype(object).to_numpy()
-        out["nom"] = np.where(found >= 0, names[np.maximum(found, 0)], None)
+        names = np.full(n, None, dtype=object)
+        names[located] = communes["nom"].astype(object).to_numpy()[found[located]]
+        out["nom"] = names
     out["distance_m"] = dist
     return out
 

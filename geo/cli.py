@@ -20,7 +20,7 @@ from typing import Any
 from . import __version__, settings
 from ._progress import bar as _progress_bar
 from ._progress import step as _step
-from .errors import GeoError
+from .errors import GeoError, visible
 
 __all__ = ["main"]
 
@@ -713,7 +713,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             what = f"cannot write {exc.filename2}"
         else:
             what = f"cannot read or write {exc.filename}" if exc.filename else "input/output error"
-        print(f"error: {what}: {exc.strerror or exc}", file=sys.stderr)
+        print(visible(f"error: {what}: {exc.strerror or exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -723,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {visible(str(message))}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from . import cog, settings
-from ._io import read_checked_parquet, write_checked_parquet
+from ._io import CacheSchema, read_checked_parquet, write_checked_parquet
 from ._progress import bar as progress_bar
 from ._progress import step as progress_step
 from .cog import (
@@ -227,6 +227,10 @@ _MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
 cog.register(_MEMORY.clear)
 
 
+#: What the cached embedded table must hold to be used (else it is rebuilt).
+_CACHE_SCHEMA = CacheSchema.text(COLUMNS, numbers=("population",))
+
+
 def _embedded_cache_path() -> Path:
     return settings.default_cache_dir() / (
         f"communes-embedded-cog{EMBEDDED_VINTAGE}-v{_EMBEDDED_FORMAT}.parquet"
@@ -248,10 +252,12 @@ def _embedded_table(
             return _MEMORY[key]
         if departements:
             wanted = [departement_code(d) for d in departements]
-            part = read_checked_parquet(path, filters=[("departement", "in", wanted)])
+            part = read_checked_parquet(
+                path, filters=[("departement", "in", wanted)], schema=_CACHE_SCHEMA
+            )
             if part is not None and len(part):
                 return part
-        table = read_checked_parquet(path)
+        table = read_checked_parquet(path, schema=_CACHE_SCHEMA)
         if table is not None and set(COLUMNS) <= set(table.columns):
             _MEMORY.clear()
             _MEMORY[key] = table

@@ -391,7 +391,7 @@ def _require_columns(kind: str, roles: dict[str, str], data: Input) -> None:
         )
     if missing:
         shown = ", ".join(repr(c) for c in data.frame.columns)
-        message = f"{'; '.join(missing)} in {data.source} (its columns: {shown})"
+        message = f"{'; '.join(missing)} in {data.source} (its columns: {shown}){data.note}"
         raise SchemaError(message, missing)
 
 

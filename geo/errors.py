@@ -1,14 +1,18 @@
-"""Exceptions raised by the ``geo`` package.
+r"""Exceptions raised by the ``geo`` package.
 
 Every error a user can trigger with bad input or an unreachable source is a
 :class:`GeoError`. Each subclass also derives from the matching built-in
 exception, so ``except LookupError`` or ``except OSError`` keep working.
 Messages are one readable paragraph: which row or field, what was found, and
-what to do instead.
+what to do instead. Values from data are quoted in messages as they are,
+except control characters (ANSI escape sequences, carriage returns, bidi
+overrides...), which :func:`visible` shows as escapes (``\x1b``): a cell
+cannot repaint the user's terminal or hide part of a message.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 __all__ = [
@@ -20,11 +24,52 @@ __all__ = [
     "InvalidGeometryError",
     "SchemaError",
     "UnknownCommuneError",
+    "visible",
 ]
+
+# C0 and C1 controls, DEL, and the invisible format characters that reorder or
+# hide text (bidi marks, embeddings, overrides and isolates; zero-width signs).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def visible(text: str) -> str:
+    r"""Return ``text`` with control and invisible format characters as escapes.
+
+    Parameters
+    ----------
+    text
+        A message that may quote values from data.
+
+    Returns
+    -------
+    str
+        The same text where ESC reads ``\x1b``, a newline ``\n``, a
+        right-to-left override ``\u202e``...; everything else is unchanged.
+
+    Examples
+    --------
+    >>> print(visible("row 2 \x1b[31mRed\x1b[0m"))
+    row 2 \x1b[31mRed\x1b[0m
+    >>> print(visible("a\tb\u202ec"), visible("Saint-Étienne"))
+    a\tb\u202ec Saint-Étienne
+    """
+    return _INVISIBLE.sub(_escape, str(text))
 
 
 class GeoError(Exception):
     """Base class of every error raised by ``geo``.
+
+    The message and the problems are passed through :func:`visible`: data
+    quoted in them cannot send control characters to a terminal.
 
     Attributes
     ----------
@@ -34,8 +79,18 @@ class GeoError(Exception):
     """
 
     def __init__(self, message: str = "", problems: Sequence[str] = ()) -> None:
+        message = visible(message)
         super().__init__(message)
         self.problems = list(problems) or [message]
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per problem, control characters shown as escapes."""
+        return self._problems
+
+    @problems.setter
+    def problems(self, lines: Sequence[str]) -> None:
+        self._problems = [visible(line) for line in lines]
 
 
 class UnknownCommuneError(GeoError, LookupError):

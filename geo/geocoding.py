@@ -12,6 +12,11 @@ best known place and says how precise it is.
   an address is asked once.
 * Retries and backoff on 429/5xx come from :mod:`geo._download`; offline mode
   (or an unreachable service) falls back to town halls with a warning.
+* Every BAN position is checked, fresh or cached: coordinates that are not
+  numbers, out of range, ``[0, 0]``, or a point outside the département of
+  the address's commune (beyond :data:`DEPARTEMENT_TOLERANCE_DEG`) are never
+  taken as the address: the town hall is used, and ``reason`` says why.
+  Cache entries that are malformed are ignored (asked again).
 * A failed request costs only its own addresses (or its own batch): every
   answer received is kept and cached, and the ``reason`` column says why
   each address was not placed precisely. After
@@ -39,12 +44,13 @@ import pandas as pd
 from . import settings
 from ._columns import is_blank
 from ._download import get_json, is_offline, request
-from ._io import atomic_path
+from ._io import atomic_path, check_cache_file
 from ._names import as_code, normalise_code
 from .errors import DataSourceError, SchemaError
 from .lookup import commune_of_address
 
 __all__ = [
+    "DEPARTEMENT_TOLERANCE_DEG",
     "GEOCODE_COLUMNS",
     "MAX_FAILURES_IN_A_ROW",
     "MIN_QUERY_CHARS",
@@ -70,6 +76,10 @@ GEOCODE_COLUMNS = [
 MIN_QUERY_CHARS = 3
 #: After this many failed requests in a row, the remaining addresses are not asked.
 MAX_FAILURES_IN_A_ROW = 3
+
+#: How far (degrees, about 2 km) a BAN position may lie outside the boundary of
+#: its commune's département (simplified boundaries, coastal addresses).
+DEPARTEMENT_TOLERANCE_DEG = 0.02
 
 _CACHE_NAME = "geocode-ban-v1.json"
 _BATCH_ROWS = 5000
@@ -192,8 +202,9 @@ def geocode(
             else:
                 failures[key] = failure
 
-    result = _build(frame, keys, answers, min_score, accepted_types)
-    reasons = _reasons(result, frame, keys, answers, failures, min_score)
+    rejected: dict[str, str] = {}
+    result = _build(frame, keys, answers, min_score, accepted_types, rejected)
+    reasons = _reasons(result, frame, keys, answers, failures, min_score, rejected)
     result["reason"] = pd.Series(reasons, index=result.index, dtype=object)
     _warn(result, frame, keys, failures)
     result.index = index
@@ -245,13 +256,56 @@ def _cache_path():
 
 def _load_cache() -> dict[str, dict[str, Any] | None]:
     path = _cache_path()
-    if not path.is_file():
+    if not check_cache_file(path):
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}  # corrupt cache: rebuilt from scratch
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    # An entry that is not a well-formed answer is dropped: its address is asked again.
+    return {k: v for k, v in data.items() if isinstance(k, str) and _valid_entry(v)}
+
+
+def _valid_entry(entry: Any) -> bool:
+    """Whether a cached entry is ``None`` (no answer) or a well-formed BAN answer."""
+    if entry is None:
+        return True
+    if not isinstance(entry, dict) or not {"lon", "lat"} <= set(entry):
+        return False
+    if _coordinates_problem(entry.get("lon"), entry.get("lat")) is not None:
+        return False
+    score = entry.get("score")
+    if score is not None and _number(score) is None:
+        return False
+    return all(
+        entry.get(name) is None or isinstance(entry.get(name), str)
+        for name in ("result_type", "citycode", "label")
+    )
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None`` (text, booleans, NaN, infinity...)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _coordinates_problem(lon: Any, lat: Any) -> str | None:
+    """Why ``(lon, lat)`` is no position in degrees, or ``None``."""
+    x, y = _number(lon), _number(lat)
+    if x is None or y is None:
+        return f"BAN coordinates {[lon, lat]!r} are not numbers"
+    if not (-180 <= x <= 180 and -90 <= y <= 90):
+        return f"BAN coordinates [{x:g}, {y:g}] out of range (longitude ±180, latitude ±90)"
+    if x == 0 and y == 0:
+        return "BAN coordinates [0, 0] are no position"
+    return None
 
 
 def _save_cache(cache: dict[str, dict[str, Any] | None]) -> None:
@@ -309,21 +363,21 @@ def _from_feature(feature: Any) -> dict[str, Any] | None:
     props = feature.get("properties")
     props = props if isinstance(props, dict) else {}
     return {
-        "lon": float(lon),
-        "lat": float(lat),
+        "lon": _number(lon) if _number(lon) is not None else lon,  # kept for the reason
+        "lat": _number(lat) if _number(lat) is not None else lat,
         "score": _float(props.get("score")),
-        "result_type": props.get("type"),
-        "citycode": props.get("citycode"),
-        "label": props.get("label"),
+        "result_type": _text(props.get("type")),
+        "citycode": _text(props.get("citycode")),
+        "label": _text(props.get("label")),
     }
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
+    return _number(value)
 
 
 def _ask_batch(to_ask: dict[str, tuple[str, str | None]]) -> tuple[Answers, Failures]:
@@ -405,13 +459,13 @@ def _parse_batch(
         if status not in ("ok", "not-found"):
             statuses[rank] = status  # "error"/"skipped": not an answer, ask again next time
             continue
-        lon, lat = _float(row["longitude"]), _float(row["latitude"])
-        if status == "not-found" or lon is None or lat is None:
+        lon, lat = row["longitude"].strip(), row["latitude"].strip()
+        if status == "not-found" or not lon or not lat:
             out[rank] = None
             continue
         out[rank] = {
-            "lon": lon,
-            "lat": lat,
+            "lon": _number(lon) if _number(lon) is not None else lon,  # kept for the reason
+            "lat": _number(lat) if _number(lat) is not None else lat,
             "score": _float(row["result_score"]),
             "result_type": row["result_type"] or None,
             "citycode": row["result_citycode"] or None,
@@ -449,15 +503,59 @@ def _surface_points(codes: set[str]) -> dict[str, tuple[float, float]]:
     }
 
 
+class _PositionCheck:
+    """Check that a BAN position is a position, inside its commune's département."""
+
+    def __init__(self, communes: pd.DataFrame) -> None:
+        self.communes = communes
+        self.areas: dict[str, Any] = {}
+
+    def problem(self, answer: dict[str, Any], code: str | None) -> str | None:
+        lon, lat = answer.get("lon"), answer.get("lat")
+        problem = _coordinates_problem(lon, lat)
+        if problem is not None or not code or code not in self.communes.index:
+            return problem
+        departement = self.communes.at[code, "departement"]
+        if not isinstance(departement, str) or not departement:
+            return None
+        area = self._area(departement)
+        if area is None:
+            return None
+        import shapely
+
+        point = shapely.Point(float(lon), float(lat))  # type: ignore[arg-type]
+        if shapely.dwithin(area, point, DEPARTEMENT_TOLERANCE_DEG).any():
+            return None
+        return (
+            f"BAN position [{float(lon):g}, {float(lat):g}] is outside département "  # type: ignore[arg-type]
+            f"{departement} of commune {code}"
+        )
+
+    def _area(self, departement: str):
+        """Return the commune boundaries of a département (an array), loaded once."""
+        if departement not in self.areas:
+            from .communes import load_communes
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                table = load_communes(departements=[departement])
+            geoms = table.geometry[table.geometry.notna()].to_numpy()
+            self.areas[departement] = geoms if len(geoms) else None
+        return self.areas[departement]
+
+
 def _build(
     frame: pd.DataFrame,
     keys: list[str],
     answers: dict[str, dict[str, Any] | None],
     min_score: float,
     accepted_types: set[str],
+    rejected: dict[str, str],
 ) -> pd.DataFrame:
+    """Build the result table; ``rejected`` receives why an acceptable answer's position is not."""
     communes = _communes()
     parent = communes["parent"].where(communes["type"] == "ARM")
+    checker = _PositionCheck(communes)
     rows = []
     for key, query, code in zip(keys, frame["adresse"], frame["code"], strict=True):
         answer = answers.get(key) if query else None
@@ -481,8 +579,12 @@ def _build(
             )
             score = answer.get("score") or 0.0
             if score >= min_score and answer.get("result_type") in accepted_types:
-                row.update(lon=answer["lon"], lat=answer["lat"], precision="adresse")
-                row["citycode"] = answer.get("citycode") or code
+                problem = checker.problem(answer, code or answer.get("citycode"))
+                if problem is None:
+                    row.update(lon=answer["lon"], lat=answer["lat"], precision="adresse")
+                    row["citycode"] = answer.get("citycode") or code
+                else:
+                    rejected[key] = problem
         if query and row["citycode"] is None:
             # No commune given nor answered (offline...): the postcode tells it.
             row["citycode"] = commune_of_address(query)
@@ -521,6 +623,7 @@ def _reasons(
     answers: Answers,
     failures: Failures,
     min_score: float,
+    rejected: dict[str, str],
 ) -> list[str | None]:
     """Why each row is not at its BAN position (``None`` for those that are)."""
     reasons: list[str | None] = []
@@ -533,6 +636,8 @@ def _reasons(
             why = "empty address"
         elif key in failures:
             why = str(failures[key])
+        elif key in rejected:
+            why = f"BAN answer rejected: {rejected[key]}"
         elif key not in answers:
             why = "no usable BAN answer"
         elif answer is None:

@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -582,18 +582,17 @@ def _suggestions(index: _Index, key: str, deps: frozenset[str] | None) -> list[s
             if -negative >= max(70, -scored[0][0] - 10):
                 suggestions.append(f'"{nom}" ({siren})')
     else:
+        keep: Callable[[str], bool] | None = None
+        if deps is not None:
+            wanted = deps
 
-        def in_deps(name: str) -> bool:
-            return deps is None or any(
-                index.current[e.target][2] in deps for e in index.names[name]
-            )
+            def keep(name: str) -> bool:
+                return any(index.current[e.target][2] in wanted for e in index.names[name])
 
         # An EPCI written without its "CC"/"CA" marker is the strongest hint.
         for siren in index.epci_core.get(core, [])[:2]:
             suggestions.append(f'the EPCI "{index.epci[siren].nom}" ({siren})')
-        close = _close_names(index).extract(
-            short, limit=10, score_cutoff=75, keep=None if deps is None else in_deps
-        )
+        close = _close_names(index).extract(short, limit=10, score_cutoff=75, keep=keep)
         best = close[0][1] if close else 0.0
         ranked: list[tuple[float, int, str]] = []
         for name, score in close:

@@ -2,8 +2,9 @@
 
 Drawing code (:mod:`geo.maps`) takes frames; this module is where the
 command line's files become frames (:func:`geo.load_territories`,
-:func:`geo.load_ptce`) before :func:`geo.maps.synergy_map` and
-:func:`geo.maps.write_map`.
+:func:`geo.load_ptce`) before :func:`geo.maps.map_data`. The page is written
+by :func:`geo.maps.map_page` without folium, so the command never imports or
+compiles folium's templates.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def make_map(
         The written file.
     """
     from .entities import load_ptce, load_territories
-    from .maps import synergy_map, write_map
+    from .maps import map_data, map_page, write_page
 
     if not isinstance(territories, gpd.GeoDataFrame):
         territories = load_territories(territories)
@@ -70,7 +71,7 @@ def make_map(
         hit = table.loc[ids == str(territory).strip(), "nom"]
         if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0].strip():
             title = f"{hit.iloc[0].strip()} : PTCE et synergies"
-    m = synergy_map(
+    data = map_data(
         territories,
         ptce,
         region=region,
@@ -83,6 +84,11 @@ def make_map(
         embed=embed,
         popup_columns=popup_columns,
     )
-    return write_map(
-        m, path, offline=offline, assets_dir=assets_dir, separate_assets=separate_assets
+    # the page without folium: no template engine to import, compile or feed
+    return write_page(
+        map_page(data),
+        path,
+        offline=offline,
+        assets_dir=assets_dir,
+        separate_assets=separate_assets,
     )

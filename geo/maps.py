@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from . import _assets, _mappage, _pagedata, settings
-from ._io import atomic_path, read_checked_parquet, write_checked_parquet
+from ._io import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
 from ._text import closest
 from .areas import in_area
 from .cog import EMBEDDED_VINTAGE
@@ -53,10 +53,12 @@ if TYPE_CHECKING:
 __all__ = [
     "departement_map",
     "map_data",
+    "map_page",
     "region_map",
     "synergy_map",
     "territory_map",
     "write_map",
+    "write_page",
 ]
 
 # --------------------------------------------------------------------------- styles
@@ -112,6 +114,8 @@ OVERSEAS_VIEWS: tuple[tuple[str, str, tuple[tuple[float, float], tuple[float, fl
 _TOLERANCE = {"national": 0.004, "region": 0.0015, "territory": 0.0003}
 _DEP_TOLERANCE = {"national": 0.015, "region": 0.004, "territory": 0.002}
 _CLUSTER_MIN = 25
+#: Links kept per territory (the closest relations first).
+_MAX_LINKS = 12
 _CANVAS_MIN = 2000
 
 _TERRITORY_COLUMNS = ("id", "nom", "statut")
@@ -347,8 +351,17 @@ def _departement_outlines(
 ) -> gpd.GeoDataFrame:
     """Simplified département polygons, optionally only those meeting ``box``."""
     key = (settings.vintage, tolerance)
-    if communes is None and box is None and key in _OUTLINES_MEMORY:
+    shared = communes is None and box is None
+    if shared and key in _OUTLINES_MEMORY:
         return _OUTLINES_MEMORY[key]
+    path = (
+        settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}-{tolerance:g}.parquet"
+    )
+    if shared:  # the national outlines: a small file, read instead of simplified again
+        cached = read_checked_parquet(path)
+        if cached is not None:
+            _OUTLINES_MEMORY[key] = cached
+            return cached
     table = _departements_dissolved(communes)
     if box is not None:
         table = table[table.intersects(box)]
@@ -358,8 +371,9 @@ def _departement_outlines(
     out = gpd.GeoDataFrame(
         {"departement": table["departement"].to_numpy()}, geometry=list(simplified), crs=WGS84
     )
-    if communes is None and box is None:
+    if shared:
         _OUTLINES_MEMORY[key] = out
+        write_checked_parquet(out, path)
     return out
 
 
@@ -371,7 +385,7 @@ def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFra
     if cached is not None:
         return cached
     path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
-    table = read_checked_parquet(path)
+    table = read_checked_parquet(path, schema=CacheSchema.text(["departement", "geometry"]))
     if table is None:
         from .communes import load_communes
 
@@ -773,6 +787,11 @@ def _ptce_table(
     return {"cols": list(_P_COLS), "rows": rows}
 
 
+def _isin(column: pd.Series, values: set[str]) -> np.ndarray:
+    """Mask of the cells in ``values`` (a set lookup; pandas' isin is slow on text)."""
+    return np.fromiter((v in values for v in column.tolist()), bool, len(column))
+
+
 def _number(value: Any) -> float | None:
     try:
         number = float(value)
@@ -790,6 +809,8 @@ def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list
     t_index = {tid: i for i, tid in enumerate(t_ids)}
     p_index = {pid: i for i, pid in enumerate(p_ids)}
     ordered = links.sort_values("_order", kind="stable")
+    # beyond the closest few per territory, links are noise on a map (and weight)
+    ordered = ordered[ordered.groupby("territory_id", sort=False).cumcount() < _MAX_LINKS]
 
     def column(name: str) -> list[Any]:
         return ordered[name].tolist() if name in ordered else [None] * len(ordered)
@@ -940,9 +961,9 @@ def map_data(
     territories = territories.assign(id=territories["id"].map(_text))
     ptce = ptce.assign(id=ptce["id"].map(_text))
     t_sel, p_sel, scale = _select(territories, ptce, links, kind, value)
-    links = links[links["territory_id"].isin(t_sel) & links["ptce_id"].isin(p_sel)]
-    t_show = territories[territories["id"].isin(t_sel)]
-    p_show = ptce[ptce["id"].isin(p_sel)]
+    links = links[_isin(links["territory_id"], t_sel) & _isin(links["ptce_id"], p_sel)]
+    t_show = territories[_isin(territories["id"], t_sel)]
+    p_show = ptce[_isin(ptce["id"], p_sel)]
     bounds = _bounds(t_show, p_show, kind)
     admin = _admin_names()
     focus_codes: list[str] = []
@@ -970,6 +991,8 @@ def map_data(
         "t": t_table,
         "p": p_table,
         "l": _link_table(links, [r[0] for r in t_table["rows"]], [r[0] for r in p_table["rows"]]),
+        "linksTotal": len(links),
+        "linksPerTerritory": _MAX_LINKS,
         "d": _outline_table(communes, scale, bounds),
         "c": _commune_table(communes, focus_codes),
     }
@@ -1197,15 +1220,56 @@ def write_map(
     ArgumentError
         ``offline`` without any asset directory.
     """
-    page = m.get_root().render()
+    directory = assets_dir if assets_dir is not None else getattr(m, "_geo_assets_dir", None)
+    return write_page(
+        m.get_root().render(),
+        path,
+        offline=offline,
+        assets_dir=directory,
+        separate_assets=separate_assets,
+    )
+
+
+def map_page(data: dict[str, Any]) -> str:
+    """Return the HTML page of one data table from :func:`map_data`, without folium.
+
+    What ``python -m geo map`` writes: the same page as a
+    :func:`synergy_map` map, with no folium or template engine involved.
+    """
+    return _mappage.render_page(data, f"geo-data-{secrets.token_hex(6)}")
+
+
+def write_page(
+    page: str,
+    path: str | os.PathLike[str],
+    *,
+    offline: bool = False,
+    assets_dir: str | os.PathLike[str] | None = None,
+    separate_assets: bool = False,
+) -> Path:
+    """Write a rendered map page atomically; options as for :func:`write_map`.
+
+    Parameters
+    ----------
+    page
+        The page's HTML (:func:`map_page`, or a rendered folium map).
+    path
+        Target ``.html`` file; its directory is created when missing.
+    offline, assets_dir, separate_assets
+        As for :func:`write_map` (``assets_dir`` is required with ``offline``).
+
+    Returns
+    -------
+    Path
+        The written page.
+    """
     if offline:
-        directory = assets_dir if assets_dir is not None else getattr(m, "_geo_assets_dir", None)
-        if directory is None:
+        if assets_dir is None:
             raise ArgumentError(
                 "write_map(offline=True) needs assets_dir=: a directory filled once with "
                 "geo._assets.fetch_assets(dir) while online"
             )
-        page = _assets.inline_assets(page, directory)
+        page = _assets.inline_assets(page, assets_dir)
     path = Path(path)
     files: dict[Path, str] = {}
     if separate_assets:

@@ -38,6 +38,7 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -408,64 +409,84 @@ def _departements(value: object) -> list[str]:
 # --- per-territory classification ----------------------------------------------------------------
 
 
-def _within(table: pd.DataFrame, radius_km: float) -> pd.DataFrame:
-    """Pairs of ``table`` linked within ``radius_km`` (a table computed with a larger radius)."""
-    linked = table["relation"].isin(_LINKED).to_numpy()
-    dist = pd.to_numeric(table["distance_km"], errors="coerce").to_numpy(dtype=float)
-    keep = linked & ((table["relation"] != "near").to_numpy() | (dist <= radius_km))
-    return table[keep]
+@dataclass(frozen=True)
+class _Measured:
+    """The territories and their linked pairs as arrays, prepared once for every radius."""
+
+    ids: np.ndarray  # territory ids (str), input order
+    zone: np.ndarray  # zone of each territory, or None
+    has_geometry: np.ndarray  # bool per territory
+    pairs: pd.DataFrame  # linked rows of the synergy table (overlap, adjacent, near)
+    t: np.ndarray  # position of each pair's territory in ``ids``
+    rank: np.ndarray  # 0 overlap, 1 adjacent, 2 near
+    dist: np.ndarray  # distance_km of each pair
+    area: np.ndarray  # overlap_area_km2 of each pair (0 when absent)
+
+    @property
+    def located(self) -> np.ndarray:
+        return self.has_geometry & ~pd.isna(self.zone)
+
+    def within(self, radius_km: float) -> np.ndarray:
+        """Mask of the pairs linked within ``radius_km`` (overlap and adjacent always are)."""
+        return (self.rank < 2) | (self.dist <= radius_km)
+
+    def classes(self, radius_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Category key, PTCE within the radius and overlapping PTCE, per territory."""
+        within = self.within(radius_km)
+        n = len(self.ids)
+        n_within = np.bincount(self.t[within], minlength=n)
+        n_overlap = np.bincount(self.t[within & (self.rank == 0)], minlength=n)
+        key = np.where(self.located, "isolated", "unmeasurable").astype(object)
+        key[n_within > 0] = "near"
+        key[n_overlap > 0] = "colocated"
+        return key, n_within, n_overlap
+
+    def reasons(self, key: np.ndarray) -> np.ndarray:
+        """Why each non-measurable territory is so (``None`` elsewhere)."""
+        reason = np.full(len(self.ids), None, dtype=object)
+        unmeasurable = key == "unmeasurable"
+        reason[unmeasurable & ~self.has_geometry] = "no geometry"
+        reason[unmeasurable & self.has_geometry] = "outside every zone"
+        return reason
 
 
-def _best_pairs(pairs: pd.DataFrame, key: str, other: str) -> pd.DataFrame:
-    """Keep the strongest, then nearest, pair of each ``key`` (then larger overlap, smaller id)."""
-    area = (
-        pd.to_numeric(pairs["overlap_area_km2"], errors="coerce").fillna(0.0)
-        if "overlap_area_km2" in pairs.columns
-        else pd.Series(0.0, index=pairs.index)
-    )
-    ranked = pairs.assign(
-        _key=pairs[key].astype(str),
-        _rank=pairs["relation"].map(_RANK),
-        _dist=pd.to_numeric(pairs["distance_km"], errors="coerce"),
-        _neg=-area,
-        _other=pairs[other].astype(str),
-    )
-    ranked = ranked.sort_values(["_key", "_rank", "_dist", "_neg", "_other"], kind="stable")
-    return ranked.drop_duplicates("_key").set_index("_key")
-
-
-def _territory_classes(
-    territories: gpd.GeoDataFrame, table: pd.DataFrame, radius_km: float
-) -> pd.DataFrame:
-    """Category key, counts and best pair of each territory (positional rows)."""
+def _measure(territories: gpd.GeoDataFrame, table: pd.DataFrame) -> _Measured:
     ids = territories["id"].astype(str).str.strip().to_numpy()
-    pairs = _within(table, radius_km)
-    t_col = pairs["territory_id"].astype(str)
-    n_within = pairs.groupby(t_col)["ptce_id"].nunique()
-    overlap = pairs[pairs["relation"] == "overlap"]
-    n_overlap = overlap.groupby(overlap["territory_id"].astype(str))["ptce_id"].nunique()
-    zone = _zones(territories)
-    located = _geometry_present(territories) & ~pd.isna(zone)
-    key = np.where(located, "isolated", "unmeasurable").astype(object)
-    within = pd.Series(ids).map(n_within).fillna(0).to_numpy(dtype=int)
-    overlaps = pd.Series(ids).map(n_overlap).fillna(0).to_numpy(dtype=int)
-    key[within > 0] = "near"
-    key[overlaps > 0] = "colocated"
-    reason = np.full(len(ids), None, dtype=object)
-    unmeasurable = key == "unmeasurable"
-    has_geometry = _geometry_present(territories)
-    reason[unmeasurable & ~has_geometry] = "no geometry"
-    reason[unmeasurable & has_geometry] = "outside every zone"
-    return pd.DataFrame(
-        {
-            "id": ids,
-            "key": key,
-            "zone": zone,
-            "n_within": within,
-            "n_overlap": overlaps,
-            "reason": reason,
-        }
+    relation = table["relation"].astype(object).to_numpy()
+    pairs = table[np.isin(relation, _LINKED)].reset_index(drop=True)
+    position = pd.Series(np.arange(len(ids)), index=ids)
+    t = position.reindex(pairs["territory_id"].astype(str).to_numpy()).to_numpy()
+    area = (
+        pd.to_numeric(pairs["overlap_area_km2"], errors="coerce").fillna(0.0).to_numpy(float)
+        if "overlap_area_km2" in pairs.columns
+        else np.zeros(len(pairs))
     )
+    return _Measured(
+        ids=ids,
+        zone=_zones(territories),
+        has_geometry=_geometry_present(territories),
+        pairs=pairs,
+        t=t.astype(int),
+        rank=pairs["relation"].map(_RANK).to_numpy(dtype=int),
+        dist=pd.to_numeric(pairs["distance_km"], errors="coerce").to_numpy(dtype=float),
+        area=area,
+    )
+
+
+def _best_rows(
+    group: np.ndarray, rank: np.ndarray, dist: np.ndarray, area: np.ndarray, other: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the row of the strongest relation, then the shortest distance.
+
+    Ties go to the larger common area, then the smaller id of the other side
+    (the order of :func:`geo.nearest_ptce`). Returns the groups and their rows.
+    """
+    if not len(group):
+        return np.empty(0, dtype=group.dtype), np.empty(0, dtype=int)
+    order = np.lexsort((other.astype(str), -area, dist, rank, group))
+    first = np.unique(group[order], return_index=True)[1]
+    rows = order[first]
+    return group[rows], rows
 
 
 # --- opportunities ---------------------------------------------------------------------------
@@ -562,12 +583,11 @@ def _by_territory(
     territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, table: pd.DataFrame, radius: float
 ) -> pd.DataFrame:
     frame = pd.DataFrame(territories).reset_index(drop=True)
-    classes = _territory_classes(territories, table, radius)
+    m = _measure(territories, table)
+    key, n_within, n_overlap = m.classes(radius)
     n = len(frame)
-    ids = classes["id"].to_numpy()
+    ids = m.ids
     statut = _text(frame, "statut")
-    best = _best_pairs(_within(table, radius), "territory_id", "ptce_id")
-    has_best = pd.Series(ids).isin(best.index).to_numpy()
     p_nom = dict(zip(ptce["id"].astype(str).str.strip(), _text(ptce, "nom"), strict=True))
     p_prec = dict(zip(ptce["id"].astype(str).str.strip(), _text(ptce, "precision"), strict=True))
 
@@ -575,19 +595,25 @@ def _by_territory(
     relation = np.full(n, None, dtype=object)
     dist = np.full(n, np.nan)
     pair_approx = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero(has_best)
-    if len(rows):
-        chosen = best.loc[ids[rows]]
-        nearest_id[rows] = chosen["ptce_id"].astype(str).to_numpy()
-        relation[rows] = chosen["relation"].to_numpy()
-        dist[rows] = pd.to_numeric(chosen["distance_km"], errors="coerce").to_numpy(dtype=float)
-        if "approximate" in chosen.columns:
-            pair_approx[rows] = chosen["approximate"].fillna(False).to_numpy(dtype=bool)
-    reason = classes["reason"].to_numpy().copy()
+    within = np.flatnonzero(m.within(radius))
+    p_ids = m.pairs["ptce_id"].astype(str).to_numpy()
+    t_rows, rows = _best_rows(
+        m.t[within], m.rank[within], m.dist[within], m.area[within], p_ids[within]
+    )
+    rows = within[rows]
+    nearest_id[t_rows] = p_ids[rows]
+    relation[t_rows] = m.pairs["relation"].to_numpy()[rows]
+    dist[t_rows] = m.dist[rows]
+    if "approximate" in m.pairs.columns:
+        pair_approx[t_rows] = m.pairs["approximate"].fillna(False).to_numpy(dtype=bool)[rows]
+    reason = m.reasons(key)
     # Beyond the radius: the nearest PTCE of the located territories without one within it.
-    far = np.flatnonzero(~has_best & (classes["key"] == "isolated").to_numpy())
+    far = np.flatnonzero(key == "isolated")
     if len(far):
-        near = analysis.nearest_ptce(territories.iloc[far], ptce, radius_km=radius)
+        # Only PTCE with a seat or an area can be nearest: the others are not even prepared.
+        near = analysis.nearest_ptce(
+            territories.iloc[far], ptce[_ptce_measurable(ptce)], radius_km=radius
+        )
         found = near["ptce_id"].notna().to_numpy()
         nearest_id[far[found]] = near["ptce_id"].to_numpy()[found]
         relation[far[found]] = near["relation"].to_numpy()[found]
@@ -596,7 +622,6 @@ def _by_territory(
     nearest_nom = np.array([p_nom.get(i) if i else None for i in nearest_id], dtype=object)
     ptce_precision = np.array([p_prec.get(i) if i else None for i in nearest_id], dtype=object)
 
-    key = classes["key"].to_numpy()
     linked = np.isin(key, ["colocated", "near"])
     is_pe = statut == "PE"
     support_id = np.where(is_pe & linked, nearest_id, None)  # type: ignore[call-overload]
@@ -633,7 +658,7 @@ def _by_territory(
             "region_nom": _text(frame, "region_nom"),
             "departement": departement,
             "population": _population(frame).to_numpy(),
-            "zone": classes["zone"].to_numpy(),
+            "zone": m.zone,
             "category": category,
             "category_en": [CATEGORY_EN[c] for c in category],
             "reason": [_REASON_FR.get(r, r) if r else None for r in reason],
@@ -641,8 +666,8 @@ def _by_territory(
             "nearest_ptce_nom": nearest_nom,
             "relation": relation,
             "distance_km": dist,
-            "n_ptce_within_radius": classes["n_within"].to_numpy(),
-            "n_ptce_overlap": classes["n_overlap"].to_numpy(),
+            "n_ptce_within_radius": n_within,
+            "n_ptce_overlap": n_overlap,
             "support_ptce_id": support_id,
             "support_ptce_nom": support_nom,
             "territory_precision": t_prec,
@@ -671,25 +696,19 @@ def _by_ptce(
     frame = pd.DataFrame(ptce).reset_index(drop=True)
     ids = frame["id"].astype(str).str.strip().to_numpy()
     n = len(ids)
-    pairs = _within(table, radius)
-    t_ids = territories["id"].astype(str).str.strip()
-    t_statut = dict(zip(t_ids, _text(territories, "statut"), strict=True))
-    t_nom = dict(zip(t_ids, _text(territories, "nom"), strict=True))
-
-    def joined(mask: pd.Series) -> pd.Series:
-        chosen = pairs[mask.to_numpy()]
-        return chosen.groupby(chosen["ptce_id"].astype(str))["territory_id"].agg(
-            lambda v: ";".join(sorted({str(x) for x in v}))
-        )
-
-    is_overlap = pairs["relation"] == "overlap"
-    over = pd.Series(ids).map(joined(is_overlap))
-    near = pd.Series(ids).map(joined(~is_overlap))
-    over_ids = [set(v.split(";")) if isinstance(v, str) else set() for v in over]
-    near_ids = [
-        (set(v.split(";")) if isinstance(v, str) else set()) - o
-        for v, o in zip(near, over_ids, strict=True)
-    ]
+    m = _measure(territories, table)
+    within = m.within(radius)
+    pairs = m.pairs[within].reset_index(drop=True)
+    t_pos, rank, t_dist, area = m.t[within], m.rank[within], m.dist[within], m.area[within]
+    t_statut = _text(territories, "statut")
+    t_nom = _text(territories, "nom")
+    p_position = pd.Series(np.arange(n), index=ids)
+    p_pos = p_position.reindex(pairs["ptce_id"].astype(str).to_numpy()).to_numpy().astype(int)
+    over_ids: list[set[str]] = [set() for _ in range(n)]
+    near_ids: list[set[str]] = [set() for _ in range(n)]
+    for p_i, t_i, r in zip(p_pos, t_pos, rank, strict=True):
+        (over_ids if r == 0 else near_ids)[p_i].add(m.ids[t_i])
+    near_ids = [near - over for near, over in zip(near_ids, over_ids, strict=True)]
     measurable = _ptce_measurable(ptce)
     key = np.where(measurable, "PTCE sans TZ", "non mesurable").astype(object)
     n_near = np.array([len(s) for s in near_ids], dtype=int)
@@ -706,27 +725,27 @@ def _by_ptce(
         )
 
     nearest: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    pair_statut = pairs["territory_id"].astype(str).map(t_statut)
     for statut in ("TH", "PE"):
         nid = np.full(n, None, dtype=object)
+        nnom = np.full(n, None, dtype=object)
         ndist = np.full(n, np.nan)
-        mine = pairs[(pair_statut == statut).to_numpy()]
-        if len(mine):
-            best = _best_pairs(mine, "ptce_id", "territory_id")
-            has = pd.Series(ids).isin(best.index).to_numpy()
-            rows = np.flatnonzero(has)
-            chosen = best.loc[ids[rows]]
-            nid[rows] = chosen["territory_id"].astype(str).to_numpy()
-            ndist[rows] = pd.to_numeric(chosen["distance_km"], errors="coerce").to_numpy(float)
+        mine = np.flatnonzero(t_statut[t_pos] == statut)
+        groups, rows = _best_rows(
+            p_pos[mine], rank[mine], t_dist[mine], area[mine], m.ids[t_pos[mine]]
+        )
+        rows = mine[rows]
+        nid[groups] = m.ids[t_pos[rows]]
+        nnom[groups] = t_nom[t_pos[rows]]
+        ndist[groups] = t_dist[rows]
         todo = np.flatnonzero(pd.isna(nid) & measurable)
-        candidates = territories[(_text(territories, "statut") == statut)]
+        candidates = territories[t_statut == statut]
         if len(todo) and len(candidates):
             far = _nearest_territory(ptce.iloc[todo], candidates, radius)
             found = far["ptce_id"].notna().to_numpy()
             nid[todo[found]] = far["ptce_id"].to_numpy()[found]
+            nnom[todo[found]] = far["ptce_nom"].to_numpy()[found]
             ndist[todo[found]] = far["distance_km"].to_numpy(dtype=float)[found]
-        nom = np.array([t_nom.get(i) if i else None for i in nid], dtype=object)
-        nearest[statut] = (nid, nom, ndist)
+        nearest[statut] = (nid, nnom, ndist)
 
     approx = measurable & ~np.isin(prec.astype(str), ["communes"])
     flags = []
@@ -862,9 +881,10 @@ def radius_sensitivity(
     groups = [(r, region == r) for r in sorted(set(region))] if has_region else []
     groups.append(("France", np.ones(len(frame), dtype=bool)))
     statuts = sorted({s for s in statut if s}, key=lambda s: (s != "TH", s))
+    measured = _measure(territories, table)  # once: the smaller radii filter its pairs
     rows = []
     for radius in values:
-        key = _territory_classes(territories, table, radius)["key"].to_numpy()
+        key = measured.classes(radius)[0]
         for name, in_region in groups:
             for st in [*statuts, "ensemble"]:
                 mask = in_region & ((statut == st) if st != "ensemble" else True)
@@ -937,7 +957,8 @@ def opportunity_summary(
     _check_ids(ptce, "ptce")
     table = _pair_table(territories, ptce, synergies, radius)
     frame = pd.DataFrame(territories).reset_index(drop=True)
-    key = _territory_classes(territories, table, radius)["key"].to_numpy()
+    measured = _measure(territories, table)
+    key = measured.classes(radius)[0]
     region = _region_labels(frame)
     statut = _text(frame, "statut")
     has_pop = "population" in frame.columns
@@ -945,7 +966,7 @@ def opportunity_summary(
     p_frame = pd.DataFrame(ptce).reset_index(drop=True)
     p_region = _region_labels(p_frame)
     p_ids = p_frame["id"].astype(str).str.strip().to_numpy()
-    linked_ptce = set(_within(table, radius)["ptce_id"].astype(str))
+    linked_ptce = set(measured.pairs["ptce_id"].astype(str)[measured.within(radius)])
     p_alone = _ptce_measurable(ptce) & ~np.isin(p_ids, list(linked_ptce))
     names = sorted(set(region) | ({r for r in p_region} if "region" in frame.columns else set()))
     if not ("region_nom" in frame.columns or "region" in frame.columns):
@@ -1134,7 +1155,8 @@ def timeline(
     p_year = np.array([recognition_year(v) for v in soutien], dtype=object)
     t_of = dict(zip(frame["id"].astype(str).str.strip(), t_year, strict=True))
     p_of = dict(zip(p_frame["id"].astype(str).str.strip(), p_year, strict=True))
-    pairs = _within(table, radius)
+    measured = _measure(territories, table)
+    pairs = measured.pairs[measured.within(radius)]
     pair_year = np.array(
         [
             None if t_of.get(t) is None or p_of.get(p) is None else max(t_of[t], p_of[p])

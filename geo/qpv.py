@@ -35,7 +35,7 @@ import shapely
 from . import settings
 from ._datadir import data_dir
 from ._download import download, scratch_file, validate_geojson, validate_zip
-from ._io import read_checked_parquet, write_checked_parquet
+from ._io import CacheSchema, read_checked_parquet, write_checked_parquet
 from ._names import PLM_PARENTS, normalise_code
 from ._tables import read_text
 from ._text import column_key
@@ -120,8 +120,8 @@ def load_qpv(
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
     cache = settings.default_cache_dir() / f"qpv-2024-{digest}.parquet"
     if not refresh:
-        table = read_checked_parquet(cache)
-        if table is not None and set(QPV_COLUMNS) <= set(table.columns):
+        table = read_checked_parquet(cache, schema=CacheSchema.text(QPV_COLUMNS))
+        if table is not None:
             return table
     with scratch_file(_suffix(url), f"qpv-2024-{digest}") as raw_path:
         download(url, raw_path, validate=_validate, description="QPV 2024 boundaries", hint=_HINT)

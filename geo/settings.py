@@ -34,6 +34,7 @@ __all__ = [
     "ban_url",
     "cache_dir",
     "checked_vintage",
+    "deadline_s",
     "default_cache_dir",
     "download_retries",
     "etalab_url",
@@ -73,6 +74,11 @@ progress: bool | None = None
 
 #: (connect, read) timeouts of HTTP requests, in seconds.
 timeout_s: tuple[float, float] = (10.0, 60.0)
+
+#: Overall deadline of one download or API call, in seconds: retries, redirects
+#: and the whole body included, so that a server sending a byte now and then
+#: cannot hold a call longer than this.
+deadline_s: float = 600.0
 
 #: How many times a failed request (connection error, 429, 5xx) is retried.
 download_retries: int = 3

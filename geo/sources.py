@@ -42,7 +42,7 @@ import shapely
 
 from . import settings
 from ._download import download, scratch_file, validate_geojson
-from ._io import read_checked_parquet, write_checked_parquet
+from ._io import CacheSchema, read_checked_parquet, write_checked_parquet
 from ._names import PLM, PLM_COUNT, as_code, normalise_code
 from ._text import column_key
 from .cog import BOUNDARY_COLUMNS as COLUMNS
@@ -430,17 +430,21 @@ def _check_departements(wanted: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+#: What a cached boundary table must hold to be used (else it is rebuilt).
+_CACHE_SCHEMA = CacheSchema.text(COLUMNS, numbers=("population",))
+
+
 def _cached(
     name: str,
     build: Callable[[], gpd.GeoDataFrame],
     *,
     refresh: bool,
-    required: Sequence[str] = ("code_insee", "geometry"),
+    schema: CacheSchema = _CACHE_SCHEMA,
 ) -> gpd.GeoDataFrame:
     path = settings.default_cache_dir() / name
     if not refresh:
-        table = read_checked_parquet(path)
-        if table is not None and set(required) <= set(table.columns):
+        table = read_checked_parquet(path, schema=schema)
+        if table is not None:
             return table
     table = build()
     write_checked_parquet(table, path)

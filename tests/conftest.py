@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -85,13 +87,10 @@ def seeded_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     paying the 3 s conversion again: it is copied from the session cache.
     """
     import shutil
-    import warnings
 
-    from geo.communes import _embedded_cache_path, load_communes
+    from geo.communes import _embedded_cache_path, _embedded_table
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        load_communes(codes="78440")  # converts once per session, in the session cache
+    _embedded_table()  # converts once per session, in the session cache
     embedded = _embedded_cache_path()
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -127,6 +126,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     truncate_to: int | None = None  # announce full length, send fewer bytes
+    reset_after: int | None = None  # send this many body bytes, then reset the connection (RST)
+    drip_s: float = 0.0  # send the body (or raw) one byte at a time, pausing this long
+    raw: bytes | None = None  # send these bytes as the whole answer (status line included)
 
 
 @dataclass
@@ -204,6 +206,9 @@ class LocalServer:
                 reply = server._next_reply(self.path)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
+                if reply.raw is not None:
+                    self._send_raw(reply.raw, reply.drip_s)
+                    return
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
@@ -214,9 +219,41 @@ class LocalServer:
                     if reply.truncate_to is not None:
                         payload = payload[: reply.truncate_to]
                         self.close_connection = True
+                    if reply.reset_after is not None:
+                        self.wfile.write(payload[: reply.reset_after])
+                        self.wfile.flush()
+                        self._reset()
+                        return
+                    if reply.drip_s:
+                        self._drip(payload, reply.drip_s)
+                        return
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _send_raw(self, raw: bytes, pause_s: float) -> None:
+                try:
+                    if pause_s:
+                        self._drip(raw, pause_s)
+                    else:
+                        self.wfile.write(raw)
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
+
+            def _reset(self) -> None:
+                # SO_LINGER with a zero timeout: close() sends RST instead of FIN.
+                linger = struct.pack("ii", 1, 0)
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                self.close_connection = True
+
+            def _drip(self, payload: bytes, pause_s: float) -> None:
+                self.close_connection = True
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(pause_s)
 
             do_GET = _serve
             do_POST = _serve
@@ -240,3 +277,47 @@ def local_server() -> Iterator[LocalServer]:
         yield server
     finally:
         server.close()
+
+
+@dataclass
+class ConnectGuard:
+    """What :func:`connect_guard` saw: every host looked up or connected to."""
+
+    attempts: list[str] = field(default_factory=list)
+
+    def others(self) -> list[str]:
+        """Attempts towards anything but the loopback address."""
+        return [a for a in self.attempts if a not in _LOOPBACK]
+
+
+_LOOPBACK = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture()
+def connect_guard(monkeypatch: pytest.MonkeyPatch) -> ConnectGuard:
+    """Record every name lookup and connection; refuse all but 127.0.0.1.
+
+    A redirect towards another host must not even be looked up: the guard
+    lets the test say so without any packet leaving the machine.
+    """
+    guard = ConnectGuard()
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+
+    def getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        guard.attempts.append(name)
+        if name not in _LOOPBACK:
+            raise OSError(f"test guard: no lookup of {name!r} allowed")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(self, address):
+        host = str(address[0]) if isinstance(address, tuple) else str(address)
+        guard.attempts.append(host)
+        if host not in _LOOPBACK:
+            raise OSError(f"test guard: no connection to {host!r} allowed")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return guard

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
 import pytest
@@ -76,12 +76,14 @@ def test_single_address_keeps_arrondissement_and_normalises(ban):
 
 
 def test_cache_hit_sends_no_second_request(ban):
-    ban.route("/search/", Reply(200, ban_json(SEGUR, 2.3, 48.8, score=0.9, citycode="75107")))
+    ban.route(
+        "/search/", Reply(200, ban_json(SEGUR, 2.3077, 48.8496, score=0.9, citycode="75107"))
+    )
     first = geocode(pd.Series([SEGUR], index=["ptce-1"]))
     second = geocode(pd.Series(["  20 avenue de  Ségur 75007 PARIS "], index=["x"]))
     assert len(ban.hits("/search/")) == 1
     assert list(second.index) == ["x"]
-    assert second.iloc[0]["lon"] == first.iloc[0]["lon"] == 2.3
+    assert second.iloc[0]["lon"] == first.iloc[0]["lon"] == 2.3077
     geocode([SEGUR], refresh=True)
     assert len(ban.hits("/search/")) == 2
 
@@ -90,7 +92,7 @@ def test_429_then_200_is_retried(ban):
     ban.route(
         "/search/",
         Reply(429, b'{"message": "Too many requests"}', headers={"Retry-After": "0"}),
-        Reply(200, ban_json(SEGUR, 2.3, 48.8, score=0.9, citycode="75107")),
+        Reply(200, ban_json(SEGUR, 2.3077, 48.8496, score=0.9, citycode="75107")),
     )
     result = geocode(SEGUR)
     assert result.iloc[0]["precision"] == "adresse"
@@ -351,10 +353,128 @@ def test_citycodes_written_as_numbers(ban, monkeypatch):
 
 
 def test_refresh_that_fails_keeps_the_cached_answer(ban, monkeypatch):
-    ban.route("/search/", Reply(200, ban_json(SEGUR, 2.3, 48.8, score=0.9, citycode="75107")))
+    ban.route(
+        "/search/", Reply(200, ban_json(SEGUR, 2.3077, 48.8496, score=0.9, citycode="75107"))
+    )
     geocode([SEGUR])
     monkeypatch.setattr(geo.settings, "download_retries", 0)
     ban.route("/search/", Reply(503))
     result = geocode([SEGUR], refresh=True)
     assert len(ban.hits("/search/")) == 2
-    assert result.iloc[0]["precision"] == "adresse" and result.iloc[0]["lon"] == 2.3
+    assert result.iloc[0]["precision"] == "adresse" and result.iloc[0]["lon"] == 2.3077
+
+
+# --- answers checked before they are used -------------------------------------------
+
+
+def _search_path(query):
+    return "/search/?" + urlencode({"q": query, "limit": "1"})
+
+
+#: BAN answers for Ségur (75107) whose position is no good, and the reason given.
+BAD_POSITIONS = [
+    ([0, 0], "[0, 0] are no position"),
+    ([0.0, 0.0], "[0, 0] are no position"),
+    ([200.5, 95.0], "[200.5, 95] out of range"),
+    ([2.3, -91], "out of range"),
+    (["abc", 48.85], "['abc', 48.85] are not numbers"),
+    ([None, 48.85], "[None, 48.85] are not numbers"),
+    ([True, 48.85], "are not numbers"),
+    ([1e999, 48.85], "[inf, 48.85] are not numbers"),  # JSON Infinity
+    ([4.8357, 45.764], "[4.8357, 45.764] is outside département 75 of commune 75107"),  # Lyon
+]
+
+
+def test_bad_positions_fall_back_to_the_town_hall(ban):
+    addresses = [f"{n} avenue de Ségur 75007 Paris" for n in range(len(BAD_POSITIONS))]
+    for address, (coordinates, _) in zip(addresses, BAD_POSITIONS, strict=True):
+        document = json.loads(ban_json(address, 2.3077, 48.8496, score=0.96, citycode="75107"))
+        document["features"][0]["geometry"]["coordinates"] = coordinates
+        ban.route(_search_path(address), Reply(200, json.dumps(document).encode()))
+    with pytest.warns(GeocodingWarning, match=f"{len(addresses)} of {len(addresses)}"):
+        result = geocode(addresses)
+    assert len(ban.hits("/search/")) == len(addresses)
+    assert result["precision"].eq("mairie").all()
+    assert set(zip(result["lon"], result["lat"], strict=True)) == {mairie("75107")}
+    for reason, (_, why) in zip(result["reason"], BAD_POSITIONS, strict=True):
+        assert reason.startswith("BAN answer rejected: BAN ") and why in reason
+
+
+def test_position_outside_the_given_communes_departement_in_a_batch(ban):
+    rows = [
+        # rang, adresse, then the BAN result columns
+        (0, MUREAUX, "48.99", "1.91", "0.9", "housenumber", "78440", "ok"),  # Les Mureaux
+        (1, MUREAUX, "43.2965", "5.3698", "0.9", "housenumber", "78440", "ok"),  # Marseille!
+        (2, MUREAUX, "0", "0", "0.9", "housenumber", "78440", "ok"),
+        (3, MUREAUX, "n/a", "1.9", "0.9", "housenumber", "78440", "ok"),
+    ]
+    header = (
+        "rang,adresse,latitude,longitude,result_score,result_type,result_citycode,result_status"
+    )
+    body = "\n".join([header, *(",".join(map(str, r)) for r in rows)]).encode()
+    ban.route("/search/csv/", Reply(200, body))
+    addresses = [f"{n} place de la Libération 78130 Les Mureaux" for n in range(4)]
+    with pytest.warns(GeocodingWarning, match="3 of 4"):
+        result = geocode(addresses, citycodes="78440", batch_threshold=1)
+    assert list(result["precision"]) == ["adresse", "mairie", "mairie", "mairie"]
+    assert "outside département 78 of commune 78440" in result["reason"][1]
+    assert "[0, 0]" in result["reason"][2]
+    assert "not numbers" in result["reason"][3]
+
+
+BAD_CACHE_ENTRIES = [
+    {"lon": 0, "lat": 0, "score": 0.9, "result_type": "housenumber", "citycode": "75107"},
+    {"lon": "x", "lat": 48.8, "score": 0.9, "result_type": "housenumber"},
+    {"lon": 2.3, "lat": 48.8, "score": "high", "result_type": "housenumber"},
+    {"lon": 2.3, "lat": 48.8, "score": 0.9, "result_type": ["housenumber"]},
+    {"lat": 48.8, "score": 0.9},
+    [2.3, 48.8],
+    "2.3,48.8",
+]
+
+
+def test_bad_cached_answers_are_not_used(ban, seeded_cache):
+    addresses = [f"{n} avenue de Ségur 75007 Paris" for n in range(len(BAD_CACHE_ENTRIES))]
+    cache = {f"|{a.lower()}": entry for a, entry in zip(addresses, BAD_CACHE_ENTRIES, strict=True)}
+    (seeded_cache / "geocode-ban-v1.json").write_text(json.dumps(cache), encoding="utf-8")
+    for address in addresses:
+        body = ban_json(address, 2.3077, 48.8496, score=0.96, citycode="75107")
+        ban.route(_search_path(address), Reply(200, body))
+    result = geocode(addresses)
+    assert len(ban.hits("/search/")) == len(addresses)  # every one asked again
+    assert result["precision"].eq("adresse").all()
+    assert set(zip(result["lon"], result["lat"], strict=True)) == {(2.3077, 48.8496)}
+
+
+def test_bad_cached_position_offline_falls_back(ban, seeded_cache, monkeypatch):
+    entry = {"lon": 0, "lat": 0, "score": 0.99, "result_type": "housenumber", "citycode": "75107"}
+    (seeded_cache / "geocode-ban-v1.json").write_text(
+        json.dumps({f"75107|{SEGUR.lower()}": entry}), encoding="utf-8"
+    )
+    monkeypatch.setattr(geo.settings, "offline", True)
+    with pytest.warns(GeocodingWarning, match="offline"):
+        result = geocode([SEGUR], citycodes="75107")
+    assert result.iloc[0]["precision"] == "mairie"
+    assert ban.requests == []
+
+
+def test_connection_reset_or_garbled_answer_falls_back(ban, monkeypatch):
+    monkeypatch.setattr(geo.settings, "download_retries", 0)
+    body = ban_json(SEGUR, 2.3077, 48.8496, score=0.96, citycode="75107")
+    ban.route("/search/", Reply(200, body, reset_after=20))
+    with pytest.warns(GeocodingWarning, match="connection lost"):
+        result = geocode([SEGUR])
+    assert result.iloc[0]["precision"] == "mairie"
+    ban.route("/search/", Reply(200, body, headers={"Content-Encoding": "gzip"}))
+    with pytest.warns(GeocodingWarning, match="garbled body"):
+        result = geocode([SEGUR], refresh=True)
+    assert result.iloc[0]["precision"] == "mairie"
+
+
+def test_geocoder_cache_path_that_is_a_directory_is_one_clear_error(ban, seeded_cache):
+    from geo.errors import DataSourceError
+
+    (seeded_cache / "geocode-ban-v1.json").mkdir()
+    with pytest.raises(DataSourceError, match=r"geocode-ban-v1\.json cannot be used: it is a dir"):
+        geocode([SEGUR])
+    assert ban.requests == []

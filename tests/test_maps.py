@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import struct
+import zlib
 from pathlib import Path
 
 import folium
@@ -314,7 +315,19 @@ def test_every_field_reaches_the_page_only_through_the_serialiser(
     )
     page = _render(m)
     notebook = html.unescape(m._repr_html_())
-    for text in (page, notebook):
+    # the command line's page, written without folium from the same data table
+    cli_page = maps.map_page(
+        maps.map_data(
+            territories,
+            ptce,
+            table,
+            communes=communes,
+            title=f"{payload} title",
+            popup_columns=["vague"],
+            **kwargs,
+        )
+    )
+    for text in (page, notebook, cli_page):
         (block,) = _page_json(text)
         assert block["title"] == f"{payload} title"
         t_rows, p_rows = _rows(block, "t"), _rows(block, "p")
@@ -353,6 +366,7 @@ def test_jinja_payloads_in_a_plain_folium_map_are_inert(data, communes, tmp_path
     assert m is base
     page = _render(m)
     assert len(_page_json(page)) == 1 and JINJA not in _without_data(page)
+    assert "user-scalable" not in page and "maximum-scale" not in page  # zoom never locked
     assert not (tmp_path / "PWNED_FILE").exists()
     # layers stack: a second table on the same map, one runtime
     maps.synergy_map(territories, ptce, table, m=m, communes=communes)
@@ -730,6 +744,7 @@ class Page:
         allow_network: bool = True,
         viewport: tuple[int, int] = (1100, 800),
         touch: bool = False,
+        routes: tuple = (),
     ) -> None:
         self.errors: list[str] = []
         self.requests: list[str] = []
@@ -746,6 +761,8 @@ class Page:
             ),
         )
         self.page.route("**/*", lambda route, request: self._route(route, request, allow_network))
+        for pattern, handler in routes:  # later routes take precedence
+            self.page.route(pattern, handler)
         self.page.goto(path if isinstance(path, str) else path.as_uri(), wait_until="load")
         self.page.wait_for_timeout(300)
 
@@ -958,7 +975,9 @@ def _hostile_all(data, communes):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("kind", ["national", "region", "departement", "territory", "offline"])
+@pytest.mark.parametrize(
+    "kind", ["national", "region", "departement", "territory", "offline", "cli"]
+)
 def test_browser_hostile_payloads_show_literally(
     browser, data, communes, tmp_path, kind, monkeypatch
 ):
@@ -968,6 +987,7 @@ def test_browser_hostile_payloads_show_literally(
     kwargs = {
         "national": {},
         "offline": {},
+        "cli": {},
         "region": {"region": f"{payload} region"},
         "departement": {"departement": f"{payload} departement"},
         "territory": {"territory": first},
@@ -985,6 +1005,16 @@ def test_browser_hostile_payloads_show_literally(
         **kwargs,
     )
     path = _write(m, tmp_path, "x.html", offline=kind == "offline")
+    if kind == "cli":  # the command line's page: the same data table, written without folium
+        data_table = maps.map_data(
+            territories,
+            ptce,
+            table,
+            communes=communes,
+            title=f"{payload} title",
+            popup_columns=["ebe"],
+        )
+        path = maps.write_page(maps.map_page(data_table), tmp_path / "cli.html")
     page = Page(browser, path, allow_network=kind != "offline")
     try:
         assert page.page.title() == f"{payload} title"
@@ -1278,3 +1308,220 @@ def test_browser_keyboard_search_first_and_escape(browser, data, communes, tmp_p
         assert page.page.evaluate("() => document.activeElement.type") == "search"
     finally:
         page.close()
+
+
+def _host_page(tmp_path: Path, frame: Path) -> Path:
+    """A site page with the map in an iframe between long paragraphs."""
+    host = tmp_path / "host.html"
+    text = "<p>" + "Texte du site. " * 400 + "</p>"
+    host.write_text(
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Site</title></head>'
+        f'<body><a href="#" id="before">avant</a>{text}'
+        f'<iframe src="{frame.name}" title="Carte des territoires et PTCE" width="900" '
+        'height="520" allowfullscreen></iframe>'
+        f'{text}<a href="#" id="after">après</a></body></html>',
+        encoding="utf-8",
+    )
+    return host
+
+
+@pytest.mark.browser
+def test_browser_embed_wheel_scrolls_host_and_tab_leaves(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes, embed=True)
+    frame_path = _write(m, tmp_path, "embed.html")
+    page = Page(browser, _host_page(tmp_path, frame_path))
+    try:
+        page.page.evaluate("() => document.querySelector('iframe').scrollIntoView()")
+        page.page.wait_for_timeout(300)
+        frame = page.page.frame_locator("iframe")
+        inner = page.page.frames[1]
+        inner.wait_for_selector(".geo-embed-hint")
+        zoom = inner.evaluate(
+            "() => Object.values(window).find(v => v instanceof L.Map).getZoom()"
+        )
+        box = page.page.locator("iframe").bounding_box()
+        before = page.page.evaluate("() => window.scrollY")
+        page.page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.5)
+        for _ in range(3):
+            page.page.mouse.wheel(0, 200)
+            page.page.wait_for_timeout(150)
+        assert page.page.evaluate("() => window.scrollY") > before  # the host page scrolled
+        assert (
+            inner.evaluate("() => Object.values(window).find(v => v instanceof L.Map).getZoom()")
+            == zoom
+        )
+        assert frame.locator(".geo-fulllink").inner_text() == "Ouvrir la carte en plein écran"
+        # Tab goes through the frame and out of it, to the host's next link
+        page.page.focus("#before")
+        for _ in range(80):
+            page.page.keyboard.press("Tab")
+            if page.page.evaluate("() => document.activeElement.id") == "after":
+                break
+        assert page.page.evaluate("() => document.activeElement.id") == "after"
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_permalink_opens_the_feature(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "p.html"
+    )
+    page = Page(browser, path.as_uri() + "#territoire=t-trappes")
+    try:
+        assert "Trappes (Merisiers)" in _details(page)
+        page.page.click(".geo-table .geo-pick:has-text('Pôle de Meulan')")
+        page.page.wait_for_timeout(200)
+        assert page.page.evaluate("() => location.hash") == "#ptce=p-meulan"
+    finally:
+        page.close()
+
+
+def _blocking(page, pattern: str) -> None:
+    page.page.route(pattern, lambda route, request: route.abort())
+
+
+@pytest.mark.browser
+def test_browser_cluster_plugin_blocked_still_draws(browser, communes, tmp_path):
+    territories, ptce = _build(communes, n_extra_ptce=40)
+    m = maps.synergy_map(territories, ptce, communes=communes, tiles=False)
+    path = _write(m, tmp_path, "c.html")
+    # a page whose markercluster script cannot load
+    blocked = ("**/leaflet.markercluster.js", lambda route, request: route.abort())
+    page = Page(browser, path, routes=(blocked,))
+    try:
+        count = page.js(COUNT_JS)
+        assert count["clusters"] == 0 and count["ptce"] == 44 and count["territories"] == 3
+        assert "chaque PTCE est dessiné séparément" in page.page.inner_text(".geo-status")
+        assert count["rows"] == 48 and count["legend"]
+        assert [e for e in page.errors if "Failed to load resource" not in e] == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_leaflet_blocked_says_so(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "l.html"
+    )
+    page = browser.new_page()
+    try:
+        page.route(
+            "**/*",
+            lambda route, request: (
+                route.continue_() if request.url.startswith("file:") else route.abort()
+            ),
+        )
+        page.goto(path.as_uri(), wait_until="load")
+        assert "La carte n'a pas pu être chargée" in page.inner_text("[role=alert]")
+    finally:
+        page.close()
+
+
+def _pixel(page, x: float, y: float) -> tuple[int, int, int]:
+    """The colour of one screen pixel (a 1x1 PNG: every row filter gives the raw bytes)."""
+    png = page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1})
+    at, idat = 8, b""
+    while at < len(png):
+        (size,) = struct.unpack(">I", png[at : at + 4])
+        if png[at + 4 : at + 8] == b"IDAT":
+            idat += png[at + 8 : at + 8 + size]
+        at += 12 + size
+    raw = zlib.decompress(idat)
+    return tuple(raw[1:4])
+
+
+@pytest.mark.browser
+def test_browser_tiles_blocked_land_and_sea_differ(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=True)
+    page = Page(browser, _write(m, tmp_path, "tiles.html"), allow_network=True)
+    try:
+        page.page.route("**/tile.openstreetmap.fr/**", lambda route, request: route.abort())
+        page.page.click(".geo-views button:has-text('La Réunion')")
+        page.page.click(".geo-legend summary")  # fold the legend off the sea
+        page.page.wait_for_timeout(500)
+        points = page.js(
+            "const r = map.getContainer().getBoundingClientRect();"
+            "return arg.map(ll => { const p = map.latLngToContainerPoint(ll);"
+            " return [r.x + p.x, r.y + p.y]; });",
+            [[-21.13, 55.53], [-21.3, 55.3]],
+        )
+        colours = [_pixel(page.page, x, y) for x, y in points]
+        land, sea = colours
+        assert land == (247, 245, 239) and sea == (223, 232, 238)
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_phone_legend_opens_in_page(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "m.html"
+    )
+    page = Page(browser, path, viewport=(390, 844), touch=True)
+    try:
+        assert page.js("return map.getZoom();") >= 4  # the national view, not the world
+        legend = page.page.locator(".geo-legend details")
+        assert legend.evaluate("d => d.open") is False
+        page.page.tap(".geo-legend summary")
+        assert legend.evaluate("d => d.open") is True
+        assert page.page.url == path.as_uri()  # still on the map, not on OpenStreetMap
+        boxes = page.page.evaluate(
+            """() => [...document.querySelectorAll('.geo-legend, .leaflet-control-attribution')]
+                .map(e => e.getBoundingClientRect().toJSON())"""
+        )
+        legend_box, attribution = boxes
+        assert legend_box["bottom"] <= attribution["top"] + 1
+        assert legend_box["right"] <= 390
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_separate_assets_run_under_strict_csp(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=False)
+    maps.write_map(m, tmp_path / "site" / "carte.html", separate_assets=True)
+    cdn = "https://cdn.jsdelivr.net https://cdnjs.cloudflare.com"
+    csp = (
+        f"default-src 'none'; script-src 'self' {cdn}; style-src 'self' {cdn}; "
+        f"img-src 'self' data: {cdn}"
+    )
+
+    def site(route, request):
+        local = tmp_path / "site" / request.url.split("/")[-1].split("#")[0]
+        headers = {**_cors(local), "Content-Security-Policy": csp}
+        if local.suffix == ".html":
+            headers["Content-Type"] = "text/html; charset=utf-8"
+        route.fulfill(path=str(local), headers=headers)
+
+    violations: list[str] = []
+    page = Page(browser, "http://site.test/carte.html", routes=(("http://site.test/**", site),))
+    page.page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security" in msg.text else None,
+    )
+    try:
+        page.page.reload(wait_until="load")
+        page.page.wait_for_timeout(300)
+        count = page.js(COUNT_JS)
+        assert count["territories"] == 3 and count["ptce"] == 4 and count["rows"] == 8
+        assert violations == [] and page.errors == []
+    finally:
+        page.close()
+
+
+def test_links_capped_per_territory(communes):
+    territories, ptce = _build(communes, n_extra_ptce=40)
+    table = geo.synergies(territories, ptce, radius_km=30)
+    got = _table(maps.synergy_map(territories, ptce, table, communes=communes))
+    per_territory = pd.Series([link[0] for link in got["l"]]).value_counts()
+    assert per_territory.max() == maps._MAX_LINKS < table["territory_id"].value_counts().max()
+    assert got["linksTotal"] == len(table) > len(got["l"])

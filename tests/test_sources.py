@@ -137,6 +137,56 @@ def test_etalab_cache_rebuilt_after_corruption(etalab_server, embedded, seeded_c
     assert len(etalab_server.hits(ETALAB_PATH)) == 3
 
 
+def _wrong_schema(table, kind):
+    if kind == "a column missing":
+        return table.drop(columns=["nom"])
+    if kind == "codes as numbers":
+        return table.assign(
+            code_insee=table["code_insee"].str.replace("A|B", "0", regex=True).astype(int)
+        )
+    if kind == "another CRS":
+        return table.to_crs(2154)
+    if kind == "no CRS":
+        return table.set_crs(None, allow_override=True)
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["a column missing", "codes as numbers", "another CRS", "no CRS"])
+def test_etalab_cache_with_the_right_checksum_but_a_wrong_schema_is_rebuilt(
+    etalab_server, embedded, seeded_cache, kind
+):
+    from geo._io import read_checked_parquet, write_checked_parquet
+
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
+    load_communes(source="etalab")
+    cached = seeded_cache / "communes-etalab-2025-50m.parquet"
+    # Written with its own checksum: only the schema tells it is wrong.
+    write_checked_parquet(_wrong_schema(read_checked_parquet(cached), kind), cached)
+    table = load_communes(source="etalab", departements="78")
+    assert len(etalab_server.hits(ETALAB_PATH)) == 2  # rebuilt from the source
+    assert table.crs == "EPSG:4326"
+    assert sorted(table["code_insee"]) == sorted(CODES_78)
+    assert table.set_index("code_insee").loc["78440", "nom"] == "Les Mureaux"
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_cache_path_that_is_not_a_file_gives_one_clear_error(
+    etalab_server, embedded, seeded_cache, kind
+):
+    etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
+    cached = seeded_cache / "communes-etalab-2025-50m.parquet"
+    if kind == "directory":
+        cached.mkdir()
+    else:
+        os.mkfifo(cached)
+    why = "is a directory, not a file" if kind == "directory" else "is not a regular file"
+    with pytest.raises(
+        DataSourceError, match=rf"cache file .*50m\.parquet cannot be used: it {why}; remove it"
+    ):
+        load_communes(source="etalab")
+    assert etalab_server.hits(ETALAB_PATH) == []  # told before downloading anything
+
+
 def test_etalab_404_names_url_status_and_alternative(etalab_server):
     with pytest.raises(DataSourceError) as info:
         load_communes(source="etalab")
@@ -409,6 +459,174 @@ def test_api_geo_epci(etalab_server, embedded):
         load_epci_communes("2000")
 
 
+# --- redirects, deadline, broken and garbled bodies ------------------------------------
+
+API_GEO_78 = "/communes"
+
+
+def _api_geo_78():
+    return load_communes(source="api-geo", departements="78")
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://192.0.2.1/communes",  # TEST-NET-1: documentation only, reaches nothing
+        "//example.invalid/communes",  # scheme-relative: same scheme, other host
+        "https://example.invalid/communes",
+        "http://127.0.0.1@192.0.2.1/communes",  # user info before the real host
+    ],
+)
+def test_redirect_to_another_host_is_refused_before_any_connection(
+    etalab_server, connect_guard, location
+):
+    etalab_server.route(API_GEO_78, Reply(302, headers={"Location": location}))
+    with pytest.raises(DataSourceError, match="another host") as info:
+        _api_geo_78()
+    assert etalab_server.url + API_GEO_78 in str(info.value)
+    assert connect_guard.attempts  # the guard saw the connection to the local server
+    assert connect_guard.others() == []  # and nothing else, not even a name lookup
+    assert len(etalab_server.hits(API_GEO_78)) == 1  # a refusal is not retried
+
+
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher:x"])
+def test_redirect_to_another_scheme_is_refused(etalab_server, connect_guard, location):
+    etalab_server.route(API_GEO_78, Reply(301, headers={"Location": location}))
+    with pytest.raises(DataSourceError, match=r"redirect to .* refused: scheme") as info:
+        _api_geo_78()
+    assert etalab_server.url + API_GEO_78 in str(info.value)
+    assert connect_guard.others() == []
+
+
+def test_redirects_within_the_host_or_to_an_allowed_host_are_followed(
+    etalab_server, embedded, connect_guard, tmp_path
+):
+    etalab_server.route(API_GEO_78, Reply(301, headers={"Location": "/v2/communes"}))
+    etalab_server.route("/v2/communes", Reply(200, api_geo_body(embedded, CODES_78)))
+    assert sorted(_api_geo_78()["code_insee"]) == sorted(CODES_78)
+    (hit,) = etalab_server.hits("/v2/communes")
+    assert hit.path == "/v2/communes"  # the query travels only with the first request
+
+    port = etalab_server.httpd.server_address[1]
+    etalab_server.route("/a.json", Reply(307, headers={"Location": f"http://localhost:{port}/b"}))
+    etalab_server.route("/b", Reply(200, b"{}"))
+    with pytest.raises(DataSourceError, match="another host"):
+        _download.download(etalab_server.url + "/a.json", tmp_path / "x.json")
+    assert not etalab_server.hits("/b")
+    _download.download(
+        etalab_server.url + "/a.json", tmp_path / "x.json", allowed_hosts=[f"localhost:{port}"]
+    )
+    assert (tmp_path / "x.json").read_text() == "{}"
+    assert connect_guard.others() == []
+
+
+def test_redirect_loop_and_too_many_redirects(etalab_server):
+    etalab_server.route(API_GEO_78, Reply(302, headers={"Location": "/b"}))
+    etalab_server.route("/b", Reply(302, headers={"Location": API_GEO_78 + "?codeDepartement=78"}))
+    with pytest.raises(DataSourceError, match="redirect loop") as info:
+        _api_geo_78()
+    assert etalab_server.url + API_GEO_78 in str(info.value)
+    for n in range(10):
+        etalab_server.route(f"/r{n}", Reply(302, headers={"Location": f"/r{n + 1}"}))
+    with pytest.raises(DataSourceError, match=r"more than 5 redirects"):
+        _download.get_json(etalab_server.url + "/r0")
+    assert len(etalab_server.hits("/r")) == 6
+
+
+def test_source_url_that_is_not_http_is_refused(etalab_server, monkeypatch, connect_guard):
+    monkeypatch.setattr(geo.settings, "api_geo_url", "file:///etc")
+    with pytest.raises(DataSourceError, match=r"file:///etc/communes.*not an http\(s\) URL"):
+        _api_geo_78()
+    for url in ("http://[::1/x", "http://127.0.0.1:99999/x", "//127.0.0.1/x"):
+        with pytest.raises(DataSourceError, match=r"not an http|invalid port"):
+            _download.get_json(url)
+    assert connect_guard.attempts == []
+
+
+def test_connection_reset_mid_body(local_server, monkeypatch):
+    monkeypatch.setattr(geo.settings, "download_retries", 1)
+    local_server.route(
+        "/api", Reply(200, b'{"features": [' + b" " * 5000 + b"]}", reset_after=100)
+    )
+    with pytest.raises(DataSourceError, match=r"connection lost.*after 100 bytes") as info:
+        _download.get_json(local_server.url + "/api")
+    assert local_server.url + "/api" in str(info.value)
+    assert len(local_server.hits("/api")) == 2  # retried once
+
+
+def test_connection_reset_mid_body_then_complete(local_server):
+    body = b'{"ok": ' + b" " * 5000 + b"true}"
+    local_server.route("/api", Reply(200, body, reset_after=100), Reply(200, body))
+    assert _download.get_json(local_server.url + "/api") == {"ok": True}
+
+
+@pytest.mark.parametrize("call", ["get_json", "download"])
+def test_a_server_dripping_bytes_cannot_outlast_the_deadline(
+    local_server, tmp_path, monkeypatch, call
+):
+    import time
+
+    monkeypatch.setattr(geo.settings, "deadline_s", 1.0)
+    # 80 bytes at one per 50 ms: every read succeeds well within the read timeout (2 s),
+    # the whole body would take 4 s.
+    local_server.route("/slow", Reply(200, b"{" + b" " * 78 + b"}", drip_s=0.05))
+    url = local_server.url + "/slow"
+    start = time.monotonic()
+    with pytest.raises(DataSourceError, match=r"overall deadline of 1 s passed") as info:
+        if call == "get_json":
+            _download.get_json(url)
+        else:
+            _download.download(url, tmp_path / "slow.json")
+    assert time.monotonic() - start < 2.5  # the deadline (1 s) and some slack, not 4 s
+    assert url in str(info.value)
+    assert len(local_server.hits("/slow")) == 1  # a deadline is for the whole call
+    assert not (tmp_path / "slow.json").exists()
+
+
+def test_a_server_dripping_its_headers_cannot_outlast_the_deadline(local_server, monkeypatch):
+    import time
+
+    monkeypatch.setattr(geo.settings, "deadline_s", 1.0)
+    headers = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * 80 + b"\r\nContent-Length: 2\r\n\r\n{}"
+    local_server.route("/slow", Reply(raw=headers, drip_s=0.05))  # 5 s of headers
+    start = time.monotonic()
+    with pytest.raises(DataSourceError, match=r"overall deadline of 1 s passed"):
+        _download.get_json(local_server.url + "/slow")
+    assert time.monotonic() - start < 2.5
+    assert len(local_server.hits("/slow")) == 1
+
+
+def test_a_silent_server_is_cut_at_the_deadline_not_the_read_timeout(local_server, monkeypatch):
+    import time
+
+    monkeypatch.setattr(geo.settings, "deadline_s", 0.5)
+    monkeypatch.setattr(geo.settings, "timeout_s", (2.0, 30.0))
+    local_server.route("/silent", Reply(200, b"{}", delay_s=3.0))
+    start = time.monotonic()
+    with pytest.raises(DataSourceError, match=r"deadline|timeout"):
+        _download.get_json(local_server.url + "/silent")
+    assert time.monotonic() - start < 2.0
+
+
+def test_garbled_body_names_the_url(local_server):
+    local_server.route(
+        "/api", Reply(200, b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    )
+    with pytest.raises(DataSourceError, match=r"garbled body.*gzip") as info:
+        _download.get_json(local_server.url + "/api")
+    assert local_server.url + "/api" in str(info.value)
+    assert len(local_server.hits("/api")) == 1
+
+
+def test_broken_chunked_body_becomes_a_data_source_error(local_server, monkeypatch):
+    monkeypatch.setattr(geo.settings, "download_retries", 0)
+    raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n"
+    local_server.route("/api", Reply(raw=raw))
+    with pytest.raises(DataSourceError, match="connection lost") as info:
+        _download.get_json(local_server.url + "/api")
+    assert local_server.url + "/api" in str(info.value)
+
+
 # --- _download directly ---------------------------------------------------------------
 
 
@@ -601,3 +819,28 @@ def test_path_without_code_column_or_bad_codes(embedded, tmp_path):
     with pytest.raises(DataSourceError, match="not found"):
         read_boundary_file(tmp_path / "missing.geojson")
     assert sources.RESOLUTIONS == ("5m", "50m", "100m", "1000m")
+
+
+# --- map assets ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "http://192.0.2.1/images/layers.png",
+        "//example.invalid/images/layers.png",
+        "file:///etc/passwd",
+    ],
+)
+def test_assets_fetch_follows_css_urls_only_to_trusted_cdn_hosts(
+    local_server, connect_guard, tmp_path, reference
+):
+    from geo._assets import fetch_assets
+
+    css = f"a {{ background: url(images/ok.png) }} b {{ background: url({reference}) }}"
+    local_server.route("/npm/x/x.css", Reply(200, css.encode()))
+    local_server.route("/npm/x/images/ok.png", Reply(200, b"\x89PNG"))
+    with pytest.raises(DataSourceError, match="not on a CDN the maps use") as info:
+        fetch_assets(tmp_path / "assets", [local_server.url + "/npm/x/x.css"])
+    assert reference.split("/")[-1] in str(info.value)
+    assert connect_guard.others() == []
