@@ -45,7 +45,7 @@ def test_attributes_are_the_ones_of_the_boundary_table() -> None:
 
 def test_one_clear_empties_every_memory_cache() -> None:
     lookup.find_commune("78440")
-    communes.load_communes(departements="78")
+    communes.load_communes()  # all of France: kept in memory
     first_index = lookup._index()
     first_lookup = cog.cog_lookup()
     assert communes._MEMORY
