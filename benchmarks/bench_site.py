@@ -13,6 +13,7 @@ Run: ``python benchmarks/bench_site.py [--quick]``.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import warnings
@@ -36,10 +37,12 @@ def main() -> None:
         start = time.perf_counter()
         report = build_site(out, territories=territories, ptce=ptce)
         cold = time.perf_counter() - start
+        cpu_start = time.process_time()
         warm = timed(
             lambda: build_site(out, territories=territories, ptce=ptce),
             repeat=1 if quick() else 2,
         )
+        cpu = (time.process_time() - cpu_start) / (1 if quick() else 2)
         table = geo.synergies(territories, ptce)
         ids = list(territories["id"])[: 20 if quick() else None]
         peer_dir = Path(tmp) / "peer"
@@ -59,6 +62,10 @@ def main() -> None:
     print(f"shipped data: {len(territories)} territories, {len(ptce)} PTCE, {len(table)} pairs")
     print(f"site: {report}")
     print(f"first build (cache warm, fresh process memory): {cold:.2f} s")
+    print(
+        f"warm build: {warm:.2f} s wall, {cpu:.2f} s CPU of this process "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     row(
         "site: whole site, shipped data, warm",
         warm,

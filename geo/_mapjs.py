@@ -16,6 +16,8 @@ var geoTzptce = (function () {
   var SVGNS = "http://www.w3.org/2000/svg";
   var SYMBOL_ZOOM = 8;  // territories as symbols below this zoom, perimeters from it
   var LIST_STEP = 300;
+  var SYMBOL_MAX = 1000;  // more territories: their perimeters only (on canvas)
+  var LINK_ZOOM = 9;  // big data: links drawn from this zoom on (the list has them all)
   var uid = 0;
 
   function norm(s) {
@@ -437,7 +439,7 @@ var geoTzptce = (function () {
         groups.t.addLayer(layer);
         index(map)[key] = layer;
       }
-      if (t.point) {
+      if (t.point && ds.t.length <= SYMBOL_MAX) {
         var icon = new SymbolIcon({className: "geo-tsym", iconSize: [16, 16],
           html: shapeSvg(info.shape, info.color, 16, t.approx)});
         var sym = L.marker([t.point[1], t.point[0]], {icon: icon, keyboard: false, pane: "geo-symbols"});
@@ -507,7 +509,19 @@ var geoTzptce = (function () {
       l.layer = line;
       groups.l.addLayer(line);
     });
-    groups.l.addTo(map);
+    if (data.canvas) {  // many features: links only once zoomed in
+      var linksOn = function () {
+        var on = map.getZoom() >= LINK_ZOOM && !ds.linksHidden;
+        if (on && !map.hasLayer(groups.l)) { map.addLayer(groups.l); }
+        if (!on && map.hasLayer(groups.l)) { map.removeLayer(groups.l); }
+      };
+      map.on("zoomend", linksOn);
+      map.on("overlayremove", function (e) { if (e.layer === groups.l) { ds.linksHidden = true; } });
+      map.on("overlayadd", function (e) { if (e.layer === groups.l) { ds.linksHidden = false; } });
+      linksOn();
+    } else {
+      groups.l.addTo(map);
+    }
 
     if (data.ringKm) {
       groups.r = L.featureGroup();
@@ -925,6 +939,7 @@ var geoTzptce = (function () {
           if (rels[code]) { row(lineSvg(relationStyle(data, code, false)), labels.relations[code][0]); }
         });
         if (approx) { row(lineSvg({color: "#555555", weight: 2.5, opacity: 0.45}), "trait p\u00e2le : approximatif"); }
+        if (data.canvas) { row(null, "liens visibles en zoomant (tous dans la liste)"); }
         if (data.linksTotal > ds.links.length) {
           row(null, "les " + data.linksPerTerritory + " liens les plus proches de chaque territoire");
         }

@@ -208,11 +208,13 @@ class _Side:
         """The stripped ids as an object array of str (made on first use)."""
         return np.asarray(self.id_array, dtype=object)
 
-    def id_column(self, at: np.ndarray):
-        """``ids[at]`` as a new DataFrame stores it (see :func:`_text_column`)."""
-        if len(at) and _STRINGS != np.dtype(object) and self.id_array.dtype == _STRINGS:
-            return self.id_array.take(at)  # non-empty strings: what pandas would make
-        return _text_column(self.ids, at)
+    def id_column(self, at: np.ndarray | None = None):
+        """``ids[at]`` (all by default) as a new DataFrame stores it (see :func:`_text_column`)."""
+        n = len(self.id_array) if at is None else len(at)
+        if n and _STRINGS != np.dtype(object) and self.id_array.dtype == _STRINGS:
+            # Non-empty strings: what pandas would make of them.
+            return self.id_array if at is None else self.id_array.take(at)
+        return _text_column(self.ids, np.arange(n) if at is None else at)
 
     def text(self, column: str) -> np.ndarray:
         """Return a column as an object array (``None`` when absent or missing)."""
@@ -233,9 +235,13 @@ class _Side:
         return _text_column(self.text(column), at)
 
 
-def _check_frames(named: dict[str, object]) -> None:
-    """Check type, CRS and ids of the inputs; raise once with every problem."""
+def _check_frames(named: dict[str, object]) -> dict[str, Any]:
+    """Check type, CRS and ids of the inputs; raise once with every problem.
+
+    Returns the stripped ids of each input (as a pandas array), by name.
+    """
     problems: list[str] = []
+    stripped_ids: dict[str, Any] = {}
     for name, frame in named.items():
         if not isinstance(frame, gpd.GeoDataFrame):
             raise SchemaError(
@@ -252,7 +258,9 @@ def _check_frames(named: dict[str, object]) -> None:
             continue
         ids = frame["id"]
         as_text = ids.astype(str)
-        empty = ids.isna().to_numpy() | (as_text.str.strip() == "").to_numpy()
+        stripped = as_text.str.strip()
+        stripped_ids[name] = stripped.array
+        empty = ids.isna().to_numpy() | (stripped == "").to_numpy()
         for row in np.flatnonzero(empty):
             problems.append(f"{name} row {row}: empty id")
         text = as_text[~empty] if empty.any() else as_text
@@ -262,6 +270,7 @@ def _check_frames(named: dict[str, object]) -> None:
             problems.append(f"{name}: id {value!r} appears {count} times")
     if problems:
         raise SchemaError(format_problems(f"{len(problems)} invalid ids", problems), problems)
+    return stripped_ids
 
 
 def _wgs84_geometry(frame: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> np.ndarray:
@@ -391,9 +400,8 @@ def _zone_of_wgs84(geoms: np.ndarray) -> np.ndarray:
     return found
 
 
-def _prepare_territories(territories: gpd.GeoDataFrame, make_valid: bool) -> _Side:
+def _prepare_territories(territories: gpd.GeoDataFrame, make_valid: bool, ids: Any) -> _Side:
     frame = pd.DataFrame(territories).reset_index(drop=True)
-    ids = frame["id"].astype(str).str.strip().array
     geoms = _check_valid(
         _wgs84_geometry(territories, "territories"), ids, "territories", make_valid
     )
@@ -403,9 +411,9 @@ def _prepare_territories(territories: gpd.GeoDataFrame, make_valid: bool) -> _Si
     return _Side(frame, ids, zone, geoms, seat, codes)
 
 
-def _prepare_ptce(ptce: gpd.GeoDataFrame, ptce_areas, make_valid: bool) -> _Side:
+def _prepare_ptce(ptce: gpd.GeoDataFrame, ptce_areas, make_valid: bool, stripped: Any) -> _Side:
     frame = pd.DataFrame(ptce).reset_index(drop=True)
-    ids = np.asarray(frame["id"].astype(str).str.strip().array, dtype=object)
+    ids = np.asarray(stripped, dtype=object)
     geoms = _check_valid(_wgs84_geometry(ptce, "ptce"), ids, "ptce", make_valid)
     codes = _codes_column(frame)
     polygonal = np.array(
@@ -494,10 +502,10 @@ def _areas_from_codes(code_sets: list[frozenset[str]], ids: list[str]) -> list[o
 
 
 def _prepare(territories, ptce, ptce_areas, make_valid) -> tuple[_Side, _Side]:
-    _check_frames({"territories": territories, "ptce": ptce})
+    ids = _check_frames({"territories": territories, "ptce": ptce})
     return (
-        _prepare_territories(territories, make_valid),
-        _prepare_ptce(ptce, ptce_areas, make_valid),
+        _prepare_territories(territories, make_valid, ids["territories"]),
+        _prepare_ptce(ptce, ptce_areas, make_valid, ids["ptce"]),
     )
 
 
@@ -760,11 +768,9 @@ def _pairs(
             at = np.minimum(np.searchsorted(code_key, keys), len(code_key) - 1)
             found = code_key[at] == keys
             shared[found] = at[found]
-        local_t = np.empty(len(terr.id_array), dtype=np.int64)
-        local_t[z.t_pos] = np.arange(len(z.t_pos))
-        local_p = np.empty(len(ptce.id_array), dtype=np.int64)
-        local_p[z.p_pos] = np.arange(len(z.p_pos))
-        measured = _classify(z, local_t[t], local_p[p], shared < len(code_key), radius_m)
+        # Positions in the zone's (sorted) arrays.
+        local_t, local_p = np.searchsorted(z.t_pos, t), np.searchsorted(z.p_pos, p)
+        measured = _classify(z, local_t, local_p, shared < len(code_key), radius_m)
         measured.update(
             t=t,
             p=p,
@@ -1067,7 +1073,7 @@ def nearest_ptce(
     everything = np.arange(n)
     return pd.DataFrame(
         {
-            "territory_id": terr.id_column(everything),
+            "territory_id": terr.id_column(),
             "territory_nom": terr.column("nom", everything),
             "territory_statut": terr.column("statut", everything),
             "zone": _factorized_text(terr.zone),

@@ -1525,3 +1525,27 @@ def test_links_capped_per_territory(communes):
     per_territory = pd.Series([link[0] for link in got["l"]]).value_counts()
     assert per_territory.max() == maps._MAX_LINKS < table["territory_id"].value_counts().max()
     assert got["linksTotal"] == len(table) > len(got["l"])
+
+
+@pytest.mark.browser
+def test_browser_big_data_canvas_links_when_zoomed(browser, data, communes, tmp_path, monkeypatch):
+    territories, ptce, table = data
+    monkeypatch.setattr(maps, "_CANVAS_MIN", 0)  # what a map of thousands of features gets
+    m = maps.synergy_map(territories, ptce, table, communes=communes)
+    assert _table(m)["canvas"] is True
+    page = Page(browser, _write(m, tmp_path, "big.html"))
+    try:
+        count = page.js(COUNT_JS)
+        assert count["links"] == 0 and count["territories"] == 3 and count["rows"] == 8
+        assert document_has_canvas(page)
+        assert "liens visibles en zoomant" in page.page.inner_text(".geo-legend")
+        page.js("map.setView([48.97, 1.9], 10, {animate: false});")
+        page.page.wait_for_timeout(200)
+        assert page.js(COUNT_JS)["links"] == len(table[table["territory_id"] != "t-none"])
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def document_has_canvas(page) -> bool:
+    return page.page.evaluate("() => !!document.querySelector('.leaflet-overlay-pane canvas')")
