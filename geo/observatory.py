@@ -319,12 +319,15 @@ def _pair_table(
             f"{radius_km:g} km asked: compute it again with "
             f"synergies(..., radius_km={radius_km:g})"
         )
-    t_ids = set(territories["id"].astype(str).str.strip())
-    p_ids = set(ptce["id"].astype(str).str.strip())
-    unknown = sorted(
-        {f"territory {v!r}" for v in table["territory_id"].astype(str) if v not in t_ids}
-        | {f"PTCE {v!r}" for v in table["ptce_id"].astype(str) if v not in p_ids}
-    )
+    unknown = []
+    for column, frame, what in (
+        ("territory_id", territories, "territory"),
+        ("ptce_id", ptce, "PTCE"),
+    ):
+        values = np.asarray(table[column].unique(), dtype=object)  # each id once
+        known = frame["id"].astype(str).str.strip().to_numpy(dtype=object)
+        missing = values[~np.isin(values.astype(str), known.astype(str))]
+        unknown += [f"{what} {v!r}" for v in sorted(map(str, missing))]
     if unknown:
         raise SchemaError(
             format_problems(
@@ -450,12 +453,21 @@ class _Measured:
         return reason
 
 
+def _positions(values: pd.Series, index: np.ndarray) -> np.ndarray:
+    """Position in ``index`` of each value (-1 when absent), factorising first.
+
+    Large synergy tables hold few distinct ids: matching the distinct ones only
+    avoids converting a million strings one by one.
+    """
+    codes, uniques = pd.factorize(values)
+    lookup = pd.Index(index).get_indexer(np.asarray(uniques, dtype=object).astype(str))
+    return np.append(lookup, -1)[codes]  # factorize gives -1 to missing values
+
+
 def _measure(territories: gpd.GeoDataFrame, table: pd.DataFrame) -> _Measured:
     ids = territories["id"].astype(str).str.strip().to_numpy()
-    relation = table["relation"].astype(object).to_numpy()
-    pairs = table[np.isin(relation, _LINKED)].reset_index(drop=True)
-    position = pd.Series(np.arange(len(ids)), index=ids)
-    t = position.reindex(pairs["territory_id"].astype(str).to_numpy()).to_numpy()
+    pairs = table[table["relation"].isin(_LINKED).to_numpy()].reset_index(drop=True)
+    t = _positions(pairs["territory_id"], ids)
     area = (
         pd.to_numeric(pairs["overlap_area_km2"], errors="coerce").fillna(0.0).to_numpy(float)
         if "overlap_area_km2" in pairs.columns
@@ -467,7 +479,7 @@ def _measure(territories: gpd.GeoDataFrame, table: pd.DataFrame) -> _Measured:
         has_geometry=_geometry_present(territories),
         pairs=pairs,
         t=t.astype(int),
-        rank=pairs["relation"].map(_RANK).to_numpy(dtype=int),
+        rank=_positions(pairs["relation"], np.array(_LINKED, dtype=object)),
         dist=pd.to_numeric(pairs["distance_km"], errors="coerce").to_numpy(dtype=float),
         area=area,
     )
@@ -702,8 +714,7 @@ def _by_ptce(
     t_pos, rank, t_dist, area = m.t[within], m.rank[within], m.dist[within], m.area[within]
     t_statut = _text(territories, "statut")
     t_nom = _text(territories, "nom")
-    p_position = pd.Series(np.arange(n), index=ids)
-    p_pos = p_position.reindex(pairs["ptce_id"].astype(str).to_numpy()).to_numpy().astype(int)
+    p_pos = _positions(pairs["ptce_id"], ids)
     over_ids: list[set[str]] = [set() for _ in range(n)]
     near_ids: list[set[str]] = [set() for _ in range(n)]
     for p_i, t_i, r in zip(p_pos, t_pos, rank, strict=True):
