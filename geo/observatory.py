@@ -326,7 +326,7 @@ def _pair_table(
     ):
         values = np.asarray(table[column].unique(), dtype=object)  # each id once
         known = frame["id"].astype(str).str.strip().to_numpy(dtype=object)
-        missing = values[~np.isin(values.astype(str), known.astype(str))]
+        missing = values[~np.isin(values.astype(str), known.astype(str))]  # type: ignore[assignment]
         unknown += [f"{what} {v!r}" for v in sorted(map(str, missing))]
     if unknown:
         raise SchemaError(
