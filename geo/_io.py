@@ -83,7 +83,7 @@ def remove_stale_temporaries(stem: Path) -> list[Path]:
     list of Path
         The files removed.
     """
-    removed = []
+    removed: list[Path] = []
     pattern = f".{_glob_escape(stem.name)}.{_MARK}-*"
     try:
         candidates = list(stem.parent.glob(pattern))

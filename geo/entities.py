@@ -77,13 +77,13 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import MultiPolygon, Point
 
 from . import _columns, _names, cog
 from ._columns import is_blank, split_values
@@ -100,6 +100,7 @@ from .errors import (
     UnknownCommuneError,
     format_problems,
 )
+from .placement import commune_under, polygonal, seat_commune, seat_point, union_of
 from .schema import PTCE_FIELDS, TERRITORY_FIELDS
 
 __all__ = [
@@ -208,7 +209,12 @@ def load_territories(
     Examples
     --------
     >>> territories = load_territories()
-    >>> mine = load_territories("mes_territoires.csv", departement_column="Dépt")
+    >>> mine = load_territories(
+    ...     pd.DataFrame({"Territoire": ["Les Mureaux"], "Communes": ["Mureaux"], "Dépt": ["78"]}),
+    ...     departement_column="Dépt",
+    ... )
+    >>> mine[["id", "codes_insee", "precision"]].values.tolist()
+    [['les-mureaux', '78440', 'communes']]
     """
     options = {k: v for k, v in locals().items() if k.endswith("_column")}
     return _load("territories", path, options, sheet, make_valid, geocode_addresses, qpv)
@@ -273,7 +279,9 @@ def load_ptce(
     Examples
     --------
     >>> ptce = load_ptce()
-    >>> mine = load_ptce("poles.xlsx", sheet="PTCE")
+    >>> mine = load_ptce(pd.DataFrame({"nom": ["Pôle Thiernois"], "commune": ["Thiers"]}))
+    >>> mine[["siege_insee", "precision_siege"]].values.tolist()
+    [['63430', 'mairie']]
     """
     options = {k: v for k, v in locals().items() if k.endswith("_column")}
     return _load("ptce", path, options, sheet, make_valid, geocode_addresses, qpv)
@@ -493,7 +501,7 @@ class _Rows:
                 continue
             if not geom.is_valid:
                 if self.make_valid:
-                    geoms[i] = _polygonal(shapely.make_valid(geom)) or geom
+                    geoms[i] = polygonal(shapely.make_valid(geom)) or geom
                 else:
                     reason = shapely.is_valid_reason(geom)
                     self.problems.geometry.append(
@@ -629,7 +637,7 @@ class _Rows:
         todo = [i for i in range(self.n) if self.point_given[i]]
         codes = self.communes.at([self.seat_point[i] for i in todo])
         for i, code in zip(todo, codes, strict=True):
-            point = self.seat_point[i]
+            point = cast(Point, self.seat_point[i])  # given: not None
             if code is None:
                 self.problems.coordinates.append(
                     f"{self.label(i)}: point ({point.x}, {point.y}) is in no French "
@@ -656,7 +664,7 @@ class _Rows:
                 if extra and name_key(extra) not in name_key(parts[0]):
                     parts.append(extra)
             queries.append(" ".join(parts))
-        citycodes = [self.seat_code[i] or (self.area_codes[i] or [None])[0] for i in todo]
+        citycodes = [self.seat_code[i] or next(iter(self.area_codes[i]), None) for i in todo]
         with warnings.catch_warnings():
             # Every address not placed precisely is reported below, with its row.
             warnings.simplefilter("ignore", GeocodingWarning)
@@ -693,7 +701,7 @@ class _Rows:
         for i, geom in enumerate(self.data.geometry):
             if geom is None or isinstance(geom, Point) or not geom.is_valid:
                 continue
-            polygon = _polygonal(geom)
+            polygon = polygonal(geom)
             if polygon is not None:
                 polygons[i] = polygon
         covered = self.communes.under(list(polygons.values()))
@@ -719,7 +727,7 @@ class _Rows:
                     f'{self.label(i)} {p} (QPV codes look like "QN07801M")' for p in exc.problems
                 )
                 continue
-            polygon = _polygonal(shape)
+            polygon = polygonal(shape)
             if polygon is not None:
                 polygons[i] = polygon
         covered = self.communes.under(list(polygons.values()))
@@ -786,7 +794,7 @@ class _Rows:
                 geometry = polygon
                 precision = "infra-communal" if share < _INFRA_COMMUNAL_SHARE else "communes"
             elif codes:
-                geometry = _union(communes, codes)
+                geometry = union_of([communes[c]["geometry"] for c in codes if c in communes])
                 precision = "epci" if i in self.epci_rows else "communes"
             if geometry is None:
                 self.unlocated.append(f"{self.label(i)} ({self.out['id'][i]})")
@@ -800,29 +808,28 @@ class _Rows:
     def _ptce_columns(self, communes: dict[str, dict[str, Any]]) -> None:
         for i in range(self.n):
             codes = self.area_codes[i]
-            seat = self.seat_code[i]
-            if seat is None and len(codes) == 1:
-                seat = codes[0]
+            seat = seat_commune(self.seat_code[i], codes)
             record = communes.get(seat) if seat else None
-            point, how = self.seat_point[i], None
-            if point is not None:
-                how = self.geocoded_precision[i] or "adresse"
-            elif record is not None:
-                lon, lat = record["mairie_lon"], record["mairie_lat"]
-                if pd.notna(lon) and pd.notna(lat):
-                    point, how = Point(float(lon), float(lat)), "mairie"
-                elif record["geometry"] is not None:
-                    point = record["geometry"].representative_point()
-                    how = "point-sur-surface"
-            elif codes or self.own_area[i] is not None:
-                own = self.own_area[i]
-                area = own[0] if own is not None else _union(communes, codes)
-                if area is not None:
-                    point, how = area.representative_point(), "point-sur-surface"
+            own = self.own_area[i]
+            area: list[Any] | None = None
+            if record is None:
+                if own is not None:
+                    area = [own[0]]
+                elif codes:
+                    area = [communes[c]["geometry"] for c in codes if c in communes]
+                elif self.departements[i]:
+                    area = self.communes.of_departement(str(self.departements[i]))
+            point, how = seat_point(
+                point=self.seat_point[i],
+                point_method=self.geocoded_precision[i] or "adresse",
+                mairie=(record["mairie_lon"], record["mairie_lat"]) if record else None,
+                seat_geometry=record["geometry"] if record else None,
+                area=area,
+            )
             if point is None:
                 self.unlocated.append(f"{self.label(i)} ({self.out['id'][i]})")
             self.out["geometry"][i] = point
-            self.out["precision_siege"][i] = how or "inconnu"
+            self.out["precision_siege"][i] = how
             self.out["siege_insee"][i] = seat
             self.out["siege_commune"][i] = record["nom"] if record is not None else None
             if codes or self.own_area[i] is not None:
@@ -886,19 +893,27 @@ def _resolve(
     problems: _Problems,
 ) -> dict[int, list[dict[str, Any]]]:
     """Resolve values to communes; return the matches per request, record problems."""
-    from .lookup import resolve_communes
+    from .lookup import resolve_each
 
-    # The notes are shown in the error raised for these rows: with suggestions.
-    found = resolve_communes(values, departements, where=labels, errors="coerce", suggest=True)
+    # The messages are shown in the error raised for these rows: with suggestions.
+    found = resolve_each(values, departements, where=labels, suggest=True)
     out: dict[int, list[dict[str, Any]]] = {}
-    for record in found.to_dict("records"):
-        if is_blank(record["code_insee"]):
-            problems.communes.append(str(record["note"]))
-            if " is ambiguous" in str(record["note"]):
-                problems.ambiguous.append(str(record["note"]))
+    for k, result in enumerate(found):
+        if isinstance(result, UnknownCommuneError):
+            problems.communes.append(str(result))
+            if isinstance(result, AmbiguousCommuneError):  # told by type, not by its text
+                problems.ambiguous.append(str(result))
             continue
-        record["old"] = record["matched_by"] == "old-code"
-        out.setdefault(int(record["input_index"]), []).append(record)
+        out[k] = [
+            {
+                "code_insee": m.code_insee,
+                "nom": m.nom,
+                "matched_by": m.matched_by,
+                "note": m.note,
+                "old": m.matched_by == "old-code",
+            }
+            for m in result
+        ]
     return out
 
 
@@ -979,12 +994,15 @@ class _Communes:
         if not points:
             return []
         table = self.points
-        found, tree = table.sindex.query(np.asarray(points, dtype=object), predicate="intersects")
-        codes: list[str | None] = [None] * len(points)
-        for p, t in zip(found, tree, strict=True):
-            if codes[p] is None:
-                codes[p] = table["code_insee"].iat[t]
-        return codes
+        codes = table["code_insee"].to_numpy(dtype=object)
+        found = commune_under(points, table.geometry.values, codes, tree=table.sindex)
+        return [codes[k] if k >= 0 else None for k in found]
+
+    def of_departement(self, departement: str) -> list[Any]:
+        """Polygons of the communes of a département."""
+        table = self.table
+        rows = (table["type"] == "COM") & (table["departement"] == departement)
+        return list(table.geometry[rows & table.geometry.notna()])
 
     def under(self, polygons: Sequence[Any]) -> list[tuple[list[str], float]]:
         """Return the communes each polygon covers and the share of their union it fills.
@@ -1039,40 +1057,10 @@ def _commune_records(table: gpd.GeoDataFrame, codes: set[str]) -> dict[str, dict
     return {r["code_insee"]: r for r in rows.to_dict("records")}
 
 
-def _union(communes: dict[str, dict[str, Any]], codes: Sequence[str]) -> Any:
-    geoms = [
-        communes[c]["geometry"]
-        for c in codes
-        if c in communes
-        and communes[c]["geometry"] is not None
-        and not communes[c]["geometry"].is_empty
-    ]
-    if not geoms:
-        return None
-    return _polygonal(shapely.union_all(geoms))
-
-
 def _population(communes: dict[str, dict[str, Any]], codes: Sequence[str]) -> int | None:
     values = [communes[c]["population"] for c in codes if c in communes]
     values = [int(v) for v in values if not pd.isna(v)]
     return sum(values) if values else None
-
-
-def _polygonal(geom: Any) -> MultiPolygon | None:
-    """Keep the polygons of ``geom`` as one MultiPolygon (``None`` if none)."""
-    if geom is None or geom.is_empty:
-        return None
-    if isinstance(geom, MultiPolygon):
-        return geom
-    if isinstance(geom, Polygon):
-        return MultiPolygon([geom])
-    parts = [
-        p
-        for g in getattr(geom, "geoms", [])
-        for p in ([g] if isinstance(g, Polygon) else getattr(g, "geoms", []))
-        if isinstance(p, Polygon)
-    ]
-    return MultiPolygon(parts) if parts else None
 
 
 def _number(text: str) -> float:

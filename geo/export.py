@@ -70,9 +70,15 @@ def write_synergies(
 
     Examples
     --------
+    >>> import tempfile
+    >>> import geo
+    >>> territories, ptce = geo.load_territories(), geo.load_ptce()
     >>> table = geo.synergies(territories, ptce, radius_km=20)
-    >>> write_synergies(table, "synergies.xlsx")
-    >>> write_synergies(table, "liens.geojson", territories=territories, ptce=ptce)
+    >>> folder = tempfile.mkdtemp()
+    >>> write_synergies(table, f"{folder}/synergies.xlsx").name
+    'synergies.xlsx'
+    >>> write_synergies(table, f"{folder}/liens.geojson", territories=territories, ptce=ptce).name
+    'liens.geojson'
     """
     path = Path(path)
     ext = path.suffix.lower()

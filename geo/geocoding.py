@@ -489,15 +489,17 @@ def _surface_points(codes: set[str]) -> dict[str, tuple[float, float]]:
     import shapely
 
     from .communes import load_communes
+    from .placement import seat_point
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = load_communes(codes=sorted(codes), types=("COM", "ARM", "COMD", "COMA"))
     table = table[table["code_insee"].isin(codes) & table.geometry.notna()]
-    points = shapely.point_on_surface(table.geometry.values.to_numpy())
+    points = [seat_point(seat_geometry=g)[0] for g in table.geometry]  # geo.placement's rule
     return {
         code: (float(shapely.get_x(p)), float(shapely.get_y(p)))
         for code, p in zip(table["code_insee"], points, strict=True)
+        if p is not None
     }
 
 
@@ -521,11 +523,11 @@ class _PositionCheck:
             return None
         import shapely
 
-        point = shapely.Point(float(lon), float(lat))
+        point = shapely.Point(float(lon), float(lat))  # type: ignore[arg-type]
         if shapely.dwithin(area, point, DEPARTEMENT_TOLERANCE_DEG).any():
             return None
         return (
-            f"BAN position [{float(lon):g}, {float(lat):g}] is outside département "
+            f"BAN position [{float(lon):g}, {float(lat):g}] is outside département "  # type: ignore[arg-type]
             f"{departement} of commune {code}"
         )
 

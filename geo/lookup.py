@@ -50,7 +50,7 @@ import pandas as pd
 from . import _names, cog
 from ._suggest import NameIndex
 from ._text import name_key, without_article
-from .errors import AmbiguousCommuneError, UnknownCommuneError, format_problems
+from .errors import AmbiguousCommuneError, ArgumentError, UnknownCommuneError, format_problems
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -58,6 +58,7 @@ __all__ = [
     "commune_of_address",
     "find_commune",
     "resolve_communes",
+    "resolve_each",
 ]
 
 #: Columns of the table returned by :func:`resolve_communes`, in order.
@@ -820,9 +821,9 @@ def resolve_communes(
     UnknownCommuneError
         When some value matches nothing; ``.problems`` lists every unresolved
         value (ambiguous ones included) with its row label.
-    ValueError
+    geo.errors.ArgumentError
         ``departement`` or ``where`` does not have one item per value, or
-        ``errors`` is not ``"raise"``/``"coerce"``.
+        ``errors`` is not ``"raise"``/``"coerce"`` (also a ``ValueError``).
 
     Examples
     --------
@@ -831,7 +832,7 @@ def resolve_communes(
     [1, 41, 1]
     """
     if errors not in ("raise", "coerce"):
-        raise ValueError(f"errors must be 'raise' or 'coerce', not {errors!r}")
+        raise ArgumentError(f"errors must be 'raise' or 'coerce', not {errors!r}")
     if suggest is None:
         suggest = errors == "raise"
     index = _index()
@@ -847,24 +848,11 @@ def resolve_communes(
     per_row = _per_row_departements(departement, n)
     labels = _row_labels(where, n)
 
-    dep_cache: dict[Any, frozenset[str] | _Problem | None] = {}
-    cache: dict[tuple[Any, ...], list[Match] | _Problem] = {}
     rows: list[tuple[Any, ...]] = []
     problems: list[_Problem] = []
     messages: list[str] = []
-    for position, (value, dep) in enumerate(zip(items, per_row, strict=True)):
-        dep_key = dep if isinstance(dep, str) or dep is None else repr(dep)
-        if dep_key not in dep_cache:
-            dep_cache[dep_key] = _departement_filter(index, dep)
-        deps = dep_cache[dep_key]
-        if isinstance(deps, _Problem):
-            result: list[Match] | _Problem = deps
-        else:
-            key = (type(value).__name__, value if _hashable(value) else repr(value), deps)
-            result = cache.get(key)  # type: ignore[assignment]
-            if result is None:
-                result = _resolve(index, value, deps, suggest=suggest)
-                cache[key] = result
+    results = _resolve_all(index, items, per_row, suggest=suggest)
+    for position, (value, result) in enumerate(zip(items, results, strict=True)):
         if isinstance(result, _Problem):
             problems.append(result)
             message = f"{labels[position]} {result.text}"
@@ -896,6 +884,84 @@ def resolve_communes(
     )
 
 
+def _resolve_all(
+    index: _Index, items: list[Any], per_row: list[Any], *, suggest: bool
+) -> list[list[Match] | _Problem]:
+    """Resolve each value with its département filter (each distinct pair once)."""
+    dep_cache: dict[Any, frozenset[str] | _Problem | None] = {}
+    cache: dict[tuple[Any, ...], list[Match] | _Problem] = {}
+    out: list[list[Match] | _Problem] = []
+    for value, dep in zip(items, per_row, strict=True):
+        dep_key = dep if isinstance(dep, str) or dep is None else repr(dep)
+        if dep_key not in dep_cache:
+            dep_cache[dep_key] = _departement_filter(index, dep)
+        deps = dep_cache[dep_key]
+        if isinstance(deps, _Problem):
+            out.append(deps)
+            continue
+        key = (type(value).__name__, value if _hashable(value) else repr(value), deps)
+        result = cache.get(key)
+        if result is None:
+            result = cache[key] = _resolve(index, value, deps, suggest=suggest)
+        out.append(result)
+    return out
+
+
+def resolve_each(
+    values: Iterable[Any],
+    departement: str | Sequence[Any] | pd.Series | None = None,
+    *,
+    where: Sequence[Any] | pd.Index | None = None,
+    suggest: bool = True,
+) -> list[list[Match] | UnknownCommuneError]:
+    """Resolve many values, one result per value: its matches, or why it has none.
+
+    Parameters
+    ----------
+    values, departement, where
+        As for :func:`resolve_communes`.
+    suggest
+        Look for close names ("did you mean ...") of the values that match nothing.
+
+    Returns
+    -------
+    list
+        Per value, in order: the list of :class:`Match` (several for an
+        EPCI), or the error it would raise: an
+        :class:`~geo.errors.AmbiguousCommuneError` (with ``.candidates``) or
+        an :class:`~geo.errors.UnknownCommuneError`, its message starting
+        with the value's label. The kind is the type, not a text to search.
+
+    Raises
+    ------
+    geo.errors.ArgumentError
+        ``departement`` or ``where`` does not have one item per value.
+
+    Examples
+    --------
+    >>> first, second = resolve_each(["Saint-Denis", "78440"])
+    >>> type(first).__name__, second[0].nom
+    ('AmbiguousCommuneError', 'Les Mureaux')
+    """
+    index = _index()
+    items = [values] if isinstance(values, str) else list(values)
+    per_row = _per_row_departements(departement, len(items))
+    labels = _row_labels(where, len(items))
+    out: list[list[Match] | UnknownCommuneError] = []
+    for label, result in zip(
+        labels, _resolve_all(index, items, per_row, suggest=suggest), strict=True
+    ):
+        if isinstance(result, _Problem):
+            message = f"{label} {result.text}"
+            if result.kind == "ambiguous":
+                out.append(AmbiguousCommuneError(message, [message], result.candidates))
+            else:
+                out.append(UnknownCommuneError(message, [message]))
+        else:
+            out.append(result)
+    return out
+
+
 def _hashable(value: Any) -> bool:
     try:
         hash(value)
@@ -911,7 +977,7 @@ def _per_row_departements(departement: Any, n: int) -> list[Any]:
         departement = departement.tolist()
     departement = list(departement)
     if len(departement) != n:
-        raise ValueError(
+        raise ArgumentError(
             f"departement has {len(departement)} items for {n} values: give one "
             "département for all, or one per value"
         )
@@ -923,7 +989,7 @@ def _row_labels(where: Any, n: int) -> list[str]:
         return [f"row {i + 1}" for i in range(n)]
     labels = list(where)
     if len(labels) != n:
-        raise ValueError(f"where has {len(labels)} labels for {n} values: give one per value")
+        raise ArgumentError(f"where has {len(labels)} labels for {n} values: give one per value")
     return [label if isinstance(label, str) else f"row {label}" for label in labels]
 
 

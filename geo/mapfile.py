@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 
@@ -65,8 +66,9 @@ def make_map(
         ptce = load_ptce(ptce)
     title = "Territoires zéro chômeur et PTCE"
     if territory:
-        ids = territories["id"].astype(str).str.strip()
-        hit = territories.loc[ids == str(territory).strip(), "nom"]
+        table: Any = territories  # a GeoDataFrame by now (geopandas is untyped)
+        ids = table["id"].astype(str).str.strip()
+        hit = table.loc[ids == str(territory).strip(), "nom"]
         if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0].strip():
             title = f"{hit.iloc[0].strip()} : PTCE et synergies"
     data = map_data(

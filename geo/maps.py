@@ -38,7 +38,8 @@ import shapely
 
 from . import _assets, _mappage, _pagedata, settings
 from ._io import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
-from ._text import name_key
+from ._text import closest
+from .areas import in_area
 from .cog import EMBEDDED_VINTAGE
 from .cog import register as register_cache
 from .crs import WGS84
@@ -457,18 +458,6 @@ def _parse_focus(
     return kind, value.strip()
 
 
-def _matches(frame: pd.DataFrame, columns: Iterable[str], value: str) -> pd.Series:
-    key = name_key(value)
-    hit = pd.Series(False, index=frame.index)
-    for column in columns:
-        if column in frame.columns:
-            texts = frame[column].map(_text)
-            hit |= (texts.str.upper() == value.upper()) | (texts.map(name_key) == key)
-            if column == "departement":
-                hit |= texts.str.lstrip("0") == value.lstrip("0")
-    return hit
-
-
 def _radius_of(synergies: pd.DataFrame, default: float) -> float:
     """Return the radius ``synergies`` were computed with (``attrs``), else ``default``."""
     try:
@@ -503,15 +492,15 @@ def _select(
     if kind == "territory":
         hit = territories["id"] == value
         if not hit.any():
-            close = [i for i in territories["id"] if name_key(value) in name_key(i)][:5]
+            close = closest(str(value), territories["id"])
             hint = f"; did you mean {close}?" if close else " (see the id column of territories)"
             raise ArgumentError(f"focus: no territory with id {value!r}{hint}")
-        t_sel = {value}
+        t_sel = {str(value)}
         p_sel = set(links.loc[links["territory_id"] == value, "ptce_id"])
         return t_sel, p_sel & set(ptce["id"]), "territory"
     columns = ("region", "region_nom") if kind == "region" else ("departement",)
-    t_hit = territories["id"][_matches(territories, columns, value or "")]
-    p_hit = ptce["id"][_matches(ptce, columns, value or "")]
+    t_hit = territories["id"][in_area(territories, **{kind: value})]
+    p_hit = ptce["id"][in_area(ptce, **{kind: value})]
     if t_hit.empty and p_hit.empty:
         label = "région" if kind == "region" else "département"
         raise ArgumentError(
@@ -1126,12 +1115,12 @@ def synergy_map(
     )
     if m is None:
         m = _mapfolium.Map(location=(46.6, 2.4), zoom_start=6, tiles=None, zoom_control=False)
-        m.get_root().title = _pagedata.html_text(data["title"])
+        m.get_root().title = _pagedata.html_text(data["title"])  # type: ignore[attr-defined]
     figure = _mapfolium.page_figure(m)
     if getattr(m, "control_scale", False):
         m.control_scale = False  # the page adds one metric scale bar itself
     if offline_assets is not None:
-        m._geo_assets_dir = Path(offline_assets)  # type: ignore[union-attr]
+        m._geo_assets_dir = Path(offline_assets)  # type: ignore[attr-defined]
     data_id = f"geo-data-{secrets.token_hex(6)}"
     element = _mapfolium.PageElement(
         m.get_name(),
@@ -1147,7 +1136,7 @@ def synergy_map(
 def map_tables(m: folium.Map) -> list[dict[str, Any]]:
     """Return the data tables drawn on ``m`` by :func:`synergy_map`, in order."""
     return [
-        child._geo_data
+        child._geo_data  # type: ignore[attr-defined]
         for child in m._children.values()
         if getattr(child, "_geo_data", None) is not None
     ]

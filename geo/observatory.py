@@ -326,7 +326,7 @@ def _pair_table(
     ):
         values = np.asarray(table[column].unique(), dtype=object)  # each id once
         known = frame["id"].astype(str).str.strip().to_numpy(dtype=object)
-        missing = values[~np.isin(values.astype(str), known.astype(str))]
+        missing = values[~np.isin(values.astype(str), known.astype(str))]  # type: ignore[assignment]
         unknown += [f"{what} {v!r}" for v in sorted(map(str, missing))]
     if unknown:
         raise SchemaError(
@@ -636,8 +636,8 @@ def _by_territory(
 
     linked = np.isin(key, ["colocated", "near"])
     is_pe = statut == "PE"
-    support_id = np.where(is_pe & linked, nearest_id, None)
-    support_nom = np.where(is_pe & linked, nearest_nom, None)
+    support_id = np.where(is_pe & linked, nearest_id, None)  # type: ignore[call-overload]
+    support_nom = np.where(is_pe & linked, nearest_nom, None)  # type: ignore[call-overload]
 
     t_prec = _text(frame, "precision")
     approx_perimeter = np.isin(t_prec.astype(str), list(analysis.APPROXIMATE_TERRITORY_PRECISIONS))
@@ -760,7 +760,7 @@ def _by_ptce(
 
     approx = measurable & ~np.isin(prec.astype(str), ["communes"])
     flags = []
-    for i in range(n):
+    for i in range(n):  # type: ignore[assignment]
         notes = []
         if prec[i] in ("epci", "siege"):
             notes.append(

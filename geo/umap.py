@@ -267,7 +267,7 @@ def _select(
     territory: str | None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
     """Territories of an area (or one), the PTCE of that area and those linked to them."""
-    from .cog import departement_code, region_code
+    from .areas import in_area
 
     if territory is not None:
         t_keep = territories["id"] == _text(territory)
@@ -278,16 +278,12 @@ def _select(
             )
         p_keep = pd.Series(False, index=ptce.index)
     else:
-        column, code = (
-            ("region", region_code(region))
-            if region is not None
-            else ("departement", departement_code(departement))
-        )
+        column, value = ("region", region) if region is not None else ("departement", departement)
 
         def inside(frame: pd.DataFrame) -> pd.Series:
             if column not in frame.columns:
                 return pd.Series(False, index=frame.index)
-            return frame[column].map(_text).str.upper() == code
+            return in_area(frame, **{column: value})
 
         t_keep, p_keep = inside(territories), inside(ptce)
     t_ids = set(territories.loc[t_keep, "id"])

@@ -30,7 +30,7 @@ from geo.analysis import (
     synergies,
     synergy_summary,
 )
-from geo.errors import CRSError, InvalidGeometryError, SchemaError
+from geo.errors import ArgumentError, CRSError, InvalidGeometryError, SchemaError
 from geo.export import write_synergies
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,7 +188,7 @@ def test_ptce_areas_by_id_take_precedence():
     pd.testing.assert_frame_equal(table, again)
     with pytest.raises(CRSError):
         synergies(territory(), ptce, ptce_areas=gpd.GeoSeries([None, square(0, 0)]))
-    with pytest.raises(SchemaError, match="ptce_areas"):
+    with pytest.raises(ArgumentError, match="ptce_areas"):
         synergies(territory(), ptce, ptce_areas=areas.set_axis(["zz"]))
 
 
@@ -615,7 +615,7 @@ def test_bad_radius_is_a_schema_error(radius):
         {"id": ["t"]}, geometry=[shapely.Point(2.35, 48.85).buffer(0.01)], crs="EPSG:4326"
     )
     ptce = gpd.GeoDataFrame({"id": ["p"]}, geometry=[shapely.Point(2.36, 48.86)], crs="EPSG:4326")
-    with pytest.raises(SchemaError, match="radius_km"):
+    with pytest.raises(ArgumentError, match="radius_km"):
         synergies(territories, ptce, radius_km=radius)
 
 
@@ -633,7 +633,7 @@ def test_summary_refuses_a_table_computed_with_a_smaller_radius():
     )
     ptce = gpd.GeoDataFrame({"id": ["p"]}, geometry=[shapely.Point(2.36, 48.86)], crs="EPSG:4326")
     table = synergies(territories, ptce, radius_km=5)
-    with pytest.raises(SchemaError, match="radius_km=5"):
+    with pytest.raises(ArgumentError, match="radius_km=5"):
         synergy_summary(territories, ptce, table, radius_km=20)
     assert len(synergy_summary(territories, ptce, table, radius_km=5))
 

@@ -61,7 +61,10 @@ def test_communes_fetch_offline_fails_cleanly(capsys):
 
 
 def test_communes_cache_info_and_clear(capsys, fresh_cache):
+    # one département from an empty cache converts only its rows, writes nothing
     assert run(capsys, "communes", "summary", "--departement", "974")[0] == 0
+    assert run(capsys, "communes", "cache", "info")[1].endswith("(empty)\n")
+    assert run(capsys, "communes", "summary")[0] == 0  # all of France: converted and cached
     code, out, _ = run(capsys, "communes", "cache", "info")
     assert code == 0 and "communes-embedded" in out and " ok" in out
     code, out, _ = run(capsys, "communes", "cache", "clear")
@@ -186,3 +189,88 @@ def test_every_command_help_has_examples(capsys, command):
     code, out, _ = run(capsys, *command, "--help")
     assert code == 0
     assert "examples:" in out and "python -m geo " + command[0] in out
+
+
+def test_unknown_territory_suggests_the_closest_ids(capsys, tmp_path):
+    code, _, err = run(
+        capsys, "map", "--territory", "les-muraux", "--out", str(tmp_path / "x.html")
+    )
+    assert code == 1
+    assert "did you mean" in err and "'les-mureaux'" in err
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_data_ids_lists_the_ids(capsys):
+    code, out, _ = run(capsys, "data", "ids")
+    assert code == 0
+    ids = [line.split()[0] for line in out.splitlines()]
+    assert "les-mureaux" in ids and "le-port" in ids
+    assert len(ids) == len(set(ids)) > 50
+    code, out, _ = run(capsys, "data", "ids", "--kind", "ptce")
+    assert code == 0 and "vivre-les-mureaux" in out.split()
+
+
+@pytest.mark.parametrize("value", ["2a", "Yvelines", "yvelines", "Seine-Saint-Denis"])
+def test_departement_code_or_name_for_map(capsys, tmp_path, value):
+    out_file = tmp_path / "m.html"
+    code, _, err = run(capsys, "map", "--departement", value, "--out", str(out_file))
+    if value == "2a":  # accepted; no territory there
+        assert code == 1 and "département '2a'" in err and "unknown" not in err
+    else:
+        assert code == 0, err
+        assert out_file.is_file()
+
+
+def test_communes_summary_lists_communes_without_boundary(capsys):
+    code, out, _ = run(capsys, "communes", "summary", "--departement", "15")
+    assert code == 0
+    assert "without boundary in this source: 15031 Celles" in out
+
+
+def _on_a_terminal(*argv: str) -> str:
+    """Run ``python -m geo`` with stderr on a pseudo-terminal; return what it showed there."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    main_fd, child_fd = pty.openpty()
+    # 24 rows, 100 columns: tqdm draws nothing on a terminal of width 0
+    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    with subprocess.Popen(
+        [sys.executable, "-m", "geo", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=child_fd,
+        stdin=subprocess.DEVNULL,
+    ) as child:
+        os.close(child_fd)
+        chunks = []
+        while True:
+            try:
+                data = os.read(main_fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        child.wait(timeout=300)
+    os.close(main_fd)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_on_a_terminal_and_quiet_flag():
+    shown = _on_a_terminal("synergies", "--departement", "78")
+    assert "synergies" in shown and "étape" in shown
+    assert "étape" not in _on_a_terminal("synergies", "--departement", "78", "--quiet")
+
+
+def test_progress_never_in_a_pipe():
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "synergies", "--departement", "78"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert "étape" not in done.stderr

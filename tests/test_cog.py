@@ -45,7 +45,7 @@ def test_attributes_are_the_ones_of_the_boundary_table() -> None:
 
 def test_one_clear_empties_every_memory_cache() -> None:
     lookup.find_commune("78440")
-    communes.load_communes(departements="78")
+    communes.load_communes()  # all of France: kept in memory
     first_index = lookup._index()
     first_lookup = cog.cog_lookup()
     assert communes._MEMORY
@@ -56,7 +56,7 @@ def test_one_clear_empties_every_memory_cache() -> None:
 
 
 def test_clear_cache_also_clears_memory(fresh_cache) -> None:
-    communes.load_communes(departements="78")
+    communes.load_communes(codes="78440")
     first = cog.cog_lookup()
     assert communes.clear_cache() == 2
     assert cog.cog_lookup() is not first
@@ -84,3 +84,24 @@ def test_outdated_code_warning_names_the_cog_of_the_attributes(tmp_path, monkeyp
     message = str(record[0].message)
     assert "unknown to the COG 2025" in message and "older than the COG 2025" in message
     assert "2024" not in message
+
+
+def test_misspelt_setting_is_refused() -> None:
+    from geo.settings import UnknownSettingError
+
+    with pytest.raises(UnknownSettingError, match="did you mean 'offline'"):
+        geo.settings.ofline = True  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        geo.settings.cache_directory = "/tmp"  # type: ignore[attr-defined]
+    assert not hasattr(geo.settings, "ofline")
+    geo.settings.offline = True  # the documented way still works
+    assert geo.settings.offline is True
+    geo.settings.offline = False
+
+
+def test_bad_vintage_is_an_argument_error(monkeypatch) -> None:
+    from geo.errors import ArgumentError
+
+    monkeypatch.setattr(geo.settings, "vintage", "../x")
+    with pytest.raises(ArgumentError, match="four-digit"):
+        geo.settings.checked_vintage()

@@ -123,6 +123,7 @@ def test_missing_geometry_warning_said_once_per_process():
 
 
 def test_cache_is_written_then_reused(fresh_cache):
+    load_communes(codes="78440")  # a load that needs every row converts them all
     first = load_communes(departements="78")
     files = sorted(p.name for p in fresh_cache.iterdir())
     assert files == [
@@ -134,11 +135,14 @@ def test_cache_is_written_then_reused(fresh_cache):
     second = load_communes(departements="78")
     assert (fresh_cache / files[0]).stat().st_mtime_ns == mtime  # read, not rebuilt
     assert first.equals(second)
+    cog.clear()
+    load_communes()
+    assert (fresh_cache / files[0]).stat().st_mtime_ns == mtime  # all of France: read too
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 def test_corrupt_cache_is_rebuilt(fresh_cache, damage):
-    load_communes(departements="78")
+    load_communes(codes="78440")
     path = fresh_cache / "communes-embedded-cog2025-v1.parquet"
     data = path.read_bytes()
     if damage == "truncate":
@@ -155,7 +159,7 @@ def test_corrupt_cache_is_rebuilt(fresh_cache, damage):
 
 
 def test_clear_cache_deletes_only_its_own_files(fresh_cache):
-    load_communes(departements="78")
+    load_communes(codes="78440")
     mine = fresh_cache / "mes_resultats.parquet"
     mine.write_bytes(b"PAR1 user data")
     (fresh_cache / "notes.txt").write_text("à garder", encoding="utf-8")
@@ -165,3 +169,21 @@ def test_clear_cache_deletes_only_its_own_files(fresh_cache):
     assert communes.clear_cache() == 2
     assert sorted(p.name for p in fresh_cache.iterdir()) == ["mes_resultats.parquet", "notes.txt"]
     assert mine.read_bytes() == b"PAR1 user data"
+
+
+def test_one_departement_from_an_empty_cache_converts_only_its_rows(tmp_path, monkeypatch):
+    every = cog.TYPES
+    expected = load_communes(departements=["15", "2A"], types=every)  # the session's cache
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setattr(geo.settings, "cache_dir", empty)
+    cog.clear()
+    part = load_communes(departements=["15", "2a"], types=every)
+    assert list(empty.iterdir()) == []  # the full conversion waits for a load that needs it
+    assert part.drop(columns="geometry").equals(expected.drop(columns="geometry"))
+    assert all(
+        (a is None and b is None) or a.equals(b)
+        for a, b in zip(part.geometry, expected.geometry, strict=True)
+    )
+    # the attribute table read on the way is the one of every row
+    assert len(cog.commune_attributes()) == len(load_communes(types=every))

@@ -605,14 +605,17 @@ def test_ptce_geocoding_reasons_per_row(local_server, fresh_cache, monkeypatch):
     assert re.search(r"index 1 .*town hall of 78440 \(BAN result type 'municipality'\)", text)
 
 
-def test_ptce_departement_only_is_not_located(tmp_path):
+def test_ptce_departement_only_is_placed_inside_its_departement(tmp_path):
+    # As the shipped-data build does (geo.placement): a point inside the département.
     path = tmp_path / "dep.csv"
     path.write_text("nom,departement,commune\nPTCE Oise Ouest,60,\nAutre,78,Les Mureaux\n")
-    with pytest.warns(EntityWarning, match=r"could not be located: row 2 \(ptce-oise-ouest\)"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EntityWarning)  # located: nothing to warn about
         gdf = geo.load_ptce(path)
     assert gdf["precision"].tolist() == ["departement", "siege"]
-    assert gdf.geometry.iloc[0] is None
-    assert gdf["precision_siege"].iloc[0] == "inconnu"
+    oise = shapely.union_all(geo.load_communes(departements="60").geometry.values.to_numpy())
+    assert oise.contains(gdf.geometry.iloc[0])
+    assert gdf["precision_siege"].iloc[0] == "point-sur-surface"
     assert gdf["region"].iloc[0] == "32"
 
 
@@ -644,3 +647,13 @@ def test_shipped_data_missing(monkeypatch, tmp_path):
     monkeypatch.setattr(entities, "_data_dir", lambda: tmp_path)
     with pytest.raises(DataSourceError, match=r"territories.geojson is missing.*path="):
         geo.load_territories()
+
+
+def test_ambiguous_and_unknown_told_apart_by_type_not_text():
+    # A name whose text says "is ambiguous" is still only unknown.
+    frame = pd.DataFrame({"nom": ["T"], "commune": ["Ville is ambiguous"]})
+    with pytest.raises(UnknownCommuneError) as info:
+        geo.load_territories(frame)
+    assert not isinstance(info.value, AmbiguousCommuneError)
+    with pytest.raises(AmbiguousCommuneError, match="Saint-Denis"):
+        geo.load_territories(pd.DataFrame({"nom": ["T"], "commune": ["Saint-Denis"]}))

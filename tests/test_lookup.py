@@ -625,3 +625,25 @@ def test_commune_of_address(address, code):
     from geo.lookup import commune_of_address
 
     assert commune_of_address(address) == code
+
+
+def test_resolve_each_tells_the_kind_by_type():
+    from geo.lookup import resolve_each
+
+    ambiguous, unknown, found = resolve_each(["Saint-Denis", "Nulle-Part-Ici", "78440"])
+    assert isinstance(ambiguous, AmbiguousCommuneError) and "97411" in " ".join(
+        ambiguous.candidates
+    )
+    assert isinstance(unknown, UnknownCommuneError)
+    assert not isinstance(unknown, AmbiguousCommuneError)
+    assert str(unknown).startswith('row 2 "Nulle-Part-Ici"')
+    assert [m.code_insee for m in found] == ["78440"]
+
+
+def test_bad_arguments_are_argument_errors():
+    from geo.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="errors must be"):
+        resolve_communes(["78440"], errors="ignore")
+    with pytest.raises(ArgumentError, match="where has"):
+        resolve_communes(["78440"], where=["a", "b"])

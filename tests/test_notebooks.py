@@ -22,11 +22,14 @@ def test_notebook_runs(name, tmp_path, session_cache, monkeypatch):
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), (
         "notebooks are stored without outputs"
     )
+    before = sorted(p.relative_to(workdir) for p in workdir.rglob("*"))
     client = NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": workdir}}
     )
     client.execute()  # raises CellExecutionError naming the failing cell
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    after = sorted(p.relative_to(workdir) for p in workdir.rglob("*"))
+    assert after == before, "a notebook wrote into its folder (the checkout)"
     html = [o for o in outputs if "text/html" in o.get("data", {})]
     assert any("leaflet" in o["data"]["text/html"].lower() for o in html), "the map is shown"

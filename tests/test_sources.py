@@ -18,7 +18,7 @@ import shapely
 import geo.settings
 from geo import _download, sources
 from geo.communes import load_communes
-from geo.errors import CRSError, DataSourceError, SchemaError
+from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
 from geo.sources import OutdatedCodeWarning, load_epci_communes, read_boundary_file
 from tests.conftest import ROOT, Reply
 
@@ -395,11 +395,11 @@ def test_api_geo_departement_given_as_one_string_or_a_name(etalab_server, embedd
 @pytest.mark.parametrize("vintage", ["../x", "25", "2025/../..", " 2025x"])
 def test_vintage_that_is_not_a_year_is_refused(etalab_server, seeded_cache, monkeypatch, vintage):
     monkeypatch.setattr(geo.settings, "vintage", vintage)
-    with pytest.raises(SchemaError, match="four-digit year"):
+    with pytest.raises(ArgumentError, match="four-digit year"):
         sources.load_remote("etalab")
-    with pytest.raises(SchemaError, match="four-digit year"):
+    with pytest.raises(ArgumentError, match="four-digit year"):
         sources.load_remote("api-geo", departements="78")
-    with pytest.raises(SchemaError, match="four-digit year"):
+    with pytest.raises(ArgumentError, match="four-digit year"):
         load_epci_communes("200059889")
     assert etalab_server.requests == []
     assert sorted(p.name for p in seeded_cache.parent.iterdir()) == ["cache"]
