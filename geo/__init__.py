@@ -24,6 +24,7 @@ from .errors import (
     InvalidGeometryError,
     SchemaError,
     UnknownCommuneError,
+    UnknownQPVError,
 )
 
 __version__ = "0.1.0"
@@ -96,6 +97,7 @@ __all__ = [
     "InvalidGeometryError",
     "SchemaError",
     "UnknownCommuneError",
+    "UnknownQPVError",
     "__version__",
     "errors",
     "settings",

@@ -98,6 +98,7 @@ from .errors import (
     InvalidGeometryError,
     SchemaError,
     UnknownCommuneError,
+    UnknownQPVError,
     format_problems,
 )
 from .placement import commune_under, polygonal, seat_commune, seat_point, union_of
@@ -722,7 +723,7 @@ class _Rows:
         for i in todo:
             try:
                 shape = qpv_geometry(self.qpv_codes[i], qpv=table)
-            except UnknownCommuneError as exc:
+            except UnknownQPVError as exc:
                 self.problems.schema.extend(
                     f'{self.label(i)} {p} (QPV codes look like "QN07801M")' for p in exc.problems
                 )

@@ -115,6 +115,10 @@ class AmbiguousCommuneError(UnknownCommuneError):
         self.candidates = list(candidates)
 
 
+class UnknownQPVError(GeoError, LookupError):
+    """A QPV code (``"QN07801M"``) matches no quartier prioritaire of the table."""
+
+
 class SchemaError(GeoError, ValueError):
     """Missing or invalid columns or values in a table, with row numbers."""
 

@@ -41,7 +41,7 @@ from ._tables import read_text
 from ._text import column_key
 from .cog import register as register_cache
 from .crs import WGS84
-from .errors import CRSError, DataSourceError, SchemaError, UnknownCommuneError
+from .errors import ArgumentError, CRSError, DataSourceError, SchemaError, UnknownQPVError
 
 __all__ = [
     "QPV_COLUMNS",
@@ -150,19 +150,21 @@ def qpv_geometry(
 
     Raises
     ------
-    UnknownCommuneError
+    UnknownQPVError
         Codes that match no QPV (all listed).
+    ArgumentError
+        No code given.
     """
     if isinstance(codes, str):
         codes = re.split(r"[;,\s]+", codes)
     wanted = [c.strip().upper() for c in codes if c and c.strip()]
     if not wanted:
-        raise SchemaError("qpv_geometry() needs at least one QPV code")
+        raise ArgumentError("qpv_geometry() needs at least one QPV code, e.g. 'QN07801M'")
     table = qpv if qpv is not None else load_qpv()
     found = table[table["code_qp"].str.upper().isin(wanted)]
     missing = sorted(set(wanted) - set(found["code_qp"].str.upper()))
     if missing:
-        raise UnknownCommuneError(
+        raise UnknownQPVError(
             f"{len(missing)} QPV codes not found among {len(table)} QPV: {', '.join(missing)} "
             f"(codes look like 'QN07801M')",
             [f"QPV {code!r} not found" for code in missing],

@@ -791,6 +791,11 @@ class Page:
         )
         return self.page.evaluate(f"(arg) => {{ {prelude} {code} }}", arg)
 
+    def wait_js(self, code: str, timeout_ms: float = 10_000) -> None:
+        """Poll ``code`` (a function body that returns a boolean) until it is true."""
+        prelude = "const map = Object.values(window).find(v => v instanceof L.Map);"
+        self.page.wait_for_function(f"() => {{ {prelude} {code} }}", timeout=timeout_ms)
+
     def close(self) -> None:
         self.page.close()
 
@@ -895,7 +900,8 @@ def test_browser_national_map(browser, data, communes, tmp_path):
         assert page.page.is_hidden(".geo-details")
         # one-click overseas view
         page.page.click(".geo-views button:has-text('La Réunion')")
-        page.page.wait_for_timeout(400)
+        # poll rather than sleep: a fixed wait flakes on a loaded machine
+        page.wait_js("return map.getCenter().lat < -20;")
         lat, lng = page.js("const c = map.getCenter(); return [c.lat, c.lng];")
         assert -21.4 < lat < -20.8 and 55.1 < lng < 56.0
         assert page.errors == []

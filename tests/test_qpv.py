@@ -15,7 +15,13 @@ from shapely.geometry import box
 
 import geo
 import geo.settings
-from geo.errors import ArgumentError, DataSourceError, SchemaError, UnknownCommuneError
+from geo.errors import (
+    ArgumentError,
+    DataSourceError,
+    SchemaError,
+    UnknownCommuneError,
+    UnknownQPVError,
+)
 from geo.qpv import QPV_COLUMNS, load_qpv, qpv_geometry, qpv_list, qpv_of_commune
 from tests.conftest import Reply
 
@@ -160,9 +166,11 @@ def test_qpv_geometry_union_and_unknown_codes(qpv_server):
     table = load_qpv()
     single = qpv_geometry(["QN07815M"], qpv=table)
     assert single.equals_exact(square(1.90, 48.98), 1e-9)
-    with pytest.raises(UnknownCommuneError, match="QN99998X, QN99999X"):
+    with pytest.raises(UnknownQPVError, match="QN99998X, QN99999X") as raised:
         qpv_geometry(["QN07815M", "QN99999X", "QN99998X"], qpv=table)
-    with pytest.raises(SchemaError):
+    # a QPV code is not a commune: the error is not an UnknownCommuneError
+    assert not isinstance(raised.value, UnknownCommuneError)
+    with pytest.raises(ArgumentError):
         qpv_geometry("")
 
 
