@@ -1316,6 +1316,37 @@ def test_browser_keyboard_search_first_and_escape(browser, data, communes, tmp_p
         page.close()
 
 
+@pytest.mark.browser
+def test_browser_keyboard_reaches_every_list_entry(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes)
+    page = Page(browser, _write(m, tmp_path, "kl.html"))
+    try:
+        entries = page.page.eval_on_selector_all(
+            ".geo-table tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())"
+        )
+        assert len(entries) == 8, entries  # 4 territories (one not located), 4 PTCE
+        reached: list[str] = []
+        for _ in range(120):
+            page.page.keyboard.press("Tab")
+            name = page.page.evaluate(
+                "() => { const a = document.activeElement;"
+                " const row = a && a.closest('.geo-table tbody tr');"
+                " return row ? row.cells[0].textContent.trim() : null; }"
+            )
+            if name is not None and name not in reached:
+                reached.append(name)
+            if len(reached) == len(entries):
+                break
+        assert sorted(reached) == sorted(entries)
+        # Enter on the focused entry opens its details
+        page.page.keyboard.press("Enter")
+        page.page.wait_for_selector(".geo-details:not([hidden])")
+        assert reached[-1] in _details(page)
+    finally:
+        page.close()
+
+
 def _host_page(tmp_path: Path, frame: Path) -> Path:
     """A site page with the map in an iframe between long paragraphs."""
     host = tmp_path / "host.html"
