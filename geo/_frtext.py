@@ -12,6 +12,7 @@ import datetime
 import math
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -88,11 +89,46 @@ def km_fr(value: Any) -> str:
     return "" if distance is None else f"{float(distance):.1f}".replace(".", ",") + "\u00a0km"
 
 
-def safe_url(value: Any) -> str | None:
-    """The absolute ``http(s)`` URL ``value``, else ``None`` (see :func:`geo.maps.safe_url`)."""
-    from .maps import safe_url as check
+#: Characters never allowed in a link: controls, and invisible or bidi marks
+#: that would make a link read as another one.
+_BAD_URL_CHARS = frozenset(
+    [chr(c) for c in range(0x20)]
+    + ["\x7f", '"', "'", "<", ">", " ", "`"]
+    + [chr(c) for c in range(0x200B, 0x2010)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\ufeff"]
+)
 
-    return check(text(value))
+
+# --------------------------------------------------------------------------- helpers
+
+
+def safe_url(value: Any) -> str | None:
+    """Return ``value`` when it is an absolute ``http``/``https`` URL, else ``None``.
+
+    Parameters
+    ----------
+    value
+        A URL from the data.
+
+    Returns
+    -------
+    str or None
+        The stripped URL, or ``None`` for ``javascript:``, ``data:``,
+        relative or malformed URLs, and URLs holding control characters,
+        quotes, spaces or invisible and bidirectional marks.
+    """
+    url = text(value)
+    if not url or not _BAD_URL_CHARS.isdisjoint(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
 
 
 def public_urls(value: Any) -> list[str]:

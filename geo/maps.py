@@ -22,7 +22,6 @@ network. folium is imported only when a folium map is made or written.
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 import secrets
@@ -37,6 +36,9 @@ import pandas as pd
 import shapely
 
 from . import _assets, _mappage, _pagedata, settings
+from ._frtext import date_fr as _date_fr
+from ._frtext import safe_url
+from ._frtext import text as _text
 from ._io import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
 from ._text import closest
 from .areas import in_area
@@ -166,61 +168,6 @@ _OUTLINES_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
 register_cache(_DISSOLVED_MEMORY.clear)
 register_cache(_OUTLINES_MEMORY.clear)
 
-#: Characters never allowed in a link: controls, and invisible or bidi marks
-#: that would make a link read as another one.
-_BAD_URL_CHARS = frozenset(
-    [chr(c) for c in range(0x20)]
-    + ["\x7f", '"', "'", "<", ">", " ", "`"]
-    + [chr(c) for c in range(0x200B, 0x2010)]
-    + [chr(c) for c in range(0x202A, 0x202F)]
-    + [chr(c) for c in range(0x2066, 0x206A)]
-    + ["\ufeff"]
-)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _text(value: Any) -> str:
-    """Return a cell as stripped text; ``""`` for missing values."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and not np.isfinite(value):
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
-def safe_url(value: Any) -> str | None:
-    """Return ``value`` when it is an absolute ``http``/``https`` URL, else ``None``.
-
-    Parameters
-    ----------
-    value
-        A URL from the data.
-
-    Returns
-    -------
-    str or None
-        The stripped URL, or ``None`` for ``javascript:``, ``data:``,
-        relative or malformed URLs, and URLs holding control characters,
-        quotes, spaces or invisible and bidirectional marks.
-    """
-    url = _text(value)
-    if not url or not _BAD_URL_CHARS.isdisjoint(url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
-
 
 def _split(value: Any, sep: str) -> list[str]:
     return [part.strip() for part in _text(value).split(sep) if part.strip()]
@@ -242,27 +189,6 @@ def _km(value: Any) -> str:
     if not np.isfinite(number):
         return ""
     return f"{number:.1f}".replace(".", ",") + " km"
-
-
-_ISO_DATE = re.compile(r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?")
-
-
-def _date_fr(value: Any) -> str:
-    """Write a date ``dd/mm/yyyy`` at the precision given, by pattern only (no parsing).
-
-    ``2023`` stays ``2023``, ``2023-07`` is ``07/2023``, ``2023-07-01`` is
-    ``01/07/2023``, ``01/07/2023`` is kept; anything else is returned as text.
-    """
-    if isinstance(value, (pd.Timestamp, datetime.date)) and not pd.isna(value):
-        return value.strftime("%d/%m/%Y")
-    text = _text(value)
-    match = _ISO_DATE.fullmatch(text)
-    if match is None:
-        return text
-    year, month, day = match["y"], match["m"], match["d"]
-    if (month and not 1 <= int(month) <= 12) or (day and not 1 <= int(day) <= 31):
-        return text
-    return "/".join(part for part in (day, month, year) if part)
 
 
 def _population(value: Any) -> str:
