@@ -380,11 +380,11 @@ var geoTzptce = (function () {
     if (group && group.zoomToShowLayer && group.hasLayer(l)) {
       group.zoomToShowLayer(l, done);
     } else if (l.getBounds) {
-      fit(map, l.getBounds(), L.extend({maxZoom: 12}, aside(map)));
+      map.fitBounds(l.getBounds(), L.extend({maxZoom: 12}, aside(map)));
       done();
     } else {
-      fit(map, L.latLngBounds([l.getLatLng(), l.getLatLng()]),
-          L.extend({maxZoom: Math.max(map.getZoom(), 11)}, aside(map)));
+      map.fitBounds(L.latLngBounds([l.getLatLng(), l.getLatLng()]),
+                    L.extend({maxZoom: Math.max(map.getZoom(), 11)}, aside(map)));
       done();
     }
   }
@@ -734,7 +734,7 @@ var geoTzptce = (function () {
       if (it.layer && it.layer.getBounds) { b.extend(it.layer.getBounds()); }
       else if (it.point) { b.extend([it.point[1], it.point[0]]); }
     });
-    if (b.isValid()) { fit(ds.map, b, {maxZoom: 11, padding: [20, 20]}); }
+    if (b.isValid()) { ds.map.fitBounds(b, {maxZoom: 11, padding: [20, 20]}); }
     ds.app.listBox.open = true;
     var first = ds.app.list.querySelector(".geo-pick");
     if (first) { first.focus(); }
@@ -873,7 +873,7 @@ var geoTzptce = (function () {
           var b = el("button", null, it[0], box);
           b.type = "button";
           b.title = it[1];
-          b.addEventListener("click", function () { fit(map, it[2]); });
+          b.addEventListener("click", function () { map.fitBounds(it[2]); });
         });
         return box;
       }
@@ -992,22 +992,8 @@ var geoTzptce = (function () {
   }
 
   // ------------------------------------------------------------------ start
-  // Leaflet silently drops a zoom asked for while a zoom animation runs (e.g. a view
-  // button pressed just after a details panel zoomed): wait for that animation to end.
-  function fit(map, bounds, opts) {
-    if (map._geoZooming) {
-      map.once("zoomend", function () { map.fitBounds(bounds, opts); });
-    } else {
-      map.fitBounds(bounds, opts);
-    }
-  }
   function start(map, dataId) {
     init();
-    if (!map._geoZoomWatch) {
-      map._geoZoomWatch = true;
-      map.on("zoomstart", function () { map._geoZooming = true; });
-      map.on("zoomend", function () { map._geoZooming = false; });
-    }
     var node = document.getElementById(dataId);
     var data = JSON.parse(node.textContent);
     var app = layout(map, data);
