@@ -34,7 +34,7 @@ import shapely
 from _timing import paired, quick, row
 
 import geo
-from geo.analysis import nearest_commune, nearest_ptce, synergies, synergy_summary
+from geo.analysis.synergies import nearest_commune, nearest_ptce, synergies, synergy_summary
 from geo.crs import to_metric
 
 ROOT = Path(__file__).resolve().parent.parent

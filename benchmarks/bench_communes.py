@@ -24,7 +24,7 @@ import shapely
 from _timing import paired, row, timed
 
 import geo.settings
-from geo import cog, communes
+from geo.reference import cog, communes
 
 warnings.simplefilter("ignore", communes.MissingGeometryWarning)
 

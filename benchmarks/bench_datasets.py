@@ -15,7 +15,7 @@ from pathlib import Path
 
 from _timing import timed
 
-from geo import datasets
+from geo.shipped import build as datasets
 
 
 def main() -> None:

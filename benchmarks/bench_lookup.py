@@ -19,8 +19,8 @@ from _timing import paired, row
 from rapidfuzz import fuzz, process
 
 import geo
-from geo import lookup
-from geo._text import name_key, without_article
+from geo._core.text import name_key, without_article
+from geo.reference import lookup
 
 N = 10_000
 

@@ -32,7 +32,7 @@ import shapely
 from _timing import paired, quick, row
 
 import geo
-from geo import maps
+from geo.publish import maps
 
 MB = 1_000_000
 ROOT = Path(__file__).resolve().parent.parent

@@ -66,7 +66,7 @@ def _child(side: str, n: int) -> None:
     warnings.simplefilter("ignore")
     import geopandas as gpd
 
-    from geo.analysis import nearest_ptce
+    from geo.analysis.synergies import nearest_ptce
 
     territories, ptce = inputs(n)
     if side == "project":

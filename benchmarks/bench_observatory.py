@@ -29,8 +29,8 @@ from _timing import paired, quick, row
 from shapely.geometry import box
 
 import geo
-from geo.analysis import nearest_ptce, synergies
-from geo.observatory import opportunities, radius_sensitivity
+from geo.analysis.observatory import opportunities, radius_sensitivity
+from geo.analysis.synergies import nearest_ptce, synergies
 
 warnings.simplefilter("ignore")
 RADII = (5, 10, 20, 30, 50)

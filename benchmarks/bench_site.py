@@ -22,8 +22,8 @@ from pathlib import Path
 from _timing import quick, row, timed
 
 import geo
-from geo import maps
-from geo.site import build_site
+from geo.publish import maps
+from geo.publish.site import build_site
 
 KB = 1024
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import shapely
 
 import geo.settings
-from geo.communes import load_communes
-from geo.sources import read_boundary_file
+from geo.reference.communes import load_communes
+from geo.reference.sources import read_boundary_file
 
 ROOT = Path(__file__).resolve().parent.parent
 

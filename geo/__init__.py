@@ -12,10 +12,11 @@ command line does not load folium unless it draws a map.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
-from . import errors, settings
-from .errors import (
+from geo import errors, settings
+from geo.errors import (
     AmbiguousCommuneError,
     ArgumentError,
     CRSError,
@@ -27,66 +28,66 @@ from .errors import (
     UnknownQPVError,
 )
 
-__version__ = "0.1.0"
+__version__ = _version("tzptce-geo")
 
 _LAZY = {
-    "load_communes": "communes",
-    "commune_attributes": "communes",
-    "departement_code": "communes",
-    "region_code": "communes",
-    "find_commune": "lookup",
-    "resolve_communes": "lookup",
-    "commune_of_address": "lookup",
-    "load_territories": "entities",
-    "load_ptce": "entities",
-    "geocode": "geocoding",
-    "synergies": "analysis",
-    "nearest_ptce": "analysis",
-    "synergy_summary": "analysis",
-    "nearest_commune": "analysis",
-    "opportunities": "observatory",
-    "radius_sensitivity": "observatory",
-    "opportunity_summary": "observatory",
-    "timeline": "observatory",
-    "plot_timeline": "charts",
-    "write_table": "export",
-    "write_synergies": "export",
-    "synergy_map": "maps",
-    "write_map": "maps",
-    "qpv_of_commune": "qpv",
-    "to_umap": "umap",
-    "write_umap": "umap",
-    "build_site": "site",
+    "load_communes": "reference.communes",
+    "commune_attributes": "reference.communes",
+    "departement_code": "reference.communes",
+    "region_code": "reference.communes",
+    "find_commune": "reference.lookup",
+    "resolve_communes": "reference.lookup",
+    "commune_of_address": "reference.lookup",
+    "load_territories": "loading.entities",
+    "load_ptce": "loading.entities",
+    "geocode": "reference.geocoding",
+    "synergies": "analysis.synergies",
+    "nearest_ptce": "analysis.synergies",
+    "synergy_summary": "analysis.synergies",
+    "nearest_commune": "analysis.synergies",
+    "opportunities": "analysis.observatory",
+    "radius_sensitivity": "analysis.observatory",
+    "opportunity_summary": "analysis.observatory",
+    "timeline": "analysis.observatory",
+    "plot_timeline": "publish.charts",
+    "write_table": "publish.export",
+    "write_synergies": "publish.export",
+    "synergy_map": "publish.maps",
+    "write_map": "publish.maps",
+    "qpv_of_commune": "reference.qpv",
+    "to_umap": "publish.umap",
+    "write_umap": "publish.umap",
+    "build_site": "publish.site",
 }
 
 if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type checkers
-    from .analysis import nearest_commune as nearest_commune
-    from .analysis import nearest_ptce as nearest_ptce
-    from .analysis import synergies as synergies
-    from .analysis import synergy_summary as synergy_summary
-    from .charts import plot_timeline as plot_timeline
-    from .communes import commune_attributes as commune_attributes
-    from .communes import departement_code as departement_code
-    from .communes import load_communes as load_communes
-    from .communes import region_code as region_code
-    from .entities import load_ptce as load_ptce
-    from .entities import load_territories as load_territories
-    from .export import write_synergies as write_synergies
-    from .export import write_table as write_table
-    from .geocoding import geocode as geocode
-    from .lookup import commune_of_address as commune_of_address
-    from .lookup import find_commune as find_commune
-    from .lookup import resolve_communes as resolve_communes
-    from .maps import synergy_map as synergy_map
-    from .maps import write_map as write_map
-    from .observatory import opportunities as opportunities
-    from .observatory import opportunity_summary as opportunity_summary
-    from .observatory import radius_sensitivity as radius_sensitivity
-    from .observatory import timeline as timeline
-    from .qpv import qpv_of_commune as qpv_of_commune
-    from .site import build_site as build_site
-    from .umap import to_umap as to_umap
-    from .umap import write_umap as write_umap
+    from geo.analysis.observatory import opportunities as opportunities
+    from geo.analysis.observatory import opportunity_summary as opportunity_summary
+    from geo.analysis.observatory import radius_sensitivity as radius_sensitivity
+    from geo.analysis.observatory import timeline as timeline
+    from geo.analysis.synergies import nearest_commune as nearest_commune
+    from geo.analysis.synergies import nearest_ptce as nearest_ptce
+    from geo.analysis.synergies import synergies as synergies
+    from geo.analysis.synergies import synergy_summary as synergy_summary
+    from geo.loading.entities import load_ptce as load_ptce
+    from geo.loading.entities import load_territories as load_territories
+    from geo.publish.charts import plot_timeline as plot_timeline
+    from geo.publish.export import write_synergies as write_synergies
+    from geo.publish.export import write_table as write_table
+    from geo.publish.maps import synergy_map as synergy_map
+    from geo.publish.maps import write_map as write_map
+    from geo.publish.site import build_site as build_site
+    from geo.publish.umap import to_umap as to_umap
+    from geo.publish.umap import write_umap as write_umap
+    from geo.reference.communes import commune_attributes as commune_attributes
+    from geo.reference.communes import departement_code as departement_code
+    from geo.reference.communes import load_communes as load_communes
+    from geo.reference.communes import region_code as region_code
+    from geo.reference.geocoding import geocode as geocode
+    from geo.reference.lookup import commune_of_address as commune_of_address
+    from geo.reference.lookup import find_commune as find_commune
+    from geo.reference.lookup import resolve_communes as resolve_communes
+    from geo.reference.qpv import qpv_of_commune as qpv_of_commune
 
 __all__ = [
     "AmbiguousCommuneError",

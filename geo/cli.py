@@ -14,13 +14,14 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import __version__, settings
-from ._progress import bar as _progress_bar
-from ._progress import step as _step
-from .errors import GeoError, visible
+from geo import settings
+from geo._core.progress import bar as _progress_bar
+from geo._core.progress import step as _step
+from geo.errors import GeoError, visible
 
 __all__ = ["main"]
 
@@ -54,7 +55,7 @@ def _progress(total: int, label: str) -> Iterator:
 
 
 def _cmd_communes_summary(args: argparse.Namespace) -> int:
-    from .communes import EMBEDDED_VINTAGE, load_communes, without_boundary
+    from geo.reference.communes import EMBEDDED_VINTAGE, load_communes, without_boundary
 
     table = load_communes(departements=args.departement, regions=args.region)
     with_geometry = int(table.geometry.notna().sum())
@@ -72,7 +73,7 @@ def _cmd_communes_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_communes_find(args: argparse.Namespace) -> int:
-    from .lookup import resolve_communes
+    from geo.reference.lookup import resolve_communes
 
     table = resolve_communes(args.values, departement=args.departement)
     columns = ["value", "code_insee", "nom", "type", "departement", "matched_by", "note"]
@@ -81,7 +82,7 @@ def _cmd_communes_find(args: argparse.Namespace) -> int:
 
 
 def _cmd_communes_fetch(args: argparse.Namespace) -> int:
-    from .communes import load_communes
+    from geo.reference.communes import load_communes
 
     table = load_communes(
         source=args.source,
@@ -98,7 +99,7 @@ def _cmd_communes_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_communes_cache(args: argparse.Namespace) -> int:
-    from .communes import cache_info, clear_cache
+    from geo.reference.communes import cache_info, clear_cache
 
     if args.action == "clear":
         print(f"{clear_cache()} files removed from {settings.default_cache_dir()}")
@@ -117,7 +118,7 @@ def _cmd_communes_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
-    from .datasets import build_data, qpv_summary
+    from geo.shipped.build import build_data, qpv_summary
 
     written = build_data(data_dir=args.data_dir, out_dir=args.out, qpv=args.qpv)
     for path in written.values():
@@ -127,7 +128,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_ids(args: argparse.Namespace) -> int:
-    from .entities import load_ptce, load_territories
+    from geo.loading.entities import load_ptce, load_territories
 
     load = load_ptce if args.kind == "ptce" else load_territories
     table = load(args.file)
@@ -139,7 +140,7 @@ def _cmd_data_ids(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_report(args: argparse.Namespace) -> int:
-    from .datasets import data_report
+    from geo.shipped.build import data_report
 
     print(data_report(data_dir=args.data_dir))
     return 0
@@ -149,7 +150,7 @@ def _cmd_data_report(args: argparse.Namespace) -> int:
 
 
 def _load_inputs(args: argparse.Namespace, bar):
-    from .entities import load_ptce, load_territories
+    from geo.loading.entities import load_ptce, load_territories
 
     territories = load_territories(args.territories)
     _step(bar, "territoires")
@@ -160,15 +161,15 @@ def _load_inputs(args: argparse.Namespace, bar):
 
 def _territories_in(territories, *, region: str | None, departement: str | None) -> set[str]:
     """Ids of the territories of a région or a département (code or name)."""
-    from .areas import in_area
+    from geo.reference.areas import in_area
 
     keep = territories[in_area(territories, region=region, departement=departement)]
     return set(keep["id"].astype(str))
 
 
 def _cmd_synergies(args: argparse.Namespace) -> int:
-    from .analysis import synergies, synergy_summary
-    from .export import write_synergies
+    from geo.analysis.synergies import synergies, synergy_summary
+    from geo.publish.export import write_synergies
 
     with _progress(4, "synergies") as bar:
         territories, ptce = _load_inputs(args, bar)
@@ -224,9 +225,9 @@ def _print_french(table, columns, labels) -> None:
 
 
 def _cmd_opportunities(args: argparse.Namespace) -> int:
-    from .analysis import synergies
-    from .export import write_table
-    from .observatory import LABELS_FR, opportunities, opportunity_summary
+    from geo.analysis.observatory import LABELS_FR, opportunities, opportunity_summary
+    from geo.analysis.synergies import synergies
+    from geo.publish.export import write_table
 
     with _progress(4, "opportunités") as bar:
         territories, ptce = _load_inputs(args, bar)
@@ -268,9 +269,9 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
 
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
-    from .charts import CHART_FORMATS, plot_timeline
-    from .export import write_table
-    from .observatory import LABELS_FR, TIMELINE_COLUMNS, timeline
+    from geo.analysis.observatory import LABELS_FR, TIMELINE_COLUMNS, timeline
+    from geo.publish.charts import CHART_FORMATS, plot_timeline
+    from geo.publish.export import write_table
 
     with _progress(4, "chronologie") as bar:
         territories, ptce = _load_inputs(args, bar)
@@ -299,10 +300,10 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from .mapfile import make_map
+    from geo.publish.mapfile import make_map
 
     if args.umap:
-        from .umap import make_umap
+        from geo.publish.umap import make_umap
 
         out = make_umap(
             args.umap,
@@ -345,7 +346,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     size_kb = out.stat().st_size / 1024
     print(f"wrote {out} ({size_kb:.0f} KB){' — self-contained' if args.offline else ''}")
     if args.screenshot:
-        from ._screenshot import screenshot
+        from geo.publish.screenshot import screenshot
 
         # offline: the browser makes no request outside the local files
         offline = bool(args.offline or settings.offline or args.assets)
@@ -355,7 +356,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from .site import build_site
+    from geo.publish.site import build_site
 
     if args.offline and not args.assets:
         print(
@@ -382,7 +383,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
 
 def _cmd_assets_fetch(args: argparse.Namespace) -> int:
-    from ._assets import fetch_assets
+    from geo.publish.assets import fetch_assets
 
     written = fetch_assets(args.dir, refresh=args.refresh)
     print(f"{len(written)} asset files in {args.dir} (for: python -m geo map --offline --assets)")
@@ -450,7 +451,7 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('tzptce-geo')}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     communes = commands.add_parser("communes", help="official commune boundaries")
@@ -701,7 +702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command != "communes":
                 # The 4 communes without a boundary matter when loading communes,
                 # not for every map or table built on top of them.
-                from .communes import MissingGeometryWarning
+                from geo.reference.communes import MissingGeometryWarning
 
                 warnings.simplefilter("ignore", MissingGeometryWarning)
             return int(args.func(args))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import CRSError
+from geo.errors import CRSError
 
 __all__ = [
     "WGS84",

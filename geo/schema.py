@@ -1,7 +1,7 @@
 """The shared schema of territory and PTCE tables.
 
 One place for the field names and vocabularies that the shipped data
-(:mod:`geo.datasets`), the loaders (:mod:`geo.entities`), the analysis and
+(:mod:`geo.shipped.build`), the loaders (:mod:`geo.loading.entities`), the analysis and
 the maps agree on. French snake_case field names, as in French open data.
 Constants only: no I/O, no logic.
 """
@@ -126,7 +126,7 @@ INTERNAL_FIELDS = ("confiance", "notes", "alias")
 
 #: How precise a territory's perimeter is: its communes are the perimeter; the
 #: union of its QPV 2024 polygons (drawn from the ANCT file, see
-#: :mod:`geo.qpv`); a quartier/QPV approximated by its communes; only the EPCI
+#: :mod:`geo.reference.qpv`); a quartier/QPV approximated by its communes; only the EPCI
 #: is known; unknown.
 TERRITORY_PRECISIONS = ("communes", "qpv", "infra-communal", "epci", "inconnu")
 

@@ -26,7 +26,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-from .errors import ArgumentError
+from geo.errors import ArgumentError
 
 __all__ = [
     "UnknownSettingError",
@@ -144,7 +144,7 @@ def checked_vintage() -> str:
     """
     value = str(vintage).strip()
     if not _VINTAGE.fullmatch(value):
-        from .errors import ArgumentError
+        from geo.errors import ArgumentError
 
         raise ArgumentError(
             f"geo.settings.vintage must be a four-digit year such as '2025', got {vintage!r}"

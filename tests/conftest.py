@@ -73,7 +73,7 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     cache.mkdir()
     monkeypatch.setattr(geo.settings, "cache_dir", cache)
-    from geo import cog
+    from geo.reference import cog
 
     cog.clear()
     return cache
@@ -88,7 +88,7 @@ def seeded_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """
     import shutil
 
-    from geo.communes import _embedded_cache_path, _embedded_table
+    from geo.reference.communes import _embedded_cache_path, _embedded_table
 
     _embedded_table()  # converts once per session, in the session cache
     embedded = _embedded_cache_path()

@@ -20,7 +20,7 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 import geo
-from geo.analysis import (
+from geo.analysis.synergies import (
     NEAREST_COLUMNS,
     SUMMARY_COLUMNS,
     SYNERGY_COLUMNS,
@@ -31,7 +31,7 @@ from geo.analysis import (
     synergy_summary,
 )
 from geo.errors import ArgumentError, CRSError, InvalidGeometryError, SchemaError
-from geo.export import write_synergies
+from geo.publish.export import write_synergies
 
 ROOT = Path(__file__).resolve().parent.parent
 X, Y = 842_000.0, 6_519_000.0  # Lambert-93, near Lyon

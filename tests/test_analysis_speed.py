@@ -1,6 +1,6 @@
 """The fast paths of the analysis give what the straightforward ways give.
 
-Each test runs a shortcut of :mod:`geo.analysis` and the plain computation it
+Each test runs a shortcut of :mod:`geo.analysis.synergies` and the plain computation it
 replaces (geopandas, shapely, or the same function with the shortcut turned
 off) on the same inputs and compares the results exactly.
 """
@@ -14,8 +14,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from geo import analysis
-from geo.analysis import nearest_commune, nearest_ptce, synergies
+from geo.analysis import synergies as analysis
+from geo.analysis.synergies import nearest_commune, nearest_ptce, synergies
 from geo.crs import ZONES, to_metric, zone_of_geometry
 
 X, Y = 842_000.0, 6_519_000.0  # Lambert-93, near Lyon

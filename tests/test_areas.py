@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 
 import geo
-from geo import areas, maps
-from geo.areas import UnknownAreaError, in_area
 from geo.errors import ArgumentError, SchemaError
+from geo.publish import maps
+from geo.reference import areas
+from geo.reference.areas import UnknownAreaError, in_area
 
 ROWS = pd.DataFrame(
     {

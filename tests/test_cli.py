@@ -136,7 +136,7 @@ def test_map_unknown_territory_exit_1(capsys, tmp_path, argv):
 def test_assets_fetch_downloads_every_asset(capsys, tmp_path, local_server, monkeypatch):
     from conftest import Reply
 
-    from geo import _assets
+    from geo.publish import assets as _assets
 
     urls = list(_assets.MAP_ASSETS)
     local = {u: local_server.url + "/" + u.split("://", 1)[1] for u in urls}

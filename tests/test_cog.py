@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 import geo.settings
-from geo import cog, communes, lookup, sources
-from geo.sources import OutdatedCodeWarning, read_boundary_file
+from geo.reference import cog, communes, lookup, sources
+from geo.reference.sources import OutdatedCodeWarning, read_boundary_file
 
 
 def test_reference_tables() -> None:

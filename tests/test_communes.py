@@ -8,9 +8,9 @@ import pytest
 import shapely
 
 import geo
-from geo import cog, communes
-from geo.communes import MissingGeometryWarning, load_communes
 from geo.errors import SchemaError
+from geo.reference import cog, communes
+from geo.reference.communes import MissingGeometryWarning, load_communes
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_missing_boundaries_are_reported_not_dropped():
 _TWICE = """
 import warnings
 warnings.simplefilter("default")
-from geo.communes import load_communes
+from geo.reference.communes import load_communes
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     load_communes(departements="15")  # hidden: does not use up the one warning

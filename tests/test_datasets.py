@@ -14,12 +14,12 @@ import pytest
 import shapely
 
 import geo.settings
-from geo import datasets
-from geo.communes import MissingGeometryWarning, commune_attributes, load_communes
 from geo.crs import check_lonlat
 from geo.errors import DataSourceError, SchemaError
-from geo.qpv import qpv_list
+from geo.reference.communes import MissingGeometryWarning, commune_attributes, load_communes
+from geo.reference.qpv import qpv_list
 from geo.schema import INTERNAL_FIELDS, PUBLIC_PTCE_FIELDS, TERRITORY_PRECISIONS
+from geo.shipped import build as datasets
 from tests.conftest import Reply
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -731,7 +731,7 @@ def test_build_with_qpv_falls_back_to_the_commune_with_the_reason(qpv_document, 
 
 
 def test_qpv_perimeter_gives_a_real_overlap_share(qpv_document, qpv_built):
-    from geo.analysis import synergies
+    from geo.analysis.synergies import synergies
 
     _, _, across, communes = qpv_document
     _, territories = qpv_built

@@ -1,4 +1,4 @@
-"""Loading users' own territory and PTCE files (geo.entities)."""
+"""Loading users' own territory and PTCE files (geo.loading.entities)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ from shapely.geometry import Point, Polygon, box
 
 import geo
 from geo import settings
-from geo._io import file_sha256
-from geo.entities import PTCE_COLUMNS, TERRITORY_COLUMNS, EntityWarning
+from geo._core.files import file_sha256
 from geo.errors import (
     AmbiguousCommuneError,
     CRSError,
@@ -27,6 +26,7 @@ from geo.errors import (
     SchemaError,
     UnknownCommuneError,
 )
+from geo.loading.entities import PTCE_COLUMNS, TERRITORY_COLUMNS, EntityWarning
 
 
 def _communes(*codes: str) -> gpd.GeoDataFrame:
@@ -401,7 +401,7 @@ def test_geojson_polygon_covering_whole_communes(tmp_path):
 
 
 def test_many_polygons_read_the_communes_once(monkeypatch):
-    import geo.communes
+    import geo.reference.communes
 
     communes = _communes("78440", "14167", "97411", "13048")
     metric = communes.to_crs(2154)
@@ -410,9 +410,9 @@ def test_many_polygons_read_the_communes_once(monkeypatch):
         {"nom": list(communes["code_insee"])}, geometry=inner.to_numpy(), crs=4326
     )
     calls = []
-    load = geo.communes.load_communes
+    load = geo.reference.communes.load_communes
     monkeypatch.setattr(
-        geo.communes, "load_communes", lambda *a, **k: calls.append(k) or load(*a, **k)
+        geo.reference.communes, "load_communes", lambda *a, **k: calls.append(k) or load(*a, **k)
     )
     gdf = geo.load_territories(frame)
     assert gdf["codes_insee"].tolist() == gdf["nom"].tolist()
@@ -606,7 +606,7 @@ def test_ptce_geocoding_reasons_per_row(local_server, fresh_cache, monkeypatch):
 
 
 def test_ptce_departement_only_is_placed_inside_its_departement(tmp_path):
-    # As the shipped-data build does (geo.placement): a point inside the département.
+    # As the shipped-data build does (geo.reference.placement): a point inside the département.
     path = tmp_path / "dep.csv"
     path.write_text("nom,departement,commune\nPTCE Oise Ouest,60,\nAutre,78,Les Mureaux\n")
     with warnings.catch_warnings():
@@ -642,7 +642,7 @@ def test_shipped_data_loads(loader, name, columns):
 
 
 def test_shipped_data_missing(monkeypatch, tmp_path):
-    from geo import entities
+    from geo.loading import entities
 
     monkeypatch.setattr(entities, "_data_dir", lambda: tmp_path)
     with pytest.raises(DataSourceError, match=r"territories.geojson is missing.*path="):

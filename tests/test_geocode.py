@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import geo.settings
-from geo.communes import commune_attributes
 from geo.errors import SchemaError
-from geo.geocoding import GEOCODE_COLUMNS, GeocodingWarning, geocode
+from geo.reference.communes import commune_attributes
+from geo.reference.geocoding import GEOCODE_COLUMNS, GeocodingWarning, geocode
 from tests.conftest import Reply
 
 SEGUR = "20 avenue de Ségur 75007 Paris"
@@ -284,7 +284,7 @@ def test_one_failed_request_keeps_the_other_answers(ban):
 
 
 def test_service_down_stops_after_failures_in_a_row(ban, monkeypatch):
-    from geo.geocoding import MAX_FAILURES_IN_A_ROW
+    from geo.reference.geocoding import MAX_FAILURES_IN_A_ROW
 
     monkeypatch.setattr(geo.settings, "download_retries", 0)
     ban.route("/search/", Reply(503))
@@ -300,7 +300,7 @@ def test_service_down_stops_after_failures_in_a_row(ban, monkeypatch):
 
 
 def test_one_failed_batch_chunk_keeps_the_other_chunks(ban, monkeypatch):
-    monkeypatch.setattr("geo.geocoding._BATCH_ROWS", 10)
+    monkeypatch.setattr("geo.reference.geocoding._BATCH_ROWS", 10)
     addresses = [f"{n} rue de la République 78130 Les Mureaux" for n in range(1, 26)]
     answer = pd.DataFrame(
         {

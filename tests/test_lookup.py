@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 import geo
-from geo import lookup
-from geo._names import arrondissement, epci_parts, split_hint
 from geo.errors import AmbiguousCommuneError, UnknownCommuneError
-from geo.lookup import RESULT_COLUMNS, find_commune, resolve_communes
+from geo.reference import lookup
+from geo.reference.lookup import RESULT_COLUMNS, find_commune, resolve_communes
+from geo.reference.names import arrondissement, epci_parts, split_hint
 
 CDS = "200041010"  # CC Cœur de Savoie
 
@@ -583,7 +583,7 @@ def test_roman_numeral_parser() -> None:
 
 
 def test_code_normalisation_and_plm_constants() -> None:
-    from geo import _names
+    from geo.reference import names as _names
 
     assert _names.normalise_code("1001") == "01001"
     assert _names.normalise_code(" 1001.0 ") == "01001"
@@ -622,13 +622,13 @@ def test_epci_parts() -> None:
     ],
 )
 def test_commune_of_address(address, code):
-    from geo.lookup import commune_of_address
+    from geo.reference.lookup import commune_of_address
 
     assert commune_of_address(address) == code
 
 
 def test_resolve_each_tells_the_kind_by_type():
-    from geo.lookup import resolve_each
+    from geo.reference.lookup import resolve_each
 
     ambiguous, unknown, found = resolve_each(["Saint-Denis", "Nulle-Part-Ici", "78440"])
     assert isinstance(ambiguous, AmbiguousCommuneError) and "97411" in " ".join(

@@ -21,8 +21,11 @@ import shapely
 from conftest import Reply
 
 import geo
-from geo import _assets, _mappage, _pagedata, mapfile, maps
 from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
+from geo.publish import assets as _assets
+from geo.publish import mapfile, maps
+from geo.publish import page as _mappage
+from geo.publish import pagedata as _pagedata
 
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"
 NODE_MODULES = BROWSER_DIR / "node_modules"
@@ -668,13 +671,13 @@ def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
     _clear_departement_caches()
     small = communes[communes["departement"] == "974"]
     calls = []
-    import geo.communes
+    import geo.reference.communes
 
     def fake_load(**kwargs):
         calls.append(kwargs)
         return small
 
-    monkeypatch.setattr(geo.communes, "load_communes", fake_load)
+    monkeypatch.setattr(geo.reference.communes, "load_communes", fake_load)
     first = maps._departement_outlines(None, 0.01)
     assert list(maps._DISSOLVED_MEMORY) == ["2025"] and list(maps._OUTLINES_MEMORY) == [
         ("2025", 0.01)
@@ -1215,7 +1218,7 @@ def _run_in_thread(function, *args, **kwargs):
 
 @pytest.mark.browser
 def test_screenshot_offline_from_npm_assets(browser, data, communes, tmp_path):
-    from geo import _screenshot
+    from geo.publish import screenshot as _screenshot
 
     territories, ptce, table = data
     assets = _fill_assets_from_npm(tmp_path / "assets")

@@ -19,10 +19,7 @@ import pytest
 from shapely.geometry import Point, box
 
 import geo
-from geo.analysis import synergies
-from geo.cli import main
-from geo.errors import ArgumentError, SchemaError
-from geo.observatory import (
+from geo.analysis.observatory import (
     CATEGORIES,
     OPPORTUNITY_COLUMNS,
     OPPORTUNITY_SUMMARY_COLUMNS,
@@ -36,6 +33,9 @@ from geo.observatory import (
     recognition_year,
     timeline,
 )
+from geo.analysis.synergies import synergies
+from geo.cli import main
+from geo.errors import ArgumentError, SchemaError
 
 ROOT = Path(__file__).resolve().parent.parent
 X, Y = 842_000.0, 6_519_000.0  # Lambert-93, near Lyon

@@ -12,9 +12,10 @@ import shapely
 from shapely.geometry import Point
 
 import geo
-from geo import datasets, placement
-from geo.analysis import nearest_commune
-from geo.datasets import COORD_DECIMALS
+from geo.analysis.synergies import nearest_commune
+from geo.reference import placement
+from geo.shipped import build as datasets
+from geo.shipped.build import COORD_DECIMALS
 from tests.conftest import ROOT
 
 
@@ -84,7 +85,7 @@ def test_shipped_build_and_loader_place_every_ptce_at_the_same_seat():
         }
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", geo.entities.EntityWarning)
+        warnings.simplefilter("ignore", geo.loading.entities.EntityWarning)
         loaded = geo.load_ptce(rows).set_index("id")
     built = built.set_index("id")
     assert len(built) == len(loaded) > 100

@@ -22,7 +22,7 @@ from geo.errors import (
     UnknownCommuneError,
     UnknownQPVError,
 )
-from geo.qpv import QPV_COLUMNS, load_qpv, qpv_geometry, qpv_list, qpv_of_commune
+from geo.reference.qpv import QPV_COLUMNS, load_qpv, qpv_geometry, qpv_list, qpv_of_commune
 from tests.conftest import Reply
 
 RESOURCE = "/api/1/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"
@@ -205,7 +205,7 @@ def test_errors(qpv_server, monkeypatch, tmp_path):
 
 
 def test_shipped_qpv_list_is_derived_from_the_anct_list(shared_reference, tmp_path):
-    from geo.datasets import import_qpv_communes
+    from geo.shipped.build import import_qpv_communes
 
     source = shared_reference / "additions-2026-12" / "qpv2024_communes.csv"
     if not source.is_file():

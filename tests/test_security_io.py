@@ -202,8 +202,8 @@ def test_cli_errors_and_warnings_send_no_control_characters(tmp_path, capsys):
 
 
 def test_embedded_cache_in_another_crs_is_rebuilt(seeded_cache):
-    from geo._io import read_checked_parquet, write_checked_parquet
-    from geo.communes import _embedded_cache_path, load_communes
+    from geo._core.files import read_checked_parquet, write_checked_parquet
+    from geo.reference.communes import _embedded_cache_path, load_communes
 
     path = _embedded_cache_path()
     table = read_checked_parquet(path)
@@ -217,8 +217,8 @@ def test_embedded_cache_in_another_crs_is_rebuilt(seeded_cache):
 _KILLED_WRITER = """
 import sys, time
 from pathlib import Path
-from geo._io import atomic_path
-from geo._download import scratch_file
+from geo._core.files import atomic_path
+from geo._core.download import scratch_file
 import geo.settings
 
 geo.settings.cache_dir = Path(sys.argv[1])
@@ -232,8 +232,8 @@ with atomic_path(cache / "table.parquet") as tmp, scratch_file(".geojson.gz", "d
 
 
 def test_a_killed_write_leaves_no_stray_temporary_file_for_the_next_run(tmp_path, monkeypatch):
-    from geo._download import scratch_file
-    from geo._io import atomic_path
+    from geo._core.download import scratch_file
+    from geo._core.files import atomic_path
 
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -261,7 +261,7 @@ def test_a_killed_write_leaves_no_stray_temporary_file_for_the_next_run(tmp_path
 
 
 def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
-    from geo._io import atomic_path, temporary_path
+    from geo._core.files import atomic_path, temporary_path
 
     with temporary_path(tmp_path / "t.parquet") as other:  # this process: alive
         with atomic_path(tmp_path / "t.parquet") as tmp:
@@ -270,7 +270,7 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
 
 
 def test_files_are_flushed_to_disk_before_the_rename(tmp_path, monkeypatch):
-    from geo._io import write_checked_parquet
+    from geo._core.files import write_checked_parquet
 
     if not Path("/proc/self/fd").is_dir():
         pytest.skip("needs /proc to name the file of a descriptor")

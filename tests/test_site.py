@@ -22,9 +22,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 import geo
-from geo import _assets, cli
+from geo import cli
 from geo.errors import ArgumentError, SchemaError
-from geo.site import MANIFEST, build_site
+from geo.publish import assets as _assets
+from geo.publish.site import MANIFEST, build_site
 
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"
 NODE_MODULES = BROWSER_DIR / "node_modules"

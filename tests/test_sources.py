@@ -16,10 +16,11 @@ import pytest
 import shapely
 
 import geo.settings
-from geo import _download, sources
-from geo.communes import load_communes
+from geo._core import download as _download
 from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
-from geo.sources import OutdatedCodeWarning, load_epci_communes, read_boundary_file
+from geo.reference import sources
+from geo.reference.communes import load_communes
+from geo.reference.sources import OutdatedCodeWarning, load_epci_communes, read_boundary_file
 from tests.conftest import ROOT, Reply
 
 ETALAB_PATH = "/contours-administratifs/2025/geojson/communes-50m.geojson.gz"
@@ -155,7 +156,7 @@ def _wrong_schema(table, kind):
 def test_etalab_cache_with_the_right_checksum_but_a_wrong_schema_is_rebuilt(
     etalab_server, embedded, seeded_cache, kind
 ):
-    from geo._io import read_checked_parquet, write_checked_parquet
+    from geo._core.files import read_checked_parquet, write_checked_parquet
 
     etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
     load_communes(source="etalab")
@@ -287,8 +288,8 @@ def test_offline_setting_opens_no_socket(etalab_server, monkeypatch):
 _OFFLINE_SCRIPT = """
 import socket
 import geo.settings
-from geo import sources
-from geo._download import is_offline
+from geo.reference import sources
+from geo._core.download import is_offline
 from geo.errors import DataSourceError
 
 def refuse(*args, **kwargs):
@@ -835,7 +836,7 @@ def test_path_without_code_column_or_bad_codes(embedded, tmp_path):
 def test_assets_fetch_follows_css_urls_only_to_trusted_cdn_hosts(
     local_server, connect_guard, tmp_path, reference
 ):
-    from geo._assets import fetch_assets
+    from geo.publish.assets import fetch_assets
 
     css = f"a {{ background: url(images/ok.png) }} b {{ background: url({reference}) }}"
     local_server.route("/npm/x/x.css", Reply(200, css.encode()))

@@ -1,8 +1,19 @@
 """The package's structure, checked mechanically from its source.
 
-No two modules of ``geo`` import each other (directly or through others,
-function-level imports included), and no module reads another module's
-private names (``other._name``).
+``geo`` is built in layers (``../shared/STYLE.md`` and the README's layout section):
+
+    base       geo.errors, geo.settings, geo.schema, geo.crs
+    _core      atomic files, downloads, progress, text, tables, header detection
+    reference  COG, communes, boundary sources, QPV, lookup, geocoding, placement
+    loading    load_territories, load_ptce
+    analysis   synergies, observatory, timeline
+    publish    maps, pages, uMap, site, charts, exports
+    shipped    build, validate and report the shipped data
+    top        geo/__init__, geo.cli, geo.__main__ and the one-release aliases
+
+A module imports only modules of its own layer or of a layer listed above it
+(function-level imports included), no two modules import each other (directly
+or through others), and no module reads another module's private names.
 """
 
 from __future__ import annotations
@@ -13,36 +24,64 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "geo"
+LAYERS = ("base", "_core", "reference", "loading", "analysis", "publish", "shipped", "top")
+BASE = {"geo.errors", "geo.settings", "geo.schema", "geo.crs"}
+TOP = {"geo", "geo.cli", "geo.__main__", "geo.datasets", "geo.observatory"}
+
+
+def _dotted(path: Path) -> str:
+    parts = ["geo", *path.relative_to(PACKAGE).with_suffix("").parts]
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
 
 def _modules() -> dict[str, ast.Module]:
     return {
-        path.stem: ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for path in sorted(PACKAGE.glob("*.py"))
+        _dotted(path): ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for path in sorted(PACKAGE.rglob("*.py"))
     }
 
 
-def _imported(name: str, tree: ast.Module, known: set[str]) -> dict[str, set[str]]:
-    """Modules of ``geo`` that ``name`` imports -> local names bound to them."""
+def layer_of(module: str) -> str:
+    """The layer a dotted module name belongs to."""
+    if module in BASE:
+        return "base"
+    if module in TOP:
+        return "top"
+    return module.split(".")[1]
+
+
+def _is_package(module: str) -> bool:
+    return (PACKAGE.joinpath(*module.split(".")[1:]) / "__init__.py").is_file()
+
+
+def _imported(module: str, tree: ast.Module, known: set[str]) -> dict[str, set[str]]:
+    """Modules of ``geo`` that ``module`` imports -> local names bound to them."""
     found: dict[str, set[str]] = {}
+    package = module if _is_package(module) else module.rpartition(".")[0]
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 or (node.level == 0 and (node.module or "").startswith("geo")):
-                base = (node.module or "").removeprefix("geo").strip(".")
-                if base:
-                    if base.split(".")[0] in known:
-                        found.setdefault(base.split(".")[0], set())
-                else:  # from . import x, y
-                    for alias in node.names:
-                        if alias.name in known:
-                            found.setdefault(alias.name, set()).add(alias.asname or alias.name)
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            if target != "geo" and not target.startswith("geo."):
+                continue
+            if target in known:
+                found.setdefault(target, set())
+            for alias in node.names:  # from geo.publish import maps
+                sub = f"{target}.{alias.name}"
+                if sub in known:
+                    found.setdefault(sub, set()).add(alias.asname or alias.name)
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                parts = alias.name.split(".")
-                if parts[0] == "geo" and len(parts) > 1 and parts[1] in known:
-                    found.setdefault(parts[1], set()).add(alias.asname or alias.name)
-    found.pop(name, None)
-    found.pop("__init__", None)  # every module is under the package
+                if alias.name in known and alias.name != "geo":
+                    found.setdefault(alias.name, set()).add(alias.asname or alias.name)
+    found.pop(module, None)
+    found.pop("geo", None)  # every module is under the package
     return found
 
 
@@ -67,18 +106,57 @@ def _cycle_through(graph: dict[str, set[str]], start: str) -> list[str] | None:
     return None
 
 
-def test_the_graph_sees_function_level_imports() -> None:
-    # cli imports its commands' modules inside functions only
+def test_the_graph_sees_function_level_and_package_imports() -> None:
     graph = _graph()
-    assert "communes" in graph["cli"] and "cog" in graph["communes"]
+    # cli imports its commands' modules inside functions only
+    assert "geo.reference.communes" in graph["geo.cli"]
+    assert "geo.reference.cog" in graph["geo.reference.communes"]
+
+
+def test_every_module_has_a_known_layer() -> None:
+    assert {layer_of(name) for name in _modules()} <= set(LAYERS)
+
+
+def test_no_layer_imports_a_layer_above_it() -> None:
+    rank = {layer: i for i, layer in enumerate(LAYERS)}
+    upward = sorted(
+        f"{name} ({layer_of(name)}) imports {target} ({layer_of(target)})"
+        for name, targets in _graph().items()
+        for target in targets
+        if rank[layer_of(target)] > rank[layer_of(name)]
+    )
+    assert not upward, "\n".join(upward)
+
+
+def test_layer_check_finds_an_upward_import() -> None:
+    tree = ast.parse("from geo.publish import maps\nfrom ..analysis import synergies\n")
+    known = {"geo.publish.maps", "geo.analysis.synergies", "geo.publish", "geo.analysis"}
+    found = _imported("geo.reference.cog", tree, known)
+    assert set(found) == {
+        "geo.publish",
+        "geo.publish.maps",
+        "geo.analysis",
+        "geo.analysis.synergies",
+    }
+    assert layer_of("geo.publish.maps") == "publish" and layer_of("geo.crs") == "base"
+
+
+def test_nothing_but_the_top_imports_publish_or_shipped() -> None:
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, targets in _graph().items()
+        for target in targets
+        if layer_of(target) in ("publish", "shipped")
+        and layer_of(name) not in (layer_of(target), "top")
+        and not (layer_of(name) == "shipped" and layer_of(target) == "publish")
+    )
+    assert not wrong, wrong
 
 
 def test_no_module_imports_one_that_imports_it_back() -> None:
     graph = _graph()
     cycles = {}
     for name in sorted(graph):
-        if name == "__init__":
-            continue
         cycle = _cycle_through(graph, name)
         if cycle:
             cycles[name] = " -> ".join(cycle)
@@ -90,19 +168,33 @@ def test_cycle_detection_finds_a_cycle() -> None:
     assert _cycle_through({"a": {"b"}, "b": set()}, "a") is None
 
 
-def test_cog_is_the_bottom_module() -> None:
-    allowed = {"errors", "_text"}
-    assert _graph()["cog"] <= allowed
+def test_cog_is_the_bottom_of_reference() -> None:
+    assert _graph()["geo.reference.cog"] <= {"geo.errors", "geo._core.text"}
+
+
+def test_no_module_inside_geo_imports_the_package_itself() -> None:
+    offenders = []
+    for name, tree in _modules().items():
+        if layer_of(name) == "top":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "geo" and node.level == 0:
+                bad = [a.name for a in node.names if f"geo.{a.name}" not in _modules()]
+                if bad:
+                    offenders.append(f"{name}: from geo import {', '.join(bad)}")
+    assert not offenders, offenders
 
 
 def _private_reads(tree: ast.Module, aliases: dict[str, set[str]]) -> list[str]:
     names = {alias: module for module, bound in aliases.items() for alias in bound}
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-            for alias in node.names:  # from .module import _name (not: from . import _module)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("geo"):
+            for alias in node.names:  # from geo.x import _name (not: from geo import _module)
                 if alias.name.startswith("_") and not alias.name.startswith("__"):
-                    found.append(f"from .{node.module or ''} import {alias.name}")
+                    if node.module == "geo" or f"{node.module}.{alias.name}" in aliases:
+                        continue
+                    found.append(f"from {node.module} import {alias.name}")
         if (
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name)
@@ -114,17 +206,18 @@ def _private_reads(tree: ast.Module, aliases: dict[str, set[str]]) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in PACKAGE.glob("*.py")))
+@pytest.mark.parametrize("name", sorted(_modules()))
 def test_no_module_reads_another_modules_private_names(name: str) -> None:
     modules = _modules()
-    tree = modules[name]
-    aliases = _imported(name, tree, set(modules))
-    assert _private_reads(tree, aliases) == []
+    aliases = _imported(name, modules[name], set(modules))
+    assert _private_reads(modules[name], aliases) == []
 
 
 def test_private_read_detection() -> None:
-    tree = ast.parse("from . import communes\nfrom .x import _y\ncommunes._MEMORY.clear()\n")
-    assert _private_reads(tree, {"communes": {"communes"}}) == [
-        "from .x import _y",
+    tree = ast.parse(
+        "from geo.reference import communes\nfrom geo.x import _y\ncommunes._MEMORY.clear()\n"
+    )
+    assert _private_reads(tree, {"geo.reference.communes": {"communes"}}) == [
+        "from geo.x import _y",
         "communes._MEMORY (line 3)",
     ]

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz, process
 
-from geo import _suggest, lookup
+from geo._core import suggest as _suggest
 from geo.errors import UnknownCommuneError
-from geo.lookup import resolve_communes
+from geo.reference import lookup
+from geo.reference.lookup import resolve_communes
 
 
 def _typos(keys: list[str], n: int, seed: int) -> list[str]:

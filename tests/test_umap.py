@@ -31,8 +31,8 @@ import pytest
 import shapely
 
 import geo
-from geo import umap
 from geo.errors import ArgumentError, CRSError, SchemaError
+from geo.publish import umap
 from geo.schema import INTERNAL_FIELDS, PUBLIC_PTCE_FIELDS, PUBLIC_TERRITORY_FIELDS
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "umap" / "reference.umap"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import datasets
+from geo.shipped import build as datasets
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = (
@@ -133,7 +133,7 @@ def test_installed_wheel_loads_its_data_outside_the_checkout(installed, tmp_path
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     code = (
-        "import geo, geo.qpv\n"
+        "import geo, geo.reference.qpv\n"
         "print(geo.__file__)\n"
         "print(len(geo.load_territories()), len(geo.load_ptce()))\n"
         "print(';'.join(geo.qpv_of_commune('78440')['code_qp']))\n"
@@ -145,7 +145,7 @@ def test_installed_wheel_loads_its_data_outside_the_checkout(installed, tmp_path
     assert not Path(where).is_relative_to(ROOT), "the checkout's editable install was imported"
     territories, ptce = datasets.build_frames(datasets.DATA_DIR)
     assert counts == f"{len(territories)} {len(ptce)}"
-    from geo.qpv import qpv_of_commune
+    from geo.reference.qpv import qpv_of_commune
 
     assert qpv == ";".join(qpv_of_commune("78440")["code_qp"]) and qpv
 

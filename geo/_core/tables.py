@@ -1,0 +1,469 @@
+"""Read a user's table into text cells, geometries and row labels (private).
+
+CSV (``,`` or ``;`` sniffed from the header; UTF-8, UTF-8 with BOM,
+Windows-1252 or Latin-1), XLSX (openpyxl, so row numbers are the ones the
+spreadsheet shows: header = row 1), anything pyogrio reads (GeoJSON,
+GeoPackage...) and in-memory (Geo)DataFrames. Nothing here interprets the
+columns; :mod:`geo.loading.entities` does. The input file is only ever read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo._core.columns import is_blank
+from geo.crs import WGS84
+from geo.errors import CRSError, DataSourceError, SchemaError, format_problems
+
+
+@dataclass
+class Input:
+    """A user's table as read: text cells, optional geometries, row labels."""
+
+    frame: pd.DataFrame
+    geometry: list[Any] | None
+    labels: list[str]
+    source: str
+    #: Appended to messages about missing columns (e.g. which XLSX sheet was read).
+    note: str = ""
+
+
+def read_input(path: Any, sheet: str | int | None) -> Input:
+    if isinstance(path, pd.DataFrame):
+        return _from_frame(path)
+    path = Path(path)
+    source = path.name
+    if path.is_dir():
+        raise DataSourceError(f"{path} is a folder: give the path of a CSV, XLSX or GeoJSON file")
+    if not path.is_file():
+        raise DataSourceError(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _read_csv(path, source)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, source, sheet)
+    if suffix in (".xls", ".ods"):
+        raise DataSourceError(
+            f"cannot read {source}: save it as .xlsx or .csv (UTF-8 or Windows-1252)"
+        )
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:
+        raise DataSourceError(f"cannot read {source} as a geographic file: {exc}") from exc
+    if len(gdf) == 0:
+        raise SchemaError(
+            f"{source} holds no features (an empty FeatureCollection or layer): nothing to "
+            "load; export the layer again with its features"
+        )
+    return _from_geoframe(gdf, source, lambda i: f"feature {i + 1}")
+
+
+def _from_frame(frame: pd.DataFrame) -> Input:
+    labels = [f"index {label}" for label in frame.index]
+    if isinstance(frame, gpd.GeoDataFrame):
+        return _from_geoframe(frame, "the GeoDataFrame", lambda i: labels[i])
+    data = frame.reset_index(drop=True).copy()
+    data.columns = [str(c) for c in data.columns]
+    return _drop_empty(Input(data.astype(object), None, labels, "the DataFrame"))
+
+
+def _from_geoframe(gdf: gpd.GeoDataFrame, source: str, label: Callable[[int], str]) -> Input:
+    geoms = gdf.geometry
+    has_geometry = bool(geoms.notna().any() and (~geoms.is_empty).any())
+    if has_geometry:
+        geoms = checked_crs(geoms, source, label)
+    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    values = None
+    if has_geometry:
+        values = [None if g is None or g.is_empty else g for g in geoms.values.to_numpy()]
+    labels = [label(i) for i in range(len(frame))]
+    return _drop_empty(Input(frame.astype(object), values, labels, source))
+
+
+#: No coordinate of any CRS used in France is this large (metres or degrees).
+MAX_COORDINATE = 1e8
+
+
+def _absurd_coordinates(
+    geoms: gpd.GeoSeries, source: str, label: Callable[[int], str] | None
+) -> CRSError | None:
+    bounds = geoms.bounds.to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(bounds) & ~np.isnan(bounds) | (np.abs(bounds) > MAX_COORDINATE)
+    rows = np.flatnonzero(bad.any(axis=1))
+    if not len(rows):
+        return None
+    where = [label(int(i)) if label else f"geometry {int(i) + 1}" for i in rows[:5]]
+    first = bounds[rows[0]]
+    value = next(v for v in first if not math.isfinite(v) or abs(v) > MAX_COORDINATE)
+    more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
+    return CRSError(
+        f"{source} has coordinates no map can place ({value:.3g} in {where[0]}): "
+        f"{', '.join(where)}{more}; coordinates must be finite and within ±{MAX_COORDINATE:.0e} "
+        "(degrees for EPSG:4326, metres for Lambert-93): fix or remove these geometries",
+        [f"{w}: coordinates out of range" for w in where],
+    )
+
+
+def checked_crs(
+    geoms: gpd.GeoSeries, source: str, label: Callable[[int], str] | None = None
+) -> gpd.GeoSeries:
+    absurd = _absurd_coordinates(geoms, source, label)
+    if absurd is not None:
+        raise absurd
+    if geoms.crs is None:
+        raise CRSError(
+            f"{source} has no CRS: declare the one its coordinates are in (e.g. "
+            f"gdf.set_crs('EPSG:2154') for Lambert-93, 'EPSG:4326' for longitude/latitude) "
+            f"or re-export it with one"
+        )
+    if geoms.crs.is_geographic:
+        minx, miny, maxx, maxy = geoms.total_bounds
+        if min(minx, miny) < -180 or maxx > 180 or maxy > 90 or miny < -90:
+            raise CRSError(
+                f"{source} declares {geoms.crs.to_string()} (degrees) but its coordinates "
+                f"run from ({minx:.6g}, {miny:.6g}) to ({maxx:.6g}, {maxy:.6g}): they are "
+                f"in a projected CRS such as Lambert-93 (EPSG:2154). Re-export the file in "
+                f"EPSG:4326, or read it and call .set_crs(<its CRS>, allow_override=True)"
+            )
+        return geoms.to_crs(WGS84)
+    return geoms.to_crs(WGS84)
+
+
+def decode_text(raw: bytes) -> str:
+    """Decode the bytes of a text table as French spreadsheets export them.
+
+    A UTF-8 or UTF-16 byte order mark is honoured (and dropped); otherwise
+    UTF-8, then Windows-1252, then Latin-1 (which decodes any byte).
+
+    Raises
+    ------
+    UnicodeDecodeError
+        Only for a UTF-16 file (with its mark) whose bytes are not UTF-16.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+#: Start of files that are not text tables, and what they are.
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"BM", None),  # BMP only with its header size check below
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel (.xls) or Office file"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+    (b"SQLite format 3\x00", "an SQLite database (a GeoPackage? give it the .gpkg suffix)"),
+)
+_SAMPLE = 4096
+
+
+def _what_binary(raw: bytes) -> str | None:
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            if what is None:
+                if raw[:2] == b"BM" and len(raw) > 14 and raw[6:10] == b"\x00\x00\x00\x00":
+                    return "a BMP image"
+                continue
+            return what
+    if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
+        return "a WebP image"
+    return None
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) < 4:
+        return None
+    nul_even, nul_odd = even.count(0) / len(even), odd.count(0) / max(len(odd), 1)
+    if nul_odd > 0.3 and nul_even < 0.05:
+        return "UTF-16 LE"
+    if nul_even > 0.3 and nul_odd < 0.05:
+        return "UTF-16 BE"
+    return None
+
+
+def check_text_bytes(raw: bytes, source: str) -> None:
+    """Refuse bytes that are no text table, each case with its own message.
+
+    Raises
+    ------
+    SchemaError
+        An image, PDF, archive or workbook renamed ``.csv``; UTF-16 text
+        without its byte order mark; NUL bytes (naming the line); other
+        binary content.
+    """
+    if raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    what = _what_binary(raw)
+    if what is not None:
+        advice = (
+            "; an XLSX workbook is a ZIP archive: give it its .xlsx suffix"
+            if what == "a ZIP archive"
+            else ""
+        )
+        raise SchemaError(
+            f"{source} is {what}, not a CSV table (its first bytes are {raw[:8]!r}): give "
+            f"the path of the table itself, saved as CSV (UTF-8) or XLSX{advice}"
+        )
+    sample = raw[:_SAMPLE]
+    encoding = _utf16_without_bom(sample)
+    if encoding is not None:
+        raise SchemaError(
+            f"{source} looks like {encoding} text without a byte order mark (every other "
+            "byte is NUL): save it again as CSV UTF-8 (Excel: 'CSV UTF-8 (délimité par des "
+            "virgules)'), or with its byte order mark"
+        )
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if sample and controls / len(sample) > 0.1:
+        raise SchemaError(
+            f"{source} is binary data, not a CSV table ({controls} control bytes in its first "
+            f"{len(sample)}): give the path of a CSV (UTF-8 or Windows-1252), XLSX or GeoJSON"
+        )
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        count = raw.count(b"\x00")
+        raise SchemaError(
+            f"{source} line {line} holds a NUL byte (\\x00, {count} in the file): text "
+            "tables never do; the file is damaged or not text. Remove the NUL bytes or export "
+            "the table again",
+            [f"line {line}: NUL byte"],
+        )
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: _count_outside_quotes(header, d) for d in (";", ",", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    count, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            count += 1
+    return count
+
+
+def read_text(path: Path, source: str) -> str:
+    """Read and decode a text table (see :func:`decode_text`).
+
+    Raises
+    ------
+    DataSourceError
+        The file cannot be read (permissions, broken link, device error).
+    SchemaError
+        Its bytes are not text in a supported encoding.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataSourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    check_text_bytes(raw, source)
+    try:
+        return decode_text(raw)
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            f"cannot decode {source}: {exc.reason} at byte {exc.start}; save it as UTF-8 "
+            "(or Windows-1252) text"
+        ) from exc
+
+
+#: Longest cell read from a CSV (the csv module's default limit is 131,072 characters).
+FIELD_SIZE_LIMIT = 2**31 - 1
+
+
+def _unclosed_quote(text: str, delimiter: str) -> bool:
+    """Whether ``text`` ends inside a quoted cell (read as the csv module does)."""
+    quoted, at_start, i, n = False, True, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quoted:
+            if ch == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 1
+                else:
+                    quoted, at_start = False, False
+        elif ch == '"' and at_start:
+            quoted = True
+        else:
+            at_start = ch in (delimiter, "\n", "\r")
+        i += 1
+    return quoted
+
+
+def _read_csv(path: Path, source: str) -> Input:
+    text = read_text(path, source)
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    # The limit is process-wide: raised for this read only.
+    previous = csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
+    try:
+        for number, cells in enumerate(reader, start=1):
+            records.append((number, cells))
+    except csv.Error as exc:
+        row = len(records) + 1
+        raise SchemaError(
+            f"{source} row {row} cannot be read as CSV: {exc}", [f"row {row}: {exc}"]
+        ) from exc
+    finally:
+        csv.field_size_limit(previous)
+    if records and any("\n" in c or "\r" in c for c in records[-1][1]):
+        if _unclosed_quote(text, delimiter):
+            row = records[-1][0]
+            lines = records[-1][1][-1].count("\n")
+            raise SchemaError(
+                f'{source} row {row}: a quote (") opened in this row is never closed, so the '
+                f"rest of the file ({lines} more lines) would read as one cell; close the "
+                "quote or remove it",
+                [f"row {row}: unclosed quote"],
+            )
+    return _from_records(records, source)
+
+
+def _read_xlsx(path: Path, source: str, sheet: str | int | None) -> Input:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise DataSourceError(f"cannot read {source} as an XLSX workbook: {exc}") from exc
+    names = list(book.sheetnames)
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif isinstance(sheet, int):
+            ws = book.worksheets[sheet]
+        else:
+            ws = book[sheet]
+    except (IndexError, KeyError) as exc:
+        book.close()
+        raise SchemaError(
+            f"sheet {sheet!r} not found in {source}; its sheets are {names}: pass "
+            "sheet=<name> or sheet=<0-based position>"
+        ) from exc
+    try:
+        rows = [
+            (number, [_cell_text(v) for v in values])
+            for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
+        ]
+    finally:
+        book.close()
+    others = [n for n in names if n != ws.title]
+    note = ""
+    if sheet is None and others:
+        note = (
+            f"; this is the first sheet, {ws.title!r}: if the table is on another sheet "
+            f"({', '.join(repr(n) for n in others)}), pass sheet={others[0]!r}"
+        )
+        if not any(any(cells) for _, cells in rows):
+            raise SchemaError(f"{source}: the first sheet, {ws.title!r}, is empty{note}")
+    data = _from_records(rows, source, note)
+    data.note = note
+    return data
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _from_records(records: list[tuple[int, list[str]]], source: str, note: str = "") -> Input:
+    records = [(n, [c.strip() for c in cells]) for n, cells in records]
+    filled = [(n, cells) for n, cells in records if any(cells)]
+    if not filled:
+        raise SchemaError(f"{source} is empty: no header row found")
+    if len(filled) == 1:
+        shown = ", ".join(repr(c) for c in filled[0][1] if c)
+        raise SchemaError(
+            f"{source} has a header row ({shown}) but no data rows: add one row per entry "
+            f"below it{note}"
+        )
+    _, header = filled[0]
+    while header and not header[-1]:
+        header = header[:-1]
+    problems = []
+    blank = [i + 1 for i, h in enumerate(header) if not h]
+    if blank:
+        problems.append(f"header cells {blank} are empty: give every used column a name")
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicated:
+        problems.append(f"columns {duplicated} appear twice in the header")
+    rows, labels = [], []
+    for number, cells in filled[1:]:
+        if len(cells) > len(header) and any(cells[len(header) :]):
+            problems.append(
+                f"row {number} has {len(cells)} cells but the header only {len(header)}"
+                f" (a separator inside a value? quote it)"
+            )
+        rows.append((cells + [""] * len(header))[: len(header)])
+        labels.append(f"row {number}")
+    if problems:
+        raise SchemaError(
+            format_problems(
+                f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {source}", problems
+            ),
+            problems,
+        )
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    return Input(frame, None, labels, source)
+
+
+def _drop_empty(data: Input) -> Input:
+    keep = [
+        i
+        for i in range(len(data.frame))
+        if not all(is_blank(v) for v in data.frame.iloc[i])
+        or (data.geometry is not None and data.geometry[i] is not None)
+    ]
+    if len(keep) == len(data.frame):
+        return data
+    return Input(
+        data.frame.iloc[keep].reset_index(drop=True),
+        None if data.geometry is None else [data.geometry[i] for i in keep],
+        [data.labels[i] for i in keep],
+        data.source,
+    )

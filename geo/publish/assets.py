@@ -1,0 +1,254 @@
+"""JavaScript/CSS assets of the maps, for single-file offline HTML (private).
+
+Folium pages load Leaflet and its plugins from CDNs. To write a page that
+works with no network at all, :func:`inline_assets` replaces every
+``<script src=...>`` and ``<link rel="stylesheet" href=...>`` of a rendered
+page by the file's content, read from a local asset directory, and turns the
+images a stylesheet refers to (``url(images/layers.png)``) into ``data:``
+URIs.
+
+The asset directory mirrors the CDN URLs: ``https://cdn.jsdelivr.net/npm/
+leaflet@1.9.3/dist/leaflet.js`` is ``<dir>/cdn.jsdelivr.net/npm/leaflet@1.9.3/
+dist/leaflet.js`` (see :func:`asset_path`). Fill it once while online with
+:func:`fetch_assets`, or copy the files there yourself (for instance from the
+npm packages of the same versions).
+
+Only :func:`fetch_assets` touches the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from geo.errors import DataSourceError
+
+__all__ = [
+    "MAP_ASSETS",
+    "asset_path",
+    "asset_urls",
+    "fetch_assets",
+    "inline_assets",
+]
+
+# The one definition of every CDN asset of the maps (folium 0.20 versions);
+# geo.publish.maps loads exactly these.
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+_CLUSTER = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/"
+CLUSTER_JS = _CLUSTER + "leaflet.markercluster.js"
+CLUSTER_CSS = (_CLUSTER + "MarkerCluster.css", _CLUSTER + "MarkerCluster.Default.css")
+_FULLSCREEN = "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/"
+FULLSCREEN_JS = _FULLSCREEN + "Control.FullScreen.min.js"
+FULLSCREEN_CSS = _FULLSCREEN + "Control.FullScreen.css"
+
+#: CDN URLs of every asset a :func:`geo.publish.maps.synergy_map` page loads; images
+#: referenced by the CSS are fetched with them.
+MAP_ASSETS: tuple[str, ...] = (
+    LEAFLET_JS,
+    LEAFLET_CSS,
+    CLUSTER_JS,
+    *CLUSTER_CSS,
+    FULLSCREEN_JS,
+    FULLSCREEN_CSS,
+)
+
+_SCRIPT_TAG = re.compile(
+    r"""<script\s+src=["'](?P<url>https?://[^"']+)["'][^>]*>\s*</script>""", re.IGNORECASE
+)
+_LINK_TAG = re.compile(
+    r"""<link\s+(?=[^>]*rel=["']stylesheet["'])[^>]*href=["'](?P<url>https?://[^"']+)["'][^>]*/?>""",
+    re.IGNORECASE,
+)
+_CSS_URL = re.compile(r"""url\(\s*(?P<q>["']?)(?P<ref>[^"')]+)(?P=q)\s*\)""")
+
+
+def asset_path(assets_dir: str | os.PathLike[str], url: str) -> Path:
+    """Return where the asset of ``url`` lives inside ``assets_dir``.
+
+    ``<dir>/<host>/<path>``; a port is written ``host_port``.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise DataSourceError(f"asset URL {url!r} is not an http(s) URL")
+    relative = parts.path.lstrip("/")
+    if not relative or ".." in relative.split("/"):
+        raise DataSourceError(f"asset URL {url!r} has no usable file path")
+    return Path(assets_dir) / parts.netloc.replace(":", "_") / relative
+
+
+def asset_urls(html: str) -> list[str]:
+    """List the script and stylesheet URLs a rendered page loads, in order."""
+    found = [m.group("url") for m in _SCRIPT_TAG.finditer(html)]
+    found += [m.group("url") for m in _LINK_TAG.finditer(html)]
+    return list(dict.fromkeys(found))
+
+
+def _css_references(css: str, base_url: str) -> list[str]:
+    refs = []
+    for match in _CSS_URL.finditer(css):
+        ref = match.group("ref").strip()
+        if ref.startswith(("data:", "#")):
+            continue
+        refs.append(urljoin(base_url, ref))
+    return refs
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).netloc or "").lower()
+
+
+def _fetch(url: str, target: Path) -> None:
+    from geo._core.download import download  # imports requests: only when fetching
+
+    hint = "copy the file into the asset directory by hand (see geo.publish.assets.asset_path)"
+    download(url, target, description="map asset", hint=hint)
+
+
+def _untrusted_reference(css_url: str, ref_url: str, trusted: set[str]) -> DataSourceError:
+    return DataSourceError(
+        f"the stylesheet {css_url} refers to {ref_url!r}, which is not on a CDN the maps "
+        f"use ({', '.join(sorted(trusted))}): not fetched. Check the stylesheet, or copy "
+        "the file into the asset directory by hand (see geo.publish.assets.asset_path)"
+    )
+
+
+def fetch_assets(
+    assets_dir: str | os.PathLike[str],
+    urls: Iterable[str] | None = None,
+    *,
+    refresh: bool = False,
+) -> list[Path]:
+    """Download map assets (and the images their CSS uses) into ``assets_dir``.
+
+    Parameters
+    ----------
+    assets_dir
+        Target directory, created when missing.
+    urls
+        Asset URLs; :data:`MAP_ASSETS` by default. Use :func:`asset_urls` on
+        a rendered page to get the assets of any folium map.
+    refresh
+        Download files that are already present again.
+
+    Returns
+    -------
+    list of Path
+        Every asset file, present or downloaded.
+
+    Raises
+    ------
+    DataSourceError
+        When a file cannot be downloaded (URL and reason in the message), or
+        a stylesheet refers to a file that is not on one of the trusted CDN
+        hosts (those of :data:`MAP_ASSETS` and of ``urls``): nothing is then
+        fetched from that host.
+    """
+    pending = list(MAP_ASSETS if urls is None else urls)
+    trusted = {_host(u) for u in (*MAP_ASSETS, *pending)}
+    done: list[Path] = []
+    seen: set[str] = set()
+    while pending:
+        url = pending.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        target = asset_path(assets_dir, url)
+        if refresh or not target.is_file():
+            _fetch(url, target)
+        done.append(target)
+        if target.suffix == ".css":
+            css = target.read_text(encoding="utf-8", errors="replace")
+            for ref in _css_references(css, url):
+                if urlsplit(ref).scheme not in ("http", "https") or _host(ref) not in trusted:
+                    raise _untrusted_reference(url, ref, trusted)
+                if ref not in seen:
+                    pending.append(ref)
+    return done
+
+
+def _missing_error(assets_dir: Path, urls: list[str]) -> DataSourceError:
+    unique = list(dict.fromkeys(urls))
+    return DataSourceError(
+        f"{len(unique)} map assets missing from {assets_dir}: {', '.join(unique)}; fill the "
+        "directory once while online with geo.publish.assets.fetch_assets(dir), or copy each file "
+        "to <dir>/<host>/<path of the URL> (e.g. from the npm package of the same version)"
+    )
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".svg":
+        mime = "image/svg+xml"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _inline_css(url: str, assets_dir: Path, missing: list[str]) -> str:
+    path = asset_path(assets_dir, url)
+    if not path.is_file():
+        missing.append(url)
+        return ""
+    css = path.read_text(encoding="utf-8", errors="replace")
+
+    def replace(match: re.Match[str]) -> str:
+        ref = match.group("ref").strip()
+        if ref.startswith(("data:", "#")):
+            return match.group(0)
+        ref_url = urljoin(url, ref)
+        ref_path = asset_path(assets_dir, ref_url)
+        if not ref_path.is_file():
+            missing.append(ref_url)
+            return match.group(0)
+        return f'url("{_data_uri(ref_path)}")'
+
+    css = _CSS_URL.sub(replace, css)
+    return re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)
+
+
+def inline_assets(html: str, assets_dir: str | os.PathLike[str]) -> str:
+    """Return ``html`` with every CDN script and stylesheet inlined.
+
+    Parameters
+    ----------
+    html
+        A rendered page (``m.get_root().render()``).
+    assets_dir
+        Directory laid out as :func:`asset_path` says.
+
+    Returns
+    -------
+    str
+        A page that loads no script or stylesheet from the network.
+
+    Raises
+    ------
+    DataSourceError
+        Listing every asset missing from ``assets_dir``.
+    """
+    assets_dir = Path(assets_dir)
+    missing: list[str] = []
+
+    def script(match: re.Match[str]) -> str:
+        url = match.group("url")
+        path = asset_path(assets_dir, url)
+        if not path.is_file():
+            missing.append(url)
+            return match.group(0)
+        js = path.read_text(encoding="utf-8", errors="replace")
+        js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE).replace("<!--", "<\\!--")
+        return f"<script>/* {url} */\n{js}\n</script>"
+
+    def link(match: re.Match[str]) -> str:
+        url = match.group("url")
+        return f"<style>/* {url} */\n{_inline_css(url, assets_dir, missing)}\n</style>"
+
+    html = _SCRIPT_TAG.sub(lambda m: script(m), html)
+    html = _LINK_TAG.sub(lambda m: link(m), html)
+    if missing:
+        raise _missing_error(assets_dir, missing)
+    return html

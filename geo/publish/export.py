@@ -1,0 +1,154 @@
+"""Write synergy tables to files: CSV, Excel, GeoJSON link lines, Parquet.
+
+The format follows the file extension. Every file is written to a temporary
+name and renamed once complete (:func:`geo._core.files.atomic_path`), so a failed
+write never leaves half a file nor touches an existing one. This module does
+no analysis: the GeoJSON lines come from :func:`geo.analysis.synergies.link_lines`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo._core.files import atomic_path
+from geo.errors import SchemaError
+
+__all__ = ["FORMATS", "TABLE_FORMATS", "write_synergies", "write_table"]
+
+#: Supported extensions and what they hold.
+FORMATS = {
+    ".csv": "UTF-8 text (no BOM), comma-separated, header row",
+    ".xlsx": "Excel workbook, one sheet named 'synergies'",
+    ".geojson": (
+        "one LineString per pair, PTCE seat -> nearest point of the territory, EPSG:4326, "
+        "coordinates rounded to 1e-6 degree (about 0.1 m)"
+    ),
+    ".parquet": "Apache Parquet (plain table, no geometry)",
+}
+
+#: Extensions :func:`write_table` writes (any result table without geometry).
+TABLE_FORMATS = {ext: FORMATS[ext] for ext in (".csv", ".xlsx")}
+
+
+def write_synergies(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    territories: gpd.GeoDataFrame | None = None,
+    ptce: gpd.GeoDataFrame | None = None,
+) -> Path:
+    """Write a synergy table in the format named by the file extension.
+
+    Parameters
+    ----------
+    table
+        A table from :func:`geo.synergies` (or :func:`geo.nearest_ptce`).
+    path
+        Target file: ``.csv`` (UTF-8 without BOM, comma-separated),
+        ``.xlsx`` (sheet ``synergies``), ``.geojson`` (link lines) or
+        ``.parquet``. Its directory is created when missing.
+    territories, ptce
+        The inputs of the table; required for ``.geojson``, whose lines join
+        each PTCE seat to the nearest point of its territory (a zero-length
+        line when the seat is inside; no geometry when either is missing).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    SchemaError
+        Unknown extension, missing inputs for GeoJSON, or ids of ``table``
+        missing from the inputs.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import geo
+    >>> territories, ptce = geo.load_territories(), geo.load_ptce()
+    >>> table = geo.synergies(territories, ptce, radius_km=20)
+    >>> folder = tempfile.mkdtemp()
+    >>> write_synergies(table, f"{folder}/synergies.xlsx").name
+    'synergies.xlsx'
+    >>> write_synergies(table, f"{folder}/liens.geojson", territories=territories, ptce=ptce).name
+    'liens.geojson'
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        raise SchemaError(
+            f"cannot write {path.name!r}: unknown extension {ext or '(none)'!r}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    if ext == ".geojson":
+        if territories is None or ptce is None:
+            raise SchemaError(
+                "writing GeoJSON link lines needs the inputs of the table: "
+                "write_synergies(table, path, territories=..., ptce=...)"
+            )
+        from geo.analysis.synergies import link_lines
+
+        lines = link_lines(table, territories, ptce)  # validates before any file is opened
+        # Round to 1e-6 degree (about 0.1 m); set_precision would drop the
+        # zero-length lines of seats inside their territory.
+        lines = lines.transform(lambda xy: np.round(xy, 6))
+        payload = gpd.GeoDataFrame(table.copy(), geometry=lines, crs=lines.crs).to_json(
+            na="null", drop_id=True, ensure_ascii=False
+        )
+    with atomic_path(path) as tmp:
+        if ext == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        elif ext == ".xlsx":
+            table.to_excel(tmp, index=False, sheet_name="synergies", engine="openpyxl")
+        elif ext == ".parquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            tmp.write_text(payload, encoding="utf-8")
+    return path
+
+
+def write_table(
+    table: pd.DataFrame, path: str | os.PathLike[str], *, sheet_name: str = "table"
+) -> Path:
+    """Write a result table (e.g. :func:`geo.opportunities`) as CSV or Excel, atomically.
+
+    Parameters
+    ----------
+    table
+        Any table without geometry.
+    path
+        Target file: ``.csv`` (UTF-8 without BOM, comma-separated) or ``.xlsx``.
+        Its directory is created when missing.
+    sheet_name
+        Name of the Excel sheet.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    SchemaError
+        Unknown extension.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in TABLE_FORMATS:
+        raise SchemaError(
+            f"cannot write {path.name!r}: unknown extension {ext or '(none)'!r}; "
+            f"use one of {', '.join(TABLE_FORMATS)}"
+        )
+    with atomic_path(path) as tmp:
+        if ext == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        else:
+            table.to_excel(tmp, index=False, sheet_name=sheet_name[:31], engine="openpyxl")
+    return path

@@ -1,0 +1,1214 @@
+"""Synergy maps of TZCLD territories and PTCE: the data table and the page.
+
+:func:`synergy_map` turns the territories, the PTCE and their synergy links
+into **one compact data table** (:func:`map_data`): public fields only,
+simplified geometry rounded to 5 decimals, display texts as plain strings.
+The page's static JavaScript (:mod:`geo.publish.mapjs`) builds everything a visitor
+sees from that table in the browser: territory perimeters and symbols, PTCE
+points (clustered when many), links, the details panel, tooltips, the search
+box, filters, the list view and the legend, with ``textContent`` and DOM
+calls only.
+
+Safety: data reach the page only through :func:`geo.publish.pagedata.json_block`
+(JSON with ``< > & { } % # '`` as unicode escapes), added to the folium page as
+raw fragments that no template engine renders (see :mod:`geo.publish.foliummap`).
+Links are made only for ``http``/``https`` URLs (:func:`safe_url`, checked
+again in the browser).
+
+This module computes nothing about synergies itself (see :mod:`geo.analysis.synergies`),
+loads no data files except the département outlines' cache, and touches no
+network. folium is imported only when a folium map is made or written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import settings
+from geo._core.files import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
+from geo._core.text import closest
+from geo.crs import WGS84
+from geo.errors import ArgumentError, CRSError, SchemaError
+from geo.publish import assets as _assets
+from geo.publish import page as _mappage
+from geo.publish import pagedata as _pagedata
+from geo.publish.frtext import date_fr as _date_fr
+from geo.publish.frtext import safe_url
+from geo.publish.frtext import text as _text
+from geo.reference.areas import in_area
+from geo.reference.cog import EMBEDDED_VINTAGE
+from geo.reference.cog import register as register_cache
+from geo.schema import PUBLIC_PTCE_FIELDS, PUBLIC_TERRITORY_FIELDS
+
+if TYPE_CHECKING:
+    import folium
+    import xyzservices
+
+__all__ = [
+    "departement_map",
+    "map_data",
+    "map_page",
+    "region_map",
+    "synergy_map",
+    "territory_map",
+    "write_map",
+    "write_page",
+]
+
+# --------------------------------------------------------------------------- styles
+
+#: French labels, colours (Okabe-Ito, safe for colour-blind readers) and
+#: symbol shapes of territory statuts; the shape is the second channel.
+STATUTS = {
+    "TH": ("Territoire habilité (TH)", "#D55E00", "square"),
+    "PE": ("Projet émergent (PE)", "#0072B2", "triangle"),
+}
+_OTHER_STATUT = ("autre statut", "#666666", "diamond")
+_APPROX_TERRITORY = ("infra-communal", "epci")
+
+#: French labels of PTCE area-of-action precisions, and the PTCE symbol that
+#: tells them apart without colour: a filled point when the area is known, a
+#: hollow ring when only the seat (or nothing) is known.
+PTCE_PRECISIONS = {
+    "communes": ("zone d'action connue par communes", "filled"),
+    "epci": ("zone d'action connue par EPCI", "filled"),
+    "departement": ("zone d'action départementale", "filled"),
+    "siege": ("seule la commune du siège est connue", "hollow"),
+    "inconnu": ("zone d'action inconnue", "hollow"),
+}
+_PTCE_COLOR = "#6A3D9A"
+
+#: French labels and line styles (colour, width, dashes) of synergy relations.
+RELATIONS = {
+    "overlap": ("chevauchement", "#000000", 3.5, None),
+    "adjacent": ("communes voisines", "#B35C00", 3.0, "8 5"),
+    "near": ("à proximité", "#555555", 2.0, "2 6"),
+}
+
+_PRECISION_LABELS = {
+    "communes": "communes",
+    "qpv": "quartiers prioritaires (contours QPV 2024)",
+    "infra-communal": "infra-communal (quartiers) : contour approximatif",
+    "epci": "EPCI : contour approximatif",
+    "inconnu": "inconnue",
+    "siege": "commune du siège seulement",
+    "departement": "département",
+}
+
+#: One-click views: label, title, [[south, west], [north, east]].
+OVERSEAS_VIEWS: tuple[tuple[str, str, tuple[tuple[float, float], tuple[float, float]]], ...] = (
+    ("Métropole", "France métropolitaine et Corse", ((41.3, -5.2), (51.1, 9.6))),
+    ("Guadeloupe", "Guadeloupe", ((15.83, -61.81), (16.52, -61.0))),
+    ("Martinique", "Martinique", ((14.38, -61.24), (14.89, -60.8))),
+    ("Guyane", "Guyane", ((2.1, -54.61), (5.78, -51.6))),
+    ("La Réunion", "La Réunion", ((-21.39, 55.21), (-20.87, 55.84))),
+    ("Mayotte", "Mayotte", ((-13.01, 44.98), (-12.63, 45.31))),
+)
+
+_TOLERANCE = {"national": 0.004, "region": 0.0015, "territory": 0.0003}
+_DEP_TOLERANCE = {"national": 0.015, "region": 0.004, "territory": 0.002}
+_CLUSTER_MIN = 25
+#: Links kept per territory (the closest relations first).
+_MAX_LINKS = 12
+_CANVAS_MIN = 2000
+
+_TERRITORY_COLUMNS = ("id", "nom", "statut")
+_PTCE_COLUMNS = ("id", "nom")
+_SYNERGY_COLUMNS = ("territory_id", "ptce_id", "relation")
+
+#: The fields of each table the page shows (all in the public field lists of
+#: :mod:`geo.schema`); ``popup_columns`` adds others on request.
+TERRITORY_SHOWN = (
+    "id",
+    "nom",
+    "statut",
+    "departement",
+    "region",
+    "region_nom",
+    "communes",
+    "sous_zone",
+    "epci_nom",
+    "precision",
+    "population",
+    "ebe",
+    "date_habilitation",
+    "texte_legal",
+    "sources",
+)
+PTCE_SHOWN = (
+    "id",
+    "nom",
+    "porteur",
+    "siege_commune",
+    "departement",
+    "region",
+    "region_nom",
+    "zone_action",
+    "precision",
+    "thematiques",
+    "soutien_etat",
+    "site_web",
+    "sources",
+)
+assert set(TERRITORY_SHOWN) <= set(PUBLIC_TERRITORY_FIELDS)
+assert set(PTCE_SHOWN) <= set(PUBLIC_PTCE_FIELDS)
+
+#: Dissolved département polygons by vintage, and their simplified outlines by
+#: (vintage, tolerance); both hold only the default communes' results.
+_DISSOLVED_MEMORY: dict[str, gpd.GeoDataFrame] = {}
+_OUTLINES_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
+register_cache(_DISSOLVED_MEMORY.clear)
+register_cache(_OUTLINES_MEMORY.clear)
+
+
+def _split(value: Any, sep: str) -> list[str]:
+    return [part.strip() for part in _text(value).split(sep) if part.strip()]
+
+
+def _urls(value: Any) -> list[str]:
+    text = _text(value)
+    for sep in (" | ", " ; ", "|", ";"):
+        if sep in text:
+            return _split(text, sep)
+    return [text] if text else []
+
+
+def _km(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if not np.isfinite(number):
+        return ""
+    return f"{number:.1f}".replace(".", ",") + " km"
+
+
+def _population(value: Any) -> str:
+    """Write a population with a narrow no-break space every three digits; ``""`` when unusable."""
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        number = float(text)
+        return f"{int(number):,}".replace(",", "\u202f")
+    except ValueError:  # text, or nan
+        return "" if text.lower() == "nan" else text
+    except OverflowError:  # inf, 1e999
+        return ""
+
+
+def _require(gdf: Any, columns: Iterable[str], what: str) -> list[str]:
+    if not isinstance(gdf, pd.DataFrame):
+        return [f"{what} must be a (Geo)DataFrame, got {type(gdf).__name__}"]
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        return [f"{what} lacks columns {missing} (see geo.load_{what}())"]
+    return []
+
+
+def _as_wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        raise CRSError(
+            f"{what} have no CRS: declare it with .set_crs('EPSG:4326') for longitude/latitude "
+            "(or the CRS they are really in) before drawing the map"
+        )
+    return gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf
+
+
+def _round_geometry(geoms: np.ndarray) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.round(xy, 5))
+
+
+def _simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """Simplify polygons; shared edges stay shared when they form a valid coverage."""
+    if len(geoms) == 0 or tolerance <= 0:
+        return _round_geometry(geoms)
+    present = _present(geoms)
+    out = geoms.copy()
+    subset = geoms[present]
+    try:
+        coverage_ok = bool(shapely.coverage_is_valid(subset))
+    except shapely.errors.GEOSException:
+        coverage_ok = False
+    if coverage_ok:
+        simplified = shapely.coverage_simplify(subset, tolerance)
+    else:
+        simplified = shapely.simplify(subset, tolerance, preserve_topology=True)
+    simplified = shapely.make_valid(_round_geometry(simplified))
+    # rounding can leave slivers as GeometryCollections: keep the polygonal part
+    polygonal = shapely.get_type_id(simplified) == 7
+    if polygonal.any():
+        simplified[polygonal] = [
+            shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type.endswith("Polygon")])
+            for g in simplified[polygonal]
+        ]
+    out[present] = simplified
+    return out
+
+
+def _present(geoms: np.ndarray) -> np.ndarray:
+    """Mask of the geometries that are present and not empty."""
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _located(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep the rows whose geometry is present and not empty."""
+    return gdf[_present(gdf.geometry.values.to_numpy())]
+
+
+def _seats(ptce: gpd.GeoDataFrame) -> np.ndarray:
+    """One point per located PTCE (its seat; a point on the surface of an area)."""
+    return shapely.point_on_surface(_located(ptce).geometry.values.to_numpy())
+
+
+# --------------------------------------------------------------------------- département outlines
+
+
+def _departement_outlines(
+    communes: gpd.GeoDataFrame | None, tolerance: float, box: Any = None
+) -> gpd.GeoDataFrame:
+    """Simplified département polygons, optionally only those meeting ``box``."""
+    key = (settings.vintage, tolerance)
+    shared = communes is None and box is None
+    if shared and key in _OUTLINES_MEMORY:
+        return _OUTLINES_MEMORY[key]
+    path = (
+        settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}-{tolerance:g}.parquet"
+    )
+    if shared:  # the national outlines: a small file, read instead of simplified again
+        cached = read_checked_parquet(path)
+        if cached is not None:
+            _OUTLINES_MEMORY[key] = cached
+            return cached
+    table = _departements_dissolved(communes)
+    if box is not None:
+        table = table[table.intersects(box)]
+    min_area = 20 * tolerance**2
+    cleaned = np.array([_drop_specks(g, min_area) for g in table.geometry.values], dtype=object)
+    simplified = _simplify(cleaned, tolerance)
+    out = gpd.GeoDataFrame(
+        {"departement": table["departement"].to_numpy()}, geometry=list(simplified), crs=WGS84
+    )
+    if shared:
+        _OUTLINES_MEMORY[key] = out
+        write_checked_parquet(out, path)
+    return out
+
+
+def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Département polygons dissolved from communes (cached when loaded here)."""
+    if communes is not None:
+        return _dissolve_departements(communes)
+    cached = _DISSOLVED_MEMORY.get(settings.vintage)
+    if cached is not None:
+        return cached
+    path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
+    table = read_checked_parquet(path, schema=CacheSchema.text(["departement", "geometry"]))
+    if table is None:
+        from geo.reference.communes import load_communes
+
+        table = _dissolve_departements(load_communes())
+        write_checked_parquet(table, path)
+    _DISSOLVED_MEMORY[settings.vintage] = table
+    return table
+
+
+def _dissolve_departements(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    communes = _as_wgs84(communes, "communes")
+    if "type" in communes.columns:
+        communes = communes[communes["type"].fillna("COM") == "COM"]
+    communes = _located(communes)
+    geoms = communes.geometry.values.to_numpy()
+    codes, parts = [], []
+    for dep, idx in communes.groupby("departement").indices.items():
+        try:
+            merged = shapely.coverage_union_all(geoms[idx])
+        except shapely.errors.GEOSException:  # a few touching communes overlap slightly
+            merged = shapely.union_all(shapely.make_valid(geoms[idx]), grid_size=1e-7)
+        codes.append(str(dep))
+        parts.append(merged)
+    return gpd.GeoDataFrame({"departement": codes}, geometry=parts, crs=WGS84)
+
+
+def _drop_specks(geom: Any, min_area: float) -> Any:
+    """Remove holes and islands smaller than ``min_area`` (slivers between communes)."""
+    polygons = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type != "Polygon" or part.area < min_area:
+            continue
+        holes = [r for r in part.interiors if shapely.Polygon(r).area >= min_area]
+        polygons.append(shapely.Polygon(part.exterior, holes))
+    return shapely.MultiPolygon(polygons) if polygons else geom
+
+
+# --------------------------------------------------------------------------- focus
+
+
+def _parse_focus(
+    focus: str | None, region: str | None, departement: str | None, territory: str | None
+) -> tuple[str, str | None]:
+    given = [
+        (k, v)
+        for k, v in (("region", region), ("departement", departement), ("territory", territory))
+        if v
+    ]
+    if focus and given:
+        raise ArgumentError(
+            f"focus={focus!r} and {given[0][0]}={given[0][1]!r} both given: pass only one of them"
+        )
+    if len(given) > 1:
+        raise ArgumentError(
+            f"only one of region=, departement=, territory= may be given, got {dict(given)}"
+        )
+    if given:
+        return given[0][0], str(given[0][1]).strip()
+    if not focus:
+        return "national", None
+    kind, sep, value = str(focus).partition(":")
+    kind = {"région": "region", "département": "departement", "territoire": "territory"}.get(
+        kind, kind
+    )
+    if not sep or kind not in ("region", "departement", "territory") or not value.strip():
+        raise ArgumentError(
+            f"focus={focus!r} is not understood: use 'region:<code or name>', "
+            "'departement:<code>' or 'territory:<id>'"
+        )
+    return kind, value.strip()
+
+
+def _radius_of(synergies: pd.DataFrame, default: float) -> float:
+    """Return the radius ``synergies`` were computed with (``attrs``), else ``default``."""
+    try:
+        radius = float(synergies.attrs.get("radius_km", default))
+    except (TypeError, ValueError):
+        return float(default)
+    return radius if np.isfinite(radius) and radius >= 0 else float(default)
+
+
+def _prepare_links(synergies: pd.DataFrame) -> pd.DataFrame:
+    """Links as text ids, sorted overlap, adjacent, near, then by distance when known."""
+    links = pd.DataFrame(synergies).copy()
+    for column in _SYNERGY_COLUMNS:
+        links[column] = links[column].map(_text)
+    order = {"overlap": 0, "adjacent": 1, "near": 2}
+    rank = links["relation"].map(order).fillna(3).astype(float) * 1e6
+    if "distance_km" in links.columns:
+        rank += pd.to_numeric(links["distance_km"], errors="coerce").fillna(0).to_numpy()
+    links["_order"] = rank
+    return links.reset_index(drop=True)
+
+
+def _select(
+    territories: gpd.GeoDataFrame,
+    ptce: gpd.GeoDataFrame,
+    links: pd.DataFrame,
+    kind: str,
+    value: str | None,
+) -> tuple[set[str], set[str], str]:
+    if kind == "national":
+        return set(territories["id"]), set(ptce["id"]), "national"
+    if kind == "territory":
+        hit = territories["id"] == value
+        if not hit.any():
+            close = closest(str(value), territories["id"])
+            hint = f"; did you mean {close}?" if close else " (see the id column of territories)"
+            raise ArgumentError(f"focus: no territory with id {value!r}{hint}")
+        t_sel = {str(value)}
+        p_sel = set(links.loc[links["territory_id"] == value, "ptce_id"])
+        return t_sel, p_sel & set(ptce["id"]), "territory"
+    columns = ("region", "region_nom") if kind == "region" else ("departement",)
+    t_hit = territories["id"][in_area(territories, **{kind: value})]
+    p_hit = ptce["id"][in_area(ptce, **{kind: value})]
+    if t_hit.empty and p_hit.empty:
+        label = "région" if kind == "region" else "département"
+        raise ArgumentError(
+            f"focus: no territory or PTCE in {label} {value!r}; use the INSEE code "
+            f"(e.g. {'11' if kind == 'region' else '78, 2A, 974'}) as in the {columns[0]} column"
+        )
+    t_sel, p_sel = set(t_hit), set(p_hit)
+    linked = links[links["territory_id"].isin(t_sel) | links["ptce_id"].isin(p_sel)]
+    return t_sel | set(linked["territory_id"]), p_sel | set(linked["ptce_id"]), "region"
+
+
+def _bounds(
+    t_show: gpd.GeoDataFrame, p_show: gpd.GeoDataFrame, kind: str
+) -> list[list[float]] | None:
+    if kind == "national":
+        return [list(OVERSEAS_VIEWS[0][2][0]), list(OVERSEAS_VIEWS[0][2][1])]
+    geoms = [*_located(t_show).geometry, *_located(p_show).geometry]
+    if not geoms:
+        return None
+    minx, miny, maxx, maxy = shapely.bounds(shapely.union_all(geoms)).tolist()
+    # at least ~15 km across, so that the surroundings show around a small territory
+    half = 0.07
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    minx, maxx = min(minx, cx - half), max(maxx, cx + half)
+    miny, maxy = min(miny, cy - half / 1.5), max(maxy, cy + half / 1.5)
+    return [[miny, minx], [maxy, maxx]]
+
+
+# --------------------------------------------------------------------------- the data table
+
+
+def _tiles_config(tiles: Any) -> dict[str, Any] | None:
+    """Return the tile layer's URL template, attribution and zoom range, or ``None``."""
+    if tiles is False or tiles is None:
+        return None
+    import xyzservices
+
+    if tiles is True:
+        provider = xyzservices.providers.OpenStreetMap.France
+    elif isinstance(tiles, str):
+        try:
+            provider = xyzservices.providers.query_name(tiles)
+        except ValueError as exc:
+            raise ArgumentError(
+                f"tiles={tiles!r} is not an xyzservices provider name; try "
+                "'OpenStreetMap.France' or 'OpenStreetMap.Mapnik'"
+            ) from exc
+    elif isinstance(tiles, xyzservices.TileProvider):
+        provider = tiles
+    else:
+        raise ArgumentError(
+            f"tiles={tiles!r}: give True, False, an xyzservices provider or its name"
+        )
+    return {
+        "url": provider.build_url(fill_subdomain=False),
+        "name": f"Fond de carte {provider.name}",
+        "attribution": _text(provider.get("attribution")),
+        "subdomains": provider.get("subdomains", "abc"),
+        "maxZoom": int(provider.get("max_zoom", 19)),
+    }
+
+
+def _geometry(geom: Any) -> dict[str, Any] | None:
+    if geom is None or shapely.is_empty(geom):
+        return None
+    return shapely.geometry.mapping(geom)
+
+
+def _point(geom: Any) -> list[float] | None:
+    if geom is None or shapely.is_empty(geom):
+        return None
+    return [round(geom.x, 5), round(geom.y, 5)]
+
+
+def _sources(value: Any) -> list[list[str | None]]:
+    """Each source as ``[url or None, text]``: a link only for a safe http(s) URL."""
+    out: list[list[str | None]] = []
+    for text in _urls(value):
+        good = safe_url(text)
+        out.append([good, (urlsplit(good).netloc or good) if good else text])
+    return out
+
+
+def _column_values(frame: pd.DataFrame, column: str) -> list[str]:
+    if column not in frame.columns:
+        return [""] * len(frame)
+    return [_text(v) for v in frame[column].tolist()]
+
+
+def _admin_names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Département names, their région codes and région names, by INSEE code."""
+    from geo.reference.cog import departements, regions
+
+    deps, regs = departements(), regions()
+    return (
+        dict(zip(deps["code"], deps["nom"], strict=True)),
+        dict(zip(deps["code"], deps["region"].fillna(""), strict=True)),
+        dict(zip(regs["code"], regs["nom"], strict=True)),
+    )
+
+
+def _popup_columns(
+    popup_columns: Sequence[str] | str | None,
+    territories: pd.DataFrame,
+    ptce: pd.DataFrame,
+) -> list[str]:
+    if popup_columns is None:
+        return []
+    columns = [popup_columns] if isinstance(popup_columns, str) else list(popup_columns)
+    known = (set(territories.columns) | set(ptce.columns)) - {"geometry"}
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise ArgumentError(
+            f"popup_columns={unknown} not found in territories or ptce; columns available: "
+            f"{sorted(map(str, known))}"
+        )
+    return list(dict.fromkeys(str(c) for c in columns))
+
+
+def _extra(frame: pd.DataFrame, columns: list[str]) -> list[list[list[str]]]:
+    present = [c for c in columns if c in frame.columns]
+    values = [_column_values(frame, c) for c in present]
+    return [
+        [[column, vals[i]] for column, vals in zip(present, values, strict=True) if vals[i]]
+        for i in range(len(frame))
+    ]
+
+
+def _territory_table(
+    t_show: gpd.GeoDataFrame,
+    scale: str,
+    extra: list[str],
+    admin: tuple[dict[str, str], dict[str, str], dict[str, str]],
+) -> dict[str, Any]:
+    dep_names, dep_region, region_names = admin
+    geoms = t_show.geometry.values.to_numpy()
+    present = _present(geoms)
+    simplified = np.full(len(geoms), None, dtype=object)
+    simplified[present] = _simplify(geoms[present], _TOLERANCE[scale])
+    points = np.full(len(geoms), None, dtype=object)
+    if present.any():
+        points[present] = shapely.point_on_surface(simplified[present])
+    deps = _column_values(t_show, "departement")
+    regions = _column_values(t_show, "region")
+    region_noms = _column_values(t_show, "region_nom")
+    precisions = _column_values(t_show, "precision")
+    columns = {c: _column_values(t_show, c) for c in ("id", "nom", "statut", "sous_zone")}
+    columns.update({c: _column_values(t_show, c) for c in ("epci_nom", "ebe", "texte_legal")})
+    communes = [
+        _split(v, ";")
+        for v in (t_show["communes"] if "communes" in t_show else [""] * len(t_show))
+    ]
+    populations = [
+        _population(v)
+        for v in (t_show["population"] if "population" in t_show else [""] * len(t_show))
+    ]
+    dates = [
+        _date_fr(v)
+        for v in (
+            t_show["date_habilitation"] if "date_habilitation" in t_show else [""] * len(t_show)
+        )
+    ]
+    sources = [_sources(v) for v in _column_values(t_show, "sources")]
+    extras = _extra(t_show, extra)
+    rows = []
+    for i in range(len(t_show)):
+        dep = deps[i]
+        region = regions[i] or dep_region.get(dep, "")
+        rows.append(
+            [
+                columns["id"][i],
+                columns["nom"][i],
+                columns["statut"][i],
+                dep,
+                dep_names.get(dep, ""),
+                region,
+                region_noms[i] or region_names.get(region, ""),
+                communes[i],
+                columns["sous_zone"][i],
+                columns["epci_nom"][i],
+                precisions[i],
+                _PRECISION_LABELS.get(precisions[i], precisions[i]),
+                precisions[i] in _APPROX_TERRITORY,
+                populations[i],
+                columns["ebe"][i],
+                dates[i],
+                columns["texte_legal"][i],
+                sources[i],
+                extras[i],
+                _geometry(simplified[i]),
+                _point(points[i]),
+            ]
+        )
+    return {"cols": list(_T_COLS), "rows": rows}
+
+
+_T_COLS = (
+    "id",
+    "nom",
+    "statut",
+    "departement",
+    "departement_nom",
+    "region",
+    "region_nom",
+    "communes",
+    "sous_zone",
+    "epci_nom",
+    "precision",
+    "precision_label",
+    "approx",
+    "population",
+    "ebe",
+    "date_habilitation",
+    "texte_legal",
+    "sources",
+    "extra",
+    "geometry",
+    "point",
+)
+_P_COLS = (
+    "id",
+    "nom",
+    "porteur",
+    "siege_commune",
+    "departement",
+    "departement_nom",
+    "region",
+    "region_nom",
+    "zone_action",
+    "precision",
+    "thematiques",
+    "soutien_etat",
+    "site_web",
+    "sources",
+    "extra",
+    "point",
+)
+
+
+def _themes(value: Any) -> list[str]:
+    return [t for t in (part.strip() for part in re.split(r"[;|]", _text(value))) if t]
+
+
+def _ptce_table(
+    p_show: gpd.GeoDataFrame,
+    extra: list[str],
+    admin: tuple[dict[str, str], dict[str, str], dict[str, str]],
+) -> dict[str, Any]:
+    dep_names, dep_region, region_names = admin
+    geoms = p_show.geometry.values.to_numpy()
+    present = _present(geoms)
+    seats = np.full(len(geoms), None, dtype=object)
+    if present.any():
+        seats[present] = shapely.point_on_surface(geoms[present])
+    values = {c: _column_values(p_show, c) for c in PTCE_SHOWN}
+    extras = _extra(p_show, extra)
+    rows = []
+    for i in range(len(p_show)):
+        dep = values["departement"][i]
+        region = values["region"][i] or dep_region.get(dep, "")
+        site = values["site_web"][i]
+        good = safe_url(site)
+        precision = values["precision"][i]
+        rows.append(
+            [
+                values["id"][i],
+                values["nom"][i],
+                values["porteur"][i],
+                values["siege_commune"][i],
+                dep,
+                dep_names.get(dep, ""),
+                region,
+                values["region_nom"][i] or region_names.get(region, ""),
+                values["zone_action"][i],
+                precision if precision in PTCE_PRECISIONS else (precision or "inconnu"),
+                _themes(values["thematiques"][i]),
+                values["soutien_etat"][i],
+                [good, site] if site else None,
+                _sources(values["sources"][i]),
+                extras[i],
+                _point(seats[i]),
+            ]
+        )
+    return {"cols": list(_P_COLS), "rows": rows}
+
+
+def _isin(column: pd.Series, values: set[str]) -> np.ndarray:
+    """Mask of the cells in ``values`` (a set lookup; pandas' isin is slow on text)."""
+    return np.fromiter((v in values for v in column.tolist()), bool, len(column))
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(number, 2) if np.isfinite(number) else None
+
+
+def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list[list[Any]]:
+    """Return the links as rows, closest relations first.
+
+    Each is ``[territory row, PTCE row, relation, distance_km,
+    seat_distance_km, shared communes, overlap share %, approximate]``.
+    """
+    t_index = {tid: i for i, tid in enumerate(t_ids)}
+    p_index = {pid: i for i, pid in enumerate(p_ids)}
+    ordered = links.sort_values("_order", kind="stable")
+    # beyond the closest few per territory, links are noise on a map (and weight)
+    ordered = ordered[ordered.groupby("territory_id", sort=False).cumcount() < _MAX_LINKS]
+
+    def column(name: str) -> list[Any]:
+        return ordered[name].tolist() if name in ordered else [None] * len(ordered)
+
+    out = []
+    for tid, pid, relation, dist, seat, shared, share, approx in zip(
+        ordered["territory_id"].tolist(),
+        ordered["ptce_id"].tolist(),
+        ordered["relation"].tolist(),
+        column("distance_km"),
+        column("seat_distance_km"),
+        column("shared_communes"),
+        column("overlap_share_pct"),
+        column("approximate"),
+        strict=True,
+    ):
+        ti, pi = t_index.get(tid), p_index.get(pid)
+        if ti is None or pi is None:
+            continue
+        out.append(
+            [
+                ti,
+                pi,
+                relation,
+                _number(dist),
+                _number(seat),
+                len(_split(shared, ";")),
+                _number(share),
+                _text(approx).lower() in ("true", "1"),
+            ]
+        )
+    return out
+
+
+def _outline_table(
+    communes: gpd.GeoDataFrame | None, scale: str, bounds: list[list[float]] | None
+) -> list[list[Any]]:
+    box = None
+    if scale != "national" and bounds is not None:
+        (s, w), (n, e) = bounds
+        pad_x, pad_y = max(e - w, 0.3), max(n - s, 0.3)
+        box = shapely.box(w - pad_x, s - pad_y, e + pad_x, n + pad_y)
+    outlines = _departement_outlines(communes, _DEP_TOLERANCE[scale], box)
+    return [
+        [str(code), geom]
+        for code, geom in zip(
+            outlines["departement"].tolist(),
+            (_geometry(g) for g in outlines.geometry.values.to_numpy()),
+            strict=True,
+        )
+        if geom is not None
+    ]
+
+
+def _commune_table(communes: gpd.GeoDataFrame | None, codes: list[str]) -> list[list[Any]]:
+    """Return the focused territory's communes as ``[name, INSEE code, geometry]``."""
+    if not codes:
+        return []
+    if communes is None:
+        from geo.reference.communes import load_communes
+
+        table = load_communes(codes=codes, types=("COM", "ARM"))
+    else:
+        table = _as_wgs84(communes, "communes")
+        table = table[table["code_insee"].astype(str).isin(codes)]
+    if table.empty:
+        return []
+    geoms = _simplify(table.geometry.values.to_numpy(), _TOLERANCE["territory"])
+    return [
+        [_text(nom), _text(code), _geometry(geom)]
+        for nom, code, geom in zip(
+            table["nom"].tolist(), table["code_insee"].tolist(), geoms, strict=True
+        )
+    ]
+
+
+def _legend_labels() -> dict[str, Any]:
+    return {
+        "statuts": {k: list(v) for k, v in STATUTS.items()},
+        "other": list(_OTHER_STATUT),
+        "precisions": {k: list(v) for k, v in PTCE_PRECISIONS.items()},
+        "ptceColor": _PTCE_COLOR,
+        "relations": {k: list(v) for k, v in RELATIONS.items()},
+    }
+
+
+def map_data(
+    territories: gpd.GeoDataFrame,
+    ptce: gpd.GeoDataFrame,
+    synergies: pd.DataFrame | None = None,
+    *,
+    communes: gpd.GeoDataFrame | None = None,
+    focus: str | None = None,
+    region: str | None = None,
+    departement: str | None = None,
+    territory: str | None = None,
+    radius_km: float | None = None,
+    rings: bool = False,
+    tiles: bool | str | xyzservices.TileProvider = True,
+    title: str = "Territoires zéro chômeur et PTCE",
+    embed: bool = False,
+    popup_columns: Sequence[str] | str | None = None,
+) -> dict[str, Any]:
+    """Return the data table a synergy map page is built from.
+
+    Parameters are those of :func:`synergy_map`. The table holds public
+    fields only (plus ``popup_columns``), display texts as plain strings and
+    simplified geometry; :func:`geo.publish.pagedata.page_json` serialises it.
+
+    Returns
+    -------
+    dict
+        JSON-compatible: ``t`` (territories) and ``p`` (PTCE) as
+        ``{"cols": [...], "rows": [[...], ...]}``, ``l`` (links as row
+        numbers), ``d`` (département outlines), ``c`` (communes of a focused
+        territory), and the title, focus, bounds, radii, tiles and labels.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns.
+    ArgumentError
+        A ``focus`` that matches nothing, unknown ``popup_columns`` or tiles.
+    CRSError
+        Inputs without a CRS.
+    """
+    problems = _require(territories, _TERRITORY_COLUMNS, "territories")
+    problems += _require(ptce, _PTCE_COLUMNS, "ptce")
+    if synergies is not None:
+        problems += _require(synergies, _SYNERGY_COLUMNS, "synergies")
+    if problems:
+        raise SchemaError("cannot draw the synergy map: " + "; ".join(problems), problems)
+    kind, value = _parse_focus(focus, region, departement, territory)
+    extra = _popup_columns(popup_columns, territories, ptce)
+    tiles_config = _tiles_config(tiles)
+    territories = _as_wgs84(territories, "territories")
+    ptce = _as_wgs84(ptce, "ptce")
+    if synergies is None:
+        from geo.analysis.synergies import synergies as compute_synergies
+
+        synergies = compute_synergies(
+            territories, ptce, radius_km=20.0 if radius_km is None else radius_km
+        )
+    link_km = _radius_of(synergies, 20.0 if radius_km is None else radius_km)
+    ring_km = link_km if radius_km is None else float(radius_km)
+    links = _prepare_links(synergies)
+
+    territories = territories.assign(id=territories["id"].map(_text))
+    ptce = ptce.assign(id=ptce["id"].map(_text))
+    t_sel, p_sel, scale = _select(territories, ptce, links, kind, value)
+    links = links[_isin(links["territory_id"], t_sel) & _isin(links["ptce_id"], p_sel)]
+    t_show = territories[_isin(territories["id"], t_sel)]
+    p_show = ptce[_isin(ptce["id"], p_sel)]
+    bounds = _bounds(t_show, p_show, kind)
+    admin = _admin_names()
+    focus_codes: list[str] = []
+    if kind == "territory" and "codes_insee" in t_show:
+        focus_codes = _split(t_show["codes_insee"].iloc[0], ";")
+    t_table = _territory_table(t_show, scale, extra, admin)
+    p_table = _ptce_table(p_show, extra, admin)
+    n_features = len(t_table["rows"]) + len(p_table["rows"]) + len(links)
+    return {
+        "version": 1,
+        "title": _text(title),
+        "kind": kind,
+        "focus": f"t:{value}" if kind == "territory" else None,
+        "bounds": bounds,
+        "views": [[label, name, [list(sw), list(ne)]] for label, name, (sw, ne) in OVERSEAS_VIEWS],
+        "radiusKm": link_km,
+        "ringKm": ring_km if rings else None,
+        "tiles": tiles_config,
+        "embed": bool(embed),
+        "cluster": len(p_table["rows"]) >= _CLUSTER_MIN,
+        "canvas": n_features >= _CANVAS_MIN,
+        "labels": _legend_labels(),
+        "departements": [[code, name] for code, name in admin[0].items()],
+        "regions": [[code, name] for code, name in admin[2].items()],
+        "t": t_table,
+        "p": p_table,
+        "l": _link_table(links, [r[0] for r in t_table["rows"]], [r[0] for r in p_table["rows"]]),
+        "linksTotal": len(links),
+        "linksPerTerritory": _MAX_LINKS,
+        "d": _outline_table(communes, scale, bounds),
+        "c": _commune_table(communes, focus_codes),
+    }
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def synergy_map(
+    territories: gpd.GeoDataFrame,
+    ptce: gpd.GeoDataFrame,
+    synergies: pd.DataFrame | None = None,
+    *,
+    m: folium.Map | None = None,
+    communes: gpd.GeoDataFrame | None = None,
+    focus: str | None = None,
+    region: str | None = None,
+    departement: str | None = None,
+    territory: str | None = None,
+    radius_km: float | None = None,
+    rings: bool = False,
+    offline_assets: str | os.PathLike[str] | None = None,
+    tiles: bool | str | xyzservices.TileProvider = True,
+    title: str = "Territoires zéro chômeur et PTCE",
+    embed: bool = False,
+    popup_columns: Sequence[str] | str | None = None,
+) -> folium.Map:
+    """Draw territories, PTCE and their synergy links on a Folium map.
+
+    The page shows, beside the map, a search box, filters (statut, région,
+    département, relation, PTCE theme and State support) and a list of every
+    territory and PTCE drawn (the map's text alternative); selecting a
+    feature opens its details in a panel (a bottom sheet on phones). Every
+    text from the data is shown literally: it reaches the page as one JSON
+    data table and is written with ``textContent`` in the browser.
+
+    Parameters
+    ----------
+    territories
+        TZ territories (schema of :func:`geo.load_territories`): at least
+        ``id``, ``nom``, ``statut`` and a geometry, with a CRS.
+    ptce
+        PTCE (schema of :func:`geo.load_ptce`): at least ``id``, ``nom`` and
+        a Point geometry (the seat), with a CRS.
+    synergies
+        Result of :func:`geo.synergies` (at least ``territory_id``,
+        ``ptce_id``, ``relation``); computed with ``radius_km`` when ``None``.
+    m
+        An existing folium map to draw on (layers stack); a new one otherwise.
+    communes
+        Commune boundaries (schema of :func:`geo.load_communes`) for the
+        département outlines and the communes of a focused territory;
+        :func:`geo.load_communes` (cached) when ``None``.
+    focus
+        ``None`` (whole of France), ``"region:<INSEE code or name>"``,
+        ``"departement:<code>"`` or ``"territory:<id>"``.
+    region, departement, territory
+        The same as ``focus``, as separate parameters; give at most one.
+    radius_km
+        Radius of the rings, and of the synergy computation when
+        ``synergies`` is ``None`` (20 km by default). The legend states the
+        radius the synergies were computed with (``synergies.attrs
+        ["radius_km"]``, set by :func:`geo.synergies`).
+    rings
+        Add a layer of ``radius_km`` circles around the PTCE seats.
+    offline_assets
+        Asset directory remembered on the map: :func:`write_map` with
+        ``offline=True`` inlines from it when no ``assets_dir`` is given.
+    tiles
+        ``True`` for OpenStreetMap France (French labels), ``False`` for none
+        (the département outlines are the basemap), an xyzservices provider
+        or its name (``"OpenStreetMap.Mapnik"``). When tiles fail to load the
+        shipped outlines still show land and sea.
+    title
+        Page title and legend heading.
+    embed
+        For an ``<iframe>`` on another site: the wheel and one-finger swipes
+        scroll the host page until the map is activated (click, tap or
+        focus), and a link opens the map full screen.
+    popup_columns
+        Extra columns (of either table) to show in the details, e.g.
+        ``["vague"]``; shown literally like every other field.
+
+    Returns
+    -------
+    folium.Map
+        ``m`` or the new map.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns.
+    ArgumentError
+        A ``focus`` that matches nothing, unknown ``popup_columns`` or tiles.
+    CRSError
+        Inputs without a CRS.
+
+    Examples
+    --------
+    >>> m = synergy_map(geo.load_territories(), geo.load_ptce())  # doctest: +SKIP
+    >>> write_map(m, "maps/synergies.html")  # doctest: +SKIP
+    """
+    from geo.publish import foliummap as _mapfolium
+
+    data = map_data(
+        territories,
+        ptce,
+        synergies,
+        communes=communes,
+        focus=focus,
+        region=region,
+        departement=departement,
+        territory=territory,
+        radius_km=radius_km,
+        rings=rings,
+        tiles=tiles,
+        title=title,
+        embed=embed,
+        popup_columns=popup_columns,
+    )
+    if m is None:
+        m = _mapfolium.Map(location=(46.6, 2.4), zoom_start=6, tiles=None, zoom_control=False)
+        m.get_root().title = _pagedata.html_text(data["title"])  # type: ignore[attr-defined]
+    figure = _mapfolium.page_figure(m)
+    if getattr(m, "control_scale", False):
+        m.control_scale = False  # the page adds one metric scale bar itself
+    if offline_assets is not None:
+        m._geo_assets_dir = Path(offline_assets)  # type: ignore[attr-defined]
+    data_id = f"geo-data-{secrets.token_hex(6)}"
+    element = _mapfolium.PageElement(
+        m.get_name(),
+        _mappage.head_fragments(data_id, data),
+        _mappage.start_script(m.get_name(), data_id),
+    )
+    element._geo_data = data  # type: ignore[attr-defined]
+    m.add_child(element)
+    del figure
+    return m
+
+
+def map_tables(m: folium.Map) -> list[dict[str, Any]]:
+    """Return the data tables drawn on ``m`` by :func:`synergy_map`, in order."""
+    return [
+        child._geo_data  # type: ignore[attr-defined]
+        for child in m._children.values()
+        if getattr(child, "_geo_data", None) is not None
+    ]
+
+
+# --------------------------------------------------------------------------- shortcuts
+
+
+def region_map(
+    territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, region: str, **kwargs: Any
+) -> folium.Map:
+    """Draw one région (INSEE code or name) and the PTCE/territories linked to it.
+
+    Keyword arguments are those of :func:`synergy_map`.
+    """
+    return synergy_map(territories, ptce, region=region, **kwargs)
+
+
+def departement_map(
+    territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, departement: str, **kwargs: Any
+) -> folium.Map:
+    """Draw one département and the PTCE/territories linked to it.
+
+    Keyword arguments are those of :func:`synergy_map`.
+    """
+    return synergy_map(territories, ptce, departement=departement, **kwargs)
+
+
+def territory_map(
+    territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, territory: str, **kwargs: Any
+) -> folium.Map:
+    """Zoom on one territory: its communes outlined, the PTCE around it and the links.
+
+    Keyword arguments are those of :func:`synergy_map`.
+    """
+    return synergy_map(territories, ptce, territory=territory, **kwargs)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def write_map(
+    m: folium.Map,
+    path: str | os.PathLike[str],
+    *,
+    offline: bool = False,
+    assets_dir: str | os.PathLike[str] | None = None,
+    separate_assets: bool = False,
+) -> Path:
+    """Write a map as an HTML page, atomically.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`synergy_map` (or any folium map).
+    path
+        Target ``.html`` file; its directory is created when missing.
+    offline
+        Inline every CDN JavaScript and CSS asset so that the single file
+        works with no network (tiles excepted: the département outlines
+        remain).
+    assets_dir
+        Local asset directory for ``offline`` (see
+        :func:`geo.publish.assets.fetch_assets`); defaults to the map's
+        ``offline_assets``.
+    separate_assets
+        Write the page's own JavaScript and CSS as ``<name>.js`` and
+        ``<name>.css`` next to the page, which then holds no inline script
+        or style (serve it with ``Content-Security-Policy: script-src
+        'self'``, plus the CDN hosts unless ``offline``).
+
+    Returns
+    -------
+    Path
+        The written page.
+
+    Raises
+    ------
+    DataSourceError
+        ``offline`` and assets missing from ``assets_dir``.
+    ArgumentError
+        ``offline`` without any asset directory.
+    """
+    directory = assets_dir if assets_dir is not None else getattr(m, "_geo_assets_dir", None)
+    return write_page(
+        m.get_root().render(),
+        path,
+        offline=offline,
+        assets_dir=directory,
+        separate_assets=separate_assets,
+    )
+
+
+def map_page(data: dict[str, Any]) -> str:
+    """Return the HTML page of one data table from :func:`map_data`, without folium.
+
+    What ``python -m geo map`` writes: the same page as a
+    :func:`synergy_map` map, with no folium or template engine involved.
+    """
+    return _mappage.render_page(data, f"geo-data-{secrets.token_hex(6)}")
+
+
+def write_page(
+    page: str,
+    path: str | os.PathLike[str],
+    *,
+    offline: bool = False,
+    assets_dir: str | os.PathLike[str] | None = None,
+    separate_assets: bool = False,
+) -> Path:
+    """Write a rendered map page atomically; options as for :func:`write_map`.
+
+    Parameters
+    ----------
+    page
+        The page's HTML (:func:`map_page`, or a rendered folium map).
+    path
+        Target ``.html`` file; its directory is created when missing.
+    offline, assets_dir, separate_assets
+        As for :func:`write_map` (``assets_dir`` is required with ``offline``).
+
+    Returns
+    -------
+    Path
+        The written page.
+    """
+    if offline:
+        if assets_dir is None:
+            raise ArgumentError(
+                "write_map(offline=True) needs assets_dir=: a directory filled once with "
+                "geo.publish.assets.fetch_assets(dir) while online"
+            )
+        page = _assets.inline_assets(page, assets_dir)
+    path = Path(path)
+    files: dict[Path, str] = {}
+    if separate_assets:
+        from urllib.parse import quote
+
+        page, js, css = _mappage.split_assets(page, quote(path.stem))
+        files = {path.with_suffix(".js"): js, path.with_suffix(".css"): css}
+    files[path] = page
+    for target, text in files.items():
+        with atomic_path(target) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            os.chmod(tmp, 0o644)  # a web page: readable by the web server, like a plain write
+    return path

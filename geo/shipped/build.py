@@ -1,0 +1,1593 @@
+"""The project's shipped data: TZCLD territories and PTCE, with provenance.
+
+Two human-editable tables in the checkout's ``data/`` folder are the truth:
+
+``tz_territories.csv``
+    One row per TZCLD territory (``statut`` TH = habilité, PE = projet
+    émergent): INSEE codes of the perimeter, quartier text, EPCI, legal text,
+    sources, confidence, and the ``precision`` of the perimeter.
+``ptce.csv``
+    One row per PTCE: seat commune, area of action, themes, State support,
+    sources, confidence, and the ``precision`` of the area of action.
+
+Beside them, ``qpv2024_communes.csv`` is the ANCT list of QPV 2024 by commune
+(:func:`geo.reference.qpv.qpv_list`), against which the ``qpv_codes`` of the
+territories are checked.
+
+:func:`build_data` validates both tables, joins them to the official commune
+boundaries (:func:`geo.reference.communes.load_communes`, communes and arrondissements
+municipaux) and writes ``territories.geojson`` and ``ptce.geojson``:
+deterministic text (features sorted by ``id``, coordinates rounded to
+:data:`COORD_DECIMALS` decimals, one feature per line), written atomically,
+so that a rebuild of unchanged tables is byte-identical. Given the ANCT QPV
+2024 boundaries (``qpv=``, a file or URL read by :func:`geo.reference.qpv.load_qpv`), a
+territory with ``qpv_codes`` is drawn as the union of its QPV (precision
+``qpv``). :func:`data_report` describes the quality of the data in French.
+:func:`import_reference` and :func:`import_qpv_communes` created the tables
+once from the reference tables of ``shared/reference``.
+
+This module reads and writes local files only; only ``qpv=<URL>`` downloads
+(through :func:`geo.reference.qpv.load_qpv`, which honours the offline setting).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo._core.datadir import checkout_data_dir, data_dir, installed_data_dir
+from geo._core.files import atomic_path
+from geo._core.tables import read_text
+from geo._core.text import name_key, without_article
+from geo.crs import WGS84, zone_of_code
+from geo.errors import DataSourceError, SchemaError, format_problems
+from geo.reference.cog import register as register_cache
+from geo.reference.communes import MissingGeometryWarning, commune_attributes, load_communes
+from geo.reference.names import PLM_PARENTS
+from geo.reference.placement import seat_commune, seat_point
+from geo.schema import (
+    CONFIANCES,
+    PTCE_FIELDS,
+    PTCE_PRECISIONS,
+    PUBLIC_PTCE_FIELDS,
+    PUBLIC_TERRITORY_FIELDS,
+    STATUTS,
+    TERRITORY_FIELDS,
+    TERRITORY_PRECISIONS,
+)
+
+__all__ = [
+    "COORD_DECIMALS",
+    "DATA_DIR",
+    "NO_SOURCE_MARKER",
+    "PTCE_CSV_COLUMNS",
+    "PTCE_DERIVED_FIELDS",
+    "PTCE_PROPERTIES",
+    "TERRITORY_CSV_COLUMNS",
+    "TERRITORY_DERIVED_FIELDS",
+    "TERRITORY_PROPERTIES",
+    "build_data",
+    "build_frames",
+    "data_report",
+    "import_qpv_communes",
+    "import_reference",
+    "qpv_summary",
+    "read_tables",
+    "report_numbers",
+]
+
+#: The shipped data folder: the checkout's ``data/`` (``<checkout>/data``), or,
+#: installed from a wheel, the copy installed with the package
+#: (:func:`geo._core.datadir.data_dir`).
+DATA_DIR: Path = data_dir()
+
+TERRITORIES_CSV = "tz_territories.csv"
+PTCE_CSV = "ptce.csv"
+TERRITORIES_GEOJSON = "territories.geojson"
+PTCE_GEOJSON = "ptce.geojson"
+QPV_LIST_CSV = "qpv2024_communes.csv"
+
+#: Fields of :data:`geo.schema.TERRITORY_FIELDS` that :func:`build_data`
+#: computes from the COG instead of reading them from ``tz_territories.csv``.
+TERRITORY_DERIVED_FIELDS = ("region", "population", "zone")
+
+#: Fields of :data:`geo.schema.PTCE_FIELDS` computed by :func:`build_data`.
+PTCE_DERIVED_FIELDS = ("region", "precision_siege", "zone")
+
+#: Columns of ``tz_territories.csv``, in order: the schema minus derived fields.
+TERRITORY_CSV_COLUMNS = [f for f in TERRITORY_FIELDS if f not in TERRITORY_DERIVED_FIELDS]
+
+#: Columns of ``ptce.csv``, in order: the schema minus derived fields.
+PTCE_CSV_COLUMNS = [f for f in PTCE_FIELDS if f not in PTCE_DERIVED_FIELDS]
+
+#: Properties of each feature of ``territories.geojson``, in order.
+TERRITORY_PROPERTIES = TERRITORY_FIELDS
+
+#: Properties of each feature of ``ptce.geojson``, in order.
+PTCE_PROPERTIES = PTCE_FIELDS
+
+#: Literal marker of the rows that exist without any public source, written at
+#: the start of ``notes`` (an internal field), never in ``sources``.
+NO_SOURCE_MARKER = "NO-PUBLIC-SOURCE-FOUND"
+_NO_SOURCE_RE = re.escape(NO_SOURCE_MARKER)
+
+#: Decimal places of the coordinates written to the GeoJSON files (about 1 m).
+COORD_DECIMALS = 5
+
+#: Above this total size of the two GeoJSON files, perimeters are simplified
+#: (:data:`SIMPLIFY_TOLERANCE_DEG`) before the union. The boundaries of the
+#: embedded source are already simplified; the files stay well below it.
+MAX_GEOJSON_BYTES = 3_000_000
+SIMPLIFY_TOLERANCE_DEG = 0.0005
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2}|/\d{2})?)?$")
+_SIREN = re.compile(r"^\d{9}$")
+_URL = re.compile(r"^https?://", re.IGNORECASE)
+_STATUS_CHECKED = re.compile(r"statut actuel (?:vérifié|confirmé)", re.IGNORECASE)
+_QPV_CODE = re.compile(r"^QN(?:\d{3}|0?2[AB])\d{2}[A-Z]$")
+#: Remarks meant for the maintainers, not for public pages: rows whose public
+#: fields hold one are listed by :func:`data_report`.
+_INTERNAL_REMARK = re.compile(
+    rf"{_NO_SOURCE_RE}|document de r[ée]f[ée]rence|orthographi[ée]|table de r[ée]f[ée]rence"
+    r"|\bà confirmer\b|\bTODO\b",
+    re.IGNORECASE,
+)
+_SOURCE_DATE = re.compile(r"Date de la source\s*:\s*([^;(]+?)\s*(?:[;(]|\.(?:\s|$)|$)")
+
+
+# --- paths and reading --------------------------------------------------------
+
+
+def _data_dir(data_dir: str | os.PathLike[str] | None) -> Path:
+    return Path(data_dir) if data_dir is not None else DATA_DIR
+
+
+def _split(value: str, sep: str = ";") -> list[str]:
+    return [part.strip() for part in str(value).split(sep) if part.strip()]
+
+
+def _source_items(value: str) -> list[str]:
+    return _split(value, " | ")
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A CSV table read as strings, with the file line of each row."""
+
+    path: Path
+    frame: pd.DataFrame  # column "_line": last physical line of the record
+
+    def where(self, index: int) -> str:
+        row = self.frame.loc[index]
+        return f"line {row['_line']} (id {row['id']!r})"
+
+
+def _read_csv(path: Path, columns: Sequence[str]) -> _Table:
+    if not path.is_file():
+        raise DataSourceError(
+            f"{path} not found: the shipped tables live in the source checkout's data/ "
+            f"folder; pass data_dir=... pointing to a folder with {TERRITORIES_CSV} "
+            f"and {PTCE_CSV}"
+        )
+    text = read_text(path, str(path))  # UTF-8 (BOM or not), Windows-1252, Latin-1
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    done = 0  # last line of the last record read
+    try:
+        header = reader.fieldnames or []
+        done = reader.line_num
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise SchemaError(
+                f"{path}: missing column(s) {missing}; expected the columns {list(columns)}"
+            )
+        for record in reader:
+            values = {c: (record.get(c) or "").strip() for c in columns}
+            values["_line"] = done = reader.line_num
+            rows.append(values)
+    except csv.Error as exc:
+        raise SchemaError(
+            f"{path}: line {done + 1} cannot be read as CSV: {exc} (a quote left "
+            "open makes the rest of the file one cell; close it or remove it)"
+        ) from exc
+    frame = pd.DataFrame(rows, columns=[*columns, "_line"], dtype=object)
+    return _Table(path, frame)
+
+
+# --- the official referential -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cog:
+    """What validation needs from the COG: codes, names, EPCI, régions."""
+
+    attributes: pd.DataFrame  # all types, indexed by position
+    located: pd.DataFrame  # COM + ARM, indexed by code_insee
+    delegated_parent: dict[str, str]  # COMD/COMA code -> parent code
+    epci_members: dict[str, list[str]]  # SIREN -> sorted COM codes
+    epci_names: dict[str, str]
+    departements: set[str]
+    region_of_dep: dict[str, str]
+    region_names: dict[str, str]  # region code -> official name
+    region_by_key: dict[str, str]  # name key -> region code
+
+
+def _load_cog() -> _Cog:
+    from geo.reference.communes import departements, regions
+
+    attributes = commune_attributes()
+    located = attributes[attributes["type"].isin(["COM", "ARM"])].set_index("code_insee")
+    com = attributes[attributes["type"] == "COM"]
+    delegated = attributes[attributes["type"].isin(["COMD", "COMA"])]
+    delegated_parent = dict(zip(delegated["code_insee"], delegated["parent"], strict=True))
+    members: dict[str, list[str]] = {}
+    for siren, code in zip(com["epci_siren"], com["code_insee"], strict=True):
+        if isinstance(siren, str):
+            members.setdefault(siren, []).append(code)
+    epci_names = dict(
+        com.dropna(subset=["epci_siren"])
+        .drop_duplicates("epci_siren")[["epci_siren", "epci_nom"]]
+        .itertuples(index=False, name=None)
+    )
+    deps = departements()
+    region_of_dep = dict(zip(deps["code"], deps["region"], strict=True))
+    regions_table = regions()
+    region_names = dict(zip(regions_table["code"], regions_table["nom"], strict=True))
+    region_by_key = {without_article(name_key(n)): c for c, n in region_names.items()}
+    return _Cog(
+        attributes=attributes,
+        located=located,
+        delegated_parent=delegated_parent,
+        epci_members={s: sorted(c) for s, c in members.items()},
+        epci_names=epci_names,
+        departements=set(region_of_dep),
+        region_of_dep=region_of_dep,
+        region_names=region_names,
+        region_by_key=region_by_key,
+    )
+
+
+def _code_problem(cog: _Cog, code: str, field: str) -> str | None:
+    """Return why ``code`` cannot be used in ``field``, or ``None``."""
+    if code in cog.located.index:
+        return None
+    parent = cog.delegated_parent.get(code)
+    if parent is not None:
+        parent_name = cog.located.at[parent, "nom"] if parent in cog.located.index else "?"
+        return (
+            f"{field} {code!r} is a commune déléguée/associée of {parent} {parent_name} "
+            f"(COG 2025): use the code {parent}"
+        )
+    return (
+        f"unknown INSEE code {code!r} in {field}: not a commune or arrondissement of the "
+        "COG 2025 (5 characters, e.g. 01001, 2A004, 97407, 75113)"
+    )
+
+
+def _names_match(given: str, official: str) -> bool:
+    return without_article(name_key(given)) == without_article(name_key(official))
+
+
+def _region_code(cog: _Cog, departements: Sequence[str], region_nom: str) -> str:
+    for dep in departements:
+        if dep in cog.region_of_dep:
+            return cog.region_of_dep[dep]
+    return cog.region_by_key.get(without_article(name_key(region_nom)), "") if region_nom else ""
+
+
+def _zone_of_region(cog: _Cog, region: str) -> str:
+    for dep, reg in sorted(cog.region_of_dep.items()):
+        if reg == region:
+            return zone_of_code(dep)
+    return ""
+
+
+@dataclass(frozen=True)
+class _QpvList:
+    """The ANCT list of QPV 2024 by commune, as validation needs it."""
+
+    path: Path
+    communes: dict[str, set[str]]  # QPV code -> INSEE codes of its communes
+    names: dict[str, str]  # QPV code -> name
+
+
+def _qpv_list(folder: Path) -> _QpvList:
+    from geo.reference.qpv import qpv_list
+
+    path = folder / QPV_LIST_CSV
+    if not path.is_file():
+        path = DATA_DIR / QPV_LIST_CSV
+    table = qpv_list(path)
+    communes: dict[str, set[str]] = {}
+    for code, commune in zip(table["code_qp"], table["insee_com"], strict=True):
+        communes.setdefault(code, set()).add(commune)
+    names = dict(zip(table["code_qp"], table["nom_qp"], strict=True))
+    return _QpvList(path, communes, names)
+
+
+# --- validation ---------------------------------------------------------------
+
+
+def _check_common(table: _Table, cog: _Cog, problems: list[str]) -> None:
+    """Check what both tables share: ids, confidence, département, région."""
+    frame = table.frame
+    counts = Counter(frame["id"])
+    for i, row in frame.iterrows():
+        where = table.where(i)
+        if not row["id"]:
+            problems.append(f"line {row['_line']}: empty id")
+        elif counts[row["id"]] > 1:
+            lines = frame.loc[frame["id"] == row["id"], "_line"].tolist()
+            problems.append(f"{where}: duplicate id (lines {', '.join(map(str, lines))})")
+        elif not _SLUG.match(row["id"]):
+            problems.append(f"{where}: id must be a lowercase slug like 'les-mureaux'")
+        if not row["nom"]:
+            problems.append(f"{where}: empty nom")
+        if row["confiance"] not in CONFIANCES:
+            problems.append(f"{where}: confiance {row['confiance']!r} not in {CONFIANCES}")
+        for dep in _split(row["departement"]):
+            if dep not in cog.departements:
+                problems.append(f"{where}: unknown département code {dep!r}")
+        if row["region_nom"]:
+            key = without_article(name_key(row["region_nom"]))
+            code = cog.region_by_key.get(key)
+            if code is None:
+                problems.append(
+                    f"{where}: unknown région {row['region_nom']!r}; use an official name "
+                    f"such as {sorted(cog.region_names.values())[:3]}..."
+                )
+            else:
+                deps = [d for d in _split(row["departement"]) if d in cog.region_of_dep]
+                if deps and cog.region_of_dep[deps[0]] != code:
+                    problems.append(
+                        f"{where}: région {row['region_nom']!r} does not contain département "
+                        f"{deps[0]} (région {cog.region_names[cog.region_of_dep[deps[0]]]})"
+                    )
+
+
+def _check_codes(
+    where: str, codes: Iterable[str], names: str, field: str, cog: _Cog, problems: list[str]
+) -> bool:
+    """Check INSEE codes and, when given, their names. Return True when all codes exist."""
+    codes = list(codes)
+    ok = True
+    for code in codes:
+        problem = _code_problem(cog, code, field)
+        if problem:
+            problems.append(f"{where}: {problem}")
+            ok = False
+    if len(set(codes)) != len(codes):
+        problems.append(f"{where}: duplicate codes in {field}")
+    name_list = _split(names)
+    if ok and name_list:
+        if len(name_list) != len(codes):
+            problems.append(
+                f"{where}: {len(codes)} code(s) in {field} but {len(name_list)} name(s); "
+                "give one official name per code, or leave the names empty"
+            )
+        else:
+            for code, name in zip(codes, name_list, strict=True):
+                official = cog.located.at[code, "nom"]
+                if not _names_match(name, official):
+                    problems.append(
+                        f"{where}: name {name!r} does not match code {code} ({official}); "
+                        "fix the code or the name"
+                    )
+    return ok
+
+
+def _check_qpv_codes(
+    where: str, row: pd.Series, codes: list[str], qpv: _QpvList, problems: list[str]
+) -> None:
+    """Check ``qpv_codes``: known QPV 2024 codes, each in one of the row's communes."""
+    wanted = _split(row["qpv_codes"])
+    if not wanted:
+        return
+    if row["precision"] != "infra-communal":
+        problems.append(
+            f"{where}: qpv_codes are given but precision is {row['precision']!r}; a territory "
+            "made of QPV has precision 'infra-communal' (the build draws it as 'qpv' when "
+            "given the QPV boundaries)"
+        )
+    if len(set(wanted)) != len(wanted):
+        problems.append(f"{where}: duplicate codes in qpv_codes")
+    communes = {PLM_PARENTS.get(c, c) for c in codes}
+    for code in wanted:
+        if not _QPV_CODE.match(code):
+            problems.append(
+                f"{where}: qpv_codes {code!r} is not a QPV code (like 'QN07819M': QN, "
+                "département, number, letter)"
+            )
+        elif code not in qpv.communes:
+            problems.append(
+                f"{where}: unknown QPV code {code!r} in qpv_codes: not in the ANCT list of "
+                f"QPV 2024 ({qpv.path.name}, {len(qpv.communes)} QPV)"
+            )
+        elif communes and not communes & qpv.communes[code]:
+            where_qpv = ", ".join(sorted(qpv.communes[code]))
+            problems.append(
+                f"{where}: QPV {code} ({qpv.names[code]}) lies in commune(s) {where_qpv}, "
+                f"none of codes_insee {';'.join(codes)!r}: fix the QPV code or the communes"
+            )
+
+
+def _validate_territories(table: _Table, cog: _Cog, qpv: _QpvList) -> list[str]:
+    problems: list[str] = []
+    _check_common(table, cog, problems)
+    for i, row in table.frame.iterrows():
+        where = table.where(i)
+        if row["statut"] not in STATUTS:
+            problems.append(f"{where}: statut {row['statut']!r} not in {STATUTS}")
+        precision = row["precision"]
+        if precision == "qpv":
+            problems.append(
+                f"{where}: precision 'qpv' is set by the build, not in the table: write "
+                "'infra-communal' and the qpv_codes"
+            )
+        elif precision not in TERRITORY_PRECISIONS:
+            problems.append(f"{where}: precision {precision!r} not in {TERRITORY_PRECISIONS}")
+        codes = _split(row["codes_insee"])
+        codes_ok = _check_codes(where, codes, row["communes"], "codes_insee", cog, problems)
+        _check_qpv_codes(where, row, codes if codes_ok else [], qpv, problems)
+        if codes_ok and codes and row["departement"]:
+            deps = set(_split(row["departement"]))
+            for code in codes:
+                dep = cog.located.at[code, "departement"]
+                if dep not in deps:
+                    problems.append(
+                        f"{where}: commune {code} is in département {dep}, not in "
+                        f"departement {row['departement']!r}"
+                    )
+        siren = row["epci_siren"]
+        if siren and (not _SIREN.match(siren) or siren not in cog.epci_members):
+            problems.append(
+                f"{where}: epci_siren {siren!r} is not an EPCI of the COG 2025; "
+                "leave it empty when the EPCI no longer exists and say so in notes"
+            )
+        if precision in ("communes", "infra-communal") and not codes:
+            problems.append(f"{where}: precision {precision!r} needs codes_insee")
+        if precision == "epci" and not codes and not siren:
+            problems.append(f"{where}: precision 'epci' needs epci_siren (or codes_insee)")
+        if precision == "inconnu" and (codes or siren):
+            problems.append(
+                f"{where}: precision 'inconnu' but codes_insee/epci_siren are given; "
+                "set precision to 'communes', 'infra-communal' or 'epci'"
+            )
+        if row["date_habilitation"] and not _DATE.match(row["date_habilitation"]):
+            problems.append(
+                f"{where}: date_habilitation {row['date_habilitation']!r} is not "
+                "AAAA, AAAA-MM, AAAA-MM-JJ or AAAA-MM/MM"
+            )
+        if row["statut"] == "PE" and row["date_habilitation"]:
+            problems.append(f"{where}: a projet émergent (PE) has no date_habilitation")
+    return problems
+
+
+def _validate_ptce(table: _Table, cog: _Cog) -> list[str]:
+    problems: list[str] = []
+    _check_common(table, cog, problems)
+    for i, row in table.frame.iterrows():
+        where = table.where(i)
+        precision = row["precision"]
+        if precision not in PTCE_PRECISIONS:
+            problems.append(f"{where}: precision {precision!r} not in {PTCE_PRECISIONS}")
+        seat = row["siege_insee"]
+        if seat:
+            if _check_codes(where, [seat], row["siege_commune"], "siege_insee", cog, problems):
+                dep = cog.located.at[seat, "departement"]
+                if row["departement"] and dep not in _split(row["departement"]):
+                    problems.append(
+                        f"{where}: seat {seat} is in département {dep}, not {row['departement']!r}"
+                    )
+        elif row["siege_commune"]:
+            problems.append(
+                f"{where}: siege_commune {row['siege_commune']!r} has no siege_insee; "
+                "add its INSEE code"
+            )
+        codes = _split(row["codes_insee"])
+        _check_codes(where, codes, "", "codes_insee", cog, problems)
+        if precision in ("communes", "epci") and not codes:
+            problems.append(f"{where}: precision {precision!r} needs codes_insee")
+        if precision == "siege" and not seat:
+            problems.append(f"{where}: precision 'siege' needs siege_insee")
+        if precision == "departement" and not row["departement"]:
+            problems.append(f"{where}: precision 'departement' needs departement")
+        if precision == "inconnu" and (codes or seat):
+            problems.append(f"{where}: precision 'inconnu' but a seat or codes_insee is given")
+    return problems
+
+
+def read_tables(
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read and validate ``tz_territories.csv`` and ``ptce.csv``.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding the two tables; :data:`DATA_DIR` when omitted.
+
+    Returns
+    -------
+    tuple of DataFrame
+        Territories and PTCE, all columns as strings (empty string = no
+        value), plus ``_line`` (line of the row in its file). The files may
+        be UTF-8 (with or without BOM) or Windows-1252, as spreadsheets save
+        them; columns :data:`TERRITORY_CSV_COLUMNS` and :data:`PTCE_CSV_COLUMNS`.
+
+    Raises
+    ------
+    DataSourceError
+        A table is missing or cannot be read.
+    SchemaError
+        Undecodable or malformed CSV, missing columns, or invalid rows:
+        duplicate or malformed ids, unknown INSEE codes, EPCI SIREN,
+        départements or régions, names that do not match their code, values
+        outside the allowed lists. All problems of
+        both tables are listed in one message. Missing sources are *not* an
+        error: :func:`data_report` lists them.
+    """
+    folder = _data_dir(data_dir)
+    territories = _read_csv(folder / TERRITORIES_CSV, TERRITORY_CSV_COLUMNS)
+    ptce = _read_csv(folder / PTCE_CSV, PTCE_CSV_COLUMNS)
+    cog = _cog()
+    qpv = _qpv_list(folder)
+    problems = [
+        f"{territories.path.name} {p}" for p in _validate_territories(territories, cog, qpv)
+    ]
+    problems += [f"{ptce.path.name} {p}" for p in _validate_ptce(ptce, cog)]
+    if problems:
+        raise SchemaError(
+            format_problems(
+                f"{len(problems)} problem(s) in the data tables of {folder}; fix the rows "
+                "and run `python -m geo data build` again",
+                problems,
+            ),
+            problems,
+        )
+    return territories.frame, ptce.frame
+
+
+_COG_CACHE: dict[str, _Cog] = {}
+register_cache(_COG_CACHE.clear)
+
+
+def _cog() -> _Cog:
+    if "cog" not in _COG_CACHE:
+        _COG_CACHE["cog"] = _load_cog()
+    return _COG_CACHE["cog"]
+
+
+# --- geometry ---------------------------------------------------------------
+
+
+def _boundaries() -> gpd.GeoDataFrame:
+    with warnings.catch_warnings():
+        # The 4 Cantal communes without boundary are reported per row instead.
+        warnings.simplefilter("ignore", MissingGeometryWarning)
+        table = load_communes(types=("COM", "ARM"))
+    return table.set_index("code_insee")
+
+
+def _clean_multipolygon(geometry: BaseGeometry | None) -> BaseGeometry | None:
+    """Snap to the output grid, keep polygons only, orient as RFC 7946 asks."""
+    if geometry is None or geometry.is_empty:
+        return None
+    snapped = shapely.set_precision(geometry, 10.0**-COORD_DECIMALS)
+    parts = [g for g in shapely.get_parts(snapped) if g.geom_type == "Polygon" and not g.is_empty]
+    if not parts:
+        return None
+    multi = shapely.MultiPolygon(parts)
+    return shapely.orient_polygons(multi, exterior_cw=False)
+
+
+def _union(geometries: Sequence[BaseGeometry | None], tolerance: float) -> BaseGeometry | None:
+    present = [g for g in geometries if g is not None and not g.is_empty]
+    if not present:
+        return None
+    if tolerance > 0:
+        present = list(shapely.coverage_simplify(np.asarray(present, dtype=object), tolerance))
+    return _clean_multipolygon(shapely.union_all(present))
+
+
+def _territory_perimeter(row: pd.Series, cog: _Cog) -> list[str]:
+    if row["precision"] == "inconnu":
+        return []
+    codes = _split(row["codes_insee"])
+    if codes:
+        return codes
+    return list(cog.epci_members.get(row["epci_siren"], []))
+
+
+#: ``notes`` sentence of a territory with QPV codes built without QPV boundaries.
+QPV_NOT_DRAWN = (
+    "Contour QPV non tracé : données construites sans les contours QPV 2024 de l'ANCT "
+    "(`python -m geo data build --qpv FICHIER_OU_URL`) ; périmètre approché par la "
+    "commune entière."
+)
+
+
+def _qpv_shapes(qpv: str | os.PathLike[str] | gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the QPV boundaries from a loaded table, a URL or a local file."""
+    from geo.reference.qpv import load_qpv
+
+    if isinstance(qpv, gpd.GeoDataFrame):
+        return qpv
+    text = os.fspath(qpv)
+    if re.match(r"^https?://", text, re.IGNORECASE):
+        return load_qpv(url=text)
+    return load_qpv(path=text)
+
+
+def _qpv_perimeter(
+    row: pd.Series,
+    perimeter: list[str],
+    parts: gpd.GeoDataFrame,
+    shapes: gpd.GeoDataFrame | None,
+    qpv_list: _QpvList,
+) -> tuple[BaseGeometry | None, str] | None:
+    """Return ``(geometry, note)`` of a territory drawn from its QPV, or ``None`` and why.
+
+    ``None`` with a note means: keep the communes (no boundaries, or a code
+    missing from them). The geometry is the union of the QPV polygons and of
+    the whole communes of ``codes_insee`` holding none of the QPV (the sources
+    name those communes without a quartier).
+    """
+    codes = _split(row["qpv_codes"])
+    if shapes is None:
+        return None, QPV_NOT_DRAWN
+    found = shapes[shapes["code_qp"].isin(codes)]
+    missing = [c for c in codes if c not in set(found["code_qp"])]
+    if missing:
+        return None, (
+            f"Contour QPV non tracé : {', '.join(missing)} absent(s) du fichier des contours "
+            "QPV ; périmètre approché par la commune entière."
+        )
+    covered = set().union(*(qpv_list.communes.get(c, set()) for c in codes))
+    whole = [c for c in perimeter if PLM_PARENTS.get(c, c) not in covered]
+    pieces = [*found.geometry, *(parts.at[c, "geometry"] for c in whole)]
+    geometry = _clean_multipolygon(
+        shapely.union_all([g for g in pieces if g is not None and not g.is_empty])
+    )
+    note = f"Contour : union des QPV 2024 {', '.join(codes)} (contours de l'ANCT)"
+    if whole:
+        names = ", ".join(f"{parts.at[c, 'nom']} ({c})" for c in whole)
+        note += f" et des communes entières sans QPV nommé : {names}"
+    return geometry, note + "."
+
+
+def _territory_records(
+    frame: pd.DataFrame,
+    cog: _Cog,
+    boundaries: gpd.GeoDataFrame,
+    tolerance: float,
+    shapes: gpd.GeoDataFrame | None = None,
+    qpv_list: _QpvList | None = None,
+) -> tuple[list[dict[str, Any]], list[BaseGeometry | None]]:
+    records, geometries = [], []
+    for _, row in frame.sort_values("id").iterrows():
+        perimeter = _territory_perimeter(row, cog)
+        deps = _split(row["departement"])
+        parts = boundaries.loc[perimeter] if perimeter else boundaries.iloc[:0]
+        drawn = None
+        if row["qpv_codes"] and qpv_list is not None:
+            drawn, qpv_note = _qpv_perimeter(row, perimeter, parts, shapes, qpv_list)  # type: ignore[misc]
+            row = row.copy()
+            row["notes"] = _append_note(row["notes"], qpv_note)
+            if drawn is not None:
+                row["precision"] = "qpv"
+        population = parts["population"].dropna()
+        first = perimeter[0] if perimeter else (deps[0] if deps else "")
+        region = (
+            str(boundaries.at[perimeter[0], "region"])
+            if perimeter
+            else _region_code(cog, deps, row["region_nom"])
+        )
+        record = {column: row[column] for column in TERRITORY_CSV_COLUMNS}
+        record.update(
+            region=region,
+            region_nom=row["region_nom"] or cog.region_names.get(region, ""),
+            codes_insee=";".join(perimeter),
+            communes=";".join(parts["nom"].astype(str)),
+            population=int(population.sum()) if len(population) else None,
+            zone=zone_of_code(first) if first else _zone_of_region(cog, region),
+        )
+        records.append(record)
+        if drawn is not None:
+            geometries.append(drawn)
+        else:
+            geometries.append(_union(list(parts.geometry), tolerance) if perimeter else None)
+    return records, geometries
+
+
+def _ptce_records(
+    frame: pd.DataFrame, cog: _Cog, boundaries: gpd.GeoDataFrame
+) -> tuple[list[dict[str, Any]], list[BaseGeometry | None]]:
+    records, geometries = [], []
+    for _, row in frame.sort_values("id").iterrows():
+        seat = row["siege_insee"]
+        codes = _split(row["codes_insee"])
+        deps = _split(row["departement"])
+        area_codes = codes if row["precision"] in ("communes", "epci") else []
+        placed_at = seat_commune(
+            seat, area_codes
+        )  # one rule with the loader
+        parts = None
+        if not placed_at:
+            if area_codes:
+                parts = boundaries.loc[area_codes]
+            elif deps and row["precision"] == "departement":
+                in_dep = (boundaries["departement"] == deps[0]) & (boundaries["type"] == "COM")
+                parts = boundaries[in_dep]
+        point, method = seat_point(
+            mairie=(
+                (boundaries.at[placed_at, "mairie_lon"], boundaries.at[placed_at, "mairie_lat"])
+                if placed_at
+                else None
+            ),
+            seat_geometry=boundaries.at[placed_at, "geometry"] if placed_at else None,
+            area=list(parts.geometry) if parts is not None else None,
+        )
+        if point is not None:
+            point = shapely.set_precision(point, 10.0**-COORD_DECIMALS)
+        if seat:
+            region = str(boundaries.at[seat, "region"])
+        else:
+            region = _region_code(cog, deps, row["region_nom"])
+        first = seat or (codes[0] if codes else (deps[0] if deps else ""))
+        record = {column: row[column] for column in PTCE_CSV_COLUMNS}
+        record.update(
+            region=region,
+            region_nom=row["region_nom"] or cog.region_names.get(region, ""),
+            siege_commune=(
+                str(boundaries.at[seat, "nom"])
+                if seat and not row["siege_commune"]
+                else row["siege_commune"]
+            ),
+            precision_siege=method,
+            zone=zone_of_code(first) if first else _zone_of_region(cog, region),
+        )
+        records.append(record)
+        geometries.append(point)
+    return records, geometries
+
+
+def _frame(
+    records: list[dict[str, Any]], geometries: list[BaseGeometry | None], columns: list[str]
+) -> gpd.GeoDataFrame:
+    table = pd.DataFrame(records, columns=columns)
+    if "population" in table:
+        table["population"] = table["population"].astype("Int64")
+    return gpd.GeoDataFrame(
+        table, geometry=gpd.GeoSeries(geometries, crs=WGS84, index=table.index), crs=WGS84
+    )
+
+
+def build_frames(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    tolerance: float = 0.0,
+    qpv: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Build the territories and PTCE GeoDataFrames from the two tables.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding the tables; :data:`DATA_DIR` when omitted.
+    tolerance
+        Simplification of each commune boundary (degrees, topology kept with
+        ``shapely.coverage_simplify``) before the union; 0 keeps them as the
+        embedded source gives them.
+    qpv
+        The ANCT QPV 2024 boundaries (the QP2024 GeoJSON, a ZIP holding it,
+        or any file :func:`geo.reference.qpv.load_qpv` reads; a path, an ``http(s)``
+        URL, or the loaded table). A territory with ``qpv_codes`` is then the
+        union of its QPV polygons (and of the whole communes of its
+        ``codes_insee`` holding none of them), with precision ``"qpv"``; when a
+        code is missing from the file it keeps its communes, and ``notes``
+        says why. Without it, such territories keep their communes and
+        ``notes`` says so (:data:`QPV_NOT_DRAWN`).
+
+    Returns
+    -------
+    tuple of GeoDataFrame
+        Territories (:data:`TERRITORY_PROPERTIES`, MultiPolygon or None) and
+        PTCE (:data:`PTCE_PROPERTIES`, seat Point or None), EPSG:4326, sorted
+        by ``id``. Text fields are strings, empty when unknown.
+
+    Raises
+    ------
+    SchemaError, DataSourceError
+        See :func:`read_tables`; for ``qpv``, :func:`geo.reference.qpv.load_qpv`.
+    """
+    territories, ptce = read_tables(data_dir)
+    cog = _cog()
+    boundaries = _boundaries()
+    shapes = _qpv_shapes(qpv) if qpv is not None else None
+    qpv_list = _qpv_list(_data_dir(data_dir))
+    t_records, t_geoms = _territory_records(
+        territories, cog, boundaries, tolerance, shapes, qpv_list
+    )
+    p_records, p_geoms = _ptce_records(ptce, cog, boundaries)
+    return (
+        _frame(t_records, t_geoms, TERRITORY_PROPERTIES),
+        _frame(p_records, p_geoms, PTCE_PROPERTIES),
+    )
+
+
+# --- GeoJSON writing ----------------------------------------------------------
+
+
+def _coord(value: float) -> float:
+    return round(float(value), COORD_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _ring(ring: BaseGeometry) -> list[list[float]]:
+    return [[_coord(x), _coord(y)] for x, y in ring.coords]
+
+
+def _geometry_json(geometry: BaseGeometry | None) -> dict[str, Any] | None:
+    if geometry is None or geometry.is_empty:
+        return None
+    if geometry.geom_type == "Point":
+        return {"type": "Point", "coordinates": [_coord(geometry.x), _coord(geometry.y)]}
+    if geometry.geom_type == "MultiPolygon":
+        polygons = [[_ring(p.exterior), *(_ring(r) for r in p.interiors)] for p in geometry.geoms]
+        return {"type": "MultiPolygon", "coordinates": polygons}
+    raise ValueError(f"unexpected geometry type {geometry.geom_type}")  # pragma: no cover
+
+
+def _property(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def _geojson_text(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> str:
+    """One feature per line, properties in schema order: stable, diff-friendly text."""
+    lines = []
+    for row, geometry in zip(
+        frame[list(columns)].itertuples(index=False, name=None), frame.geometry, strict=True
+    ):
+        feature = {
+            "type": "Feature",
+            "properties": {c: _property(v) for c, v in zip(columns, row, strict=True)},
+            "geometry": _geometry_json(geometry),
+        }
+        lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
+    body = ",\n".join(lines)
+    return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
+
+
+def build_data(
+    data_dir: str | os.PathLike[str] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    qpv: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+) -> dict[str, Path]:
+    """Validate the tables and write ``territories.geojson`` and ``ptce.geojson``.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding ``tz_territories.csv`` and ``ptce.csv``;
+        :data:`DATA_DIR` (the checkout's ``data/``) when omitted.
+    out_dir
+        Where to write the GeoJSON files; ``data_dir`` when omitted.
+    qpv
+        The ANCT QPV 2024 boundaries, to draw the territories with QPV codes
+        as their QPV (see :func:`build_frames`). The shipped files are built
+        without them; a build with them is for local use (the test of the
+        committed files compares them with a build without).
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"territories": ..., "ptce": ...}``: the written files.
+
+    Raises
+    ------
+    SchemaError, DataSourceError
+        See :func:`read_tables` and, for ``qpv``, :func:`geo.reference.qpv.load_qpv`;
+        nothing is written then. Also when ``data_dir`` and ``out_dir`` are
+        omitted outside a source checkout: the installed data are read-only.
+
+    Notes
+    -----
+    Territory geometry is the union of the boundaries of its perimeter: the
+    communes or arrondissements of ``codes_insee``, or, when only the EPCI is
+    known (``precision="epci"`` and no codes), every member commune of
+    ``epci_siren`` in the COG 2025. PTCE geometry is the town hall of the
+    seat commune (``precision_siege="mairie"``), else a point on the surface
+    of the seat commune, of the area of action (a set of communes) or, for
+    ``precision="departement"``, of the département (``"point-sur-surface"``:
+    a marker for maps, not a place a source gave; for an area, the point of
+    the commune nearest to the area's centre), else None (``"inconnu"``:
+    only the région, or nothing, is known).
+
+    The output is deterministic: features sorted by ``id``, properties in
+    schema order, coordinates snapped to a 10⁻⁵ degree grid; rebuilding
+    unchanged tables gives byte-identical files. When the two files would
+    exceed :data:`MAX_GEOJSON_BYTES`, boundaries are simplified with
+    :data:`SIMPLIFY_TOLERANCE_DEG` before the union.
+
+    Examples
+    --------
+    >>> paths = build_data()  # doctest: +SKIP
+    >>> paths["territories"].name  # doctest: +SKIP
+    'territories.geojson'
+    """
+    folder = _data_dir(data_dir)
+    if data_dir is None and out_dir is None and checkout_data_dir() is None:
+        raise DataSourceError(
+            f"no source checkout: the data installed with the package ({installed_data_dir()}) "
+            "are read-only; pass out_dir=... (--out) to build elsewhere, or run from a "
+            "checkout of the project"
+        )
+    target = Path(out_dir) if out_dir is not None else folder
+    territories, ptce = build_frames(folder, qpv=qpv)
+    texts = {
+        "territories": _geojson_text(territories, TERRITORY_PROPERTIES),
+        "ptce": _geojson_text(ptce, PTCE_PROPERTIES),
+    }
+    if sum(len(t.encode("utf-8")) for t in texts.values()) > MAX_GEOJSON_BYTES:
+        territories, _ = build_frames(folder, tolerance=SIMPLIFY_TOLERANCE_DEG, qpv=qpv)
+        texts["territories"] = _geojson_text(territories, TERRITORY_PROPERTIES)
+    paths = {"territories": target / TERRITORIES_GEOJSON, "ptce": target / PTCE_GEOJSON}
+    for key, path in paths.items():
+        with atomic_path(path) as tmp:
+            tmp.chmod(0o644)  # a data file of the checkout, not a private one
+            tmp.write_bytes(texts[key].encode("utf-8"))
+    return paths
+
+
+def qpv_summary(territories: str | os.PathLike[str] | gpd.GeoDataFrame) -> str:
+    """Say, in French, how the territories with QPV codes were drawn.
+
+    Parameters
+    ----------
+    territories
+        A built ``territories.geojson`` or the territories of :func:`build_frames`.
+
+    Returns
+    -------
+    str
+        A count line; then, when built without QPV boundaries, how to get
+        them; then one line per territory whose codes are missing from the
+        boundaries given, with the codes.
+
+    Examples
+    --------
+    >>> print(qpv_summary(DATA_DIR / "territories.geojson").splitlines()[0])
+    QPV : 33 territoires avec codes QPV ; 0 tracés d'après leurs contours, 33 par la commune.
+    """
+    if isinstance(territories, gpd.GeoDataFrame):
+        rows = territories[["id", "qpv_codes", "precision", "notes"]].to_dict("records")
+    else:
+        with open(territories, encoding="utf-8") as handle:
+            rows = [f["properties"] for f in json.load(handle)["features"]]
+    with_codes = [r for r in rows if r.get("qpv_codes")]
+    drawn = sum(r.get("precision") == "qpv" for r in with_codes)
+    lines = [
+        f"QPV : {len(with_codes)} territoires avec codes QPV ; {drawn} tracés d'après leurs "
+        f"contours, {len(with_codes) - drawn} par la commune."
+    ]
+    if any(QPV_NOT_DRAWN in (r.get("notes") or "") for r in with_codes):
+        lines.append(
+            "  Construit sans les contours QPV 2024 de l'ANCT : pour les tracer, "
+            "`python -m geo data build --qpv FICHIER_OU_URL` (voir data/README.md)."
+        )
+    for row in with_codes:
+        notes = row.get("notes") or ""
+        if row.get("precision") != "qpv" and QPV_NOT_DRAWN not in notes:
+            reason = re.search(r"Contour QPV non tracé : ([^.;]*)", notes)
+            lines.append(f"  - {row['id']} : {reason.group(1) if reason else 'raison inconnue'}")
+    return "\n".join(lines)
+
+
+# --- report -------------------------------------------------------------------
+
+
+def _has_public_source(sources: str, notes: str = "") -> bool:
+    if NO_SOURCE_MARKER in sources or NO_SOURCE_MARKER in notes:
+        return False
+    return any(_URL.match(item) for item in _source_items(sources))
+
+
+def _no_source_reason(sources: str, notes: str = "") -> str:
+    if NO_SOURCE_MARKER in sources or NO_SOURCE_MARKER in notes:
+        return f"marqueur {NO_SOURCE_MARKER}"
+    if not sources:
+        return "aucune source"
+    return "aucune URL publique"
+
+
+def _without_public_source(frame: pd.DataFrame) -> pd.DataFrame:
+    pairs = list(zip(frame["sources"], frame["notes"], strict=True))
+    keep = [not _has_public_source(s, n) for s, n in pairs]
+    reasons = [_no_source_reason(s, n) for s, n in pairs]
+    return frame.assign(raison=reasons)[keep]
+
+
+def _internal_remarks(frame: pd.DataFrame, public: Sequence[str]) -> pd.DataFrame:
+    """Rows whose public fields hold a remark meant for maintainers (and which fields)."""
+    fields = []
+    for _, row in frame.iterrows():
+        found = []
+        for column in public:
+            value = row.get(column)
+            if not isinstance(value, str) or not value:
+                continue
+            if _INTERNAL_REMARK.search(value):
+                found.append(column)
+            elif column == "sources" and any(
+                not re.fullmatch(r"https?://\S+", item) for item in _source_items(value)
+            ):
+                found.append(column)  # a remark beside the URLs: it belongs in notes
+        fields.append(", ".join(found))
+    return frame.assign(champs=fields)[[bool(f) for f in fields]]
+
+
+def _counts(values: pd.Series, order: Sequence[str]) -> dict[str, int]:
+    counts = Counter(values)
+    result = {key: counts.get(key, 0) for key in order}
+    result.update({key: n for key, n in sorted(counts.items()) if key not in result})
+    return result
+
+
+def _listing(frame: pd.DataFrame, **extra: str) -> list[dict[str, str]]:
+    rows = []
+    for _, row in frame.sort_values("id").iterrows():
+        item = {"id": row["id"], "nom": row["nom"]}
+        item.update({key: str(row[column]) for key, column in extra.items()})
+        rows.append(item)
+    return rows
+
+
+def report_numbers(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    frames: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+) -> dict[str, Any]:
+    """Return the data-quality figures of :func:`data_report` as a dict.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding the tables; :data:`DATA_DIR` when omitted.
+    frames
+        Already built ``(territories, ptce)`` (from :func:`build_frames`),
+        to avoid building twice.
+
+    Returns
+    -------
+    dict
+        ``{"territories": {...}, "ptce": {...}}``. Both hold ``total``,
+        ``by_precision``, ``by_confiance`` (counts), ``unlocated`` and
+        ``without_public_source`` (lists of ``{"id", "nom", ...}``).
+        Both hold ``internal_remarks``: rows whose public fields
+        (:data:`geo.schema.PUBLIC_TERRITORY_FIELDS`,
+        :data:`geo.schema.PUBLIC_PTCE_FIELDS`) still hold a remark meant for
+        the maintainers (a reference remark, a no-source marker, a text
+        beside the URLs of ``sources``), with the fields (``champs``).
+        Territories add ``by_statut``, ``infra_communal``, ``epci``,
+        ``partial_perimeter`` (precision ``communes`` with a ``sous_zone``:
+        only part of the communes are coded), ``pe_unknown_status``,
+        ``with_qpv_codes`` and ``qpv_drawn`` (count of precision ``qpv``);
+        PTCE add ``by_precision_siege``.
+    """
+    territories, ptce = frames if frames is not None else build_frames(data_dir)
+    t, p = territories, ptce
+    t_unlocated = t[t.geometry.isna()]
+    t_nosource = _without_public_source(t)
+    p_nosource = _without_public_source(p)
+    with_qpv = t[t["qpv_codes"] != ""].assign(
+        n_qpv=lambda f: f["qpv_codes"].map(lambda v: f"{len(_split(v))} QPV")
+    )
+    pe_unknown = t[(t["statut"] == "PE") & ~t["notes"].str.contains(_STATUS_CHECKED)].assign(
+        date_source=lambda f: f["notes"].map(
+            lambda n: m.group(1) if (m := _SOURCE_DATE.search(n)) else "inconnue"
+        )
+    )
+    epci = t[t["precision"] == "epci"].assign(
+        siren=lambda f: f["epci_siren"].where(f["epci_siren"] != "", "non actuel / inconnu")
+    )
+    return {
+        "territories": {
+            "total": len(t),
+            "by_statut": _counts(t["statut"], STATUTS),
+            "by_precision": _counts(t["precision"], TERRITORY_PRECISIONS),
+            "by_confiance": _counts(t["confiance"], CONFIANCES),
+            "unlocated": _listing(t_unlocated, departement="departement"),
+            "without_public_source": _listing(t_nosource, raison="raison"),
+            "infra_communal": _listing(
+                t[t["precision"] == "infra-communal"], sous_zone="sous_zone"
+            ),
+            "epci": _listing(epci, epci_nom="epci_nom", epci_siren="siren"),
+            "partial_perimeter": _listing(
+                t[(t["precision"] == "communes") & (t["sous_zone"] != "")],
+                sous_zone="sous_zone",
+            ),
+            "pe_unknown_status": _listing(pe_unknown, date_source="date_source"),
+            "with_qpv_codes": _listing(with_qpv, qpv_codes="n_qpv"),
+            "qpv_drawn": int((t["precision"] == "qpv").sum()),
+            "internal_remarks": _listing(
+                _internal_remarks(t, PUBLIC_TERRITORY_FIELDS), champs="champs"
+            ),
+        },
+        "ptce": {
+            "total": len(p),
+            "by_precision": _counts(p["precision"], PTCE_PRECISIONS),
+            "by_precision_siege": _counts(
+                p["precision_siege"], ("adresse", "mairie", "point-sur-surface", "inconnu")
+            ),
+            "by_confiance": _counts(p["confiance"], CONFIANCES),
+            "unlocated": _listing(
+                p[p.geometry.isna()], departement="departement", region_nom="region_nom"
+            ),
+            "without_public_source": _listing(p_nosource, raison="raison"),
+            "departement_only": _listing(
+                p[(p["precision"] == "departement") & p.geometry.notna()],
+                departement="departement",
+            ),
+            "internal_remarks": _listing(
+                _internal_remarks(p, PUBLIC_PTCE_FIELDS), champs="champs"
+            ),
+        },
+    }
+
+
+def _format_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {n}" for key, n in counts.items())
+
+
+_LABELS = {
+    "departement": "dép. ",
+    "epci_siren": "SIREN ",
+    "date_source": "source : ",
+    "champs": "champs : ",
+}
+
+
+def _format_list(items: list[dict[str, str]], empty: str = "aucun") -> list[str]:
+    if not items:
+        return [f"  ({empty})"]
+    lines = []
+    for item in items:
+        details = [
+            f"{_LABELS.get(k, '')}{v}" for k, v in item.items() if k not in ("id", "nom") and v
+        ]
+        suffix = f" — {' ; '.join(details)}" if details else ""
+        lines.append(f"  - {item['id']} : {item['nom']}{suffix}")
+    return lines
+
+
+def _qpv_sentence(with_codes: int, drawn: int) -> str:
+    if not with_codes:
+        return "  (aucun code QPV)"
+    if drawn == with_codes:
+        return "  Contours : tous tracés d'après les contours QPV 2024 de l'ANCT (précision qpv)."
+    return (
+        f"  Contours : {drawn} tracés d'après les contours QPV 2024 de l'ANCT (précision qpv), "
+        f"{with_codes - drawn} approchés par la commune entière (données construites sans "
+        "ces contours, ou codes absents du fichier : `python -m geo data build --qpv "
+        "FICHIER_OU_URL`)."
+    )
+
+
+def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
+    """Describe the quality of the shipped data, in French.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding the tables; :data:`DATA_DIR` when omitted.
+
+    Returns
+    -------
+    str
+        Counts by statut, precision and confidence (territories and PTCE);
+        entries without a location; entries without a public source;
+        approximate perimeters (infra-communal, EPCI, partial; PTCE known
+        only at département level, which the analysis never measures); projets
+        émergents whose current status is unknown.
+
+    Raises
+    ------
+    SchemaError, DataSourceError
+        See :func:`read_tables`.
+    """
+    numbers = report_numbers(data_dir)
+    t, p = numbers["territories"], numbers["ptce"]
+    lines = [
+        "Rapport de qualité des données (territoires TZCLD et PTCE)",
+        "",
+        f"Territoires TZCLD : {t['total']}",
+        f"  par statut (TH habilité, PE projet émergent) : {_format_counts(t['by_statut'])}",
+        f"  par précision du périmètre : {_format_counts(t['by_precision'])}",
+        f"  par confiance : {_format_counts(t['by_confiance'])}",
+        f"  avec codes QPV : {len(t['with_qpv_codes'])} (contours QPV tracés : {t['qpv_drawn']})",
+        "",
+        f"PTCE : {p['total']}",
+        f"  par précision de la zone d'action : {_format_counts(p['by_precision'])}",
+        f"  par précision du siège : {_format_counts(p['by_precision_siege'])}",
+        f"  par confiance : {_format_counts(p['by_confiance'])}",
+        "",
+        f"Territoires non localisés (sans géométrie) : {len(t['unlocated'])}",
+        *_format_list(t["unlocated"]),
+        f"PTCE non localisés (sans point) : {len(p['unlocated'])}",
+        *_format_list(p["unlocated"]),
+        "",
+        f"Territoires sans source publique : {len(t['without_public_source'])}",
+        *_format_list(t["without_public_source"]),
+        f"PTCE sans source publique : {len(p['without_public_source'])}",
+        *_format_list(p["without_public_source"]),
+        "",
+        "Périmètres approchés :",
+        f"  infra-communaux (quartier ou QPV, approché par la commune entière) : "
+        f"{len(t['infra_communal'])}",
+        *_format_list(t["infra_communal"]),
+        f"  au niveau de l'EPCI (communes membres en 2025) : {len(t['epci'])}",
+        *_format_list(t["epci"]),
+        f"  partiels (seules certaines communes du périmètre sont codées) : "
+        f"{len(t['partial_perimeter'])}",
+        *_format_list(t["partial_perimeter"]),
+        f"  PTCE connus seulement au niveau du département (point placé dans le "
+        f"département pour la carte, jamais mesuré dans les synergies) : "
+        f"{len(p['departement_only'])}",
+        *_format_list(p["departement_only"]),
+        "",
+        f"Projets émergents au statut actuel inconnu : {len(t['pe_unknown_status'])}",
+        *_format_list(t["pe_unknown_status"]),
+        "",
+        f"Territoires avec codes QPV 2024 : {len(t['with_qpv_codes'])}",
+        *_format_list(t["with_qpv_codes"]),
+        _qpv_sentence(len(t["with_qpv_codes"]), t["qpv_drawn"]),
+        "",
+        "Champs publics contenant des remarques internes (à déplacer dans notes ou alias) :",
+        f"  territoires : {len(t['internal_remarks'])}",
+        *_format_list(t["internal_remarks"]),
+        f"  PTCE : {len(p['internal_remarks'])}",
+        *_format_list(p["internal_remarks"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# --- one-off import from the reference tables ---------------------------------
+
+#: Per-row decisions taken when importing the reference tables (id -> changed
+#: fields); the text of ``"note"`` is appended to ``notes``.
+_TERRITORY_DECISIONS: dict[str, dict[str, str]] = {
+    "entre-nievre-et-forets": {
+        "precision": "epci",
+        "note": (
+            "Précision « epci » : le territoire est l’EPCI de 2016, dissous depuis (pas de "
+            "SIREN actuel) ; la géométrie se limite à Prémery, seule commune connue. "
+            "L’ancien périmètre est inclus dans la CC Les Bertranges (200068088), plus large."
+        ),
+    },
+    "blere-val-de-cher": {
+        "sous_zone": "",
+        "note": "Périmètre selon la source : commune entière de Bléré (« tout demandeur "
+        "d’emploi … qui habite à Bléré »).",
+    },
+    "saint-girons": {
+        "sous_zone": "",
+        "note": "Périmètre selon la source : Saint-Girons et les 6 communes de "
+        "l’ex-agglomération (toutes codées).",
+    },
+    "oust-a-broceliande": {
+        "sous_zone": "",
+        "note": "Périmètre : phase 1 = 4 communes (codées) ; phase 2 prévue : La Gacilly "
+        "(56061), Cournon (56044), non codées.",
+    },
+    # A wider perimeter of which the sources name only the main commune: the
+    # geometry is that commune; sous_zone keeps the description.
+    **{
+        tid: {"precision": "communes"}
+        for tid in (
+            "moulins-engilbert",
+            "pays-luzycois",
+            "portes-du-morvan",
+            "clamecy-vaux-d-yonne",
+            "tournus",
+        )
+    },
+    "toulouse-metropole": {
+        "precision": "epci",
+        "epci_nom": "Toulouse Métropole",
+        "epci_siren": "243100518",
+        "note": (
+            "Précision « epci » : la source ne nomme que l’EPCI (« un territoire de Toulouse "
+            "métropole ») ; SIREN d’après le COG 2025. Le périmètre réel, plus petit, n’est pas "
+            "défini."
+        ),
+    },
+}
+
+#: The projet émergent of the TZCLD × Coorace webinar found in no other table.
+_SUD_OISE = {
+    "id": "sud-oise-villers-saint-paul",
+    "nom": "Sud Oise – Villers-Saint-Paul",
+    "statut": "PE",
+    "departement": "60",
+    "region_nom": "Hauts-de-France",
+    "codes_insee": "60684",
+    "communes": "Villers-Saint-Paul",
+    "sous_zone": "",
+    "qpv_codes": "",
+    "epci_nom": "Communauté d'agglomération Creil Sud Oise",
+    "epci_siren": "200068047",
+    "date_habilitation": "",
+    "texte_legal": "",
+    "vague": "",
+    "ebe": "",
+    "sources": (
+        f"{NO_SOURCE_MARKER} (nommé seulement par la page du webinaire Observatoire TZCLD × "
+        "Coorace « TZCLD, PTCE : Coopération territoriale – expérimentations », recensement "
+        "TZ–PTCE : « PE Sud Oise > Villers Saint Paul – PTCE Oise Ouest » ; copie du texte : "
+        "shared/reference/webinaire-tz-ptce.txt)"
+    ),
+    "confiance": "low",
+    "notes": (
+        "Paire témoin n° 1 de seed_pairs.csv (PE « Sud Oise > Villers Saint Paul » × PTCE "
+        "Oise Ouest, tz_id vide dans la table de référence). Date de la source : 2024. "
+        "Aucune page publique décrivant ce projet n’a été trouvée (tz_SOURCES.md). Commune "
+        "Villers-Saint-Paul (60684, vérifiée dans le COG 2025) ; « Sud Oise » est rapproché "
+        "de la CA Creil Sud Oise (200068047, EPCI de la commune dans le COG 2025), sans "
+        "source. Statut actuel inconnu."
+    ),
+    "precision": "communes",
+}
+
+_EPCI_WORDS = re.compile(
+    r"\b(?:communaut[ée]|agglom[ée]ration|m[ée]tropole|eurom[ée]tropole|CC|CA)\b",
+    re.IGNORECASE,
+)
+
+
+def _territory_precision(row: dict[str, str]) -> str:
+    if not row["codes_insee"]:
+        return "epci" if row["epci_siren"] else "inconnu"
+    return "infra-communal" if row["sous_zone"] else "communes"
+
+
+def _ptce_precision(row: dict[str, str], dep_name: str) -> str:
+    if row["codes_insee"]:
+        text = f"{row['zone_action']} {row['notes']}"
+        return "epci" if _EPCI_WORDS.search(text) else "communes"
+    area = name_key(row["zone_action"])
+    dep = name_key(dep_name) if dep_name else ""
+    if dep and (area == dep or (area.startswith("departement") and area.endswith(dep))):
+        return "departement"
+    if row["siege_insee"]:
+        return "siege"
+    return "departement" if row["departement"] else "inconnu"
+
+
+def _append_note(notes: str, note: str) -> str:
+    return f"{notes} {note}".strip() if notes else note
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]], columns: Sequence[str]) -> None:
+    with atomic_path(path) as tmp:
+        tmp.chmod(0o644)
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
+            writer.writeheader()
+            for row in rows:  # one line per row: no line breaks inside cells
+                writer.writerow({c: " ".join(str(row.get(c, "")).split()) for c in columns})
+
+
+def import_reference(
+    reference_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    overwrite: bool = False,
+) -> dict[str, Path]:
+    """Create ``tz_territories.csv`` and ``ptce.csv`` from the reference tables.
+
+    Run once to create the shipped tables; afterwards the CSV files in
+    ``data/`` are the truth and are edited by hand. Every reference row is
+    kept with all its source URLs (TZ cells ``" ; "`` become ``" | "``), the
+    columns are renamed to the French schema, the projet émergent Sud Oise /
+    Villers-Saint-Paul of the webinar is added, and a ``precision`` is set:
+
+    territories
+        ``communes`` when codes are given without quartier, ``infra-communal``
+        when a quartier/QPV is named (``sous_zone``), ``epci`` when only the
+        EPCI is known, ``inconnu`` otherwise; plus the documented per-row
+        decisions of :data:`_TERRITORY_DECISIONS`.
+    PTCE
+        ``epci``/``communes`` when the area is a set of communes (an EPCI or
+        a list), ``departement`` when the area is a whole département or only
+        the département is known, ``siege`` when only the seat is known,
+        ``inconnu`` otherwise.
+
+    Parameters
+    ----------
+    reference_dir
+        Folder with ``tz_territories.csv``, ``tz_emergents.csv`` and
+        ``ptce.csv`` in the reference layout.
+    out_dir
+        Where to write; :data:`DATA_DIR` when omitted.
+    overwrite
+        Replace existing tables (hand edits are lost). Off by default.
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"territories": ..., "ptce": ...}``.
+
+    Raises
+    ------
+    FileExistsError
+        A table exists and ``overwrite`` is false.
+    DataSourceError
+        A reference table is missing.
+    """
+    source = Path(reference_dir)
+    target = Path(out_dir) if out_dir is not None else DATA_DIR
+    paths = {"territories": target / TERRITORIES_CSV, "ptce": target / PTCE_CSV}
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not overwrite:
+        raise FileExistsError(
+            f"{', '.join(existing)} already exist and are edited by hand; "
+            "pass overwrite=True to replace them"
+        )
+    for name in ("tz_territories.csv", "tz_emergents.csv", "ptce.csv"):
+        if not (source / name).is_file():
+            raise DataSourceError(f"reference table {source / name} not found")
+
+    territories = []
+    for name in ("tz_territories.csv", "tz_emergents.csv"):
+        raw = pd.read_csv(source / name, dtype=str, keep_default_na=False)
+        for ref in raw.to_dict("records"):
+            row = {
+                "id": ref["id"],
+                "nom": ref["name"],
+                "statut": ref["status"],
+                "departement": ref["departement"],
+                "region_nom": ref["region"],
+                "codes_insee": ref["communes_insee"],
+                "communes": ref["communes_noms"],
+                "sous_zone": ref["sub_area"],
+                "qpv_codes": ref["qpv_codes"],
+                "epci_nom": ref["epci"],
+                "epci_siren": ref["epci_siren"],
+                "date_habilitation": ref["habilitation_date"],
+                "texte_legal": ref["legal_text"],
+                "vague": ref["wave"],
+                "ebe": ref["ebe"],
+                "sources": " | ".join(_split(ref["source_urls"], " ; ")),
+                "confiance": ref["confidence"],
+                "notes": ref["notes"],
+            }
+            decision = dict(_TERRITORY_DECISIONS.get(row["id"], {}))
+            note = decision.pop("note", "")
+            row.update(decision)
+            if note:
+                row["notes"] = _append_note(row["notes"], note)
+            row.setdefault("precision", _territory_precision(row))
+            territories.append(row)
+    territories.append(dict(_SUD_OISE))
+
+    ptce = []
+    raw = pd.read_csv(source / "ptce.csv", dtype=str, keep_default_na=False)
+    for ref in raw.to_dict("records"):
+        row = {
+            "id": ref["id"],
+            "nom": ref["name"],
+            "porteur": ref["carrier"],
+            "siege_insee": ref["seat_insee"],
+            "siege_commune": ref["seat_commune"],
+            "departement": ref["dep_code"],
+            "region_nom": ref["region"],
+            "zone_action": ref["area"],
+            "codes_insee": ref["area_communes"],
+            "thematiques": ref["themes"],
+            "soutien_etat": ref["state_support"],
+            "site_web": ref["website"],
+            "sources": " | ".join(_source_items(ref["sources"])),
+            "confiance": ref["confidence"],
+            "notes": ref["confidence_note"],
+        }
+        row["precision"] = _ptce_precision(row, ref["dep_name"])
+        ptce.append(row)
+
+    _write_csv(paths["territories"], territories, TERRITORY_CSV_COLUMNS)
+    _write_csv(paths["ptce"], ptce, PTCE_CSV_COLUMNS)
+    return paths
+
+
+def import_qpv_communes(
+    source: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Create ``qpv2024_communes.csv`` from the ANCT list of QPV 2024 by commune.
+
+    The reference list (``shared/reference/additions-2026-12/qpv2024_communes.csv``:
+    ``insee_com, lib_com, codes_qp, libelles_qp``, one row per commune, codes
+    ``;``-separated and names ``, ``-separated in the same order) becomes one
+    row per QPV and commune (:data:`geo.reference.qpv.QPV_LIST_COLUMNS`), sorted. Codes
+    and names are kept as the ANCT writes them.
+
+    Parameters
+    ----------
+    source
+        The reference list.
+    out_dir
+        Where to write; :data:`DATA_DIR` when omitted.
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    FileExistsError
+        The file exists and ``overwrite`` is false.
+    DataSourceError
+        ``source`` is missing.
+    SchemaError
+        A row has not as many names as codes, or a QPV has two names.
+    """
+    from geo.reference.qpv import QPV_LIST_COLUMNS
+
+    source = Path(source)
+    target = (Path(out_dir) if out_dir is not None else DATA_DIR) / QPV_LIST_CSV
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it")
+    if not source.is_file():
+        raise DataSourceError(f"QPV list {source} not found")
+    reader = csv.DictReader(io.StringIO(read_text(source, str(source)), newline=""))
+    names: dict[str, str] = {}
+    pairs: set[tuple[str, str]] = set()
+    problems = []
+    for record in reader:
+        codes = _split(record["codes_qp"])
+        labels = [n.strip() for n in record["libelles_qp"].split(", ")]
+        if len(codes) != len(labels):
+            problems.append(
+                f"{source} line {reader.line_num}: {len(codes)} codes but {len(labels)} names"
+            )
+            continue
+        for code, label in zip(codes, labels, strict=True):
+            if names.setdefault(code, label) != label:
+                problems.append(f"{source} line {reader.line_num}: {code} has two names")
+            pairs.add((code, record["insee_com"].strip()))
+    if problems:
+        raise SchemaError(f"{len(problems)} problem(s) in {source}", problems)
+    rows = [
+        {"code_qp": code, "nom_qp": names[code], "insee_com": commune}
+        for code, commune in sorted(pairs)
+    ]
+    _write_csv(target, rows, QPV_LIST_COLUMNS)
+    return target
