@@ -58,7 +58,7 @@ class RawHTML(Element):
     """A page fragment written as it is: no template, never rendered again.
 
     Only :class:`PageElement` creates these, with text from
-    :mod:`geo.publish.pagedata` (data) or :mod:`geo.publish.mapjs` (static code).
+    :mod:`geo.publish.pagedata` (data) or ``geo/publish/static/map.js`` (static code).
     """
 
     def __init__(self, text: str) -> None:

@@ -3,7 +3,7 @@
 :func:`synergy_map` turns the territories, the PTCE and their synergy links
 into **one compact data table** (:func:`map_data`): public fields only,
 simplified geometry rounded to 5 decimals, display texts as plain strings.
-The page's static JavaScript (:mod:`geo.publish.mapjs`) builds everything a visitor
+The page's static JavaScript (``geo/publish/static/map.js``) builds everything a visitor
 sees from that table in the browser: territory perimeters and symbols, PTCE
 points (clustered when many), links, the details panel, tooltips, the search
 box, filters, the list view and the legend, with ``textContent`` and DOM

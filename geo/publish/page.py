@@ -2,7 +2,7 @@
 
 A synergy map page is: CDN links to Leaflet (and the optional markercluster
 plugin) with Subresource Integrity, the static CSS and JavaScript of
-:mod:`geo.publish.mapjs`, and one JSON data block per map made by
+``geo/publish/static/map.js``, and one JSON data block per map made by
 :func:`geo.publish.pagedata.json_block`. Nothing else, and no fragment here holds
 data outside that block.
 
@@ -17,8 +17,8 @@ import re
 from typing import Any
 
 from geo.publish import assets as _assets
-from geo.publish import mapjs as _mapjs
 from geo.publish import pagedata as _pagedata
+from geo.publish.static_files import static_text
 
 __all__ = ["INTEGRITY", "head_fragments", "render_page", "split_assets", "start_script"]
 
@@ -73,8 +73,8 @@ def head_fragments(data_id: str, data: dict[str, Any]) -> list[tuple[str, str]]:
             ("markercluster", _script_link(_assets.CLUSTER_JS)),
         ]
     parts += [
-        ("geo-css", f"<style>{_mapjs.CSS}</style>"),
-        ("geo-runtime", f"<script>{_mapjs.RUNTIME_JS}</script>"),
+        ("geo-css", f"<style>{static_text('map.css')}</style>"),
+        ("geo-runtime", f"<script>{static_text('map.js')}</script>"),
         (data_id, _pagedata.json_block(data_id, data)),
     ]
     return parts

@@ -55,6 +55,7 @@ from geo.publish.frtext import (
     safe_url,
 )
 from geo.publish.frtext import text as _text
+from geo.publish.static_files import static_text
 from geo.schema import PUBLIC_PTCE_FIELDS, PUBLIC_TERRITORY_FIELDS
 
 __all__ = ["SiteReport", "build_site"]
@@ -138,93 +139,6 @@ def _slug(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------- page frame
-
-
-_CSS = """\
-:root{--ink:#1b1b1b;--muted:#4a4a4a;--line:#c8c8c8;--link:#0b4fb3;--bg:#fff;--band:#f3f4f6;
---th:#b34700;--pe:#5b4ea8}
-*{box-sizing:border-box}
-html{font-size:100%}
-body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
-color:var(--ink);background:var(--bg)}
-a{color:var(--link)}
-a:focus-visible,button:focus-visible,textarea:focus-visible,iframe:focus-visible,
-[tabindex]:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
-.skip{position:absolute;left:.5rem;top:-10rem;background:#fff;padding:.5rem 1rem;z-index:10;
-border:2px solid var(--ink)}
-.skip:focus{top:.5rem}
-header.site{background:var(--band);border-bottom:1px solid var(--line)}
-header.site .inner,main,footer.site .inner{max-width:72rem;margin:0 auto;padding:0 1rem}
-header.site .inner{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;
-padding-top:.6rem;padding-bottom:.6rem}
-.brand{font-weight:700;font-size:1.1rem;color:var(--ink);text-decoration:none}
-nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;margin:0;padding:0}
-main{padding-top:1rem;padding-bottom:2rem}
-h1{font-size:1.8rem;line-height:1.2;margin:.5rem 0 1rem}
-h2{font-size:1.35rem;margin:2rem 0 .75rem}
-.breadcrumb ol{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem}
-.breadcrumb li+li::before{content:"›";margin:0 .4rem;color:var(--muted)}
-.lead{font-size:1.1rem;max-width:60rem}
-.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.75rem;
-list-style:none;padding:0;margin:0}
-.figures li{border:1px solid var(--line);border-radius:.4rem;padding:.75rem;background:#fff}
-.figures .n{display:block;font-size:1.8rem;font-weight:700}
-dl.facts{display:grid;grid-template-columns:minmax(9rem,14rem) 1fr;gap:.35rem 1rem;margin:0}
-dl.facts dt{font-weight:700}
-dl.facts dd{margin:0;overflow-wrap:anywhere}
-.table-wrap{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}
-caption{text-align:left;font-weight:700;padding:.25rem 0}
-th,td{border:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
-thead th{background:var(--band)}
-td.num,th.num{text-align:right;white-space:nowrap}
-.map{width:100%;height:70vh;min-height:22rem;max-height:44rem;border:1px solid var(--line)}
-.embed textarea{width:100%;font:0.9rem/1.4 ui-monospace,Menlo,Consolas,monospace;padding:.5rem}
-.embed button{font:inherit;padding:.4rem 1rem;margin-top:.4rem;cursor:pointer}
-.badge{display:inline-block;border:2px solid currentColor;border-radius:.3rem;padding:0 .35rem;
-font-weight:700;font-size:.9rem}
-.badge.th{color:var(--th)}.badge.pe{color:var(--pe);border-style:dashed}
-figure.chart{margin:0}figure.chart img{max-width:100%;height:auto;border:1px solid var(--line)}
-ul.sources{padding-left:1.25rem}ul.sources li{overflow-wrap:anywhere}
-footer.site{border-top:1px solid var(--line);background:var(--band);margin-top:2rem;
-font-size:.95rem;color:var(--muted)}
-footer.site .inner{padding-top:1rem;padding-bottom:1rem}
-footer.site a{color:var(--link)}
-@media (max-width:40rem){h1{font-size:1.45rem}dl.facts{grid-template-columns:1fr}
-dl.facts dd{margin-bottom:.4rem}.map{height:60vh}}
-"""
-
-_JS = """\
-// Copy buttons of the "Intégrer cette carte" blocks (the code stays selectable without JS).
-(function () {
-  'use strict';
-  var buttons = document.querySelectorAll('button[data-copy]');
-  Array.prototype.forEach.call(buttons, function (button) {
-    var source = document.getElementById(button.getAttribute('data-copy'));
-    var status = document.getElementById(button.getAttribute('data-status'));
-    if (!source || !status) { return; }
-    button.hidden = false;
-    function done(ok) {
-      status.textContent = ok ? 'Code copié dans le presse-papiers.'
-        : 'Copie impossible : sélectionnez le code puis copiez-le.';
-    }
-    function fallback() {
-      source.focus();
-      source.select();
-      var ok = false;
-      try { ok = document.execCommand('copy'); } catch (err) { ok = false; }
-      done(ok);
-    }
-    button.addEventListener('click', function () {
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(source.value).then(function () { done(true); }, fallback);
-      } else {
-        fallback();
-      }
-    });
-  });
-}());
-"""
 
 
 @dataclass(frozen=True)
@@ -1340,8 +1254,8 @@ def build_site(
     out.mkdir(parents=True, exist_ok=True)
 
     written: list[Path] = []
-    written.append(_write_page(out / "assets" / "site.css", _CSS))
-    written.append(_write_page(out / "assets" / "site.js", _JS))
+    written.append(_write_page(out / "assets" / "site.css", static_text("site.css")))
+    written.append(_write_page(out / "assets" / "site.js", static_text("site.js")))
     chart = _write_chart(out, data)
     if chart is not None:
         written.append(chart)

@@ -495,9 +495,7 @@ def _surface_points(codes: set[str]) -> dict[str, tuple[float, float]]:
         warnings.simplefilter("ignore")
         table = load_communes(codes=sorted(codes), types=("COM", "ARM", "COMD", "COMA"))
     table = table[table["code_insee"].isin(codes) & table.geometry.notna()]
-    points = [
-        seat_point(seat_geometry=g)[0] for g in table.geometry
-    ]  # the placement rule
+    points = [seat_point(seat_geometry=g)[0] for g in table.geometry]  # the placement rule
     return {
         code: (float(shapely.get_x(p)), float(shapely.get_y(p)))
         for code, p in zip(table["code_insee"], points, strict=True)

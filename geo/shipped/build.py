@@ -726,9 +726,7 @@ def _ptce_records(
         codes = _split(row["codes_insee"])
         deps = _split(row["departement"])
         area_codes = codes if row["precision"] in ("communes", "epci") else []
-        placed_at = seat_commune(
-            seat, area_codes
-        )  # one rule with the loader
+        placed_at = seat_commune(seat, area_codes)  # one rule with the loader
         parts = None
         if not placed_at:
             if area_codes:
