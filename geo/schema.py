@@ -1,128 +1,193 @@
 """The shared schema of territory and PTCE tables.
 
-One place for the field names and vocabularies that the shipped data
-(:mod:`geo.shipped.build`), the loaders (:mod:`geo.loading.entities`), the analysis and
-the maps agree on. French snake_case field names, as in French open data.
-Constants only: no I/O, no logic.
+One table of field records (:data:`FIELDS`) from which every field list of the
+shipped data (:mod:`geo.shipped.build`), the loaders (:mod:`geo.loading.entities`),
+the analysis and the publishers is generated with :func:`field_names`, and the
+vocabularies they agree on. French snake_case field names, as in French open data.
+Constants and pure functions only: no I/O.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 __all__ = [
     "CONFIANCES",
-    "INTERNAL_FIELDS",
-    "PTCE_FIELDS",
+    "FIELDS",
     "PTCE_PRECISIONS",
     "PTCE_SEAT_PRECISIONS",
-    "PUBLIC_PTCE_FIELDS",
-    "PUBLIC_TERRITORY_FIELDS",
     "STATUTS",
-    "TERRITORY_FIELDS",
     "TERRITORY_PRECISIONS",
+    "Field",
+    "FieldType",
+    "Table",
+    "field_names",
+    "table_columns",
 ]
 
-#: Fields of a TZ territory (GeoJSON properties; columns before ``geometry``).
-TERRITORY_FIELDS = [
-    "id",
-    "nom",
-    "statut",
-    "departement",
-    "region",
-    "region_nom",
-    "codes_insee",
-    "communes",
-    "sous_zone",
-    "qpv_codes",
-    "epci_nom",
-    "epci_siren",
-    "date_habilitation",
-    "texte_legal",
-    "vague",
-    "ebe",
-    "sources",
-    "confiance",
-    "notes",
-    "precision",
-    "population",
-    "zone",
-]
+#: The two tables of the schema.
+Table = Literal["territories", "ptce"]
 
-#: Fields of a PTCE (GeoJSON properties; columns before ``geometry``).
-PTCE_FIELDS = [
-    "id",
-    "nom",
-    "alias",
-    "porteur",
-    "siege_insee",
-    "siege_commune",
-    "departement",
-    "region",
-    "region_nom",
-    "zone_action",
-    "codes_insee",
-    "thematiques",
-    "soutien_etat",
-    "site_web",
-    "sources",
-    "confiance",
-    "notes",
-    "precision",
-    "precision_siege",
-    "zone",
-]
+#: What a field holds: free text; one code (INSEE, SIREN, région); codes separated
+#: by ``;``; texts separated by ``;``; one value of a vocabulary below; a date
+#: (``AAAA``, ``AAAA-MM``, ``AAAA-MM-JJ``); a whole number; a web address.
+FieldType = Literal["text", "code", "codes", "list", "choice", "date", "int", "url"]
 
-#: Fields that a public map or site may show for a territory. Everything else
-#: (``notes``, ``confiance``, reference remarks, extra columns unless asked for)
-#: stays in tables and reports.
-PUBLIC_TERRITORY_FIELDS = (
-    "id",
-    "nom",
-    "statut",
-    "departement",
-    "region",
-    "region_nom",
-    "codes_insee",
-    "communes",
-    "sous_zone",
-    "qpv_codes",
-    "epci_nom",
-    "epci_siren",
-    "date_habilitation",
-    "texte_legal",
-    "vague",
-    "ebe",
-    "sources",
-    "precision",
-    "population",
-    "zone",
-)
 
-#: Fields that a public map or site may show for a PTCE.
-PUBLIC_PTCE_FIELDS = (
-    "id",
-    "nom",
-    "porteur",
-    "siege_insee",
-    "siege_commune",
-    "departement",
-    "region",
-    "region_nom",
-    "zone_action",
-    "codes_insee",
-    "thematiques",
-    "soutien_etat",
-    "site_web",
-    "sources",
-    "precision",
-    "precision_siege",
-    "zone",
-)
+@dataclass(frozen=True)
+class Field:
+    """One field of a table.
 
-#: Internal fields: kept in tables, exports and reports, never shown on public pages.
-#: ``alias`` holds other spellings of a PTCE name (e.g. the one of the project's
-#: reference document), for search and matching; ``notes`` the justifications,
-#: caveats and reference remarks; ``confiance`` the confidence of the row.
-INTERNAL_FIELDS = ("confiance", "notes", "alias")
+    Parameters
+    ----------
+    name
+        Column name (GeoJSON property), French snake_case.
+    type
+        What the field holds (:data:`FieldType`).
+    public
+        A public map, site or uMap export may show it. Internal fields (notes,
+        confidence, other spellings) stay in tables, exports and reports.
+    shown
+        The map's details show it (always a public field).
+    derived
+        :func:`geo.shipped.build.build_data` computes it; it is not a column of
+        the shipped CSV tables.
+    required
+        A publisher needs the column in the tables it is given.
+    """
+
+    name: str
+    type: FieldType
+    public: bool
+    shown: bool
+    derived: bool
+    required: bool
+
+    def __post_init__(self) -> None:
+        if self.shown and not self.public:
+            raise ValueError(f"field {self.name!r} is shown on maps but not public")
+
+
+def _table(*rows: tuple[str, FieldType, str]) -> tuple[Field, ...]:
+    """Field records from ``(name, type, flags)`` rows; flags are letters of ``psdr``."""
+    return tuple(
+        Field(name, kind, "p" in flags, "s" in flags, "d" in flags, "r" in flags)
+        for name, kind, flags in rows
+    )
+
+
+#: The fields of each table, in column order (the columns before ``geometry``).
+#: Flags: ``p`` public, ``s`` shown on maps, ``d`` derived by the build, ``r``
+#: required by the publishers.
+FIELDS: dict[Table, tuple[Field, ...]] = {
+    "territories": _table(
+        ("id", "text", "psr"),
+        ("nom", "text", "psr"),
+        ("statut", "choice", "psr"),
+        ("departement", "codes", "ps"),
+        ("region", "code", "psd"),
+        ("region_nom", "text", "ps"),
+        ("codes_insee", "codes", "p"),
+        ("communes", "list", "ps"),
+        ("sous_zone", "text", "ps"),
+        ("qpv_codes", "codes", "p"),
+        ("epci_nom", "text", "ps"),
+        ("epci_siren", "code", "p"),
+        ("date_habilitation", "date", "ps"),
+        ("texte_legal", "text", "ps"),
+        ("vague", "text", "p"),
+        ("ebe", "text", "ps"),
+        ("sources", "list", "ps"),
+        ("confiance", "choice", ""),
+        ("notes", "text", ""),
+        ("precision", "choice", "ps"),
+        ("population", "int", "psd"),
+        ("zone", "choice", "pd"),
+    ),
+    "ptce": _table(
+        ("id", "text", "psr"),
+        ("nom", "text", "psr"),
+        ("alias", "list", ""),
+        ("porteur", "text", "ps"),
+        ("siege_insee", "code", "p"),
+        ("siege_commune", "text", "ps"),
+        ("departement", "codes", "ps"),
+        ("region", "code", "psd"),
+        ("region_nom", "text", "ps"),
+        ("zone_action", "text", "ps"),
+        ("codes_insee", "codes", "p"),
+        ("thematiques", "list", "ps"),
+        ("soutien_etat", "text", "ps"),
+        ("site_web", "url", "ps"),
+        ("sources", "list", "ps"),
+        ("confiance", "choice", ""),
+        ("notes", "text", ""),
+        ("precision", "choice", "ps"),
+        ("precision_siege", "choice", "pd"),
+        ("zone", "choice", "pd"),
+    ),
+}
+
+
+def field_names(
+    table: Table,
+    *,
+    public: bool | None = None,
+    shown: bool | None = None,
+    derived: bool | None = None,
+    required: bool | None = None,
+    type: FieldType | None = None,
+) -> list[str]:
+    """Return the names of a table's fields that match every filter given, in column order.
+
+    Parameters
+    ----------
+    table
+        ``"territories"`` or ``"ptce"``.
+    public, shown, derived, required
+        Keep only the fields whose flag has this value (see :class:`Field`);
+        ``None`` does not filter.
+    type
+        Keep only the fields of this type.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    KeyError
+        An unknown table.
+
+    Examples
+    --------
+    >>> field_names("territories", public=False)
+    ['confiance', 'notes']
+    >>> field_names("ptce", required=True)
+    ['id', 'nom']
+    >>> field_names("territories", derived=True)
+    ['region', 'population', 'zone']
+    """
+    wanted = {"public": public, "shown": shown, "derived": derived, "required": required}
+    return [
+        f.name
+        for f in FIELDS[table]
+        if all(v is None or getattr(f, k) == v for k, v in wanted.items())
+        and (type is None or f.type == type)
+    ]
+
+
+def table_columns(table: Table) -> list[str]:
+    """Return the columns of a loaded table, in order: every field, then ``geometry``.
+
+    Examples
+    --------
+    >>> table_columns("ptce")[-3:]
+    ['precision_siege', 'zone', 'geometry']
+    """
+    return [*field_names(table), "geometry"]
+
 
 #: How precise a territory's perimeter is: its communes are the perimeter; the
 #: union of its QPV 2024 polygons (drawn from the ANCT file, see

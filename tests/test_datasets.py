@@ -18,7 +18,7 @@ from geo.crs import check_lonlat
 from geo.errors import DataSourceError, SchemaError
 from geo.reference.communes import MissingGeometryWarning, commune_attributes, load_communes
 from geo.reference.qpv import qpv_list
-from geo.schema import INTERNAL_FIELDS, PUBLIC_PTCE_FIELDS, TERRITORY_PRECISIONS
+from geo.schema import TERRITORY_PRECISIONS, field_names
 from geo.shipped import build as datasets
 from tests.conftest import Reply
 
@@ -106,14 +106,14 @@ def test_geojson_layout(built, features):
         ids = list(features[key])
         assert ids == sorted(ids)
     first = next(iter(features["territories"].values()))
-    assert list(first["properties"]) == datasets.TERRITORY_PROPERTIES
+    assert list(first["properties"]) == field_names("territories")
     first = next(iter(features["ptce"].values()))
-    assert list(first["properties"]) == datasets.PTCE_PROPERTIES
+    assert list(first["properties"]) == field_names("ptce")
     assert sum(p.stat().st_size for p in paths.values()) < datasets.MAX_GEOJSON_BYTES
     # readable by geopandas, with the schema's columns
     loaded = gpd.read_file(paths["territories"])
     assert loaded.crs.to_epsg() == 4326
-    assert list(loaded.columns[:-1]) == datasets.TERRITORY_PROPERTIES
+    assert list(loaded.columns[:-1]) == field_names("territories")
     assert len(loaded) == len(territories)
     assert len(gpd.read_file(paths["ptce"])) == len(ptce)
 
@@ -315,18 +315,12 @@ def test_pe_marked_as_checked_leaves_the_unknown_list(tables):
 
 
 def test_csv_columns_are_the_schema_minus_derived_fields():
-    from geo.schema import PTCE_FIELDS, TERRITORY_FIELDS
-
-    assert datasets.TERRITORY_CSV_COLUMNS == [
-        f for f in TERRITORY_FIELDS if f not in ("region", "population", "zone")
-    ]
-    assert datasets.PTCE_CSV_COLUMNS == [
-        f for f in PTCE_FIELDS if f not in ("region", "precision_siege", "zone")
-    ]
-    for name, columns in (
-        (datasets.TERRITORIES_CSV, datasets.TERRITORY_CSV_COLUMNS),
-        (datasets.PTCE_CSV, datasets.PTCE_CSV_COLUMNS),
-    ):
+    assert field_names("territories", derived=True) == ["region", "population", "zone"]
+    assert field_names("ptce", derived=True) == ["region", "precision_siege", "zone"]
+    for name, table in ((datasets.TERRITORIES_CSV, "territories"), (datasets.PTCE_CSV, "ptce")):
+        columns = field_names(table, derived=False)
+        derived = field_names(table, derived=True)
+        assert columns == [f for f in field_names(table) if f not in derived]
         with open(DATA / name, encoding="utf-8", newline="") as handle:
             assert next(csv.reader(handle)) == columns, name
 
@@ -444,8 +438,8 @@ def test_import_reference(shared_reference, tmp_path):
     reference_pe = _rows(shared_reference / "tz_emergents.csv")
     assert len(territories) == len(reference_th) + len(reference_pe) + 1
     assert len(ptce) == len(_rows(shared_reference / "ptce.csv"))
-    assert list(territories[0]) == datasets.TERRITORY_CSV_COLUMNS
-    assert list(ptce[0]) == datasets.PTCE_CSV_COLUMNS
+    assert list(territories[0]) == field_names("territories", derived=False)
+    assert list(ptce[0]) == field_names("ptce", derived=False)
     by_id = {r["id"]: r for r in territories}
     assert by_id["sud-oise-villers-saint-paul"]["statut"] == "PE"
     assert by_id["paris-13"]["precision"] == "infra-communal"
@@ -583,7 +577,7 @@ def test_public_fields_hold_no_internal_remark(built):
                 assert item.startswith(("http://", "https://")) and " " not in item, item
     mady = ptce.set_index("id").loc["mady-and-co"]
     assert (mady["nom"], mady["alias"]) == ("Mady & Co", "Maddy and co")
-    assert "alias" in INTERNAL_FIELDS and "alias" not in PUBLIC_PTCE_FIELDS
+    assert "alias" in field_names("ptce", public=False)
 
 
 def test_report_lists_internal_remarks_in_public_fields(tables):

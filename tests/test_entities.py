@@ -26,7 +26,8 @@ from geo.errors import (
     SchemaError,
     UnknownCommuneError,
 )
-from geo.loading.entities import PTCE_COLUMNS, TERRITORY_COLUMNS, EntityWarning
+from geo.loading.entities import EntityWarning
+from geo.schema import table_columns
 
 
 def _communes(*codes: str) -> gpd.GeoDataFrame:
@@ -47,7 +48,7 @@ def _copy(name: str, tmp_path: Path) -> Path:
 def test_messy_csv_mixed_spellings():
     gdf = geo.load_territories(TEST_DATA / "messy_territories.csv")
     assert gdf.crs == "EPSG:4326"
-    assert list(gdf.columns[: len(TERRITORY_COLUMNS)]) == TERRITORY_COLUMNS
+    assert list(gdf.columns[: len(table_columns("territories"))]) == table_columns("territories")
     by_id = gdf.set_index("id")
     assert list(by_id.index) == [
         "colombelles",
@@ -522,7 +523,7 @@ def test_ptce_seats_offline(monkeypatch):
     monkeypatch.setattr(settings, "offline", True)
     with pytest.warns(EntityWarning, match=r"row 6 .*1 place de la Mairie.*town hall of 63430"):
         gdf = geo.load_ptce(TEST_DATA / "ptce_sieges.csv")
-    assert list(gdf.columns[: len(PTCE_COLUMNS)]) == PTCE_COLUMNS
+    assert list(gdf.columns[: len(table_columns("ptce"))]) == table_columns("ptce")
     by_id = gdf.set_index("id")
     mureaux = by_id.loc["pole-ess-des-mureaux"]
     assert (mureaux["siege_insee"], mureaux["precision_siege"], mureaux["precision"]) == (
@@ -625,8 +626,8 @@ def test_ptce_departement_only_is_placed_inside_its_departement(tmp_path):
 @pytest.mark.parametrize(
     ("loader", "name", "columns"),
     [
-        (geo.load_territories, "territories.geojson", TERRITORY_COLUMNS),
-        (geo.load_ptce, "ptce.geojson", PTCE_COLUMNS),
+        (geo.load_territories, "territories.geojson", table_columns("territories")),
+        (geo.load_ptce, "ptce.geojson", table_columns("ptce")),
     ],
 )
 def test_shipped_data_loads(loader, name, columns):

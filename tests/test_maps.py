@@ -221,8 +221,11 @@ def test_national_map_data_table(data, communes):
     coords = json.dumps([r["geometry"] for r in t_rows] + [d[1] for d in data_table["d"]])
     assert not re.search(r"\d\.\d{6,}", coords), coords[:200]
     # public fields only: the columns the page gets are named, none internal
-    assert set(data_table["t"]["cols"]) <= set(maps._T_COLS)
-    assert not set(data_table["t"]["cols"]) & set(geo.schema.INTERNAL_FIELDS)
+    for key, table in (("t", "territories"), ("p", "ptce")):
+        cols = set(data_table[key]["cols"])
+        assert set(geo.schema.field_names(table, shown=True)) <= cols
+        assert not cols & set(geo.schema.field_names(table, public=False))
+        assert not cols & set(geo.schema.field_names(table, shown=False))
 
 
 def test_page_skeleton_french_zoomable_with_integrity(data, communes):

@@ -33,7 +33,7 @@ import shapely
 import geo
 from geo.errors import ArgumentError, CRSError, SchemaError
 from geo.publish import umap
-from geo.schema import INTERNAL_FIELDS, PUBLIC_PTCE_FIELDS, PUBLIC_TERRITORY_FIELDS
+from geo.schema import field_names
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "umap" / "reference.umap"
 
@@ -272,11 +272,13 @@ def test_export_public_fields_only_and_inert_text(frames):
     territories, ptce = frames
     doc = umap.to_umap(territories, ptce)
     features = [f for layer in doc["layers"][:3] for f in layer["features"]]
-    allowed = {"name", "description", *PUBLIC_TERRITORY_FIELDS, *PUBLIC_PTCE_FIELDS}
+    public = {*field_names("territories", public=True), *field_names("ptce", public=True)}
+    internal = {*field_names("territories", public=False), *field_names("ptce", public=False)}
+    allowed = {"name", "description", *public}
     for feature in features:
         keys = set(feature["properties"])
         assert keys <= allowed, keys - allowed
-        assert not keys & set(INTERNAL_FIELDS)
+        assert not keys & internal
     text = json.dumps(doc, ensure_ascii=False)
     assert "note interne" not in text and "NO-PUBLIC-SOURCE-FOUND" not in text
     assert "javascript:" not in text

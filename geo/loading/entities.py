@@ -1,8 +1,8 @@
 """Load TZCLD territories and PTCE: the shipped tables or a user's own file.
 
 :func:`load_territories` and :func:`load_ptce` return GeoDataFrames in
-EPSG:4326 that follow the shared schema (:data:`TERRITORY_COLUMNS`,
-:data:`PTCE_COLUMNS`), whatever the input looked like.
+EPSG:4326 that follow the shared schema (:func:`geo.schema.table_columns`),
+whatever the input looked like.
 
 Inputs
 ------
@@ -104,23 +104,14 @@ from geo.reference import cog
 from geo.reference import names as _names
 from geo.reference.names import normalise_code
 from geo.reference.placement import commune_under, polygonal, seat_commune, seat_point, union_of
-from geo.schema import PTCE_FIELDS, TERRITORY_FIELDS
+from geo.schema import Table, field_names, table_columns
 
 __all__ = [
-    "PTCE_COLUMNS",
-    "TERRITORY_COLUMNS",
     "EntityWarning",
     "load_ptce",
     "load_territories",
 ]
 
-#: Columns of :func:`load_territories`, in order (other input columns follow).
-TERRITORY_COLUMNS = [*TERRITORY_FIELDS, "geometry"]
-
-#: Columns of :func:`load_ptce`, in order (other input columns follow).
-PTCE_COLUMNS = [*PTCE_FIELDS, "geometry"]
-
-_SCHEMA = {"territories": TERRITORY_COLUMNS, "ptce": PTCE_COLUMNS}
 _SHIPPED = {"territories": "territories.geojson", "ptce": "ptce.geojson"}
 _MIN_COVERED_SHARE = 0.005  # a polygon "covers" a commune from 0.5 % of its area
 _INFRA_COMMUNAL_SHARE = 0.95  # below this share of its communes, a polygon is infra-communal
@@ -191,8 +182,8 @@ def load_territories(
     Returns
     -------
     GeoDataFrame
-        EPSG:4326, columns :data:`TERRITORY_COLUMNS` then the input's other
-        columns, one row per territory, index 0..n-1.
+        EPSG:4326, columns ``geo.schema.table_columns("territories")`` then
+        the input's other columns, one row per territory, index 0..n-1.
 
     Raises
     ------
@@ -271,7 +262,8 @@ def load_ptce(
     Returns
     -------
     GeoDataFrame
-        EPSG:4326, columns :data:`PTCE_COLUMNS` then the input's other columns;
+        EPSG:4326, columns ``geo.schema.table_columns("ptce")`` then the input's
+        other columns;
         ``geometry`` is the seat (Point) or ``None`` when not locatable.
 
     Raises
@@ -353,7 +345,7 @@ def _warn(header: str, items: list[str]) -> None:
 
 
 def _load(
-    kind: str,
+    kind: Table,
     path: Any,
     options: dict[str, str | None],
     sheet: str | int | None,
@@ -380,7 +372,7 @@ def _load(
 _LOCATION_ROLES = ("codes", "communes", "seat_codes", "seat_communes", "epci", "qpv", "lat")
 
 
-def _require_columns(kind: str, roles: dict[str, str], data: Input) -> None:
+def _require_columns(kind: Table, roles: dict[str, str], data: Input) -> None:
     missing = []
     if "nom" not in roles:
         keys = _columns.ROLE_CANDIDATES[kind]["nom"][:6]
@@ -407,7 +399,7 @@ class _Rows:
 
     def __init__(
         self,
-        kind: str,
+        kind: Table,
         data: Input,
         roles: dict[str, str],
         problems: _Problems,
@@ -422,7 +414,7 @@ class _Rows:
         self.problems = problems
         self.make_valid = make_valid
         self.n = len(data.frame)
-        self.out: dict[str, list[Any]] = {c: [None] * self.n for c in _SCHEMA[kind]}
+        self.out: dict[str, list[Any]] = {c: [None] * self.n for c in table_columns(kind)}
         self.area_codes: list[list[str]] = [[] for _ in range(self.n)]
         self.seat_code: list[str | None] = [None] * self.n
         self.seat_point: list[Point | None] = [None] * self.n
@@ -767,25 +759,25 @@ class _Rows:
         else:
             self._ptce_columns(communes)
         self._common_columns(communes)
-        columns = _SCHEMA[self.kind]
+        columns = table_columns(self.kind)
         frame = pd.DataFrame(
             {c: pd.Series(self.out[c], dtype=object) for c in columns if c != "geometry"}
         )
         extra = self._extra_columns()
         for header in extra:
             frame[header] = self.data.frame[header].to_numpy(dtype=object)
-        if "population" in frame.columns:
-            frame["population"] = pd.array(frame["population"], dtype="Int64")
+        for column in field_names(self.kind, type="int"):
+            frame[column] = pd.array(frame[column], dtype="Int64")
         return gpd.GeoDataFrame(
             frame, geometry=gpd.GeoSeries(self.out["geometry"], crs=WGS84), crs=WGS84
         )[[*columns, *extra]]
 
     def _extra_columns(self) -> list[str]:
         """Input columns kept as they are: all but those turned into schema columns."""
-        schema = set(_SCHEMA[self.kind])
+        known = set(table_columns(self.kind))
         kept_roles = ("address", "postcode")
         used = {h for role, h in self.roles.items() if role not in kept_roles}
-        return [c for c in self.data.frame.columns if c not in schema and c not in used]
+        return [c for c in self.data.frame.columns if c not in known and c not in used]
 
     def _territory_columns(self, communes: dict[str, dict[str, Any]]) -> None:
         for i in range(self.n):
@@ -1086,7 +1078,7 @@ def _data_dir() -> Path:
     return data_dir()
 
 
-def _load_shipped(kind: str) -> gpd.GeoDataFrame:
+def _load_shipped(kind: Table) -> gpd.GeoDataFrame:
     path = _data_dir() / _SHIPPED[kind]
     if not path.is_file():
         raise DataSourceError(
@@ -1099,16 +1091,17 @@ def _load_shipped(kind: str) -> gpd.GeoDataFrame:
     except Exception as exc:
         raise DataSourceError(f"cannot read the shipped table {path}: {exc}") from exc
     gdf = gdf.set_geometry(checked_crs(gdf.geometry, path.name))
-    columns = _SCHEMA[kind]
+    columns = table_columns(kind)
+    numbers = field_names(kind, type="int")
     for column in columns:
         if column not in gdf.columns:
             gdf[column] = None
-    text = [c for c in columns if c not in ("population", "geometry")]
+    text = [c for c in columns if c not in (*numbers, "geometry")]
     for column in text:
         gdf[column] = gdf[column].astype(object).where(gdf[column].notna(), None)
     gdf["id"] = gdf["id"].astype(str).astype(object)
-    if "population" in gdf.columns:
-        gdf["population"] = pd.to_numeric(gdf["population"], errors="coerce").astype("Int64")
+    for column in numbers:
+        gdf[column] = pd.to_numeric(gdf[column], errors="coerce").astype("Int64")
     duplicated = sorted(set(gdf.loc[gdf["id"].duplicated(), "id"]))
     if duplicated:
         raise SchemaError(f"the shipped table {path} repeats ids {duplicated}: rebuild it")

@@ -49,7 +49,7 @@ from geo.publish.frtext import text as _text
 from geo.reference.areas import in_area
 from geo.reference.cog import EMBEDDED_VINTAGE
 from geo.reference.cog import register as register_cache
-from geo.schema import PUBLIC_PTCE_FIELDS, PUBLIC_TERRITORY_FIELDS
+from geo.schema import field_names
 
 if TYPE_CHECKING:
     import folium
@@ -123,46 +123,7 @@ _CLUSTER_MIN = 25
 _MAX_LINKS = 12
 _CANVAS_MIN = 2000
 
-_TERRITORY_COLUMNS = ("id", "nom", "statut")
-_PTCE_COLUMNS = ("id", "nom")
 _SYNERGY_COLUMNS = ("territory_id", "ptce_id", "relation")
-
-#: The fields of each table the page shows (all in the public field lists of
-#: :mod:`geo.schema`); ``popup_columns`` adds others on request.
-TERRITORY_SHOWN = (
-    "id",
-    "nom",
-    "statut",
-    "departement",
-    "region",
-    "region_nom",
-    "communes",
-    "sous_zone",
-    "epci_nom",
-    "precision",
-    "population",
-    "ebe",
-    "date_habilitation",
-    "texte_legal",
-    "sources",
-)
-PTCE_SHOWN = (
-    "id",
-    "nom",
-    "porteur",
-    "siege_commune",
-    "departement",
-    "region",
-    "region_nom",
-    "zone_action",
-    "precision",
-    "thematiques",
-    "soutien_etat",
-    "site_web",
-    "sources",
-)
-assert set(TERRITORY_SHOWN) <= set(PUBLIC_TERRITORY_FIELDS)
-assert set(PTCE_SHOWN) <= set(PUBLIC_PTCE_FIELDS)
 
 #: Dissolved département polygons by vintage, and their simplified outlines by
 #: (vintage, tolerance); both hold only the default communes' results.
@@ -572,12 +533,10 @@ def _territory_table(
     points = np.full(len(geoms), None, dtype=object)
     if present.any():
         points[present] = shapely.point_on_surface(simplified[present])
-    deps = _column_values(t_show, "departement")
-    regions = _column_values(t_show, "region")
-    region_noms = _column_values(t_show, "region_nom")
-    precisions = _column_values(t_show, "precision")
-    columns = {c: _column_values(t_show, c) for c in ("id", "nom", "statut", "sous_zone")}
-    columns.update({c: _column_values(t_show, c) for c in ("epci_nom", "ebe", "texte_legal")})
+    # The page shows the fields marked shown in geo.schema (plus popup_columns).
+    columns = {c: _column_values(t_show, c) for c in field_names("territories", shown=True)}
+    deps, regions = columns["departement"], columns["region"]
+    region_noms, precisions = columns["region_nom"], columns["precision"]
     communes = [
         _split(v, ";")
         for v in (t_show["communes"] if "communes" in t_show else [""] * len(t_show))
@@ -684,7 +643,7 @@ def _ptce_table(
     seats = np.full(len(geoms), None, dtype=object)
     if present.any():
         seats[present] = shapely.point_on_surface(geoms[present])
-    values = {c: _column_values(p_show, c) for c in PTCE_SHOWN}
+    values = {c: _column_values(p_show, c) for c in field_names("ptce", shown=True)}
     extras = _extra(p_show, extra)
     rows = []
     for i in range(len(p_show)):
@@ -866,8 +825,8 @@ def map_data(
     CRSError
         Inputs without a CRS.
     """
-    problems = _require(territories, _TERRITORY_COLUMNS, "territories")
-    problems += _require(ptce, _PTCE_COLUMNS, "ptce")
+    problems = _require(territories, field_names("territories", required=True), "territories")
+    problems += _require(ptce, field_names("ptce", required=True), "ptce")
     if synergies is not None:
         problems += _require(synergies, _SYNERGY_COLUMNS, "synergies")
     if problems:

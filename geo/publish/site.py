@@ -56,7 +56,7 @@ from geo.publish.frtext import (
 )
 from geo.publish.frtext import text as _text
 from geo.publish.static_files import static_text
-from geo.schema import PUBLIC_PTCE_FIELDS, PUBLIC_TERRITORY_FIELDS
+from geo.schema import field_names
 
 __all__ = ["SiteReport", "build_site"]
 
@@ -947,8 +947,8 @@ def _write_data(out: Path, data: _Data, radius_km: float) -> dict[str, Path]:
 
     folder = out / "donnees"
     written: dict[str, Path] = {}
-    territories = _public_frame(data.territories, PUBLIC_TERRITORY_FIELDS)
-    ptce = _public_frame(data.ptce, PUBLIC_PTCE_FIELDS)
+    territories = _public_frame(data.territories, field_names("territories", public=True))
+    ptce = _public_frame(data.ptce, field_names("ptce", public=True))
     seats = data.ptce.geometry.values.to_numpy()
     seat_points = np.array(
         [

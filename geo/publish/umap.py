@@ -12,8 +12,8 @@ that document; it reads the structure that uMap's importer
 ``data/layer.js``: ``fromUmapGeoJSON``) expects.
 
 Layers: one per territory statut (TH, PE), the PTCE, the synergy links. Only
-public fields (:data:`geo.schema.PUBLIC_TERRITORY_FIELDS`,
-:data:`geo.schema.PUBLIC_PTCE_FIELDS`) leave the library; sources are kept as
+public fields (``geo.schema.field_names(table, public=True)``) leave the
+library; sources are kept as
 their ``http(s)`` links only. Output is deterministic: same data, same bytes.
 
 This module computes no synergy itself (:mod:`geo.analysis.synergies` does) and draws
@@ -49,7 +49,7 @@ from geo.publish.frtext import (
 )
 from geo.publish.frtext import population_fr as _population_fr
 from geo.publish.frtext import text as _text
-from geo.schema import PUBLIC_PTCE_FIELDS, PUBLIC_TERRITORY_FIELDS
+from geo.schema import field_names
 
 __all__ = ["UMAP_LAYERS", "make_umap", "to_umap", "umap_json", "umap_text", "write_umap"]
 
@@ -404,7 +404,7 @@ def to_umap(
         props = {
             "name": umap_text(row["nom"]),
             "description": _territory_description(row, by_territory.get(row["id"], [])),
-            **_properties(row, PUBLIC_TERRITORY_FIELDS),
+            **_properties(row, field_names("territories", public=True)),
         }
         statut = _text(row["statut"])
         groups[statut if statut in ("TH", "PE") else "autre"].append(_feature(geometry, props))
@@ -418,7 +418,7 @@ def to_umap(
         props = {
             "name": umap_text(row["nom"]),
             "description": _ptce_description(row, by_ptce.get(row["id"], [])),
-            **_properties(row, PUBLIC_PTCE_FIELDS),
+            **_properties(row, field_names("ptce", public=True)),
         }
         ptce_features.append(_feature(_geometry(seat), props))  # type: ignore[arg-type]
 

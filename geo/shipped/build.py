@@ -62,25 +62,16 @@ from geo.reference.names import PLM_PARENTS
 from geo.reference.placement import seat_commune, seat_point
 from geo.schema import (
     CONFIANCES,
-    PTCE_FIELDS,
     PTCE_PRECISIONS,
-    PUBLIC_PTCE_FIELDS,
-    PUBLIC_TERRITORY_FIELDS,
     STATUTS,
-    TERRITORY_FIELDS,
     TERRITORY_PRECISIONS,
+    field_names,
 )
 
 __all__ = [
     "COORD_DECIMALS",
     "DATA_DIR",
     "NO_SOURCE_MARKER",
-    "PTCE_CSV_COLUMNS",
-    "PTCE_DERIVED_FIELDS",
-    "PTCE_PROPERTIES",
-    "TERRITORY_CSV_COLUMNS",
-    "TERRITORY_DERIVED_FIELDS",
-    "TERRITORY_PROPERTIES",
     "build_data",
     "build_frames",
     "data_report",
@@ -102,24 +93,9 @@ TERRITORIES_GEOJSON = "territories.geojson"
 PTCE_GEOJSON = "ptce.geojson"
 QPV_LIST_CSV = "qpv2024_communes.csv"
 
-#: Fields of :data:`geo.schema.TERRITORY_FIELDS` that :func:`build_data`
-#: computes from the COG instead of reading them from ``tz_territories.csv``.
-TERRITORY_DERIVED_FIELDS = ("region", "population", "zone")
-
-#: Fields of :data:`geo.schema.PTCE_FIELDS` computed by :func:`build_data`.
-PTCE_DERIVED_FIELDS = ("region", "precision_siege", "zone")
-
-#: Columns of ``tz_territories.csv``, in order: the schema minus derived fields.
-TERRITORY_CSV_COLUMNS = [f for f in TERRITORY_FIELDS if f not in TERRITORY_DERIVED_FIELDS]
-
-#: Columns of ``ptce.csv``, in order: the schema minus derived fields.
-PTCE_CSV_COLUMNS = [f for f in PTCE_FIELDS if f not in PTCE_DERIVED_FIELDS]
-
-#: Properties of each feature of ``territories.geojson``, in order.
-TERRITORY_PROPERTIES = TERRITORY_FIELDS
-
-#: Properties of each feature of ``ptce.geojson``, in order.
-PTCE_PROPERTIES = PTCE_FIELDS
+# The columns of tz_territories.csv and ptce.csv are the schema's fields minus
+# the derived ones (field_names(table, derived=False)); the properties of each
+# GeoJSON feature are all of them (field_names(table)), in order.
 
 #: Literal marker of the rows that exist without any public source, written at
 #: the start of ``notes`` (an internal field), never in ``sources``.
@@ -530,7 +506,7 @@ def read_tables(
         Territories and PTCE, all columns as strings (empty string = no
         value), plus ``_line`` (line of the row in its file). The files may
         be UTF-8 (with or without BOM) or Windows-1252, as spreadsheets save
-        them; columns :data:`TERRITORY_CSV_COLUMNS` and :data:`PTCE_CSV_COLUMNS`.
+        them; columns ``geo.schema.field_names(table, derived=False)``.
 
     Raises
     ------
@@ -545,8 +521,8 @@ def read_tables(
         error: :func:`data_report` lists them.
     """
     folder = _data_dir(data_dir)
-    territories = _read_csv(folder / TERRITORIES_CSV, TERRITORY_CSV_COLUMNS)
-    ptce = _read_csv(folder / PTCE_CSV, PTCE_CSV_COLUMNS)
+    territories = _read_csv(folder / TERRITORIES_CSV, field_names("territories", derived=False))
+    ptce = _read_csv(folder / PTCE_CSV, field_names("ptce", derived=False))
     cog = _cog()
     qpv = _qpv_list(folder)
     problems = [
@@ -700,7 +676,7 @@ def _territory_records(
             if perimeter
             else _region_code(cog, deps, row["region_nom"])
         )
-        record = {column: row[column] for column in TERRITORY_CSV_COLUMNS}
+        record = {column: row[column] for column in field_names("territories", derived=False)}
         record.update(
             region=region,
             region_nom=row["region_nom"] or cog.region_names.get(region, ""),
@@ -750,7 +726,7 @@ def _ptce_records(
         else:
             region = _region_code(cog, deps, row["region_nom"])
         first = seat or (codes[0] if codes else (deps[0] if deps else ""))
-        record = {column: row[column] for column in PTCE_CSV_COLUMNS}
+        record = {column: row[column] for column in field_names("ptce", derived=False)}
         record.update(
             region=region,
             region_nom=row["region_nom"] or cog.region_names.get(region, ""),
@@ -807,9 +783,9 @@ def build_frames(
     Returns
     -------
     tuple of GeoDataFrame
-        Territories (:data:`TERRITORY_PROPERTIES`, MultiPolygon or None) and
-        PTCE (:data:`PTCE_PROPERTIES`, seat Point or None), EPSG:4326, sorted
-        by ``id``. Text fields are strings, empty when unknown.
+        Territories (fields ``geo.schema.field_names("territories")``,
+        MultiPolygon or None) and PTCE (``field_names("ptce")``, seat Point or
+        None), EPSG:4326, sorted by ``id``. Text fields are strings, empty when unknown.
 
     Raises
     ------
@@ -826,8 +802,8 @@ def build_frames(
     )
     p_records, p_geoms = _ptce_records(ptce, cog, boundaries)
     return (
-        _frame(t_records, t_geoms, TERRITORY_PROPERTIES),
-        _frame(p_records, p_geoms, PTCE_PROPERTIES),
+        _frame(t_records, t_geoms, field_names("territories")),
+        _frame(p_records, p_geoms, field_names("ptce")),
     )
 
 
@@ -947,12 +923,12 @@ def build_data(
     target = Path(out_dir) if out_dir is not None else folder
     territories, ptce = build_frames(folder, qpv=qpv)
     texts = {
-        "territories": _geojson_text(territories, TERRITORY_PROPERTIES),
-        "ptce": _geojson_text(ptce, PTCE_PROPERTIES),
+        "territories": _geojson_text(territories, field_names("territories")),
+        "ptce": _geojson_text(ptce, field_names("ptce")),
     }
     if sum(len(t.encode("utf-8")) for t in texts.values()) > MAX_GEOJSON_BYTES:
         territories, _ = build_frames(folder, tolerance=SIMPLIFY_TOLERANCE_DEG, qpv=qpv)
-        texts["territories"] = _geojson_text(territories, TERRITORY_PROPERTIES)
+        texts["territories"] = _geojson_text(territories, field_names("territories"))
     paths = {"territories": target / TERRITORIES_GEOJSON, "ptce": target / PTCE_GEOJSON}
     for key, path in paths.items():
         with atomic_path(path) as tmp:
@@ -1086,8 +1062,7 @@ def report_numbers(
         ``by_precision``, ``by_confiance`` (counts), ``unlocated`` and
         ``without_public_source`` (lists of ``{"id", "nom", ...}``).
         Both hold ``internal_remarks``: rows whose public fields
-        (:data:`geo.schema.PUBLIC_TERRITORY_FIELDS`,
-        :data:`geo.schema.PUBLIC_PTCE_FIELDS`) still hold a remark meant for
+        (``geo.schema.field_names(table, public=True)``) still hold a remark meant for
         the maintainers (a reference remark, a no-source marker, a text
         beside the URLs of ``sources``), with the fields (``champs``).
         Territories add ``by_statut``, ``infra_communal``, ``epci``,
@@ -1132,7 +1107,7 @@ def report_numbers(
             "with_qpv_codes": _listing(with_qpv, qpv_codes="n_qpv"),
             "qpv_drawn": int((t["precision"] == "qpv").sum()),
             "internal_remarks": _listing(
-                _internal_remarks(t, PUBLIC_TERRITORY_FIELDS), champs="champs"
+                _internal_remarks(t, field_names("territories", public=True)), champs="champs"
             ),
         },
         "ptce": {
@@ -1151,7 +1126,7 @@ def report_numbers(
                 departement="departement",
             ),
             "internal_remarks": _listing(
-                _internal_remarks(p, PUBLIC_PTCE_FIELDS), champs="champs"
+                _internal_remarks(p, field_names("ptce", public=True)), champs="champs"
             ),
         },
     }
@@ -1515,8 +1490,8 @@ def import_reference(
         row["precision"] = _ptce_precision(row, ref["dep_name"])
         ptce.append(row)
 
-    _write_csv(paths["territories"], territories, TERRITORY_CSV_COLUMNS)
-    _write_csv(paths["ptce"], ptce, PTCE_CSV_COLUMNS)
+    _write_csv(paths["territories"], territories, field_names("territories", derived=False))
+    _write_csv(paths["ptce"], ptce, field_names("ptce", derived=False))
     return paths
 
 
