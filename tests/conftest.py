@@ -1,7 +1,8 @@
-"""Shared fixtures: an isolated cache, a real local HTTP server, shared data paths."""
+"""Shared fixtures: an isolated cache, a real local HTTP server, shared data paths, Chromium."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import struct
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -321,3 +324,169 @@ def connect_guard(monkeypatch: pytest.MonkeyPatch) -> ConnectGuard:
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)
     return guard
+
+
+# --------------------------------------------------------------------------- browser
+
+BROWSER_DIR = Path(__file__).resolve().parent / "browser"
+NODE_MODULES = BROWSER_DIR / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: A 1x1 transparent PNG: what map tiles are answered with.
+BLANK_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+_CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+
+
+def cors_headers(path: Path) -> dict[str, str]:
+    """What a CDN sends with a file: CORS, so that Subresource Integrity can be checked."""
+    return {
+        "Access-Control-Allow-Origin": "*",
+        "Content-Type": _CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+    }
+
+
+def npm_file(url: str) -> Path | None:
+    """The local npm copy of a CDN URL (jsDelivr ``npm/pkg@v/...``, cdnjs ``libs/pkg/v/...``).
+
+    ``None`` for another URL. The version in the URL must be the installed one: a
+    page that asks for another version than the tests serve fails here, loudly.
+    """
+    parts = urlsplit(url)
+    path = parts.path
+    if parts.netloc == "cdn.jsdelivr.net" and path.startswith("/npm/"):
+        spec, _, rest = path[len("/npm/") :].partition("/")
+        package, _, version = spec.rpartition("@")
+        candidates = [rest]
+    elif parts.netloc == "cdnjs.cloudflare.com" and path.startswith("/ajax/libs/"):
+        package, version, rest = path[len("/ajax/libs/") :].split("/", 2)
+        candidates = [f"dist/{rest}", rest]
+    else:
+        return None
+    meta = json.loads((NODE_MODULES / package / "package.json").read_text(encoding="utf-8"))
+    assert meta["version"] == version, f"{url}: npm has {package} {meta['version']}"
+    for relative in candidates:
+        for name in (relative, relative.replace(".min.js", ".js")):
+            local = NODE_MODULES / package / name
+            if local.is_file():
+                return local
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole run (Debian's, driven by Playwright)."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    if not AXE.is_file():
+        pytest.skip(
+            f"browser tests need the npm assets in {NODE_MODULES}: ./scripts/install-test-deps"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class BrowserPage:
+    """One page in a browser context of its own, with its errors and outside requests.
+
+    Pages on ``file:`` and on ``127.0.0.1`` load as they are; any other URL is kept
+    in :attr:`external`, then served from the npm copies (CDN files), answered with a
+    blank PNG (tiles) or aborted; ``allow_network=False`` aborts them all. ``routes``
+    (Playwright ``(pattern, handler)`` pairs) take precedence. ``axe=True`` puts
+    axe-core in every frame. With a ``target``, the page is opened at once.
+    """
+
+    def __init__(
+        self,
+        browser: Any,
+        target: Path | str | None = None,
+        *,
+        viewport: tuple[int, int] = (1100, 800),
+        touch: bool = False,
+        allow_network: bool = True,
+        routes: tuple = (),
+        origin: str | None = None,
+        axe: bool = False,
+    ) -> None:
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        self.allow_network = allow_network
+        self.context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            has_touch=touch,
+            is_mobile=touch,
+        )
+        if origin:
+            self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+        self.context.route("**/*", self._route)
+        if axe:
+            self.context.add_init_script(path=str(AXE))
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"console: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+        for pattern, handler in routes:  # later routes take precedence
+            self.page.route(pattern, handler)
+        if target is not None:
+            self.open(target)
+
+    def _route(self, route: Any, request: Any) -> None:
+        url = request.url
+        if url.startswith(("file:", "http://127.0.0.1")):
+            route.continue_()
+            return
+        self.external.append(url)
+        if not self.allow_network:
+            route.abort()
+            return
+        try:
+            local = npm_file(url)
+        except AssertionError as exc:
+            self.errors.append(str(exc))
+            local = None
+        if local is not None:
+            route.fulfill(path=str(local), headers=cors_headers(local))
+        elif request.resource_type == "image":
+            route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)  # tiles
+        else:
+            route.abort()
+
+    def open(self, target: Path | str, *, settle_ms: int = 300) -> Any:
+        """Go to a URL or file, wait for it and its frames to load, return the page."""
+        self.page.goto(target if isinstance(target, str) else target.as_uri(), wait_until="load")
+        for frame in self.page.frames[1:]:
+            frame.wait_for_load_state("load")
+        self.page.wait_for_timeout(settle_ms)
+        return self.page
+
+    def js(self, code: str, arg: Any = None) -> Any:
+        """Run a function body with ``map`` (the page's Leaflet map) and ``groups`` bound."""
+        prelude = (
+            "const map = Object.values(window).find(v => v instanceof L.Map);"
+            "const groups = Object.values(map._layers);"
+        )
+        return self.page.evaluate(f"(arg) => {{ {prelude} {code} }}", arg)
+
+    def wait_js(self, code: str, timeout_ms: float = 10_000) -> None:
+        """Poll ``code`` (a function body that returns a boolean) until it is true."""
+        prelude = "const map = Object.values(window).find(v => v instanceof L.Map);"
+        self.page.wait_for_function(f"() => {{ {prelude} {code} }}", timeout=timeout_ms)
+
+    def close(self) -> None:
+        self.context.close()

@@ -18,7 +18,6 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from conftest import Reply
 
 import geo
 from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
@@ -26,32 +25,20 @@ from geo.publish import assets as _assets
 from geo.publish import mapfile, maps
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
-
-BROWSER_DIR = Path(__file__).resolve().parent / "browser"
-NODE_MODULES = BROWSER_DIR / "node_modules"
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.conftest import (
+    BLANK_PNG,
+    CHROMIUM,
+    NODE_MODULES,
+    BrowserPage,
+    Reply,
+    cors_headers,
+    npm_file,
+)
 
 XSS_IMG = "<img src=x onerror=window.__xss=1>"
 XSS_SCRIPT = "</script><script>window.__xss=1</script>"
 XSS_ATTR = '" onmouseover="window.__xss=1'
 XSS_URL = "javascript:window.__xss=1"
-
-# CDN prefix emitted by folium 0.20 -> (npm package, version, folder inside the package)
-CDN_TO_NPM = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/": ("leaflet", "1.9.3", ""),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/": (
-        "leaflet.markercluster",
-        "1.1.0",
-        "dist/",
-    ),
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/": ("leaflet.fullscreen", "3.0.0", ""),
-}
-# jsDelivr minifies on the fly; the npm package ships the plain file.
-NPM_RENAMES = {"Control.FullScreen.min.js": "Control.FullScreen.js"}
-BLANK_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
 
 
 # --------------------------------------------------------------------------- data
@@ -250,7 +237,7 @@ def test_integrity_hashes_are_those_of_the_npm_files():
     if not NODE_MODULES.is_dir():
         pytest.skip(f"needs the npm assets in {NODE_MODULES}: npm ci --prefix tests/browser")
     for url, integrity in _mappage.INTEGRITY.items():
-        digest = hashlib.sha384(_npm_file(url).read_bytes()).digest()
+        digest = hashlib.sha384(npm_file(url).read_bytes()).digest()
         assert integrity == "sha384-" + base64.b64encode(digest).decode(), url
 
 
@@ -701,111 +688,6 @@ def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
 # --------------------------------------------------------------------------- browser
 
 
-def _cors(path: Path) -> dict[str, str]:
-    kind = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
-    return {
-        "Access-Control-Allow-Origin": "*",
-        "Content-Type": kind.get(path.suffix, "application/octet-stream"),
-    }
-
-
-def _npm_file(url: str) -> Path | None:
-    for prefix, (package, _version, folder) in CDN_TO_NPM.items():
-        if url.startswith(prefix):
-            relative = url[len(prefix) :].split("?")[0]
-            relative = "/".join(NPM_RENAMES.get(p, p) for p in relative.split("/"))
-            return NODE_MODULES / package / (folder + relative)
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    if not NODE_MODULES.is_dir():
-        pytest.skip(
-            f"browser tests need the npm assets in {NODE_MODULES}: npm ci --prefix tests/browser"
-        )
-    for package, version, _ in CDN_TO_NPM.values():
-        meta = json.loads((NODE_MODULES / package / "package.json").read_text(encoding="utf-8"))
-        assert meta["version"] == version, f"{package} {meta['version']} != {version}"
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
-class Page:
-    """One opened map page, its errors and the requests it made."""
-
-    def __init__(
-        self,
-        browser,
-        path: Path | str,
-        *,
-        allow_network: bool = True,
-        viewport: tuple[int, int] = (1100, 800),
-        touch: bool = False,
-        routes: tuple = (),
-    ) -> None:
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page = browser.new_page(
-            viewport={"width": viewport[0], "height": viewport[1]},
-            has_touch=touch,
-            is_mobile=touch,
-        )
-        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        self.page.on(
-            "console",
-            lambda msg: (
-                self.errors.append(f"console: {msg.text}") if msg.type == "error" else None
-            ),
-        )
-        self.page.route("**/*", lambda route, request: self._route(route, request, allow_network))
-        for pattern, handler in routes:  # later routes take precedence
-            self.page.route(pattern, handler)
-        self.page.goto(path if isinstance(path, str) else path.as_uri(), wait_until="load")
-        self.page.wait_for_timeout(300)
-
-    def _route(self, route, request, allow_network: bool) -> None:
-        url = request.url
-        if url.startswith("file:"):
-            route.continue_()
-            return
-        self.requests.append(url)
-        if not allow_network:
-            route.abort()
-            return
-        local = _npm_file(url)
-        if local is not None and local.is_file():
-            # what the CDNs send: CORS, so that Subresource Integrity can be checked
-            route.fulfill(path=str(local), headers=_cors(local))
-        elif request.resource_type == "image":
-            route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)  # tiles
-        else:
-            route.abort()
-
-    def js(self, code: str, arg=None):
-        prelude = (
-            "const map = Object.values(window).find(v => v instanceof L.Map);"
-            "const groups = Object.values(map._layers);"
-        )
-        return self.page.evaluate(f"(arg) => {{ {prelude} {code} }}", arg)
-
-    def wait_js(self, code: str, timeout_ms: float = 10_000) -> None:
-        """Poll ``code`` (a function body that returns a boolean) until it is true."""
-        prelude = "const map = Object.values(window).find(v => v instanceof L.Map);"
-        self.page.wait_for_function(f"() => {{ {prelude} {code} }}", timeout=timeout_ms)
-
-    def close(self) -> None:
-        self.page.close()
-
-
 def _write(m, tmp_path: Path, name: str, **kwargs) -> Path:
     return maps.write_map(m, tmp_path / name, **kwargs)
 
@@ -863,7 +745,7 @@ def test_browser_national_map(browser, data, communes, tmp_path):
     path = _write(
         maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "a.html"
     )
-    page = Page(browser, path)
+    page = BrowserPage(browser, path)
     try:
         count = page.js(COUNT_JS)
         assert page.errors == []
@@ -925,7 +807,7 @@ def test_browser_search_and_list(browser, data, communes, tmp_path):
     path = _write(
         maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "s.html"
     )
-    page = Page(browser, path)
+    page = BrowserPage(browser, path)
     try:
         page.page.fill(".geo-search input", "ECQUEVILLY")
         items = page.page.locator(".geo-search li").all_inner_texts()
@@ -1031,7 +913,7 @@ def test_browser_hostile_payloads_show_literally(
             popup_columns=["ebe"],
         )
         path = maps.write_page(maps.map_page(data_table), tmp_path / "cli.html")
-    page = Page(browser, path, allow_network=kind != "offline")
+    page = BrowserPage(browser, path, allow_network=kind != "offline")
     try:
         assert page.page.title() == f"{payload} title"
         assert page.page.inner_text(".geo-legend summary") == f"{payload} title"
@@ -1079,7 +961,7 @@ def test_browser_hostile_payloads_show_literally(
             assert page.page.evaluate(f"() => window.{flag}") is None
         assert page.errors == []
         if kind == "offline":
-            assert page.requests == []
+            assert page.external == []
     finally:
         page.close()
     assert not (tmp_path / "PWNED_FILE").exists()
@@ -1090,7 +972,7 @@ def test_browser_hostile_payloads_show_literally(
 def test_browser_dense_ptce_are_clustered(browser, communes, tmp_path, tiles):
     territories, ptce = _build(communes, n_extra_ptce=40)
     m = maps.synergy_map(territories, ptce, communes=communes, tiles=tiles)
-    page = Page(browser, _write(m, tmp_path, "c.html"))
+    page = BrowserPage(browser, _write(m, tmp_path, "c.html"))
     try:
         count = page.js(COUNT_JS)
         assert count["clusters"] == 1 and count["ptce"] == 44
@@ -1113,7 +995,7 @@ def test_browser_dense_ptce_are_clustered(browser, communes, tmp_path, tiles):
 def test_browser_territory_map(browser, data, communes, tmp_path):
     territories, ptce, table = data
     m = maps.territory_map(territories, ptce, "t-mureaux", synergies=table, communes=communes)
-    page = Page(browser, _write(m, tmp_path, "t.html"))
+    page = BrowserPage(browser, _write(m, tmp_path, "t.html"))
     try:
         count = page.js(COUNT_JS)
         assert count["territories"] == 1 and count["communes"] == 2 and count["symbols"] == 0
@@ -1137,14 +1019,14 @@ def test_browser_territory_map(browser, data, communes, tmp_path):
 def _fill_assets_from_npm(target: Path) -> Path:
     urls = list(_assets.MAP_ASSETS)
     for url in list(urls):
-        local = _npm_file(url)
+        local = npm_file(url)
         if url.endswith(".css"):
             css = local.read_text(encoding="utf-8")
             urls += _assets._css_references(css, url)
     for url in urls:
         destination = _assets.asset_path(target, url)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_npm_file(url), destination)
+        shutil.copyfile(npm_file(url), destination)
     return target
 
 
@@ -1158,15 +1040,15 @@ def test_browser_offline_single_file(browser, data, communes, tmp_path, tiles):
     )
     path = _write(m, tmp_path, "offline.html", offline=True)
     assert _assets.asset_urls(path.read_text(encoding="utf-8")) == []
-    page = Page(browser, path, allow_network=False)
+    page = BrowserPage(browser, path, allow_network=False)
     try:
         count = page.js(COUNT_JS)
         assert count["territories"] == 3 and count["ptce"] == 4 and count["legend"]
         if tiles:  # only tiles were asked for, and their failure is harmless
-            assert page.requests and all("tile.openstreetmap.fr" in url for url in page.requests)
+            assert page.external and all("tile.openstreetmap.fr" in url for url in page.external)
             page.errors = [e for e in page.errors if "Failed to load resource" not in e]
         else:
-            assert page.requests == []
+            assert page.external == []
         background = page.js("return getComputedStyle(map.getContainer()).backgroundColor;")
         assert background == "rgb(223, 232, 238)"  # the sea; départements are the land
         icon = page.js(
@@ -1190,7 +1072,7 @@ def test_browser_notebook_frame_folds_the_legend(browser, data, communes, tmp_pa
         f"{m._repr_html_()}</div></body></html>",
         encoding="utf-8",
     )
-    page = Page(browser, path)
+    page = BrowserPage(browser, path)
     try:
         frame = page.page.query_selector("iframe").content_frame()
         frame.wait_for_selector(".geo-legend")
@@ -1288,7 +1170,7 @@ def test_browser_axe_no_violations_with_details_open(
         "territory": {"territory": "t-mureaux"},
     }[kind]
     m = maps.synergy_map(territories, ptce, table, communes=communes, **kwargs)
-    page = Page(browser, _write(m, tmp_path, "axe.html"), viewport=viewport)
+    page = BrowserPage(browser, _write(m, tmp_path, "axe.html"), viewport=viewport)
     try:
         page.js("geoTzptce.open(map, 't:t-mureaux');")
         page.page.wait_for_selector(".geo-details:not([hidden])")
@@ -1307,7 +1189,7 @@ def test_browser_axe_no_violations_with_details_open(
 def test_browser_keyboard_search_first_and_escape(browser, data, communes, tmp_path):
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes)
-    page = Page(browser, _write(m, tmp_path, "k.html"))
+    page = BrowserPage(browser, _write(m, tmp_path, "k.html"))
     try:
         for _ in range(3):
             page.page.keyboard.press("Tab")
@@ -1330,7 +1212,7 @@ def test_browser_keyboard_search_first_and_escape(browser, data, communes, tmp_p
 def test_browser_keyboard_reaches_every_list_entry(browser, data, communes, tmp_path):
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes)
-    page = Page(browser, _write(m, tmp_path, "kl.html"))
+    page = BrowserPage(browser, _write(m, tmp_path, "kl.html"))
     try:
         entries = page.page.eval_on_selector_all(
             ".geo-table tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())"
@@ -1377,7 +1259,7 @@ def test_browser_embed_wheel_scrolls_host_and_tab_leaves(browser, data, communes
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes, embed=True)
     frame_path = _write(m, tmp_path, "embed.html")
-    page = Page(browser, _host_page(tmp_path, frame_path))
+    page = BrowserPage(browser, _host_page(tmp_path, frame_path))
     try:
         page.page.evaluate("() => document.querySelector('iframe').scrollIntoView()")
         page.page.wait_for_timeout(300)
@@ -1417,7 +1299,7 @@ def test_browser_permalink_opens_the_feature(browser, data, communes, tmp_path):
     path = _write(
         maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "p.html"
     )
-    page = Page(browser, path.as_uri() + "#territoire=t-trappes")
+    page = BrowserPage(browser, path.as_uri() + "#territoire=t-trappes")
     try:
         assert "Trappes (Merisiers)" in _details(page)
         page.page.click(".geo-table .geo-pick:has-text('Pôle de Meulan')")
@@ -1438,7 +1320,7 @@ def test_browser_cluster_plugin_blocked_still_draws(browser, communes, tmp_path)
     path = _write(m, tmp_path, "c.html")
     # a page whose markercluster script cannot load
     blocked = ("**/leaflet.markercluster.js", lambda route, request: route.abort())
-    page = Page(browser, path, routes=(blocked,))
+    page = BrowserPage(browser, path, routes=(blocked,))
     try:
         count = page.js(COUNT_JS)
         assert count["clusters"] == 0 and count["ptce"] == 44 and count["territories"] == 3
@@ -1486,7 +1368,7 @@ def _pixel(page, x: float, y: float) -> tuple[int, int, int]:
 def test_browser_tiles_blocked_land_and_sea_differ(browser, data, communes, tmp_path):
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=True)
-    page = Page(browser, _write(m, tmp_path, "tiles.html"), allow_network=True)
+    page = BrowserPage(browser, _write(m, tmp_path, "tiles.html"), allow_network=True)
     try:
         page.page.route("**/tile.openstreetmap.fr/**", lambda route, request: route.abort())
         page.page.click(".geo-views button:has-text('La Réunion')")
@@ -1511,7 +1393,7 @@ def test_browser_phone_legend_opens_in_page(browser, data, communes, tmp_path):
     path = _write(
         maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "m.html"
     )
-    page = Page(browser, path, viewport=(390, 844), touch=True)
+    page = BrowserPage(browser, path, viewport=(390, 844), touch=True)
     try:
         assert page.js("return map.getZoom();") >= 4  # the national view, not the world
         legend = page.page.locator(".geo-legend details")
@@ -1544,13 +1426,15 @@ def test_browser_separate_assets_run_under_strict_csp(browser, data, communes, t
 
     def site(route, request):
         local = tmp_path / "site" / request.url.split("/")[-1].split("#")[0]
-        headers = {**_cors(local), "Content-Security-Policy": csp}
+        headers = {**cors_headers(local), "Content-Security-Policy": csp}
         if local.suffix == ".html":
             headers["Content-Type"] = "text/html; charset=utf-8"
         route.fulfill(path=str(local), headers=headers)
 
     violations: list[str] = []
-    page = Page(browser, "http://site.test/carte.html", routes=(("http://site.test/**", site),))
+    page = BrowserPage(
+        browser, "http://site.test/carte.html", routes=(("http://site.test/**", site),)
+    )
     page.page.on(
         "console",
         lambda msg: violations.append(msg.text) if "Content Security" in msg.text else None,
@@ -1580,7 +1464,7 @@ def test_browser_big_data_canvas_links_when_zoomed(browser, data, communes, tmp_
     monkeypatch.setattr(maps, "_CANVAS_MIN", 0)  # what a map of thousands of features gets
     m = maps.synergy_map(territories, ptce, table, communes=communes)
     assert _table(m)["canvas"] is True
-    page = Page(browser, _write(m, tmp_path, "big.html"))
+    page = BrowserPage(browser, _write(m, tmp_path, "big.html"))
     try:
         count = page.js(COUNT_JS)
         assert count["links"] == 0 and count["territories"] == 3 and count["rows"] == 8

@@ -26,15 +26,8 @@ from geo import cli
 from geo.errors import ArgumentError, SchemaError
 from geo.publish import assets as _assets
 from geo.publish.site import MANIFEST, build_site
+from tests.conftest import BrowserPage, npm_file
 
-BROWSER_DIR = Path(__file__).resolve().parent / "browser"
-NODE_MODULES = BROWSER_DIR / "node_modules"
-AXE = NODE_MODULES / "axe-core" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-BLANK_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VIEWPORTS = {"desktop": (1366, 768), "phone": (390, 844)}
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -338,86 +331,8 @@ def test_cli_site(subset, tmp_path, capsys):
 # --------------------------------------------------------------------------- browser
 
 
-def _npm_file(url: str) -> Path | None:
-    """The local npm copy of a CDN URL (jsDelivr ``npm/pkg@v/...``, cdnjs ``libs/pkg/v/...``)."""
-    parts = urlsplit(url)
-    path = parts.path
-    if parts.netloc == "cdn.jsdelivr.net" and path.startswith("/npm/"):
-        package, _, rest = path[len("/npm/") :].partition("/")
-        package = package.rsplit("@", 1)[0]
-        candidates = [rest]
-    elif parts.netloc == "cdnjs.cloudflare.com" and path.startswith("/ajax/libs/"):
-        package, _version, rest = path[len("/ajax/libs/") :].split("/", 2)
-        candidates = [f"dist/{rest}", rest]
-    else:
-        return None
-    for relative in candidates:
-        for name in (relative, relative.replace(".min.js", ".js")):
-            local = NODE_MODULES / package / name
-            if local.is_file():
-                return local
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    if not AXE.is_file():
-        pytest.skip(f"browser tests need the npm assets: npm ci --prefix {BROWSER_DIR}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
-class Visit:
-    """One browser context: CDN URLs served from the npm copies, tiles blank, errors kept."""
-
-    def __init__(self, browser, *, viewport=(1366, 768), allow_network=True, origin=None):
-        self.errors: list[str] = []
-        self.external: list[str] = []
-        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-        if origin:
-            self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
-        self.context.route("**/*", lambda route, request: self._route(route, allow_network))
-        self.context.add_init_script(path=str(AXE))
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        self.page.on(
-            "console",
-            lambda msg: (
-                self.errors.append(f"console: {msg.text}") if msg.type == "error" else None
-            ),
-        )
-
-    def _route(self, route, allow_network):
-        url = route.request.url
-        if url.startswith(("file:", "http://127.0.0.1")):
-            route.continue_()
-            return
-        self.external.append(url)
-        local = _npm_file(url) if allow_network else None
-        if local is not None:
-            route.fulfill(path=str(local))
-        elif allow_network and route.request.resource_type == "image":
-            route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
-        else:
-            route.abort()
-
-    def open(self, url: str):
-        self.page.goto(url, wait_until="load")
-        for frame in self.page.frames[1:]:
-            frame.wait_for_load_state("load")
-        self.page.wait_for_timeout(200)
-        return self.page
-
-    def close(self):
-        self.context.close()
+#: One site visit: a desktop window with axe-core in every frame.
+Visit = functools.partial(BrowserPage, viewport=(1366, 768), axe=True)
 
 
 def _axe(page) -> list[dict]:
@@ -556,11 +471,11 @@ def _fill_assets(target: Path) -> Path:
     urls = list(_assets.MAP_ASSETS)
     for url in list(urls):
         if url.endswith(".css"):
-            urls += _assets._css_references(_npm_file(url).read_text(encoding="utf-8"), url)
+            urls += _assets._css_references(npm_file(url).read_text(encoding="utf-8"), url)
     for url in urls:
         destination = _assets.asset_path(target, url)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_npm_file(url), destination)
+        shutil.copyfile(npm_file(url), destination)
     return target
 
 
