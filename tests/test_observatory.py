@@ -228,6 +228,25 @@ def test_a_table_with_a_larger_radius_gives_the_same_answer(hand_made):
     pd.testing.assert_frame_equal(given, computed)
 
 
+def test_the_given_table_is_the_one_used(hand_made):
+    # Catches the mutant that checks the synergies= table, then ignores it and recomputes:
+    # a given table whose distance was changed must show through, by territory and by PTCE.
+    territories, ptce = hand_made
+    table = synergies(territories, ptce, radius_km=20)
+    near = table["territory_id"] == "at-19.9"
+    assert near.sum() == 1
+    table.loc[near, "distance_km"] = 7.25
+    rows = by_id(opportunities(territories, ptce, table, radius_km=20))
+    assert rows["at-19.9"]["distance_km"] == 7.25
+    assert rows["overlap"]["category"] == "co-localisé"
+    # a pair removed from the given table is no longer within reach
+    without = table[table["territory_id"] != "at-19.9"]
+    rows = by_id(opportunities(territories, ptce, without, radius_km=20))
+    assert rows["at-19.9"]["n_ptce_within_radius"] == 0
+    by_ptce = by_id(opportunities(territories, ptce, without, radius_km=20, by="ptce"), "ptce_id")
+    assert by_ptce["p-19.9"]["category"] == "PTCE sans TZ"
+
+
 def test_a_table_with_a_smaller_radius_or_a_bad_by_is_refused(hand_made):
     territories, ptce = hand_made
     narrow = synergies(territories, ptce, radius_km=10)
@@ -476,6 +495,27 @@ def test_plot_timeline_png_decodes(dated, tmp_path):
     assert pixels.shape[0] > 300 and pixels.shape[1] > 500
     grey = pixels[..., :3]
     assert np.allclose(grey[..., 0], grey[..., 1], atol=0.02)  # grey scale: no colour needed
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["th_total", "pe_total", "ptce_total", "pairs_colocated_total", "pairs_near_total"],
+)
+def test_plot_timeline_draws_each_series_from_its_data(dated, tmp_path, column):
+    # Catches a chart whose lines or bars are all zero (or drop a series): setting one
+    # series to zero, with the same text under the chart, must change the picture.
+    import matplotlib.image
+
+    table = timeline(*dated, end=2026)
+    dated_rows = table["year"].notna()
+    if not table.loc[dated_rows, column].any():  # no co-located pair in these frames
+        table.loc[dated_rows, column] = np.arange(1, dated_rows.sum() + 1)
+    zeroed = table.copy()
+    zeroed.loc[dated_rows, column] = 0
+    drawn = matplotlib.image.imread(geo.plot_timeline(table, tmp_path / "data.png"))
+    flat = matplotlib.image.imread(geo.plot_timeline(zeroed, tmp_path / "zero.png"))
+    assert drawn.shape == flat.shape
+    assert (np.abs(drawn - flat) > 0.1).any(axis=-1).sum() > 20, column
 
 
 def test_plot_timeline_failure_leaves_the_existing_file(dated, tmp_path):
