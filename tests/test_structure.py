@@ -14,16 +14,20 @@
 A module imports only modules of its own layer or of a layer listed above it
 (function-level imports included), no two modules import each other (directly
 or through others), and no module reads another module's private names.
+JavaScript and CSS live in ``geo/publish/static/``, never in a ``.py`` file.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "geo"
+ROOT_STATIC = PACKAGE / "publish" / "static"
 LAYERS = ("base", "_core", "reference", "loading", "analysis", "publish", "shipped", "top")
 BASE = {"geo.errors", "geo.settings", "geo.schema", "geo.crs"}
 TOP = {"geo", "geo.cli", "geo.__main__", "geo.datasets", "geo.observatory"}
@@ -36,6 +40,7 @@ def _dotted(path: Path) -> str:
     return ".".join(parts)
 
 
+@cache  # parsed once per run; no test changes a tree
 def _modules() -> dict[str, ast.Module]:
     return {
         _dotted(path): ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -221,3 +226,66 @@ def test_private_read_detection() -> None:
         "from geo.x import _y",
         "communes._MEMORY (line 3)",
     ]
+
+
+# --------------------------------------------------------------------------- no JS/CSS in .py
+
+#: A line of typical JavaScript: a function, an arrow, a declaration with a value, a DOM
+#: call, a closing brace alone, a braced if/for/while.
+_JS_LINE = re.compile(
+    r"\bfunction\b\s*[\w$]*\s*\(|=>|\b(?:var|let|const)\s+[\w$]+\s*=|\bdocument\.\w"
+    r"|\bwindow\.\w|\.addEventListener\(|^\s*\}\)?[;,]?\s*$|^\s*(?:if|for|while)\s*\(.*\)\s*\{"
+)
+#: A CSS rule (``selector { property: value }``, also several on one line) and a CSS
+#: declaration alone on its line (``property: value;``).
+_CSS_RULE = re.compile(r"[\w.#:\[\]=\"'*>+~ ,()-]+\{\s*[-a-z]+\s*:[^{}]*\}")
+_CSS_DECL = re.compile(r"^\s*-?[a-z][-a-z]*\s*:\s*[^;{}]+;\s*$", re.M)
+#: Browser code allowed in one string constant: the glue that starts the map
+#: (``var m = L.map(...)``) and folium's one-rule map template stay under it; the map
+#: runtime, its stylesheet or a site script would not (they had hundreds of such lines).
+_BROWSER_SYNTAX_MAX = 2
+
+
+def _string_constants(tree: ast.Module) -> list[tuple[int, str]]:
+    """Every string constant, and every f-string with its fields as ``X``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.append((node.lineno, node.value))
+        elif isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else "X" for v in node.values)
+            found.append((node.lineno, text))
+    return found
+
+
+def browser_syntax(text: str) -> int:
+    """How many lines of JavaScript and CSS rules or declarations ``text`` holds."""
+    js = sum(1 for line in text.splitlines() if _JS_LINE.search(line))
+    return js + len(_CSS_RULE.findall(text)) + len(_CSS_DECL.findall(text))
+
+
+def _browser_code(tree: ast.Module) -> list[str]:
+    return [
+        f"line {line}: {browser_syntax(text)} lines of JS/CSS syntax: {text[:60]!r}"
+        for line, text in _string_constants(tree)
+        if browser_syntax(text) > _BROWSER_SYNTAX_MAX
+    ]
+
+
+def test_no_py_file_holds_javascript_or_css() -> None:
+    """No string constant (f-strings included) holds more than 2 lines of JS/CSS syntax."""
+    found = {name: hits for name, tree in _modules().items() if (hits := _browser_code(tree))}
+    assert not found, found
+
+
+def test_browser_code_detection() -> None:
+    js = (ROOT_STATIC / "site.js").read_text(encoding="utf-8")
+    css = (ROOT_STATIC / "site.css").read_text(encoding="utf-8")
+    for code in (js, css, ".a{color:red}.b{margin:0}.c>d{padding:1px}"):
+        assert _browser_code(ast.parse(f"TEXT = {code!r}\n"))
+    doubled = css.replace("{", "{{").replace("}", "}}")  # an f-string with a field
+    assert _browser_code(ast.parse(f"def f(x):\n    return f{doubled + '{x}'!r}\n"))
+    # the ordinary strings of a Python module are not browser code
+    assert _browser_code(ast.parse(PACKAGE.joinpath("publish", "site.py").read_text())) == []
+    assert browser_syntax('var m = L.map("m", {zoom: 6});') <= _BROWSER_SYNTAX_MAX
+    assert browser_syntax("<p>Key: value; more.</p>\nA {b}: c") == 0

@@ -1,3 +1,5 @@
+/* exported geoTzptce */
+/* global module */
 var geoTzptce = (function () {
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
@@ -10,6 +12,7 @@ var geoTzptce = (function () {
   function norm(s) {
     return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "")
       .replace(/\u0153/g, "oe").replace(/\u0152/g, "oe").replace(/\u00e6/g, "ae")
+      .replace(/\u00c6/g, "ae")
       .toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
   }
   function el(tag, cls, text, parent) {
@@ -137,7 +140,7 @@ var geoTzptce = (function () {
   function bestRelation(links) {
     var order = {overlap: 0, adjacent: 1, near: 2}, best = null;
     links.forEach(function (l) {
-      var rank = order.hasOwnProperty(l.relation) ? order[l.relation] : 3;
+      var rank = Object.prototype.hasOwnProperty.call(order, l.relation) ? order[l.relation] : 3;
       if (best === null || rank < best) { best = rank; }
     });
     return best === null ? "none" : ["overlap", "adjacent", "near", "near"][best];
@@ -342,12 +345,12 @@ var geoTzptce = (function () {
       app.mapWrap.querySelector(".leaflet-container").focus();
     }
     try { if (location.hash) { history.replaceState(null, "", location.pathname + location.search); } }
-    catch (e) { /* srcdoc frames */ }
+    catch { /* srcdoc frames */ }
   }
   function permalink(key, ds) {
     var item = key.charAt(0) === "t" ? ds.tById[key.slice(2)] : ds.pById[key.slice(2)];
     var hash = "#" + (key.charAt(0) === "t" ? "territoire=" : "ptce=") + encodeURIComponent(item.id);
-    try { history.replaceState(null, "", hash); } catch (e) { /* srcdoc frames */ }
+    try { history.replaceState(null, "", hash); } catch { /* srcdoc frames */ }
   }
 
   // ------------------------------------------------------------------ opening a feature
@@ -708,6 +711,19 @@ var geoTzptce = (function () {
     });
     return out;
   }
+  function searchIndex(entries) {  // [" " + normalised name, entry]: " " marks a word start
+    return entries.map(function (e) { return [" " + norm(e[0]), e]; });
+  }
+  function rank(keyed, q, limit) {  // the entries holding q: name starts, word starts, inside
+    var hits = [];
+    for (var i = 0; i < keyed.length; i++) {
+      var at = keyed[i][0].indexOf(q);
+      if (at === -1) { continue; }
+      hits.push([at === 1 ? 0 : keyed[i][0].indexOf(" " + q) !== -1 ? 1 : 2, i]);
+    }
+    hits.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    return hits.slice(0, limit).map(function (h) { return keyed[h[1]][1]; });
+  }
   function pickArea(ds, key) {
     var kind = key.charAt(0), code = key.slice(2);
     var sel = ds.selects && ds.selects[kind === "d" ? "dep" : "region"];
@@ -728,7 +744,7 @@ var geoTzptce = (function () {
   }
   function search(ds) {
     var app = ds.app, input = app.input, list = app.results;
-    var keyed = searchEntries(ds).map(function (e) { return [" " + norm(e[0]), e]; });
+    var keyed = searchIndex(searchEntries(ds));
     function pick(e, ev) {
       if (ev) { L.DomEvent.stop(ev); }
       list.textContent = "";
@@ -740,23 +756,15 @@ var geoTzptce = (function () {
       list.textContent = "";
       var q = norm(input.value);
       if (q.length < 2) { app.count.textContent = ""; return []; }
-      var hits = [];
-      for (var i = 0; i < keyed.length; i++) {
-        var at = keyed[i][0].indexOf(q);
-        if (at === -1) { continue; }
-        hits.push([at === 1 ? 0 : keyed[i][0].indexOf(" " + q) !== -1 ? 1 : 2, i]);
-      }
-      hits.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
-      var shown = [];
-      for (var j = 0; j < hits.length && shown.length < 12; j++) {
-        var e = keyed[hits[j][1]][1], li = el("li", null, null, list);
+      var shown = rank(keyed, q, 12);
+      shown.forEach(function (e) {
+        var li = el("li", null, null, list);
         var b = el("button", "geo-hit", null, li);
         b.type = "button";
         el("b", null, e[0], b);
         b.appendChild(document.createTextNode(" \u2014 " + e[1]));
         b.addEventListener("click", pick.bind(null, e));
-        shown.push(e);
-      }
+      });
       if (!shown.length) { el("li", "geo-none", "Aucun r\u00e9sultat", list); }
       app.count.textContent = shown.length ? shown.length + " r\u00e9sultat" +
         (shown.length > 1 ? "s" : "") : "Aucun r\u00e9sultat";
@@ -1023,7 +1031,7 @@ var geoTzptce = (function () {
     }
     return ds;
   }
-  if (typeof L === "undefined") {  // Leaflet did not load: say so instead of a blank page
+  if (typeof L === "undefined" && typeof document !== "undefined") {  // Leaflet did not load: say so
     document.addEventListener("DOMContentLoaded", function () {
       var p = el("p", "geo-fatal", "La carte n'a pas pu \u00eatre charg\u00e9e (biblioth\u00e8que " +
                  "Leaflet indisponible). V\u00e9rifiez la connexion ou ouvrez la version hors ligne.");
@@ -1031,5 +1039,12 @@ var geoTzptce = (function () {
       document.body.insertBefore(p, document.body.firstChild);
     });
   }
-  return {norm: norm, start: start, open: open, close: function (map) { hideDetails(map._geoApp); }};
+  var api = {norm: norm, start: start, open: open, close: function (map) { hideDetails(map._geoApp); }};
+  if (typeof module === "object" && module && module.exports) {  // node --test (tests/js/)
+    module.exports = {api: api, norm: norm, km: km, safeHref: safeHref, records: records,
+      statutInfo: statutInfo, relationLabel: relationLabel, relationStyle: relationStyle,
+      linkText: linkText, bestRelation: bestRelation, nearest: nearest, depText: depText,
+      passes: passes, searchEntries: searchEntries, searchIndex: searchIndex, rank: rank};
+  }
+  return api;
 })();

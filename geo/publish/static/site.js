@@ -14,8 +14,8 @@
     function fallback() {
       source.focus();
       source.select();
-      var ok = false;
-      try { ok = document.execCommand('copy'); } catch (err) { ok = false; }
+      var ok;
+      try { ok = document.execCommand('copy'); } catch { ok = false; }
       done(ok);
     }
     button.addEventListener('click', function () {
