@@ -325,6 +325,15 @@ def _cmd_map(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.screenshot and settings.offline and not args.assets:
+        print(
+            "error: map --screenshot in offline mode (TZPTCE_OFFLINE or geo.settings.offline) "
+            "needs --assets DIR: the browser cannot fetch the map's JS/CSS from the CDN, so "
+            "the map would stay blank; fill the folder once, online, with: python -m geo "
+            "assets fetch DIR",
+            file=sys.stderr,
+        )
+        return 2
     with _progress(1, "carte") as bar:
         out = make_map(
             args.out,

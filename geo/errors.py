@@ -22,6 +22,7 @@ __all__ = [
     "DataSourceError",
     "GeoError",
     "InvalidGeometryError",
+    "NoNetworkError",
     "SchemaError",
     "UnknownCommuneError",
     "visible",
@@ -133,6 +134,10 @@ class InvalidGeometryError(GeoError, ValueError):
 
 class DataSourceError(GeoError, OSError):
     """A download or a source file failed: URL, HTTP status, offline alternative."""
+
+
+class NoNetworkError(DataSourceError):
+    """No network: a host name does not resolve. Raised at once, never retried."""
 
 
 class ArgumentError(GeoError, ValueError):

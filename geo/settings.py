@@ -44,6 +44,8 @@ __all__ = [
     "retry_backoff_s",
     "timeout_s",
     "vintage",
+    "xlsx_max_bytes",
+    "xlsx_max_ratio",
 ]
 
 
@@ -85,6 +87,17 @@ download_retries: int = 3
 
 #: Base delay of the exponential backoff between retries, in seconds.
 retry_backoff_s: float = 1.0
+
+#: Largest uncompressed size, in bytes, of an XLSX workbook the loaders open
+#: (all its parts together). Checked from the ZIP directory before any part is
+#: inflated: a 1 MB file that inflates to gigabytes (a "ZIP bomb") is refused.
+#: Reading costs about 1 KB of memory per cell; raise this for a larger sheet.
+xlsx_max_bytes: int = 256 * 1024 * 1024
+
+#: Largest compression ratio (uncompressed / compressed size) of a part of an
+#: XLSX workbook larger than 1 MiB. Spreadsheets compress about 5 to 30 times;
+#: a ratio in the hundreds is a bomb (or millions of identical empty cells).
+xlsx_max_ratio: float = 200.0
 
 #: Etalab "contours administratifs" bulk files (``{year}``, ``{resolution}``).
 etalab_url: str = (

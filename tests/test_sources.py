@@ -16,6 +16,7 @@ import pytest
 import shapely
 
 import geo.settings
+from geo._core import bodies as _bodies
 from geo._core import download as _download
 from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
 from geo.reference import sources
@@ -156,13 +157,16 @@ def _wrong_schema(table, kind):
 def test_etalab_cache_with_the_right_checksum_but_a_wrong_schema_is_rebuilt(
     etalab_server, embedded, seeded_cache, kind
 ):
-    from geo._core.files import read_checked_parquet, write_checked_parquet
+    from geo._core.files import cache_key, read_checked_parquet, write_checked_parquet
 
     etalab_server.route(ETALAB_PATH, Reply(200, etalab_body(embedded)))
     load_communes(source="etalab")
     cached = seeded_cache / "communes-etalab-2025-50m.parquet"
-    # Written with its own checksum: only the schema tells it is wrong.
-    write_checked_parquet(_wrong_schema(read_checked_parquet(cached), kind), cached)
+    key = cache_key(cached.name)
+    # Written with its own checksum and key: only the schema tells it is wrong.
+    write_checked_parquet(
+        _wrong_schema(read_checked_parquet(cached, key=key), kind), cached, key=key
+    )
     table = load_communes(source="etalab", departements="78")
     assert len(etalab_server.hits(ETALAB_PATH)) == 2  # rebuilt from the source
     assert table.crs == "EPSG:4326"
@@ -428,7 +432,7 @@ def test_reader_errors_of_large_bodies_become_data_source_errors(
     etalab_server, embedded, monkeypatch
 ):
     # Above the full-parse limit only the start is checked: the reader finds the rest.
-    monkeypatch.setattr(_download, "FULL_PARSE_MAX_BYTES", 100)
+    monkeypatch.setattr(_bodies, "FULL_PARSE_MAX_BYTES", 100)
     whole = gzip.decompress(etalab_body(embedded))
     etalab_server.route(ETALAB_PATH, Reply(200, gzip.compress(whole[: len(whole) // 2])))
     with pytest.raises(DataSourceError, match="cannot be read"):
@@ -725,7 +729,7 @@ def test_validate_geojson_does_not_load_large_bodies(tmp_path):
 
 
 def test_validate_geojson_checks_gzip_integrity_of_large_bodies(tmp_path, monkeypatch):
-    monkeypatch.setattr(_download, "FULL_PARSE_MAX_BYTES", 10)
+    monkeypatch.setattr(_bodies, "FULL_PARSE_MAX_BYTES", 10)
     document = {"type": "FeatureCollection", "features": [{"type": "Feature"}] * 50}
     packed = gzip.compress(json.dumps(document).encode())
     path = tmp_path / "large.geojson.gz"

@@ -36,7 +36,6 @@ import os
 import socket
 import threading
 import time
-import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -48,7 +47,9 @@ import requests
 import urllib3
 
 from geo import settings
+from geo._core.bodies import check_gzip, validate_geojson, validate_zip
 from geo._core.files import atomic_path, temporary_path
+from geo._core.netmessages import no_network_error, plain_error, unresolved_host
 from geo.errors import DataSourceError
 
 __all__ = [
@@ -442,9 +443,10 @@ def _read_body(
             raise _DeadlineError(
                 f"{deadline.problem()} while reading the body ({received} bytes received)"
             ) from exc
-        kind = "timeout" if "timed out" in str(exc).lower() else "connection lost"
+        kind = "timeout" if isinstance(exc, TimeoutError) or "timed out" in str(exc) else ""
         raise _TransientBodyError(
-            f"{kind} while reading the body after {received} bytes: {exc}"
+            f"{kind or 'connection lost'} while reading the body after {received} bytes "
+            f"({plain_error(exc)})"
         ) from exc
     return received
 
@@ -508,6 +510,7 @@ def request(
     with _watched(deadline):
         retries = max(0, int(settings.download_retries))
         last_problem = "no answer"
+        last_error: BaseException | None = None
         for attempt in range(retries + 1):
             response: requests.Response | None = None
             try:
@@ -526,13 +529,18 @@ def request(
             except _DeadlineError as exc:
                 raise _failure(description, url, str(exc), hint) from None
             except requests.Timeout as exc:
-                last_problem = f"timeout after {settings.timeout_s} s (connect, read): {exc}"
+                last_problem = (
+                    f"{plain_error(exc)}, timeouts {settings.timeout_s} s (connect, read)"
+                )
+                last_error = exc
             except requests.ConnectionError as exc:
-                last_problem = f"connection error: {exc}"
+                if unresolved_host(exc):
+                    raise no_network_error(description, url, hint) from exc
+                last_problem, last_error = f"connection error: {plain_error(exc)}", exc
             except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
                 raise _failure(
-                    description, url, f"invalid request or answer: {exc}", hint
-                ) from None
+                    description, url, f"invalid request or answer ({plain_error(exc)})", hint
+                ) from exc
             else:
                 if response.status_code < 400:
                     if stream:
@@ -541,7 +549,7 @@ def request(
                         _read_into_response(response, deadline)
                         return response
                     except _TransientBodyError as exc:
-                        last_problem = str(exc)
+                        last_problem, last_error = str(exc), exc
                     except _DeadlineError as exc:
                         raise _failure(description, response.url or url, str(exc), hint) from None
                     except DataSourceError as exc:
@@ -554,7 +562,9 @@ def request(
                     if not _retryable_status(response.status_code):
                         raise _failure(description, response.url or url, last_problem, hint)
             if deadline.passed():
-                raise _failure(description, url, f"{last_problem}; {deadline.problem()}", hint)
+                raise _failure(
+                    description, url, f"{last_problem}; {deadline.problem()}", hint
+                ) from last_error
             if attempt == retries:
                 break
             delay = _sleep_before_retry(attempt, response)
@@ -565,10 +575,12 @@ def request(
                 )
                 break
             if delay >= deadline.remaining():
-                raise _failure(description, url, f"{last_problem}; {deadline.problem()}", hint)
+                raise _failure(
+                    description, url, f"{last_problem}; {deadline.problem()}", hint
+                ) from last_error
             time.sleep(delay)
         tries = f" after {retries + 1} tries" if retries else ""
-        raise _failure(description, url, last_problem + tries, hint)
+        raise _failure(description, url, last_problem + tries, hint) from last_error
 
 
 def _read_into_response(response: requests.Response, deadline: _Deadline) -> None:
@@ -760,7 +772,7 @@ def _check_body(
     if not is_gzip:
         return
     try:
-        _check_gzip(tmp)
+        check_gzip(tmp)
     except (OSError, EOFError, zlib.error) as exc:
         raise _failure(description, url, f"truncated or corrupt gzip body ({exc})", hint) from exc
     if encoding in ("gzip", "x-gzip") and not target.name.endswith(".gz"):
@@ -769,141 +781,3 @@ def _check_body(
             while block := src.read(_CHUNK * 16):
                 dst.write(block)
         os.replace(plain, tmp)
-
-
-def _check_gzip(path: Path) -> None:
-    with open(path, "rb") as raw:
-        if raw.read(2) != b"\x1f\x8b":
-            raise OSError("not a gzip file (bad magic number)")
-    with gzip.open(path, "rb") as handle:
-        while handle.read(_CHUNK * 16):
-            pass
-
-
-def _open_maybe_gzip(path: Path):
-    with open(path, "rb") as raw:
-        magic = raw.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
-
-
-#: Bodies up to this size (uncompressed) are fully parsed by :func:`validate_geojson`;
-#: larger ones are checked from their start and left to the reader.
-FULL_PARSE_MAX_BYTES = 20 * 1024 * 1024
-
-_HEAD_BYTES = 64 * 1024
-
-
-def validate_geojson(
-    path: Path,
-    *,
-    required_properties: tuple[str | tuple[str, ...], ...] = (),
-    min_features: int = 1,
-) -> None:
-    """Check that ``path`` (plain or gzip) holds a GeoJSON FeatureCollection.
-
-    Bodies up to :data:`FULL_PARSE_MAX_BYTES` (uncompressed) are parsed
-    entirely: every feature must be an object, the first one's
-    ``properties`` an object carrying ``required_properties`` (an entry that
-    is a tuple is satisfied by any one of its names). Larger bodies are not
-    loaded in memory: their start must announce a FeatureCollection and a
-    gzip body must decompress to its end; the reader that follows (pyogrio,
-    whose errors callers turn into :class:`DataSourceError`) checks the rest.
-
-    Raises
-    ------
-    DataSourceError
-        Not JSON, not a FeatureCollection, malformed features or properties,
-        too few features, missing properties, or a corrupt gzip stream.
-    """
-    try:
-        size = _uncompressed_size(path)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataSourceError(f"truncated or corrupt gzip body ({exc})") from exc
-    if size > FULL_PARSE_MAX_BYTES:
-        with _open_maybe_gzip(path) as handle:
-            head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
-        if not head.lstrip().startswith("{") or '"FeatureCollection"' not in head:
-            snippet = head[:60].replace("\n", " ")
-            raise DataSourceError(
-                f"the body is not a GeoJSON FeatureCollection (starts with {snippet!r})"
-            )
-        return
-    with _open_maybe_gzip(path) as handle:
-        body = handle.read()
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        snippet = body[:60].decode("utf-8", errors="replace").replace("\n", " ")
-        raise DataSourceError(f"the body is not GeoJSON (starts with {snippet!r})") from exc
-    _check_feature_collection(document, required_properties, min_features)
-
-
-def _uncompressed_size(path: Path) -> int:
-    """Size of the body once decompressed, streaming (checks gzip integrity)."""
-    with open(path, "rb") as raw:
-        magic = raw.read(2)
-    if magic != b"\x1f\x8b":
-        return path.stat().st_size
-    total = 0
-    with gzip.open(path, "rb") as handle:
-        while block := handle.read(_CHUNK * 16):
-            total += len(block)
-    return total
-
-
-def _check_feature_collection(
-    document: Any, required_properties: tuple[str | tuple[str, ...], ...], min_features: int
-) -> None:
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        kind = document.get("type") if isinstance(document, dict) else type(document).__name__
-        raise DataSourceError(f"the body is not a GeoJSON FeatureCollection (type {kind!r})")
-    features = document.get("features")
-    if not isinstance(features, list):
-        kind = type(features).__name__
-        raise DataSourceError(f"the FeatureCollection has no list of features ({kind})")
-    if len(features) < min_features:
-        raise DataSourceError(f"the FeatureCollection has {len(features)} features")
-    bad = [i for i, feature in enumerate(features) if not isinstance(feature, dict)]
-    if bad:
-        kind = type(features[bad[0]]).__name__
-        raise DataSourceError(
-            f"{len(bad)} features are not GeoJSON objects (feature {bad[0] + 1} is a {kind})"
-        )
-    if not required_properties or not features:
-        return
-    properties = features[0].get("properties")
-    if properties is None:
-        properties = {}
-    if not isinstance(properties, dict):
-        raise DataSourceError(
-            f"the properties of feature 1 are a {type(properties).__name__}, not an object"
-        )
-    missing = [
-        " or ".join(p) if isinstance(p, tuple) else p
-        for p in required_properties
-        if not any(name in properties for name in (p if isinstance(p, tuple) else (p,)))
-    ]
-    if missing:
-        raise DataSourceError(
-            f"the features lack the properties {missing} (found {sorted(properties)[:12]})"
-        )
-
-
-def validate_zip(path: Path, *, member_suffix: str = ".geojson") -> None:
-    """Check that ``path`` is an intact ZIP archive holding a ``member_suffix`` file.
-
-    Raises
-    ------
-    DataSourceError
-        Not a ZIP, a corrupt member, or no member with that suffix.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            broken = archive.testzip()
-            names = archive.namelist()
-    except zipfile.BadZipFile as exc:
-        raise DataSourceError(f"not a valid ZIP archive ({exc})") from exc
-    if broken is not None:
-        raise DataSourceError(f"corrupt ZIP member {broken!r}")
-    if not any(name.lower().endswith(member_suffix) for name in names):
-        raise DataSourceError(f"the ZIP archive holds no {member_suffix} file (found {names[:8]})")

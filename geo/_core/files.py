@@ -12,15 +12,19 @@ same target removes it once it is stale (its process is gone, or it has not
 changed for :data:`STALE_AFTER_S`).
 
 Cache files (:func:`write_checked_parquet`, :func:`read_checked_parquet`)
-carry a SHA-256 sidecar, and a reader states the schema it expects
-(:class:`CacheSchema`): a file whose bytes match their checksum but whose
-columns, types or CRS are not the expected ones is not used.
+carry a provenance sidecar (SHA-256, row count, and the key of the source and
+versions that produced them), and a reader states the key, the schema
+(:class:`CacheSchema`) and the fewest rows it expects: a file whose bytes
+match their checksum but that another source or version produced, or whose
+columns, types, CRS or row count are not the expected ones, is not used.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -40,6 +44,7 @@ __all__ = [
     "STALE_AFTER_S",
     "CacheSchema",
     "atomic_path",
+    "cache_key",
     "check_cache_file",
     "file_sha256",
     "read_checked_parquet",
@@ -47,6 +52,7 @@ __all__ = [
     "schema_problems",
     "temporary_path",
     "write_checked_parquet",
+    "write_error",
 ]
 
 #: A temporary file of another host (or of a live process) unchanged for this
@@ -126,7 +132,10 @@ def temporary_path(stem: str | os.PathLike[str], *, suffix: str = ".tmp") -> Ite
         End of the name (readers may pick their format by it).
     """
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(stem, exc) from exc
     remove_stale_temporaries(stem)
     while True:
         name = f".{stem.name}.{_MARK}-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}{suffix}"
@@ -135,12 +144,41 @@ def temporary_path(stem: str | os.PathLike[str], *, suffix: str = ".tmp") -> Ite
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
         except FileExistsError:  # pragma: no cover - 32 random bits collided
             continue
+        except OSError as exc:
+            raise write_error(stem, exc) from exc
         os.close(fd)
         break
     try:
         yield path
     finally:
         path.unlink(missing_ok=True)
+
+
+def write_error(target: Path, exc: OSError) -> DataSourceError:
+    """Return the error of a file that cannot be written, naming it (not its temporary)."""
+    from geo import settings
+
+    why = exc.strerror or str(exc)
+    if exc.errno == errno.ENAMETOOLONG:
+        why = "its name is too long for the file system"
+    folder = target.parent
+    try:
+        cache = Path(settings.default_cache_dir()).resolve()
+        in_cache = (
+            cache == Path(os.path.abspath(folder))
+            or cache in Path(os.path.abspath(folder)).parents
+        )
+    except OSError:  # pragma: no cover - an unreadable home
+        in_cache = False
+    if in_cache:
+        return DataSourceError(
+            f"the cache folder {cache} cannot be used ({why}, writing {target.name}): point "
+            "geo.settings.cache_dir (or the environment variable TZPTCE_CACHE_DIR) at a "
+            "folder you can write, or make this one writable"
+        )
+    return DataSourceError(
+        f"cannot write {target}: {why} (in {folder}); choose a path in a folder you can write"
+    )
 
 
 def _fsync_file(path: Path) -> None:
@@ -323,6 +361,8 @@ def check_cache_file(path: Path) -> bool:
     except FileNotFoundError:
         return False
     except OSError as exc:
+        if exc.errno in (errno.ENOTDIR, errno.EACCES, errno.ELOOP):  # the folder is the problem
+            raise write_error(path, exc) from exc
         raise _cache_error(path, exc.strerror or str(exc)) from exc
     if stat.S_ISDIR(mode):
         raise _cache_error(path, "it is a directory, not a file")
@@ -340,8 +380,24 @@ def _cache_error(path: Path, why: str) -> DataSourceError:
     )
 
 
-def write_checked_parquet(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``gdf`` as GeoParquet (zstd) with a SHA-256 sidecar, atomically.
+def write_checked_parquet(
+    gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, key: str = ""
+) -> Path:
+    """Write ``gdf`` as GeoParquet (zstd) with its provenance sidecar, atomically.
+
+    The sidecar (``<name>.sha256``, JSON) records the SHA-256 of the bytes, the
+    row count and ``key``, what produced the table (source, its version, the
+    package version): :func:`read_checked_parquet` uses the file only when all
+    three still match.
+
+    Parameters
+    ----------
+    gdf
+        The table.
+    path
+        The cache file.
+    key
+        What produced the table, e.g. ``"etalab 2025 50m geo 0.1.0"``.
 
     Returns
     -------
@@ -351,17 +407,46 @@ def write_checked_parquet(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str]) -
     Raises
     ------
     DataSourceError
-        The path (or its sidecar's) is a directory or another non-file.
+        The path (or its sidecar's) is a directory or another non-file, or
+        the cache folder cannot be written.
     """
     path = Path(path)
     check_cache_file(path)
     check_cache_file(_sidecar(path))
     with atomic_path(path) as tmp:
         gdf.to_parquet(tmp, compression="zstd", index=False)
-        digest = file_sha256(tmp)
+        record = {"sha256": file_sha256(tmp), "rows": len(gdf), "key": key}
     with atomic_path(_sidecar(path)) as tmp:
-        tmp.write_text(digest + "\n", encoding="ascii")
+        tmp.write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+def cache_key(*parts: object) -> str:
+    """Return the key of a cache file: what produced it, and the package version.
+
+    Examples
+    --------
+    >>> cache_key("etalab", 2025, "50m").startswith("etalab 2025 50m geo ")
+    True
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version("tzptce-geo")
+    except PackageNotFoundError:  # pragma: no cover - a checkout not installed
+        package = "unknown"
+    return " ".join(str(p) for p in parts) + f" geo {package}"
+
+
+def _provenance(sidecar: Path) -> dict[str, object] | None:
+    try:
+        record = json.loads(sidecar.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        raise _cache_error(sidecar, exc.strerror or str(exc)) from exc
+    except ValueError:
+        return None  # a sidecar of an older version (a bare checksum) or damaged
+    ok = isinstance(record, dict) and isinstance(record.get("rows"), int)
+    return record if ok else None
 
 
 def read_checked_parquet(
@@ -369,8 +454,10 @@ def read_checked_parquet(
     *,
     filters: list[tuple] | None = None,
     schema: CacheSchema | None = None,
+    key: str = "",
+    min_rows: int = 0,
 ) -> gpd.GeoDataFrame | None:
-    """Read a cache file written by :func:`write_checked_parquet`.
+    """Read a cache file written by :func:`write_checked_parquet`, if it is still right.
 
     Parameters
     ----------
@@ -378,16 +465,24 @@ def read_checked_parquet(
         The GeoParquet file.
     filters
         Optional pyarrow row filters, e.g. ``[("departement", "in", ["78"])]``:
-        only the matching rows are decoded.
+        only the matching rows are decoded (the row count is then not compared).
     schema
         What the table must hold (columns, kinds, CRS); a file that differs
         is not used.
+    key
+        What must have produced the table (see :func:`write_checked_parquet`).
+    min_rows
+        Fewest rows a whole table from this source can have (e.g. the
+        communes of France): a smaller one is not used, even when its
+        sidecar agrees.
 
     Returns
     -------
     GeoDataFrame or None
-        ``None`` when the file or its checksum is missing, when the bytes do
-        not match the checksum (corrupt or truncated), when it cannot be
+        ``None`` when the file or its sidecar is missing, when the bytes do
+        not match the checksum (corrupt or truncated), when it was produced
+        by another source or version (``key``), when its row count differs
+        from the recorded one or is below ``min_rows``, when it cannot be
         parsed, or when it does not have the expected ``schema``: the caller
         then rebuilds it.
 
@@ -401,16 +496,20 @@ def read_checked_parquet(
     sidecar = _sidecar(path)
     if not check_cache_file(path) or not check_cache_file(sidecar):
         return None
+    record = _provenance(sidecar)
+    if record is None or record.get("key") != key:
+        return None
     try:
-        expected = sidecar.read_text(encoding="ascii", errors="replace").strip()
         actual = file_sha256(path)
     except OSError as exc:
         raise _cache_error(path, exc.strerror or str(exc)) from exc
-    if actual != expected:
+    if actual != record.get("sha256"):
         return None
     try:
         table = gpd.read_parquet(path, filters=filters)
     except Exception:
+        return None
+    if filters is None and (len(table) != record["rows"] or len(table) < min_rows):
         return None
     if schema is not None and schema_problems(table, schema):
         return None

@@ -13,12 +13,25 @@ from typing import Any
 from geo import settings
 
 
+def shown() -> bool:
+    """Return whether progress is shown now (:data:`geo.settings.progress`, else a terminal)."""
+    if settings.progress is not None:
+        return bool(settings.progress)
+    return sys.stderr.isatty()
+
+
 def bar(total: int | None, label: str, unit: str = "étape") -> Any:
     """Return a tqdm bar (a context manager) for ``total`` steps of ``label``."""
     from tqdm import tqdm
 
     disable = None if settings.progress is None else not settings.progress
     return tqdm(total=total, desc=label, unit=unit, disable=disable, leave=False, file=sys.stderr)
+
+
+def note(text: str) -> None:
+    """Write one line about long work (sizes, row counts) to stderr when progress is shown."""
+    if shown():
+        print(text, file=sys.stderr, flush=True)
 
 
 def step(progress: Any, text: str) -> None:

@@ -14,6 +14,8 @@ import csv
 import datetime as dt
 import io
 import math
+import stat
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +25,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import settings
+from geo._core import progress
 from geo._core.columns import is_blank
 from geo.crs import WGS84
-from geo.errors import CRSError, DataSourceError, SchemaError, format_problems
+from geo.errors import (
+    CRSError,
+    DataSourceError,
+    InvalidGeometryError,
+    SchemaError,
+    format_problems,
+)
 
 
 @dataclass
@@ -45,10 +55,7 @@ def read_input(path: Any, sheet: str | int | None) -> Input:
         return _from_frame(path)
     path = Path(path)
     source = path.name
-    if path.is_dir():
-        raise DataSourceError(f"{path} is a folder: give the path of a CSV, XLSX or GeoJSON file")
-    if not path.is_file():
-        raise DataSourceError(f"file not found: {path}")
+    _check_regular_file(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(path, source)
@@ -58,16 +65,102 @@ def read_input(path: Any, sheet: str | int | None) -> Input:
         raise DataSourceError(
             f"cannot read {source}: save it as .xlsx or .csv (UTF-8 or Windows-1252)"
         )
+    size = path.stat().st_size
+    if size >= LARGE_FILE_BYTES:
+        progress.note(f"lecture de {source} ({size / 1e6:.0f} Mo)…")
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:
-        raise DataSourceError(f"cannot read {source} as a geographic file: {exc}") from exc
+        raise _geometry_error(path, source) or DataSourceError(
+            f"cannot read {source} as a geographic file: {exc}"
+        ) from exc
+    if size >= LARGE_FILE_BYTES:
+        progress.note(f"{source} : {len(gdf):,} entités lues".replace(",", "\u202f"))
     if len(gdf) == 0:
         raise SchemaError(
             f"{source} holds no features (an empty FeatureCollection or layer): nothing to "
             "load; export the layer again with its features"
         )
     return _from_geoframe(gdf, source, lambda i: f"feature {i + 1}")
+
+
+#: Files at least this large show progress and their row count (on a terminal).
+LARGE_FILE_BYTES = 5 * 1024 * 1024
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _check_regular_file(path: Path) -> None:
+    """Refuse a path that is missing, a folder or no regular file, each with its message."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        broken = " (a symbolic link to a missing file)" if path.is_symlink() else ""
+        raise DataSourceError(f"file not found: {path}{broken}") from None
+    except OSError as exc:
+        raise DataSourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(mode):
+        raise DataSourceError(f"{path} is a folder: give the path of a CSV, XLSX or GeoJSON file")
+    for test, what in _KINDS:
+        if test(mode):
+            raise DataSourceError(
+                f"{path} is {what}, not a file: it is not read (it could block or never "
+                "end); save the table to a regular file and give that path"
+            )
+
+
+def _geometry_error(path: Path, source: str) -> InvalidGeometryError | None:
+    """Return the error naming the features whose geometry GEOS refuses (unclosed rings...)."""
+    import warnings
+
+    import pyogrio.raw
+    import shapely
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's "Non closed ring detected"
+            meta, _, wkbs, fields = pyogrio.raw.read(path)[:4]
+    except Exception:
+        return None
+    bad: list[str] = []
+    for i, wkb in enumerate(wkbs):
+        if wkb is None:
+            continue
+        try:
+            shapely.from_wkb(wkb)
+        except Exception as exc:
+            reason = str(exc).split(": ", 1)[-1]
+            if "closed linestring" in reason:
+                reason = "a polygon ring is not closed (its last point must repeat the first)"
+            ident = f" ({meta['fields'][0]} {fields[0][i]!r})" if len(fields) else ""
+            bad.append(f"feature {i + 1}{ident}: {reason}")
+    if not bad:
+        return None
+    return InvalidGeometryError(
+        format_problems(
+            f"{len(bad)} invalid geometr{'ies' if len(bad) > 1 else 'y'} in {source}", bad, limit=5
+        )
+        + "; repair them (QGIS: Vecteur > Outils de géométrie > Réparer les géométries, or "
+        "close each ring) and export the file again",
+        bad,
+    )
+
+
+def _empty_geometries_note(geoms: gpd.GeoSeries) -> str:
+    """Say which features have an empty geometry, when no feature has a usable one."""
+    empty = [i + 1 for i, g in enumerate(geoms.values) if g is not None and g.is_empty]
+    if not empty:
+        return ""
+    shown = ", ".join(str(i) for i in empty[:5]) + (", ..." if len(empty) > 5 else "")
+    return (
+        f"; its geometries are empty (features {shown}: e.g. a Polygon with no coordinates), "
+        "so they locate nothing: draw them again, or add a column that locates the rows"
+    )
 
 
 def _from_frame(frame: pd.DataFrame) -> Input:
@@ -90,7 +183,8 @@ def _from_geoframe(gdf: gpd.GeoDataFrame, source: str, label: Callable[[int], st
     if has_geometry:
         values = [None if g is None or g.is_empty else g for g in geoms.values.to_numpy()]
     labels = [label(i) for i in range(len(frame))]
-    return _drop_empty(Input(frame.astype(object), values, labels, source))
+    note = "" if has_geometry else _empty_geometries_note(gdf.geometry)
+    return _drop_empty(Input(frame.astype(object), values, labels, source, note))
 
 
 #: No coordinate of any CRS used in France is this large (metres or degrees).
@@ -143,29 +237,73 @@ def checked_crs(
     return geoms.to_crs(WGS84)
 
 
-def decode_text(raw: bytes) -> str:
+def decode_text(raw: bytes, source: str = "the file") -> str:
     """Decode the bytes of a text table as French spreadsheets export them.
 
     A UTF-8 or UTF-16 byte order mark is honoured (and dropped); otherwise
-    UTF-8, then Windows-1252, then Latin-1 (which decodes any byte).
+    UTF-8; a file with no valid UTF-8 sequence beyond ASCII is Windows-1252
+    (Latin-1 for its 5 undefined bytes). A file that is UTF-8 except for a
+    few bytes is never reread as Windows-1252 (``Évreux`` would become
+    ``Ã‰vreux``): it is refused, naming the line and byte of each bad byte.
 
     Raises
     ------
+    SchemaError
+        UTF-8 text with invalid bytes (line, byte position and value named).
     UnicodeDecodeError
         Only for a UTF-16 file (with its mark) whose bytes are not UTF-16.
+
+    Examples
+    --------
+    >>> decode_text("Évreux".encode("utf-8")), decode_text("Évreux".encode("cp1252"))
+    ('Évreux', 'Évreux')
     """
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+        body = raw[len(codecs.BOM_UTF8) :]
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            _refuse_mixed_utf8(body, source, len(codecs.BOM_UTF8))
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mixed = raw.decode("utf-8", errors="surrogateescape")
+    if any(ch > "\x7f" and not "\udc80" <= ch <= "\udcff" for ch in mixed):
+        _refuse_mixed_utf8(raw, source, 0)
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def _refuse_mixed_utf8(raw: bytes, source: str, offset: int) -> None:
+    """Raise the error of a UTF-8 text holding invalid bytes (lines and bytes named)."""
+    bad: list[str] = []
+    count, start = 0, 0
+    while True:
+        try:
+            raw[start:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            position = start + exc.start
+            count += 1
+            if len(bad) < 5:
+                line = raw.count(b"\n", 0, position) + 1
+                bad.append(
+                    f"line {line}, byte {position + offset} ({raw[position : position + 1]!r})"
+                )
+            start = position + max(exc.end - exc.start, 1)
+    more = f" (and {count - 5} more)" if count > 5 else ""
+    raise SchemaError(
+        f"{source} is UTF-8 text except for {count} invalid byte{'s' if count > 1 else ''}: "
+        f"{'; '.join(bad)}{more}. It was not reread as Windows-1252, which would garble "
+        "every accented letter; fix these characters (a copy-paste from another file?) "
+        "and save the file again as CSV UTF-8",
+        [f"{where}: invalid UTF-8" for where in bad],
+    )
 
 
 #: Start of files that are not text tables, and what they are.
@@ -294,7 +432,7 @@ def read_text(path: Path, source: str) -> str:
         raise DataSourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     check_text_bytes(raw, source)
     try:
-        return decode_text(raw)
+        return decode_text(raw, source)
     except UnicodeDecodeError as exc:
         raise SchemaError(
             f"cannot decode {source}: {exc.reason} at byte {exc.start}; save it as UTF-8 "
@@ -332,9 +470,14 @@ def _read_csv(path: Path, source: str) -> Input:
     records: list[tuple[int, list[str]]] = []
     # The limit is process-wide: raised for this read only.
     previous = csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
+    large = len(text) >= LARGE_FILE_BYTES
+    bar = progress.bar(text.count("\n") + 1 if large else None, f"lecture de {source}", "ligne")
     try:
-        for number, cells in enumerate(reader, start=1):
-            records.append((number, cells))
+        with bar:
+            for number, cells in enumerate(reader, start=1):
+                records.append((number, cells))
+                if large and not number % 10_000:
+                    bar.update(10_000)
     except csv.Error as exc:
         row = len(records) + 1
         raise SchemaError(
@@ -342,6 +485,8 @@ def _read_csv(path: Path, source: str) -> Input:
         ) from exc
     finally:
         csv.field_size_limit(previous)
+    if large:
+        progress.note(f"{source} : {len(records):,} lignes lues".replace(",", "\u202f"))
     if records and any("\n" in c or "\r" in c for c in records[-1][1]):
         if _unclosed_quote(text, delimiter):
             row = records[-1][0]
@@ -355,9 +500,54 @@ def _read_csv(path: Path, source: str) -> Input:
     return _from_records(records, source)
 
 
+def check_xlsx_size(path: Path, source: str) -> None:
+    """Refuse a workbook whose parts inflate beyond the limits of :mod:`geo.settings`.
+
+    Only the ZIP directory is read: nothing is inflated. Python's ZIP reader
+    never inflates a part beyond the size the directory declares, so the
+    check bounds what openpyxl can read.
+
+    Raises
+    ------
+    DataSourceError
+        Not a ZIP archive, or parts larger than ``geo.settings.xlsx_max_bytes``
+        in total, or a part larger than 1 MiB compressed more than
+        ``geo.settings.xlsx_max_ratio`` times.
+    """
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataSourceError(
+            f"cannot read {source} as an XLSX workbook (not a ZIP archive: {exc}); save it "
+            "again from Excel or LibreOffice as .xlsx, or as CSV"
+        ) from exc
+    total = sum(p.file_size for p in parts)
+    limit = int(settings.xlsx_max_bytes)
+    if total > limit:
+        raise DataSourceError(
+            f"{source} refused: its parts inflate to {total / 2**20:,.0f} MiB, above "
+            f"geo.settings.xlsx_max_bytes = {limit / 2**20:,.0f} MiB (about 1 KB of memory "
+            "per cell to read). If the file is right, raise that limit "
+            "(geo.settings.xlsx_max_bytes = ...) or save the sheet as CSV"
+        )
+    ratio_limit = float(settings.xlsx_max_ratio)
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > 2**20 and ratio > ratio_limit:
+            raise DataSourceError(
+                f"{source} refused: its part {part.filename} inflates {ratio:,.0f} times "
+                f"({part.compress_size / 2**20:,.1f} MiB to {part.file_size / 2**20:,.0f} MiB), "
+                f"above geo.settings.xlsx_max_ratio = {ratio_limit:g}: a compressed bomb, or "
+                "millions of identical cells. If you trust the file, raise that limit or "
+                "save the sheet again as CSV"
+            )
+
+
 def _read_xlsx(path: Path, source: str, sheet: str | int | None) -> Input:
     import openpyxl
 
+    check_xlsx_size(path, source)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
@@ -381,6 +571,7 @@ def _read_xlsx(path: Path, source: str, sheet: str | int | None) -> Input:
             (number, [_cell_text(v) for v in values])
             for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
         ]
+        _check_formulas(path, source, ws.title, rows)
     finally:
         book.close()
     others = [n for n in names if n != ws.title]
@@ -392,9 +583,45 @@ def _read_xlsx(path: Path, source: str, sheet: str | int | None) -> Input:
         )
         if not any(any(cells) for _, cells in rows):
             raise SchemaError(f"{source}: the first sheet, {ws.title!r}, is empty{note}")
-    data = _from_records(rows, source, note)
+    data = _from_records(rows, source, note, spreadsheet=True)
     data.note = note
     return data
+
+
+def _check_formulas(
+    path: Path, source: str, title: str, rows: list[tuple[int, list[str]]]
+) -> None:
+    """Refuse formula cells whose result was never stored (they would read as empty).
+
+    A workbook written by a program (not saved by Excel or LibreOffice) holds
+    formulas without their values: ``data_only`` reads them as empty cells.
+    """
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    empty = {(n, i) for n, cells in rows for i, cell in enumerate(cells) if not cell}
+    if not empty:
+        return
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    found: list[str] = []
+    try:
+        values = book[title].iter_rows(min_row=1, values_only=True)
+        for number, cells in enumerate(values, start=1):
+            for i, value in enumerate(cells):
+                if (number, i) in empty and isinstance(value, str) and value.startswith("="):
+                    found.append(f"{get_column_letter(i + 1)}{number} ({value[:60]})")
+    finally:
+        book.close()
+    if found:
+        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+        raise SchemaError(
+            f"{source}: {len(found)} formula cell{'s' if len(found) > 1 else ''} without a "
+            f"stored result, which would read as empty: {', '.join(found[:5])}{more}. The "
+            "file was written by a program that does not compute formulas: open it in Excel "
+            "or LibreOffice and save it (the results are then stored), or replace the "
+            "formulas by their values",
+            [f"cell {cell}: formula without a stored result" for cell in found],
+        )
 
 
 def _cell_text(value: Any) -> str:
@@ -411,7 +638,33 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _from_records(records: list[tuple[int, list[str]]], source: str, note: str = "") -> Input:
+def _group_heading(
+    filled: list[tuple[int, list[str]]], header: list[str], source: str
+) -> SchemaError | None:
+    """Return the error of a row of (merged) group headings above the column names."""
+    if len(filled) < 2 or all(header):
+        return None
+    number, cells = filled[1]
+    width = len(cells)
+    while width and not cells[width - 1]:
+        width -= 1
+    names = cells[:width]
+    if not all(names) or width <= sum(1 for h in header if h):
+        return None
+    groups = ", ".join(repr(h) for h in header if h)
+    return SchemaError(
+        f"{source} row {filled[0][0]} looks like a row of group headings ({groups}, over "
+        f"merged cells) above the column names of row {number} "
+        f"({', '.join(repr(c) for c in names[:6])}{', ...' if width > 6 else ''}): delete "
+        f"row {filled[0][0]} (or unmerge its cells and move it away) so that the first row "
+        "holds the column names",
+        [f"row {filled[0][0]}: group headings above the column names"],
+    )
+
+
+def _from_records(
+    records: list[tuple[int, list[str]]], source: str, note: str = "", *, spreadsheet: bool = False
+) -> Input:
     records = [(n, [c.strip() for c in cells]) for n, cells in records]
     filled = [(n, cells) for n, cells in records if any(cells)]
     if not filled:
@@ -425,6 +678,9 @@ def _from_records(records: list[tuple[int, list[str]]], source: str, note: str =
     _, header = filled[0]
     while header and not header[-1]:
         header = header[:-1]
+    heading = _group_heading(filled, header, source)
+    if heading is not None:
+        raise heading
     problems = []
     blank = [i + 1 for i, h in enumerate(header) if not h]
     if blank:
@@ -435,9 +691,13 @@ def _from_records(records: list[tuple[int, list[str]]], source: str, note: str =
     rows, labels = [], []
     for number, cells in filled[1:]:
         if len(cells) > len(header) and any(cells[len(header) :]):
+            used = max(i for i, c in enumerate(cells) if c) + 1
             problems.append(
-                f"row {number} has {len(cells)} cells but the header only {len(header)}"
-                f" (a separator inside a value? quote it)"
+                f"row {number} has values in {used} columns but the header names only "
+                f"{len(header)}: give those columns a name in the header row"
+                if spreadsheet
+                else f"row {number} has {len(cells)} cells but the header only {len(header)}"
+                " (a separator inside a value? quote it)"
             )
         rows.append((cells + [""] * len(header))[: len(header)])
         labels.append(f"row {number}")
@@ -466,4 +726,5 @@ def _drop_empty(data: Input) -> Input:
         None if data.geometry is None else [data.geometry[i] for i in keep],
         [data.labels[i] for i in keep],
         data.source,
+        data.note,
     )

@@ -17,13 +17,14 @@ import pandas as pd
 
 from geo._core.files import atomic_path
 from geo.errors import SchemaError
+from geo.publish.spreadsheet import write_spreadsheet
 
 __all__ = ["FORMATS", "TABLE_FORMATS", "write_synergies", "write_table"]
 
 #: Supported extensions and what they hold.
 FORMATS = {
-    ".csv": "UTF-8 text (no BOM), comma-separated, header row",
-    ".xlsx": "Excel workbook, one sheet named 'synergies'",
+    ".csv": "UTF-8 text (no BOM), comma-separated, header row; no cell starts a formula",
+    ".xlsx": "Excel workbook, one sheet named 'synergies'; text cells written as strings",
     ".geojson": (
         "one LineString per pair, PTCE seat -> nearest point of the territory, EPSG:4326, "
         "coordinates rounded to 1e-6 degree (about 0.1 m)"
@@ -102,12 +103,10 @@ def write_synergies(
         payload = gpd.GeoDataFrame(table.copy(), geometry=lines, crs=lines.crs).to_json(
             na="null", drop_id=True, ensure_ascii=False
         )
+    if ext in (".csv", ".xlsx"):
+        return write_spreadsheet(table, path, sheet_name="synergies")
     with atomic_path(path) as tmp:
-        if ext == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8")
-        elif ext == ".xlsx":
-            table.to_excel(tmp, index=False, sheet_name="synergies", engine="openpyxl")
-        elif ext == ".parquet":
+        if ext == ".parquet":
             table.to_parquet(tmp, index=False)
         else:
             tmp.write_text(payload, encoding="utf-8")
@@ -115,9 +114,16 @@ def write_synergies(
 
 
 def write_table(
-    table: pd.DataFrame, path: str | os.PathLike[str], *, sheet_name: str = "table"
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    sheet_name: str = "table",
+    dialect: str = "standard",
 ) -> Path:
     """Write a result table (e.g. :func:`geo.opportunities`) as CSV or Excel, atomically.
+
+    Cells are written by :func:`geo.publish.spreadsheet.write_spreadsheet`:
+    no text is ever a formula, numbers stay numbers.
 
     Parameters
     ----------
@@ -128,6 +134,9 @@ def write_table(
         Its directory is created when missing.
     sheet_name
         Name of the Excel sheet.
+    dialect
+        CSV dialect: ``"standard"`` (``,``, decimal point, UTF-8) or ``"fr"``
+        (``;``, decimal comma, UTF-8 with BOM).
 
     Returns
     -------
@@ -138,6 +147,8 @@ def write_table(
     ------
     SchemaError
         Unknown extension.
+    ArgumentError
+        Unknown ``dialect``.
     """
     path = Path(path)
     ext = path.suffix.lower()
@@ -146,9 +157,4 @@ def write_table(
             f"cannot write {path.name!r}: unknown extension {ext or '(none)'!r}; "
             f"use one of {', '.join(TABLE_FORMATS)}"
         )
-    with atomic_path(path) as tmp:
-        if ext == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8")
-        else:
-            table.to_excel(tmp, index=False, sheet_name=sheet_name[:31], engine="openpyxl")
-    return path
+    return write_spreadsheet(table, path, sheet_name=sheet_name, dialect=dialect)

@@ -24,11 +24,9 @@ itself (see :mod:`geo.publish.maps`).
 from __future__ import annotations
 
 import html
-import io
 import json
 import os
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -55,18 +53,16 @@ from geo.publish.frtext import (
     safe_url,
 )
 from geo.publish.frtext import text as _text
+from geo.publish.sitefiles import MANIFEST, staged_site, write_manifest
+from geo.publish.sitefiles import slug as _slug
+from geo.publish.spreadsheet import write_spreadsheet
 from geo.publish.static_files import static_text
 from geo.schema import field_names
 
-__all__ = ["SiteReport", "build_site"]
+__all__ = ["MANIFEST", "SiteReport", "build_site"]
 
 SITE_TITLE = "Territoires zéro chômeur et PTCE"
 
-#: Name of the list of files written by the last build (removed files are
-#: deleted at the next build; nothing else in the folder is touched).
-MANIFEST = ".tzptce-site-manifest"
-
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest ZIP date: no build time in the files
 #: Random element ids of the map pages: folium's ``map_<32 hex>`` names and the
 #: maps' ``geo-data-<12 hex>`` data blocks.
 _RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])|(?<=geo-data-)[0-9a-f]{12}(?![0-9a-z])")
@@ -130,12 +126,6 @@ def _external(url: Any, label: str | None = None) -> str:
         return _e(url)
     shown = label if label is not None else re.sub(r"^https?://(www\.)?", "", good).rstrip("/")
     return f'<a href="{_href(good)}" rel="noopener noreferrer">{_e(shown)}</a>'
-
-
-def _slug(value: Any) -> str:
-    """Return a file name for an id: ASCII letters, digits and ``-`` only."""
-    slug = re.sub(r"[^a-z0-9-]+", "-", _text(value).lower()).strip("-")
-    return slug or "x"
 
 
 # --------------------------------------------------------------------------- page frame
@@ -355,8 +345,13 @@ def _prepare(
     for frame, what in ((territories, "territories"), (ptce, "ptce")):
         slugs = frame["id"].map(_slug)
         if slugs.duplicated().any():
-            dups = sorted(frame.loc[slugs.duplicated(keep=False), "id"])
-            raise SchemaError(f"cannot build the site: {what} ids that give the same page {dups}")
+            dups = frame.loc[slugs.duplicated(keep=False)].groupby(slugs)["id"].agg(list)
+            shown = "; ".join(f"{ids} -> {name}.html" for name, ids in dups.items())
+            raise SchemaError(
+                f"cannot build the site: {what} ids that give the same page file ({shown}): "
+                "file names ignore case, accents and punctuation; make these ids differ "
+                "by a letter or digit"
+            )
     if synergies is None:
         from geo.analysis.synergies import synergies as compute
 
@@ -897,33 +892,8 @@ def _geojson_text(table: pd.DataFrame, geoms: np.ndarray) -> str:
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def _stable_xlsx(path: Path) -> None:
-    """Rewrite an XLSX (a ZIP) with fixed entry dates and document dates: same data, same bytes."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, payload in entries:
-            if name == "docProps/core.xml":
-                payload = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                    rb"\g<1>1980-01-01T00:00:00Z\g<2>",
-                    payload,
-                )
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, payload)
-    path.write_bytes(buffer.getvalue())
-
-
 def _write_table(table: pd.DataFrame, path: Path, sheet: str) -> None:
-    with atomic_path(path) as tmp:
-        if path.suffix == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-        else:
-            table.to_excel(tmp, index=False, sheet_name=sheet, engine="openpyxl")
-            _stable_xlsx(tmp)
+    write_spreadsheet(table, path, sheet_name=sheet)
 
 
 _DATA_FILES = (
@@ -1150,19 +1120,6 @@ def _write_page(path: Path, text: str) -> Path:
     return path
 
 
-def _clean_previous(out: Path, written: set[Path]) -> None:
-    """Delete the files of the previous build that this build did not write again."""
-    manifest = out / MANIFEST
-    if manifest.is_file():
-        for line in manifest.read_text(encoding="utf-8").splitlines():
-            old = (out / line).resolve()
-            if line and old not in written and out.resolve() in old.parents and old.is_file():
-                old.unlink()
-    names = sorted(p.relative_to(out.resolve()).as_posix() for p in written)
-    with atomic_path(manifest) as tmp:
-        tmp.write_text("\n".join(names) + "\n", encoding="utf-8")
-
-
 def build_site(
     out_dir: str | os.PathLike[str],
     *,
@@ -1250,9 +1207,27 @@ def build_site(
     data = _prepare(territories, ptce, synergies, radius_km)
     regions = _region_names(data)
     ctx = _Context(base_url, float(radius_km), EMBEDDED_VINTAGE, regions)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    options = {
+        "tiles": tiles,
+        "offline": offline,
+        "assets_dir": assets_dir,
+        "separate_assets": separate_assets,
+    }
+    with staged_site(out_dir) as stage:
+        report = _write_site(stage, Path(out_dir), ctx, data, regions, radius_km, options)
+    return report
 
+
+def _write_site(
+    out: Path,
+    final: Path,
+    ctx: _Context,
+    data: _Data,
+    regions: dict[str, str],
+    radius_km: float,
+    options: dict[str, Any],
+) -> SiteReport:
+    """Write every file of the site into the empty folder ``out`` (swapped in as ``final``)."""
     written: list[Path] = []
     written.append(_write_page(out / "assets" / "site.css", static_text("site.css")))
     written.append(_write_page(out / "assets" / "site.js", static_text("site.js")))
@@ -1273,25 +1248,17 @@ def build_site(
         path = out / "territoires" / f"{_slug(row['id'])}.html"
         territory_pages.append(_write_page(path, _territory_page(ctx, data, row)))
     pages.extend(territory_pages)
-    map_pages = _write_maps(
-        out,
-        data,
-        regions,
-        tiles=tiles,
-        offline=offline,
-        assets_dir=assets_dir,
-        separate_assets=separate_assets,
-    )
+    map_pages = _write_maps(out, data, regions, **options)
     written.extend(pages)
     written.extend(map_pages)
-    _clean_previous(out, {p.resolve() for p in written})
+    write_manifest(out, written)
 
     sizes = {p: p.stat().st_size for p in written}
     html_pages = [p for p in written if p.suffix == ".html"]
     largest = max(html_pages, key=lambda p: sizes[p])
     largest_territory = max(territory_pages, key=lambda p: sizes[p], default=largest)
     return SiteReport(
-        out_dir=out,
+        out_dir=final,
         files=len(written),
         total_bytes=sum(sizes.values()),
         pages=len(html_pages),

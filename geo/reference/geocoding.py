@@ -33,6 +33,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -45,7 +46,7 @@ from geo import settings
 from geo._core.columns import is_blank
 from geo._core.download import get_json, is_offline, request
 from geo._core.files import atomic_path, check_cache_file
-from geo.errors import DataSourceError, SchemaError
+from geo.errors import DataSourceError, NoNetworkError, SchemaError
 from geo.reference.lookup import commune_of_address
 from geo.reference.names import as_code, normalise_code
 
@@ -255,17 +256,43 @@ def _cache_path():
 
 
 def _load_cache() -> dict[str, dict[str, Any] | None]:
+    """Return the usable cached answers; warn about unusable ones (they are asked again)."""
     path = _cache_path()
     if not check_cache_file(path):
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # corrupt cache: rebuilt from scratch
-    if not isinstance(data, dict):
+    except (OSError, ValueError) as exc:
+        _warn_cache(path, [f"the file is not JSON ({exc})"], "every address is asked again")
         return {}
-    # An entry that is not a well-formed answer is dropped: its address is asked again.
-    return {k: v for k, v in data.items() if isinstance(k, str) and _valid_entry(v)}
+    if not isinstance(data, dict):
+        _warn_cache(path, [f"it holds a {type(data).__name__}, not an object"], "rebuilt")
+        return {}
+    good = {k: v for k, v in data.items() if isinstance(k, str) and _valid_entry(v)}
+    bad = [f"{k!r}: {_entry_problem(v)}" for k, v in data.items() if k not in good]
+    if bad:
+        _warn_cache(path, bad, "these addresses are asked the BAN again")
+    return good
+
+
+def _entry_problem(entry: Any) -> str:
+    if isinstance(entry, dict) and {"lon", "lat"} <= set(entry):
+        problem = _coordinates_problem(entry.get("lon"), entry.get("lat"))
+        if problem is not None:
+            return problem
+    return f"not a BAN answer ({str(entry)[:80]})"
+
+
+def _warn_cache(path: os.PathLike[str], problems: list[str], action: str) -> None:
+    shown = "; ".join(problems[:5]) + (
+        f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    )
+    warnings.warn(
+        f"geocoding cache {path}: {len(problems)} unusable entr"
+        f"{'ies' if len(problems) > 1 else 'y'} ({shown}): {action}",
+        GeocodingWarning,
+        stacklevel=4,
+    )
 
 
 def _valid_entry(entry: Any) -> bool:
@@ -348,7 +375,8 @@ def _ask_each(to_ask: dict[str, tuple[str, str | None]]) -> tuple[Answers, Failu
                 )
         except DataSourceError as exc:
             failed[key] = _Failure("BAN request failed", str(exc))
-            in_a_row += 1
+            # No network: every other request would fail the same way; stop now.
+            in_a_row = MAX_FAILURES_IN_A_ROW if isinstance(exc, NoNetworkError) else in_a_row + 1
             continue
         in_a_row = 0
         out[key] = _from_feature(features[0]) if features else None
@@ -418,7 +446,8 @@ def _ask_batch(to_ask: dict[str, tuple[str, str | None]]) -> tuple[Answers, Fail
             failed.update(
                 dict.fromkeys((key for key, _ in chunk), _Failure("BAN request failed", str(exc)))
             )
-            in_a_row += 1
+            # No network: every other request would fail the same way; stop now.
+            in_a_row = MAX_FAILURES_IN_A_ROW if isinstance(exc, NoNetworkError) else in_a_row + 1
             continue
         in_a_row = 0
         for rank, (key, _) in enumerate(chunk):

@@ -35,7 +35,7 @@ import shapely
 from geo import settings
 from geo._core.datadir import data_dir
 from geo._core.download import download, scratch_file, validate_geojson, validate_zip
-from geo._core.files import CacheSchema, read_checked_parquet, write_checked_parquet
+from geo._core.files import CacheSchema, cache_key, read_checked_parquet, write_checked_parquet
 from geo._core.tables import read_text
 from geo._core.text import column_key
 from geo.crs import WGS84
@@ -119,14 +119,15 @@ def load_qpv(
         )
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
     cache = settings.default_cache_dir() / f"qpv-2024-{digest}.parquet"
+    key = cache_key("qpv 2024", url)
     if not refresh:
-        table = read_checked_parquet(cache, schema=CacheSchema.text(QPV_COLUMNS))
+        table = read_checked_parquet(cache, schema=CacheSchema.text(QPV_COLUMNS), key=key)
         if table is not None:
             return table
     with scratch_file(_suffix(url), f"qpv-2024-{digest}") as raw_path:
         download(url, raw_path, validate=_validate, description="QPV 2024 boundaries", hint=_HINT)
         table = _standardize(_read(raw_path), url)
-    write_checked_parquet(table, cache)
+    write_checked_parquet(table, cache, key=key)
     return table
 
 

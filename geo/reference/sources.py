@@ -42,7 +42,7 @@ import shapely
 
 from geo import settings
 from geo._core.download import download, scratch_file, validate_geojson
-from geo._core.files import CacheSchema, read_checked_parquet, write_checked_parquet
+from geo._core.files import CacheSchema, cache_key, read_checked_parquet, write_checked_parquet
 from geo._core.text import column_key
 from geo.crs import WGS84
 from geo.errors import CRSError, DataSourceError, SchemaError, format_problems
@@ -442,12 +442,13 @@ def _cached(
     schema: CacheSchema = _CACHE_SCHEMA,
 ) -> gpd.GeoDataFrame:
     path = settings.default_cache_dir() / name
+    key = cache_key(name)  # the name says the source, its vintage and area
     if not refresh:
-        table = read_checked_parquet(path, schema=schema)
+        table = read_checked_parquet(path, schema=schema, key=key)
         if table is not None:
             return table
     table = build()
-    write_checked_parquet(table, path)
+    write_checked_parquet(table, path, key=key)
     return table
 
 
