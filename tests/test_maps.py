@@ -1380,14 +1380,14 @@ def test_browser_keyboard_reaches_every_list_entry(browser, data, communes, tmp_
         page.close()
 
 
-def _host_page(tmp_path: Path, frame: Path) -> Path:
+def _host_page(tmp_path: Path, frame: Path, fragment: str = "") -> Path:
     """A site page with the map in an iframe between long paragraphs."""
-    host = tmp_path / "host.html"
+    host = tmp_path / f"host{abs(hash(fragment))}.html" if fragment else tmp_path / "host.html"
     text = "<p>" + "Texte du site. " * 400 + "</p>"
     host.write_text(
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Site</title></head>'
         f'<body><a href="#" id="before">avant</a>{text}'
-        f'<iframe src="{frame.name}" title="Carte des territoires et PTCE" width="900" '
+        f'<iframe src="{frame.name}{fragment}" title="Carte des territoires et PTCE" width="900" '
         'height="520" allowfullscreen></iframe>'
         f'{text}<a href="#" id="after">après</a></body></html>',
         encoding="utf-8",
@@ -1710,5 +1710,95 @@ def test_browser_every_list_entry_opens_its_details_by_keyboard(browser, data, c
             page.page.keyboard.press("Escape")
             assert page.page.evaluate("() => document.activeElement.textContent.trim()") == name
         assert page.errors == []
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- permalinks
+
+FEATURE_BOX_JS = """(key) => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  if (!map._geoIndex || !map._geoIndex[key] || map._animatingZoom ||
+      document.querySelector('.geo-details').hidden) return null;
+  const layer = map._geoIndex[key], node = layer._path || layer._icon;
+  if (!node) return null;
+  const rect = e => { const r = e.getBoundingClientRect();
+                      return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+  const m = rect(map.getContainer());
+  const view = {left: Math.max(m.left, 0), top: Math.max(m.top, 0),
+                right: Math.min(m.right, innerWidth), bottom: Math.min(m.bottom, innerHeight)};
+  const covers = [...document.querySelectorAll(
+      '.leaflet-control, .geo-details:not([hidden]), .geo-tolist, .geo-status:not([hidden])')]
+    .filter(e => e.getClientRects().length).map(e => ({name: e.className, ...rect(e)}))
+    .filter(r => r.right > r.left && r.bottom > r.top);
+  return {feature: rect(node), view, covers, zoom: map.getZoom()};
+}"""
+
+
+def _wait_feature_box(frame, key: str) -> dict:
+    """The feature's pixel box once its details are open and the map has settled."""
+    previous = None
+    for _ in range(40):
+        frame.wait_for_timeout(150)
+        box = frame.evaluate(FEATURE_BOX_JS, key)
+        if box is not None and box == previous:
+            return box
+        previous = box
+    raise AssertionError(f"{key}: the map never settled: {previous}")
+
+
+def _assert_clear(box: dict) -> None:
+    f, v = box["feature"], box["view"]
+    assert f["left"] >= v["left"] - 1 and f["right"] <= v["right"] + 1, box
+    assert f["top"] >= v["top"] - 1 and f["bottom"] <= v["bottom"] + 1, box
+    for c in box["covers"]:
+        overlap = not (
+            f["right"] <= c["left"] or f["left"] >= c["right"]
+            or f["bottom"] <= c["top"] or f["top"] >= c["bottom"]
+        )
+        assert not overlap, (c, box)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("where", ["1366x768", "390x844", "iframe"])
+@pytest.mark.parametrize(("fragment", "key"), [
+    ("#territoire=t-mureaux", "t:t-mureaux"),
+    ("#ptce=p-versailles", "p:p-versailles"),
+])
+def test_browser_permalink_fits_the_feature(browser, data, communes, tmp_path, where, fragment, key):
+    territories, ptce, table = data
+    embed = where == "iframe"
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes, embed=embed),
+        tmp_path, "perma.html",
+    )
+    if embed:
+        page = Page(browser, _host_page(tmp_path, path, fragment), viewport=(1366, 768))
+        page.page.evaluate("() => document.querySelector('iframe').scrollIntoView()")
+        frame = page.page.frames[1]
+    else:
+        width, height = map(int, where.split("x"))
+        page = Page(browser, path.as_uri() + fragment, viewport=(width, height),
+                    touch=width < 800)
+        frame = page.page.main_frame
+    try:
+        box = _wait_feature_box(frame, key)
+        assert box["zoom"] >= 10, box  # zoomed on the place, not left on France
+        _assert_clear(box)
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_permalink_unknown_id_says_so(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    path = _write(maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "u.html")
+    page = Page(browser, path.as_uri() + "#territoire=t-disparu")
+    try:
+        page.page.wait_for_selector(".geo-status:not([hidden])")
+        text = page.page.inner_text(".geo-status")
+        assert "introuvable" in text and "t-disparu" in text
+        assert page.page.is_hidden(".geo-details")
     finally:
         page.close()
