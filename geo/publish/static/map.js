@@ -6,7 +6,8 @@ var geoTzptce = (function () {
   var SYMBOL_ZOOM = 8;  // territories as symbols below this zoom, perimeters from it
   var LIST_STEP = 300;
   var SYMBOL_MAX = 1000;  // more territories: their perimeters only (on canvas)
-  var LINK_ZOOM = 9;  // big data: links drawn from this zoom on (the list has them all)
+  var LINK_ZOOM = 9;
+  var LEGEND_SHARE = 0.12;  // an open legend may cover this share of the map at most  // big data: links drawn from this zoom on (the list has them all)
   var uid = 0;
 
   function norm(s) {
@@ -93,13 +94,9 @@ var geoTzptce = (function () {
     SymbolIcon = L.DivIcon.extend({
     createIcon: function (old) {
       var div = L.DivIcon.prototype.createIcon.call(this, old);
-      if (this.options.label) { div.setAttribute("aria-label", this.options.label); }
-      if (this.options.clickOnKey) {  // Enter or Space opens a cluster like a click
-        div.addEventListener("keydown", function (ev) {
-          if (ev.key === "Enter" || ev.key === " " || ev.key === "Spacebar") {
-            ev.preventDefault(); ev.stopPropagation(); div.click();
-          }
-        });
+      if (this.options.label) {  // a named graphic (clusters), not a Tab stop
+        div.setAttribute("role", "img");
+        div.setAttribute("aria-label", this.options.label);
       }
       return div;
     }
@@ -167,6 +164,8 @@ var geoTzptce = (function () {
     side.setAttribute("role", "region");
     side.setAttribute("aria-label", "Recherche, filtres et liste");
     var head = el("div", "geo-head", null, side);
+    // the first stop of the page (and of a frame): past the whole map, to the end anchor
+    var pass = el("a", "geo-skip geo-pass", "Passer la carte", head);
     var h1 = el("h1", "geo-title", data.title, head);
     h1.id = "geo-title-" + n;
     var search = el("div", "geo-search", null, head);
@@ -211,15 +210,36 @@ var geoTzptce = (function () {
     details.setAttribute("aria-modal", "false");
     details.hidden = true;
     details.id = "geo-details-" + n;
+    var end = el("p", "geo-end", "Fin de la carte interactive", null);
+    end.id = "geo-end-" + n;
+    end.tabIndex = 0;  // a Tab stop: from tabindex -1 at a frame's end Chromium wraps to its start
+    app.parentNode.insertBefore(end, app.nextSibling);
+    pass.href = "#" + end.id;
+    pass.addEventListener("click", function (ev) { ev.preventDefault(); end.focus(); });
     var wide = window.matchMedia ? window.matchMedia("(min-width: 800px)").matches : true;
-    filters.open = wide;
-    listBox.open = wide;
+    // in a frame the list is one click away, not hundreds of Tab stops to cross
+    filters.open = wide && !data.embed && !framed();
+    listBox.open = wide && !data.embed && !framed();
     map._geoApp = {n: n, app: app, side: side, input: input, results: results, count: count,
                    filterBox: filterBox, list: list, listBox: listBox, listSummary: listSummary,
                    mapWrap: mapWrap, status: status, details: details, datasets: []};
     map.invalidateSize(false);  // the container moved: its size before the first view
     setTimeout(function () { map.invalidateSize(); }, 0);
     return map._geoApp;
+  }
+  function framed() {
+    try { return window.self !== window.top; } catch (e) { return true; }
+  }
+  // shapes are not Tab stops: Chromium makes an SVG path with focus listeners (Leaflet's
+  // tooltips) focusable; the list, the search and the details are the keyboard path
+  function untab(layer) {
+    function off() {
+      var e = layer.getElement && layer.getElement();
+      if (e) { e.setAttribute("tabindex", "-1"); }
+    }
+    layer.on("add", off);
+    off();
+    return layer;
   }
   function say(app, text) {
     app.status.hidden = false;
@@ -354,29 +374,67 @@ var geoTzptce = (function () {
   }
 
   // ------------------------------------------------------------------ opening a feature
-  function aside(map) {  // keep the feature clear of the details panel (side or bottom sheet)
-    var size = map.getSize();
-    if (window.innerWidth < 800) { return {paddingTopLeft: [20, 20], paddingBottomRight: [20, Math.round(window.innerHeight * 0.6)]}; }
-    return {paddingTopLeft: [30, 30], paddingBottomRight: [Math.min(380, size.x / 2), 30]};
+  // What covers the map: the open details, the legend, the controls, and (on a phone) the part
+  // of the map below the screen. Each is kept clear of by padding the side where it costs less.
+  function aside(map) {
+    var box = map.getContainer().getBoundingClientRect();
+    var pad = {left: 0, right: 0, top: 0, bottom: Math.max(0, box.bottom - window.innerHeight)};
+    var covers = map.getContainer().parentNode.querySelectorAll(
+      ".geo-details:not([hidden]), .leaflet-control, .geo-tolist");
+    Array.prototype.forEach.call(covers, function (node) {
+      var r = node.getBoundingClientRect();
+      var left = Math.max(r.left, box.left), right = Math.min(r.right, box.right);
+      var top = Math.max(r.top, box.top), bottom = Math.min(r.bottom, box.bottom);
+      if (right <= left || bottom <= top) { return; }
+      var cx = (left + right) / 2 - box.left, cy = (top + bottom) / 2 - box.top;
+      var options = [
+        cx < box.width / 2 ? ["left", right - box.left, box.width] : ["right", box.right - left, box.width],
+        cy < box.height / 2 ? ["top", bottom - box.top, box.height] : ["bottom", box.bottom - top, box.height]
+      ];
+      var best = options[0][1] / options[0][2] <= options[1][1] / options[1][2] ? options[0] : options[1];
+      pad[best[0]] = Math.max(pad[best[0]], best[1] + 6);
+    });
+    // never less than 60 px of map left in either direction
+    var spareX = box.width - 60 - pad.left - pad.right, spareY = box.height - 60 - pad.top - pad.bottom;
+    if (spareX < 0) { pad.left = Math.max(0, pad.left + spareX / 2); pad.right = Math.max(0, pad.right + spareX / 2); }
+    if (spareY < 0) { pad.top = Math.max(0, pad.top + spareY / 2); pad.bottom = Math.max(0, pad.bottom + spareY / 2); }
+    return {paddingTopLeft: [Math.round(pad.left + 10), Math.round(pad.top + 10)],
+            paddingBottomRight: [Math.round(pad.right + 10), Math.round(pad.bottom + 10)]};
+  }
+  // Leaflet drops a view change asked during a zoom animation (it only lets the running one
+  // end): a fit asked then waits for zoomend; the last one asked wins.
+  function motion(map) {
+    if (map._geoMotion) { return map._geoMotion; }
+    var m = map._geoMotion = {zooming: false, next: null};
+    map.on("zoomanim", function () { m.zooming = true; });
+    map.on("zoomend", function () {
+      m.zooming = false;
+      var next = m.next;
+      m.next = null;
+      if (next) { next(); }
+    });
+    return m;
+  }
+  function fit(map, bounds, options) {
+    var m = motion(map);
+    var run = function () {
+      map.fitBounds(bounds, typeof options === "function" ? options() : options);
+    };
+    if (m.zooming) { m.next = run; } else { m.next = null; run(); }
   }
   function open(map, key, opener) {
     var ds = map._geoKeys && map._geoKeys[key];
     var l = index(map)[key];
-    if (!ds) { return; }
-    var done = function () { showDetails(ds, key, opener); };
-    if (!l) { done(); return; }
+    if (!ds) { return false; }
+    showDetails(ds, key, opener);  // first: the fit keeps clear of the panel it measures
+    if (!l) { return true; }
     var group = l._geoGroup;
     if (group && !map.hasLayer(group)) { map.addLayer(group); }
-    if (group && group.zoomToShowLayer && group.hasLayer(l)) {
-      group.zoomToShowLayer(l, done);
-    } else if (l.getBounds) {
-      map.fitBounds(l.getBounds(), L.extend({maxZoom: 12}, aside(map)));
-      done();
-    } else {
-      map.fitBounds(L.latLngBounds([l.getLatLng(), l.getLatLng()]),
-                    L.extend({maxZoom: Math.max(map.getZoom(), 11)}, aside(map)));
-      done();
-    }
+    var bounds = l.getBounds ? l.getBounds() : L.latLngBounds([l.getLatLng(), l.getLatLng()]);
+    // a point: close enough to leave any cluster (they end at zoom 11)
+    var maxZoom = l.getBounds ? 12 : Math.max(map.getZoom(), 12);
+    fit(map, bounds, function () { return L.extend({maxZoom: maxZoom}, aside(map)); });
+    return true;
   }
 
   // ------------------------------------------------------------------ tooltips
@@ -421,7 +479,7 @@ var geoTzptce = (function () {
         var style = {color: info.color, weight: 2, fillColor: info.color, fillOpacity: 0.3,
                      className: "geo-territory", renderer: renderer};
         if (t.approx) { style.dashArray = "6 4"; style.fillOpacity = 0.15; }
-        var layer = geometryLayer(t.geometry, style);
+        var layer = untab(geometryLayer(t.geometry, style));
         layer.bindTooltip(tipFn, {sticky: true});
         layer.on("click", function () { open(map, key); });
         layer._geoGroup = groups.t;
@@ -460,10 +518,11 @@ var geoTzptce = (function () {
       chunkedLoading: true,
       iconCreateFunction: function (c) {
         var n = c.getChildCount();
+        c.options.keyboard = false;  // not a Tab stop (read by Leaflet right after this call)
         var inner = el("span", "geo-count", n);
         return new SymbolIcon({className: "marker-cluster geo-cluster", iconSize: [34, 34],
           html: inner,
-          label: "Groupe de " + n + " PTCE : Entr\u00e9e pour l'ouvrir", clickOnKey: true});
+          label: "Groupe de " + n + " PTCE"});
       }
     }) : L.featureGroup();
     ds.p.forEach(function (p) {
@@ -494,6 +553,7 @@ var geoTzptce = (function () {
       if (!t.point || !p.point) { return; }
       var line = L.polyline([[p.point[1], p.point[0]], [t.point[1], t.point[0]]],
         L.extend({renderer: renderer}, relationStyle(data, l.relation, l.approx)));
+      untab(line);
       line.bindTooltip(function () { return tip([p.nom, " \u2194 ", t.nom, "\n", "", linkText(data, l)]); },
                        {sticky: true});
       l.layer = line;
@@ -527,8 +587,8 @@ var geoTzptce = (function () {
       groups.c = L.featureGroup();
       data.c.forEach(function (c) {
         if (!c[2]) { return; }
-        var layer = geometryLayer(c[2], {color: "#222222", weight: 1.2, fill: true,
-                                         fillOpacity: 0, className: "geo-commune"});
+        var layer = untab(geometryLayer(c[2], {color: "#222222", weight: 1.2, fill: true,
+                                               fillOpacity: 0, className: "geo-commune"}));
         layer.bindTooltip(function () { return tip(["", c[0] + " (" + c[1] + ")"]); }, {sticky: true});
         layer.on("click", function () { if (data.focus) { open(map, data.focus); } });
         groups.c.addLayer(layer);
@@ -737,7 +797,7 @@ var geoTzptce = (function () {
       if (it.layer && it.layer.getBounds) { b.extend(it.layer.getBounds()); }
       else if (it.point) { b.extend([it.point[1], it.point[0]]); }
     });
-    if (b.isValid()) { ds.map.fitBounds(b, {maxZoom: 11, padding: [20, 20]}); }
+    if (b.isValid()) { fit(ds.map, b, function () { return L.extend({maxZoom: 11}, aside(ds.map)); }); }
     ds.app.listBox.open = true;
     var first = ds.app.list.querySelector(".geo-pick");
     if (first) { first.focus(); }
@@ -793,7 +853,11 @@ var geoTzptce = (function () {
     var data = ds.data, app = ds.app;
     if (!map._geoControls) {
       map._geoControls = true;
-      L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arri\u00e8re"}).addTo(map);
+      var zoom = L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arri\u00e8re"}).addTo(map);
+      // for the mouse: the keyboard zooms with + and - on the focused map (its name says so)
+      Array.prototype.forEach.call(zoom.getContainer().querySelectorAll("a"), function (a) {
+        a.tabIndex = -1;
+      });
       fullscreen(map, app);
       L.control.scale({imperial: false}).addTo(map);
       if (map.attributionControl) { map.attributionControl.setPrefix(false); }
@@ -803,7 +867,7 @@ var geoTzptce = (function () {
         tiles.addTo(map);
         ds.tiles = tiles;
       }
-      views(map, data.views);
+      views(map, viewsWithData(ds, data.views));
     }
     var overlays = {};
     overlays["Territoires z\u00e9ro ch\u00f4meur (TZ)"] = ds.groups.t;
@@ -857,18 +921,31 @@ var geoTzptce = (function () {
     });
     new Full({position: "topleft"}).addTo(map);
   }
+  function viewsWithData(ds, items) {  // the one-click views that hold something drawn
+    return items.filter(function (it) {
+      var b = L.latLngBounds(it[2]);
+      return ds.items.some(function (x) {
+        var pt = x.point || (x.layer && x.layer.getLatLng && [x.layer.getLatLng().lng, x.layer.getLatLng().lat]);
+        return pt && b.contains([pt[1], pt[0]]);
+      });
+    });
+  }
   function views(map, items) {
+    if (items.length < 2) { return null; }  // nothing overseas: no buttons
     var Views = L.Control.extend({
       onAdd: function () {
         var box = L.DomUtil.create("div", "geo-views leaflet-bar");
-        box.setAttribute("role", "group");
-        box.setAttribute("aria-label", "Vues : m\u00e9tropole et outre-mer");
+        var menu = el("details", null, null, box);
+        el("summary", null, "Vues", menu).title = "M\u00e9tropole et outre-mer";
+        var group = el("div", "geo-viewlist", null, menu);
+        group.setAttribute("role", "group");
+        group.setAttribute("aria-label", "Vues : m\u00e9tropole et outre-mer");
         L.DomEvent.disableClickPropagation(box);
         items.forEach(function (it) {
-          var b = el("button", null, it[0], box);
+          var b = el("button", null, it[0], group);
           b.type = "button";
           b.title = it[1];
-          b.addEventListener("click", function () { map.fitBounds(it[2]); });
+          b.addEventListener("click", function () { menu.open = false; fit(map, it[2]); });
         });
         return box;
       }
@@ -920,7 +997,8 @@ var geoTzptce = (function () {
           row(shapeSvg("circle", labels.ptceColor, 14, true),
               "point creux : si\u00e8ge, zone d'action inconnue");
         }
-        if (data.cluster) { row(null, "cercle num\u00e9rot\u00e9 : groupe de PTCE (cliquer ou Entr\u00e9e pour l'ouvrir)"); }
+        if (data.cluster) { row(null, "cercle num\u00e9rot\u00e9 : groupe de PTCE (cliquer pour l'ouvrir ; " +
+                                "au clavier, la liste et la recherche m\u00e8nent \u00e0 chacun)"); }
         var lost = (ds.t.length - tDrawn.length) + (ds.p.length - pDrawn.length);
         if (lost) { row(null, lost + " non localis\u00e9s : voir la liste"); }
         el("h2", null, "Liens de synergie (si\u00e8ge \u2013 territoire)", details);
@@ -946,14 +1024,21 @@ var geoTzptce = (function () {
         if (data.ringKm) { row(boxSwatch("none", "#1f78b4"), "rayon de " + km(data.ringKm) + " autour des PTCE"); }
         if (data.c.length) { row(boxSwatch("none", "#222222"), "communes du territoire"); }
         row(boxSwatch("#f7f5ef", "#8a8a8a"), "d\u00e9partements (terre) ; en bleu, la mer");
-        var size = map.getSize();
-        if (size.x < 640 || size.y < 500) { details.open = false; }
+        box._geoDetails = details;
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         return box;
       }
     });
-    return new Legend({position: "bottomleft"}).addTo(map);
+    var control = new Legend({position: "bottomleft"}).addTo(map);
+    // folded where it would cover more than a small share of the map: phones, frames, embeds
+    var details = control.getContainer()._geoDetails, size = map.getSize();
+    var r = control.getContainer().getBoundingClientRect();
+    if (ds.data.embed || framed() || window.innerWidth < 800 ||
+        r.width * r.height > LEGEND_SHARE * size.x * size.y) {
+      details.open = false;
+    }
+    return control;
   }
   function embed(map, app) {
     var wrap = app.mapWrap;
@@ -989,6 +1074,7 @@ var geoTzptce = (function () {
   // ------------------------------------------------------------------ start
   function start(map, dataId) {
     init();
+    motion(map);
     var node = document.getElementById(dataId);
     var data = JSON.parse(node.textContent);
     var app = layout(map, data);
@@ -1017,17 +1103,27 @@ var geoTzptce = (function () {
     search(ds);
     controls(map, ds);
     renderList(ds, LIST_STEP);
-    if (data.bounds) { map.fitBounds(data.bounds); }
+    if (data.bounds) { fit(map, data.bounds, function () { return aside(map); }); }
     if (!map._geoKeys._escape) {
       map._geoKeys._escape = true;
       document.addEventListener("keydown", function (ev) {
         if (ev.key === "Escape" && !app.details.hidden) { ev.preventDefault(); hideDetails(app); }
       });
     }
-    var m = /^#(territoire|ptce)=(.+)$/.exec(location.hash || "");
-    if (m) {
-      var key = (m[1] === "territoire" ? "t:" : "p:") + decodeURIComponent(m[2]);
-      if (map._geoKeys[key]) { setTimeout(function () { open(map, key, false); }, 0); }
+    var m = /^#(territoire|ptce)=(.*)$/.exec(location.hash || "");
+    if (m && !map._geoHashDone) {
+      map._geoHashDone = true;
+      var id = m[2];
+      try { id = decodeURIComponent(id); } catch (e) { /* a broken escape: shown as is */ }
+      var key = (m[1] === "territoire" ? "t:" : "p:") + id;
+      // after the layout's own size check (queued before): the fit measures the final map
+      setTimeout(function () {
+        if (!open(map, key, false)) {
+          say(app, (m[1] === "territoire" ? "Territoire" : "PTCE") + " introuvable : \u00ab\u00a0" +
+              id + "\u00a0\u00bb (lien d'une version plus ancienne de la carte ?). " +
+              "Cherchez-le dans la liste ou avec la recherche.");
+        }
+      }, 0);
     }
     return ds;
   }
