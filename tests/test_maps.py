@@ -1005,7 +1005,8 @@ def test_browser_dense_ptce_are_clustered(browser, communes, tmp_path, tiles):
         hidden = page.js(
             "const g = groups.find(l => l.getVisibleParent);"
             "return g.getLayers().filter(m => m._geoKind === 'ptce' && !m._icon)"
-            ".map(m => map._geoKeys && Object.keys(map._geoIndex).find(k => map._geoIndex[k] === m));"
+            ".map(m => map._geoKeys"
+            " && Object.keys(map._geoIndex).find(k => map._geoIndex[k] === m));"
         )
         assert hidden
         name = page.js("return map._geoKeys[arg].pById[arg.slice(2)].nom;", hidden[0])
@@ -1525,7 +1526,8 @@ FOCUS_JS = """() => {
   const text = s => (s || '').replace(/\\s+/g, ' ').trim();
   let name = text(a.getAttribute('aria-label'));
   const by = a.getAttribute('aria-labelledby');
-  if (!name && by) name = text(by.split(' ').map(i => doc.getElementById(i).textContent).join(' '));
+  if (!name && by)
+    name = text(by.split(' ').map(i => doc.getElementById(i).textContent).join(' '));
   if (!name && a.labels && a.labels.length) name = text(a.labels[0].textContent);
   if (!name && a.tagName !== 'svg' && !(a instanceof SVGElement)) name = text(a.textContent);
   if (!name) name = text(a.getAttribute('title'));
@@ -1551,7 +1553,7 @@ def _tab_through(page, start: str, end: str, limit: int) -> list[dict]:
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)])
 def test_browser_keyboard_crosses_the_embedded_map(browser, shipped_embed, tmp_path, viewport):
-    page = Page(browser, _host_page(shipped_embed.parent, shipped_embed), viewport=viewport)
+    page = BrowserPage(browser, _host_page(shipped_embed.parent, shipped_embed), viewport=viewport)
     try:
         inner = page.page.frames[1]
         inner.wait_for_selector(".geo-legend", state="attached")
@@ -1580,7 +1582,7 @@ def test_browser_keyboard_crosses_the_embedded_map(browser, shipped_embed, tmp_p
 def test_browser_every_list_entry_opens_its_details_by_keyboard(browser, data, communes, tmp_path):
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes)
-    page = Page(browser, _write(m, tmp_path, "every.html"))
+    page = BrowserPage(browser, _write(m, tmp_path, "every.html"))
     try:
         names = page.page.eval_on_selector_all(
             ".geo-table tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())"
@@ -1640,33 +1642,42 @@ def _assert_clear(box: dict) -> None:
     assert f["top"] >= v["top"] - 1 and f["bottom"] <= v["bottom"] + 1, box
     for c in box["covers"]:
         overlap = not (
-            f["right"] <= c["left"] or f["left"] >= c["right"]
-            or f["bottom"] <= c["top"] or f["top"] >= c["bottom"]
+            f["right"] <= c["left"]
+            or f["left"] >= c["right"]
+            or f["bottom"] <= c["top"]
+            or f["top"] >= c["bottom"]
         )
         assert not overlap, (c, box)
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("where", ["1366x768", "390x844", "iframe"])
-@pytest.mark.parametrize(("fragment", "key"), [
-    ("#territoire=t-mureaux", "t:t-mureaux"),
-    ("#ptce=p-versailles", "p:p-versailles"),
-])
-def test_browser_permalink_fits_the_feature(browser, data, communes, tmp_path, where, fragment, key):
+@pytest.mark.parametrize(
+    ("fragment", "key"),
+    [
+        ("#territoire=t-mureaux", "t:t-mureaux"),
+        ("#ptce=p-versailles", "p:p-versailles"),
+    ],
+)
+def test_browser_permalink_fits_the_feature(
+    browser, data, communes, tmp_path, where, fragment, key
+):
     territories, ptce, table = data
     embed = where == "iframe"
     path = _write(
         maps.synergy_map(territories, ptce, table, communes=communes, embed=embed),
-        tmp_path, "perma.html",
+        tmp_path,
+        "perma.html",
     )
     if embed:
-        page = Page(browser, _host_page(tmp_path, path, fragment), viewport=(1366, 768))
+        page = BrowserPage(browser, _host_page(tmp_path, path, fragment), viewport=(1366, 768))
         page.page.evaluate("() => document.querySelector('iframe').scrollIntoView()")
         frame = page.page.frames[1]
     else:
         width, height = map(int, where.split("x"))
-        page = Page(browser, path.as_uri() + fragment, viewport=(width, height),
-                    touch=width < 800)
+        page = BrowserPage(
+            browser, path.as_uri() + fragment, viewport=(width, height), touch=width < 800
+        )
         frame = page.page.main_frame
     try:
         box = _wait_feature_box(frame, key)
@@ -1680,8 +1691,10 @@ def test_browser_permalink_fits_the_feature(browser, data, communes, tmp_path, w
 @pytest.mark.browser
 def test_browser_permalink_unknown_id_says_so(browser, data, communes, tmp_path):
     territories, ptce, table = data
-    path = _write(maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "u.html")
-    page = Page(browser, path.as_uri() + "#territoire=t-disparu")
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "u.html"
+    )
+    page = BrowserPage(browser, path.as_uri() + "#territoire=t-disparu")
     try:
         page.page.wait_for_selector(".geo-status:not([hidden])")
         text = page.page.inner_text(".geo-status")
