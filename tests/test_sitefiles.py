@@ -123,3 +123,18 @@ def test_site_swap_keeps_foreign_files_drops_old_pages(small, tmp_path):
     listed = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
     assert "CNAME" not in listed and "index.html" in listed
     assert os.listdir(tmp_path) == ["site"]
+
+
+def test_site_swap_inside_a_mount_point(small, tmp_path, monkeypatch):
+    territories, ptce = small
+    out = tmp_path / "site"
+    build_site(out, territories=territories, ptce=ptce, tiles=False)
+    (out / "CNAME").write_text("carte.example\n", encoding="utf-8")
+    gone = out / "territoires" / f"{slug(territories['id'].iloc[-1])}.html"
+    real_ismount = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == out or real_ismount(p))
+    build_site(out, territories=territories.head(2), ptce=ptce, tiles=False)
+    assert (out / "CNAME").read_text(encoding="utf-8") == "carte.example\n"
+    assert not gone.exists() and (out / "index.html").is_file()
+    assert not [p for p in out.iterdir() if ".tzptce-build-" in p.name or ".tzptce-old-" in p.name]
+    assert os.listdir(tmp_path) == ["site"]

@@ -44,6 +44,7 @@ __all__ = [
     "STALE_AFTER_S",
     "CacheSchema",
     "atomic_path",
+    "cache_file_intact",
     "cache_key",
     "check_cache_file",
     "file_sha256",
@@ -447,6 +448,25 @@ def _provenance(sidecar: Path) -> dict[str, object] | None:
         return None  # a sidecar of an older version (a bare checksum) or damaged
     ok = isinstance(record, dict) and isinstance(record.get("rows"), int)
     return record if ok else None
+
+
+def cache_file_intact(path: str | os.PathLike[str]) -> bool:
+    """Return whether a cache file's bytes match the checksum its sidecar records.
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd, shapely
+    >>> folder = tempfile.mkdtemp()
+    >>> gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(0, 0)], crs=4326)
+    >>> cache_file_intact(write_checked_parquet(gdf, f"{folder}/c.parquet", key="k"))
+    True
+    """
+    path = Path(path)
+    sidecar = _sidecar(path)
+    if not check_cache_file(path) or not check_cache_file(sidecar):
+        return False
+    record = _provenance(sidecar)
+    return record is not None and record.get("sha256") == file_sha256(path)
 
 
 def read_checked_parquet(

@@ -588,6 +588,22 @@ def _read_xlsx(path: Path, source: str, sheet: str | int | None) -> Input:
     return data
 
 
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula element (streamed, bounded)."""
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with book.open(name) as part:
+                tail = b""
+                while block := part.read(1 << 20):
+                    window = tail + block
+                    if any(tag in window for tag in (b"<f>", b"<f ", b":f>", b":f ")):
+                        return True
+                    tail = block[-3:]
+    return False
+
+
 def _check_formulas(
     path: Path, source: str, title: str, rows: list[tuple[int, list[str]]]
 ) -> None:
@@ -600,7 +616,7 @@ def _check_formulas(
     from openpyxl.utils import get_column_letter
 
     empty = {(n, i) for n, cells in rows for i, cell in enumerate(cells) if not cell}
-    if not empty:
+    if not empty or not _has_formulas(path):
         return
     book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     found: list[str] = []

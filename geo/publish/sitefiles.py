@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from geo._core.files import atomic_path
+from geo._core.files import atomic_path, write_error
 from geo._core.text import strip_accents
 from geo.errors import DataSourceError
 
@@ -205,9 +205,50 @@ def _swap(stage: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _swap_entries(stage: Path, out: Path) -> None:
+    """Swap the top-level entries of ``stage`` (a folder inside ``out``) into ``out``.
+
+    Used when ``out`` cannot be renamed as a whole (a mount point, a parent
+    folder that cannot be written): each entry is renamed in turn, once the
+    whole tree is complete.
+    """
+    built = _built_files(out)
+    old = out / f".tzptce-old-{secrets.token_hex(4)}"
+    old.mkdir()
+    try:
+        for entry in sorted(os.scandir(stage), key=lambda e: e.name):
+            target = out / entry.name
+            if os.path.lexists(target):
+                os.rename(target, old / entry.name)
+            os.rename(entry.path, target)
+        _keep_foreign(old, out, built, "")
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _make_stage(out: Path) -> tuple[Path, bool]:
+    """Create the build folder: beside ``out`` when possible, else inside it."""
+    token = secrets.token_hex(4)
+    if not os.path.ismount(out):
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            stage = out.with_name(f".{out.name}.tzptce-build-{token}")
+            stage.mkdir()
+            return stage, False
+        except OSError as exc:
+            if not out.is_dir():
+                raise write_error(out / "index.html", exc) from exc
+    stage = out / f".tzptce-build-{token}"
+    try:
+        stage.mkdir()
+    except OSError as exc:
+        raise write_error(out / "index.html", exc) from exc
+    return stage, True
+
+
 @contextlib.contextmanager
 def staged_site(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield an empty folder beside ``out_dir`` to build in; swap it in on success.
+    """Yield an empty folder to build the site in; swap it in place of ``out_dir`` on success.
 
     Parameters
     ----------
@@ -218,24 +259,27 @@ def staged_site(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     Yields
     ------
     Path
-        A fresh folder ``.<name>.tzptce-build-<token>`` in the same parent.
-        When the block raises, it is removed and ``out_dir`` is untouched.
+        A fresh folder ``.<name>.tzptce-build-<token>`` beside ``out_dir``
+        (inside it, as ``.tzptce-build-<token>``, when ``out_dir`` is a mount
+        point or its parent cannot be written). When the block raises, it is
+        removed and ``out_dir`` is untouched.
 
     Raises
     ------
     DataSourceError
-        ``out_dir`` is a file, or holds symbolic links leading out of it where
-        the site writes.
+        ``out_dir`` is a file, cannot be written, or holds symbolic links
+        leading out of it where the site writes.
     """
     out = Path(out_dir)
     out = out.resolve() if out.is_symlink() else Path(os.path.abspath(out))
     _check_out(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = out.with_name(f".{out.name}.tzptce-build-{secrets.token_hex(4)}")
-    stage.mkdir()
+    stage, inside = _make_stage(out)
     try:
         yield stage
-        _swap(stage, out)
+        if inside:
+            _swap_entries(stage, out)
+        else:
+            _swap(stage, out)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)

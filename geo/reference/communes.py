@@ -39,6 +39,7 @@ import shapely
 from geo import settings
 from geo._core.files import (
     CacheSchema,
+    cache_file_intact,
     cache_key,
     read_checked_parquet,
     write_checked_parquet,
@@ -195,12 +196,9 @@ def cache_info() -> list[dict[str, Any]]:
     list of dict
         ``path``, ``size_bytes`` and ``valid`` (checksum matches) per file.
     """
-    from geo._core.files import file_sha256
-
     rows = []
     for file in _own_cache_files():
-        sidecar = file.with_name(file.name + ".sha256")
-        valid = sidecar.read_text().strip() == file_sha256(file)
+        valid = cache_file_intact(file)
         rows.append({"path": str(file), "size_bytes": file.stat().st_size, "valid": valid})
     return rows
 
