@@ -385,6 +385,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
             offline=args.offline,
             assets_dir=args.assets,
             separate_assets=args.separate_assets,
+            templates=args.templates,
         )
         _step(bar, "écrit")
     print(f"wrote {report}")
@@ -649,6 +650,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "python -m geo site site/ --base-url https://info-ptce.fr/carte/",
             "python -m geo site site/ --offline --assets ~/leaflet-assets",
             "python -m geo site site/ --separate-assets   # for script-src 'self'",
+            "python -m geo site site/ --templates my-templates/   # your base.html...",
         ),
         parents=[common, inputs],
         help="write a static website: national, région and territory pages, downloads",
@@ -663,6 +665,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--separate-assets",
         action="store_true",
         help="no inline script: the maps' code in shared files (CSP script-src 'self')",
+    )
+    site.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="your own page templates (Jinja2, e.g. base.html), used before the shipped ones",
     )
     site.set_defaults(func=_cmd_site)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import filecmp
 import functools
+import html
 import json
 import re
 import shutil
@@ -19,15 +20,19 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import jinja2
 import pytest
+from jinja2.sandbox import SandboxedEnvironment
 
 import geo
 from geo import cli
 from geo.errors import ArgumentError, SchemaError
 from geo.publish import assets as _assets
 from geo.publish.site import MANIFEST, build_site
+from geo.publish.site_templates import PAGE_TEMPLATES, SiteTemplates
 from tests.conftest import BrowserPage, npm_file
 
+SHIPPED_TEMPLATES = Path(geo.__file__).resolve().parent / "publish" / "templates"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VIEWPORTS = {"desktop": (1366, 768), "phone": (390, 844)}
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -213,8 +218,9 @@ def test_pages_french_accessible_structure_public_fields(site):
     assert category.loc["les-mureaux", "category"] == "co-localisé"  # a seed pair
     assert "<dt>Catégorie (observatoire)</dt><dd>co-localisé : " in mureaux
     snippet = re.search(r"<textarea[^>]*>(.*?)</textarea>", mureaux, re.S).group(1)
-    assert "allowfullscreen" in snippet and "title=&quot;Carte : " in snippet
-    assert f"src=&quot;{url}cartes/france.html#territoire=les-mureaux&quot;" in snippet
+    snippet = html.unescape(snippet)  # the textarea's text, as the browser shows it
+    assert "allowfullscreen" in snippet and 'title="Carte : ' in snippet
+    assert f'src="{url}cartes/france.html#territoire=les-mureaux"' in snippet
     index = (root / "index.html").read_text(encoding="utf-8")
     for label in ("territoires habilités (TH)", "projets émergents (PE)", "TH isolés"):
         assert label in index
@@ -328,6 +334,96 @@ def test_cli_site(subset, tmp_path, capsys):
     assert cli.main(["site", str(tmp_path / "x"), "--offline"]) == 2
 
 
+# --------------------------------------------------------------------------- templates
+
+
+def test_template_syntax_in_data_stays_text(subset, tmp_path):
+    # the mutant: a page built with from_string(data) or a |safe on a data field
+    territories, ptce = subset
+    territories, ptce = territories.copy(), ptce.copy()
+    first, p_first = territories.index[0], ptce.index[0]
+    name = "{{7*7}} {% if true %}oui{% endif %} {{ config }}"
+    territories.loc[first, "nom"] = name
+    territories.loc[first, "ebe"] = "{{ ''.__class__ }}"
+    ptce.loc[p_first, "nom"] = "{#7*7#} <b>gras</b>"
+    build_site(tmp_path, territories=territories, ptce=ptce)
+    page = (tmp_path / "territoires" / f"{territories.loc[first, 'id']}.html").read_text("utf-8")
+    assert f"<h1>{name}</h1>" in page and f"<title>{name} – " in page
+    assert "<dd>{{ &#39;&#39;.__class__ }}</dd>" in page
+    assert "49" not in page.replace("2049", "")  # no 7*7 anywhere
+    index = (tmp_path / "index.html").read_text("utf-8")
+    assert f">{name}</a></th>" in index
+    region = (tmp_path / "regions" / f"{ptce.loc[p_first, 'region']}.html").read_text("utf-8")
+    assert '<th scope="row">{#7*7#} &lt;b&gt;gras&lt;/b&gt;</th>' in region
+
+
+def test_site_templates_are_files_in_a_strict_sandbox(tmp_path):
+    shipped = SiteTemplates().environment
+    assert isinstance(shipped, SandboxedEnvironment)
+    assert shipped.autoescape is True and shipped.undefined is jinja2.StrictUndefined
+    assert isinstance(shipped.loader, jinja2.PackageLoader)
+    assert sorted(shipped.list_templates()) == sorted(
+        p.name for p in SHIPPED_TEMPLATES.glob("*.html")
+    )
+    assert set(PAGE_TEMPLATES) | {"base.html", "macros.html"} == set(shipped.list_templates())
+    own = SiteTemplates(tmp_path).environment.loader
+    assert isinstance(own, jinja2.ChoiceLoader)
+    assert [type(loader) for loader in own.loaders] == [
+        jinja2.FileSystemLoader,
+        jinja2.PackageLoader,
+    ]
+    assert own.loaders[0].searchpath == [str(tmp_path)]
+
+
+def test_webmaster_templates_replace_the_shipped_ones(subset, tmp_path):
+    territories, ptce = subset
+    folder = tmp_path / "gabarits"
+    folder.mkdir()
+    base = (SHIPPED_TEMPLATES / "base.html").read_text(encoding="utf-8")
+    banner = '<div class="bandeau">Réseau — {{ site_title }}</div>\n'
+    (folder / "base.html").write_text(base.replace("<body>\n", "<body>\n" + banner))
+    build_site(tmp_path / "out", territories=territories, ptce=ptce, templates=folder)
+    pages = _site_pages(tmp_path / "out")
+    assert len(pages) > 10
+    shown = '<div class="bandeau">Réseau — Territoires zéro chômeur et PTCE</div>'
+    assert [p.name for p in pages if shown not in p.read_text(encoding="utf-8")] == []
+    territory = tmp_path / "out" / "territoires" / f"{territories['id'].iloc[0]}.html"
+    assert '<h2 id="fiche">Fiche du territoire</h2>' in territory.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("template", "text", "match"),
+    [
+        ("base.html", "<p>{% if x %}</p>\n", r"base\.html, line 1 .*gabarits"),  # syntax
+        (
+            "region.html",
+            '{% extends "base.html" %}\n{% block body %}{{ regoin }}{% endblock %}',
+            r"region\.html, line 2 .*'regoin' is undefined",
+        ),
+        (
+            "data.html",
+            "<p>{{ ''.__class__.__mro__ }}</p>",
+            r"data\.html, line 1 .*unsafe",
+        ),  # sandbox
+    ],
+)
+def test_broken_webmaster_templates_are_named(subset, tmp_path, template, text, match):
+    territories, ptce = subset
+    (tmp_path / "gabarits").mkdir()
+    (tmp_path / "gabarits" / template).write_text(text, encoding="utf-8")
+    with pytest.raises(ArgumentError, match=match):
+        build_site(
+            tmp_path / "out", territories=territories, ptce=ptce, templates=tmp_path / "gabarits"
+        )
+
+
+def test_templates_option_must_be_a_folder(subset, tmp_path):
+    territories, ptce = subset
+    with pytest.raises(ArgumentError, match=r"templates=.*expected a folder"):
+        build_site(tmp_path, territories=territories, ptce=ptce, templates=tmp_path / "none")
+    assert not list(tmp_path.iterdir())  # checked before anything is written
+
+
 # --------------------------------------------------------------------------- browser
 
 
@@ -430,8 +526,7 @@ def test_browser_embed_snippet_in_a_host_page(browser, site, tmp_path):
     root, url, _ = site
     snippet = (root / "territoires" / "les-mureaux.html").read_text(encoding="utf-8")
     code = re.search(r"<textarea[^>]*>(.*?)</textarea>", snippet, re.S).group(1)
-    code = code.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-    code = code.replace("&#x27;", "'").replace("&amp;", "&")
+    code = html.unescape(code)  # the textarea's text, as the browser shows it
     host_dir = tmp_path / "host"
     host_dir.mkdir()
     (host_dir / "index.html").write_text(

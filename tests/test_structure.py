@@ -289,3 +289,71 @@ def test_browser_code_detection() -> None:
     assert _browser_code(ast.parse(PACKAGE.joinpath("publish", "site.py").read_text())) == []
     assert browser_syntax('var m = L.map("m", {zoom: 6});') <= _BROWSER_SYNTAX_MAX
     assert browser_syntax("<p>Key: value; more.</p>\nA {b}: c") == 0
+
+
+# --------------------------------------------------------------------------- templates from files
+
+_ENVIRONMENTS = {"Environment", "SandboxedEnvironment", "ImmutableSandboxedEnvironment"}
+
+
+def template_calls(tree: ast.Module) -> list[str]:
+    """Where a module makes a Jinja2 template or environment, and from what.
+
+    ``from_string(...)``, ``Template(<not a literal>)``, ``Template("<literal>")`` and
+    ``...Environment(loader=...)`` calls, each as ``"kind line N"``.
+    """
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name == "from_string":
+            found.append(f"from_string line {node.lineno}")
+        elif name == "Template":
+            literal = bool(node.args) and isinstance(node.args[0], ast.Constant)
+            kind = "literal Template" if literal else "Template from a value"
+            found.append(f"{kind} line {node.lineno}")
+        elif name in _ENVIRONMENTS:
+            loader = any(k.arg == "loader" for k in node.keywords)
+            found.append(
+                f"{name}{'(loader=...)' if loader else ' without loader'} line {node.lineno}"
+            )
+    return sorted(found, key=lambda call: int(call.rsplit(" ", 1)[1]))
+
+
+def test_no_template_is_built_from_a_string_at_run_time() -> None:
+    """Pages come from template files through a loader; no template from a runtime string.
+
+    The only Jinja2 environment of the package is the site's sandbox with a file
+    loader; ``Template("...")`` appears only with a literal (folium's element
+    templates in ``geo.publish.foliummap``: code, never data); ``from_string`` never.
+    """
+    calls = {name: found for name, tree in _modules().items() if (found := template_calls(tree))}
+    envs = {name: [c for c in found if "Environment" in c] for name, found in calls.items()}
+    assert {name: found for name, found in envs.items() if found} == {
+        "geo.publish.site_templates": [envs["geo.publish.site_templates"][0]]
+    }
+    assert envs["geo.publish.site_templates"][0].startswith("SandboxedEnvironment(loader=...)")
+    wrong = {
+        name: [c for c in found if not c.startswith(("literal Template", "Sandboxed"))]
+        for name, found in calls.items()
+    }
+    assert {name: found for name, found in wrong.items() if found} == {}
+
+
+def test_template_call_detection() -> None:
+    tree = ast.parse(
+        "env = jinja2.Environment()\n"
+        "page = env.from_string(row['nom']).render()\n"
+        "t = Template(text)\n"
+        "u = Template('{{ this }}')\n"
+        "s = SandboxedEnvironment(loader=FileSystemLoader(d))\n"
+    )
+    assert template_calls(tree) == [
+        "Environment without loader line 1",
+        "from_string line 2",
+        "Template from a value line 3",
+        "literal Template line 4",
+        "SandboxedEnvironment(loader=...) line 5",
+    ]

@@ -95,6 +95,12 @@ def test_wheel_holds_the_modules_and_the_shipped_data(wheel):
             assert archive.read(f"geo/_data/{name}") == (ROOT / "data" / name).read_bytes()
     modules = {f"geo/{p.relative_to(ROOT / 'geo')}" for p in (ROOT / "geo").rglob("*.py")}
     assert modules <= names, sorted(modules - names)
+    browser = {  # the map runtime, the site's CSS/JS and its page templates
+        f"geo/{p.relative_to(ROOT / 'geo')}"
+        for folder in ("static", "templates")
+        for p in (ROOT / "geo" / "publish" / folder).iterdir()
+    }
+    assert len(browser) >= 10 and browser <= names, sorted(browser - names)
     assert not [n for n in names if "communes/" in n or n.endswith(".parquet")]
 
 

@@ -228,7 +228,7 @@ var geoTzptce = (function () {
     return map._geoApp;
   }
   function framed() {
-    try { return window.self !== window.top; } catch (e) { return true; }
+    try { return window.self !== window.top; } catch { return true; }
   }
   // shapes are not Tab stops: Chromium makes an SVG path with focus listeners (Leaflet's
   // tooltips) focusable; the list, the search and the details are the keyboard path
@@ -1114,7 +1114,7 @@ var geoTzptce = (function () {
     if (m && !map._geoHashDone) {
       map._geoHashDone = true;
       var id = m[2];
-      try { id = decodeURIComponent(id); } catch (e) { /* a broken escape: shown as is */ }
+      try { id = decodeURIComponent(id); } catch { /* a broken escape: shown as is */ }
       var key = (m[1] === "territoire" ? "t:" : "p:") + id;
       // after the layout's own size check (queued before): the fit measures the final map
       setTimeout(function () {
