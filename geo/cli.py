@@ -120,7 +120,12 @@ def _cmd_communes_cache(args: argparse.Namespace) -> int:
 def _cmd_data_build(args: argparse.Namespace) -> int:
     from geo.shipped.build import build_data, qpv_summary
 
-    written = build_data(data_dir=args.data_dir, out_dir=args.out, qpv=args.qpv)
+    written = build_data(
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        qpv=args.qpv,
+        qpv_population=args.qpv_population,
+    )
     for path in written.values():
         print(f"wrote {path}")
     print(qpv_summary(written["territories"]))
@@ -527,6 +532,12 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="FILE_OR_URL",
         help="ANCT QPV 2024 boundaries (QP2024 GeoJSON, or a ZIP holding it): draw the "
         "territories with qpv_codes as their QPV (default: their communes)",
+    )
+    build.add_argument(
+        "--qpv-population",
+        metavar="FILE_OR_URL",
+        help="INSEE QPV 2024 population table (codeQPV, popMuniQPV): the population of a "
+        "quartier is the sum of its QPV (default: the figure its source states, or unknown)",
     )
     build.set_defaults(func=_cmd_data_build)
     report = data_sub.add_parser(

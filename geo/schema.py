@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "CERTAINTIES",
     "CONFIANCES",
+    "DATE_PRECISIONS",
     "FIELDS",
+    "POPULATION_SOURCES",
     "PTCE_PRECISIONS",
     "PTCE_SEAT_PRECISIONS",
     "STATUTS",
+    "STATUT_DETAILS",
     "TERRITORY_PRECISIONS",
     "Field",
     "FieldType",
@@ -85,6 +89,7 @@ FIELDS: dict[Table, tuple[Field, ...]] = {
         ("id", "text", "psr"),
         ("nom", "text", "psr"),
         ("statut", "choice", "psr"),
+        ("statut_detail", "choice", "ps"),
         ("departement", "codes", "ps"),
         ("region", "code", "psd"),
         ("region_nom", "text", "ps"),
@@ -95,6 +100,7 @@ FIELDS: dict[Table, tuple[Field, ...]] = {
         ("epci_nom", "text", "ps"),
         ("epci_siren", "code", "p"),
         ("date_habilitation", "date", "ps"),
+        ("date_precision", "choice", "pd"),
         ("texte_legal", "text", "ps"),
         ("vague", "text", "p"),
         ("ebe", "text", "ps"),
@@ -102,7 +108,12 @@ FIELDS: dict[Table, tuple[Field, ...]] = {
         ("confiance", "choice", ""),
         ("notes", "text", ""),
         ("precision", "choice", "ps"),
+        ("precision_note", "text", "ps"),
         ("population", "int", "psd"),
+        ("population_source", "choice", "pd"),
+        ("population_communes", "int", "pd"),
+        ("population_citee", "int", "p"),
+        ("population_url", "url", "p"),
         ("zone", "choice", "pd"),
     ),
     "ptce": _table(
@@ -166,8 +177,9 @@ def field_names(
     ['confiance', 'notes']
     >>> field_names("ptce", required=True)
     ['id', 'nom']
-    >>> field_names("territories", derived=True)
-    ['region', 'population', 'zone']
+    >>> field_names("territories", derived=True)  # doctest: +NORMALIZE_WHITESPACE
+    ['region', 'date_precision', 'population', 'population_source', 'population_communes',
+     'zone']
     """
     wanted = {"public": public, "shown": shown, "derived": derived, "required": required}
     return [
@@ -189,17 +201,50 @@ def table_columns(table: Table) -> list[str]:
     return [*field_names(table), "geometry"]
 
 
+#: Where a territory's ``population`` comes from: the sum of its whole communes
+#: (INSEE municipal populations; exact for precision ``communes``), the sum of
+#: the INSEE populations of its QPV 2024 (``data build --qpv-population``), a
+#: figure its own source states (``population_citee``, with ``population_url``),
+#: or unknown (``population`` empty: a quartier never gets its commune's
+#: population, which stays in ``population_communes`` as an upper bound).
+POPULATION_SOURCES = ("communes", "qpv", "source", "inconnue")
+
+#: How precise ``date_habilitation`` is: ``jour`` (AAAA-MM-JJ), ``mois`` (AAAA-MM),
+#: ``annee`` (AAAA, or AAAA-MM/MM: one of two months); empty when there is no date.
+DATE_PRECISIONS = ("jour", "mois", "annee")
+
+#: Public status detail of a territory whose source says the project is blocked
+#: or stopped (``projet bloqué``, ``projet arrêté``), or makes it likely
+#: (``projet probablement bloqué``). Such a PE is not drawn as an active PE by default.
+STATUT_DETAILS = ("projet bloqué", "projet probablement bloqué", "projet arrêté")
+
+#: Certainty of a territory–PTCE relation: measured on precise perimeters
+#: (``sûr``), through an approximate perimeter (``probable``), or not
+#: measurable (the drawing of a perimeter larger than the territory makes it).
+CERTAINTIES = ("sûr", "probable", "non mesurable")
+
 #: How precise a territory's perimeter is: its communes are the perimeter; the
 #: union of its QPV 2024 polygons (drawn from the ANCT file, see
 #: :mod:`geo.reference.qpv`); a quartier/QPV approximated by its communes; only the EPCI
-#: is known; unknown.
-TERRITORY_PRECISIONS = ("communes", "qpv", "infra-communal", "epci", "inconnu")
+#: is known; a point from a geocoded address, from coordinates given, or (address
+#: not found) the town hall or a point inside its commune; unknown.
+TERRITORY_PRECISIONS = (
+    "communes",
+    "qpv",
+    "infra-communal",
+    "epci",
+    "adresse",
+    "point",
+    "mairie",
+    "point-sur-surface",
+    "inconnu",
+)
 
 #: How precise a PTCE's area of action is.
 PTCE_PRECISIONS = ("communes", "epci", "siege", "departement", "inconnu")
 
 #: How a PTCE's point was placed.
-PTCE_SEAT_PRECISIONS = ("adresse", "mairie", "point-sur-surface", "inconnu")
+PTCE_SEAT_PRECISIONS = ("adresse", "point", "mairie", "point-sur-surface", "inconnu")
 
 #: TZ status: habilité by arrêté, projet émergent.
 STATUTS = ("TH", "PE")

@@ -225,14 +225,20 @@ def test_perimeters_follow_the_official_boundaries(built):
     paris13 = by_id.loc["paris-13"]
     arm = communes.loc["75113"]
     assert paris13["codes_insee"] == "75113"
-    assert paris13["population"] == arm["population"]
+    # A quartier: its arrondissement's population is an upper bound, never its population.
+    assert paris13["population_communes"] == arm["population"]
+    assert pd.isna(paris13["population"])
+    assert paris13["population_source"] == "inconnue"
     assert paris13.geometry.area == pytest.approx(arm.geometry.area, rel=1e-3)
     # Cœur de Savoie: known at the EPCI level only -> every member commune.
     savoie = by_id.loc["coeur-de-savoie-val-gelon"]
     members = communes[(communes["epci_siren"] == "200041010") & (communes["type"] == "COM")]
     assert savoie["precision"] == "epci"
     assert savoie["codes_insee"].split(";") == sorted(members.index)
-    assert savoie["population"] == members["population"].sum()
+    assert savoie["population_communes"] == members["population"].sum()
+    # The source names the Val Gelon, a part of the CC: the CC's population is not its own.
+    assert pd.isna(savoie["population"])
+    assert savoie["precision_note"].startswith("Périmètre approché")
     union = shapely.union_all(members.geometry.values.to_numpy())
     assert savoie.geometry.symmetric_difference(union).area < 1e-4 * union.area
     # A PTCE seat is the town hall of its commune.
@@ -315,7 +321,14 @@ def test_pe_marked_as_checked_leaves_the_unknown_list(tables):
 
 
 def test_csv_columns_are_the_schema_minus_derived_fields():
-    assert field_names("territories", derived=True) == ["region", "population", "zone"]
+    assert field_names("territories", derived=True) == [
+        "region",
+        "date_precision",
+        "population",
+        "population_source",
+        "population_communes",
+        "zone",
+    ]
     assert field_names("ptce", derived=True) == ["region", "precision_siege", "zone"]
     for name, table in ((datasets.TERRITORIES_CSV, "territories"), (datasets.PTCE_CSV, "ptce")):
         columns = field_names(table, derived=False)

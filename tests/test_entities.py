@@ -195,7 +195,9 @@ def test_xlsx_numeric_codes_and_bad_row(tmp_path):
     )
     gdf = geo.load_territories(path, sheet="Territoires")
     assert gdf["codes_insee"].tolist() == ["01001", "13048", "78440"]
-    assert gdf["precision"].tolist() == ["communes"] * 3
+    # A lat/lon row is the point it gives; its commune is context, not its perimeter.
+    assert gdf["precision"].tolist() == ["communes", "communes", "point"]
+    assert gdf.geometry.iloc[2].equals(Point(1.91034, 48.9934))
 
     _write_xlsx(
         path,
@@ -537,7 +539,7 @@ def test_ptce_seats_offline(monkeypatch):
     ecopal = by_id.loc["ecopal"]
     assert (ecopal["siege_insee"], ecopal["precision_siege"], ecopal["zone"]) == (
         "97407",
-        "adresse",
+        "point",
         "reunion",
     )
     assert ecopal.geometry.equals(Point(55.2919, -20.9373))

@@ -420,6 +420,8 @@ class _Rows:
         self.seat_point: list[Point | None] = [None] * self.n
         self.geocoded_precision: list[str | None] = [None] * self.n
         self.point_given: list[bool] = [False] * self.n
+        self.placed: list[bool] = [False] * self.n  # a territory located by its point only
+        self.cells_codes: list[str] = [""] * self.n
         self.fallback_reasons: list[str | None] = []
         self.own_area: list[tuple[MultiPolygon, float] | None] = [None] * self.n
         self.qpv_codes: list[list[str]] = [[] for _ in range(self.n)]
@@ -514,6 +516,7 @@ class _Rows:
         """Find the communes, points and polygons of every row."""
         written = self.cells("departement")
         self.departements = [_departement_code(v) for v in written]
+        self.cells_codes = self.cells("codes")
         self._read_coordinates()
         resolved = self._locate_by_values(written)
         for i, value in enumerate(written):
@@ -640,8 +643,11 @@ class _Rows:
                 )
             elif self.kind == "ptce":
                 self.seat_code[i] = self.seat_code[i] or code
-            elif not self.area_codes[i]:
-                self.area_codes[i] = [code]
+            elif not self.cells_codes[i]:
+                # Without INSEE codes, the point places the territory; a commune
+                # name of the row (or the commune under the point) is context.
+                self.area_codes[i] = self.area_codes[i] or [code]
+                self.placed[i] = True
 
     def _locate_by_address(self) -> None:
         addresses = self.cells("address")
@@ -686,8 +692,9 @@ class _Rows:
             self.geocoded_precision[i] = precision
             if self.kind == "ptce":
                 self.seat_code[i] = self.seat_code[i] or code
-            elif not self.area_codes[i] and code:
-                self.area_codes[i] = [code]
+            elif not self.cells_codes[i]:
+                self.area_codes[i] = self.area_codes[i] or ([code] if code else [])
+                self.placed[i] = True
 
     def _locate_by_own_geometry(self) -> None:
         if self.data.geometry is None:
@@ -788,6 +795,11 @@ class _Rows:
                 polygon, share = own
                 geometry = polygon
                 precision = "infra-communal" if share < _INFRA_COMMUNAL_SHARE else "communes"
+            elif self.placed[i] and self.seat_point[i] is not None:
+                # Placed by an address or coordinates: the point is all we know;
+                # its commune is context (codes_insee), never the perimeter.
+                geometry = self.seat_point[i]
+                precision = self.placed_precision(i)
             elif codes:
                 geometry = union_of([communes[c]["geometry"] for c in codes if c in communes])
                 precision = "epci" if i in self.epci_rows else "communes"
@@ -795,10 +807,22 @@ class _Rows:
                 self.unlocated.append(f"{self.label(i)} ({self.out['id'][i]})")
             self.out["geometry"][i] = geometry
             self.out["precision"][i] = precision
-            self.out["population"][i] = (
-                _population(communes, codes) if codes and precision != "infra-communal" else None
-            )
+            whole = _population(communes, codes) if codes else None
+            measured = precision in ("communes", "epci") and whole is not None
+            self.out["population_communes"][i] = whole
+            self.out["population"][i] = whole if measured else None
+            self.out["population_source"][i] = "communes" if measured else "inconnue"
         self.out["qpv_codes"] = [";".join(c) or None for c in self.qpv_codes]
+
+    def placed_precision(self, i: int) -> str:
+        """Return how a row's point was placed, as its warning says.
+
+        ``point`` (coordinates given), ``adresse`` (geocoded), or the geocoder's
+        fallback (``mairie``, ``point-sur-surface``).
+        """
+        if self.point_given[i]:
+            return "point"
+        return self.geocoded_precision[i] or "adresse"
 
     def _ptce_columns(self, communes: dict[str, dict[str, Any]]) -> None:
         for i in range(self.n):
@@ -816,7 +840,7 @@ class _Rows:
                     area = self.communes.of_departement(str(self.departements[i]))
             point, how = seat_point(
                 point=self.seat_point[i],
-                point_method=self.geocoded_precision[i] or "adresse",
+                point_method=self.placed_precision(i),
                 mairie=(record["mairie_lon"], record["mairie_lat"]) if record else None,
                 seat_geometry=record["geometry"] if record else None,
                 area=area,

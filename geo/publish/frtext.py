@@ -83,6 +83,43 @@ def population_fr(value: Any) -> str:
     return "" if count is None else f"{int(count):,}".replace(",", "\u202f")
 
 
+def population_text(row: Any) -> str:
+    """Write a territory's population with where it comes from, in French.
+
+    ``row`` is a mapping (a record or a Series) with ``population`` and, when
+    known, ``population_source``, ``population_communes`` and ``precision``.
+    A figure is never shown without its provenance; an unknown population
+    says so, with the whole-commune sum as an upper bound when there is one.
+
+    Examples
+    --------
+    >>> population_text({"population": 33000, "population_source": "communes",
+    ...                  "precision": "communes"})
+    '33\u202f000 habitants (communes entières, INSEE)'
+    >>> population_text({"population": 9500, "population_source": "source"})
+    '≈ 9\u202f500 habitants (chiffre cité par la source du territoire)'
+    >>> population_text({"population": None, "population_source": "inconnue",
+    ...                  "population_communes": 254436})
+    'inconnue (commune entière : 254\u202f436 habitants, un majorant)'
+    """
+    count = population_fr(row.get("population"))
+    source = text(row.get("population_source"))
+    if count:
+        if source == "communes":
+            if text(row.get("precision")) == "epci":
+                return f"{count} habitants (communes de l'EPCI, périmètre approché)"
+            return f"{count} habitants (communes entières, INSEE)"
+        if source == "qpv":
+            return f"{count} habitants (quartiers prioritaires 2024, INSEE)"
+        if source == "source":
+            return f"≈ {count} habitants (chiffre cité par la source du territoire)"
+        return f"{count} habitants"
+    if not source and not row.get("population_communes"):
+        return ""
+    whole = population_fr(row.get("population_communes"))
+    return f"inconnue (commune entière : {whole} habitants, un majorant)" if whole else "inconnue"
+
+
 def km_fr(value: Any) -> str:
     """Write a distance in km with one decimal and a decimal comma; ``""`` when unusable."""
     distance = number(value)

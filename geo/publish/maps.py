@@ -44,7 +44,7 @@ from geo.publish import assets as _assets
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
 from geo.publish.frtext import date_fr as _date_fr
-from geo.publish.frtext import safe_url
+from geo.publish.frtext import population_text, safe_url
 from geo.publish.frtext import text as _text
 from geo.reference.areas import in_area
 from geo.reference.cog import EMBEDDED_VINTAGE
@@ -541,10 +541,7 @@ def _territory_table(
         _split(v, ";")
         for v in (t_show["communes"] if "communes" in t_show else [""] * len(t_show))
     ]
-    populations = [
-        _population(v)
-        for v in (t_show["population"] if "population" in t_show else [""] * len(t_show))
-    ]
+    populations = [population_text(r) for r in t_show.drop(columns="geometry").to_dict("records")]
     dates = [
         _date_fr(v)
         for v in (

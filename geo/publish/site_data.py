@@ -29,12 +29,14 @@ import shapely
 
 from geo.publish.frtext import (
     PRECISION_LABELS,
-    RELATION_LABELS,
     STATUT_LABELS,
     date_fr,
     km_fr,
+    number,
     population_fr,
+    population_text,
     public_urls,
+    relation_fr,
     safe_url,
 )
 from geo.publish.frtext import text as _text
@@ -227,7 +229,7 @@ def _territory_rows(
         links = data.links_of_t.get(row["id"])
         link = links[0] if links else None
         partner = (
-            f"{_text(link['ptce_nom'])} ({RELATION_LABELS[link['relation']]})"
+            f"{_text(link['ptce_nom'])} ({relation_fr(link['relation'], link.get('certainty'))})"
             if link is not None
             else "aucun dans le rayon"
         )
@@ -268,16 +270,38 @@ def _counts(data: SiteData, territories: list[Record], n_ptce: int) -> list[dict
         if statut == "TH" and (data.category_of_t.get(t["id"]) or {}).get("category") == "isolé"
     )
     relations = [link["relation"] for link in links]
+    sure = [link["relation"] for link in links if _text(link.get("certainty")) in ("", "sûr")]
+    th = [t for t, statut in zip(territories, statuts, strict=True) if statut == "TH"]
+    known = [t for t in th if number(t.get("population")) is not None]
+    exact = [
+        t
+        for t in known
+        if _text(t.get("population_source")) == "communes"
+        and _text(t.get("precision")) == "communes"
+    ]
+    total = sum(int(number(t["population"]) or 0) for t in known)
+    exact_total = sum(int(number(t["population"]) or 0) for t in exact)
+    unknown = len(th) - len(known)
+    population_label = (
+        f"habitants connus dans les TH, dont {population_fr(exact_total) or '0'} exacts "
+        "(communes entières) et le reste approché (EPCI, chiffres cités par les sources)"
+        + (f" ; {unknown} TH de population inconnue non comptés (quartiers)" if unknown else "")
+    )
     counts = [
         (statuts.count("TH"), "territoires habilités (TH)"),
         (statuts.count("PE"), "projets émergents (PE)"),
         (n_ptce, "PTCE"),
-        (relations.count("overlap"), "paires TZ–PTCE co-localisées (chevauchement)"),
+        (sure.count("overlap"), "paires TZ–PTCE co-localisées sûres (chevauchement mesuré)"),
+        (
+            relations.count("overlap") - sure.count("overlap"),
+            "paires TZ–PTCE co-localisées probables — périmètre approché",
+        ),
         (
             relations.count("adjacent") + relations.count("near"),
             "paires TZ–PTCE proches (contiguës ou à proximité)",
         ),
         (isolated, "TH isolés (aucun PTCE dans le rayon)"),
+        (total, population_label),
     ]
     return [{"n": population_fr(n) or "0", "label": label} for n, label in counts]
 
@@ -474,7 +498,7 @@ def _summary(ctx: SiteContext, row: Record, region_name: str, n_partners: int, n
     name = _text(row["nom"])
     statut = _text(row["statut"])
     date = date_fr(row.get("date_habilitation"))
-    population = population_fr(row.get("population"))
+    population = population_text(row)
     communes = _list_text(row.get("communes"))
     n_communes = len([c for c in _text(row.get("codes_insee")).split(";") if c.strip()])
     radius = f"{ctx.radius_km:g}"
@@ -487,8 +511,10 @@ def _summary(ctx: SiteContext, row: Record, region_name: str, n_partners: int, n
     if communes:
         sentence += (
             f" Son périmètre compte {n_communes} commune{'s' if n_communes > 1 else ''} : "
-            f"{communes}" + (f", soit {population} habitants" if population else "") + "."
+            f"{communes}."
         )
+    if population:
+        sentence += f" Population : {population}."
     if not n_partners:
         sentence += f" Aucun PTCE connu à {radius} km ou moins."
     else:
@@ -519,9 +545,11 @@ def territory_page(ctx: SiteContext, data: SiteData, row: Record) -> dict[str, A
         ("Quartiers", _text(row.get("sous_zone"))),
         ("Quartiers prioritaires (QPV)", _list_text(row.get("qpv_codes"))),
         ("Intercommunalité (EPCI)", _text(row.get("epci_nom"))),
-        ("Population", population_fr(row.get("population"))),
+        ("Situation", _text(row.get("statut_detail"))),
+        ("Population", population_text(row)),
         ("Entreprise à but d'emploi (EBE)", _text(row.get("ebe"))),
         ("Précision du périmètre", PRECISION_LABELS.get(_text(row.get("precision")), "")),
+        ("Périmètre approché", _text(row.get("precision_note"))),
         *_category_facts(data.category_of_t.get(tid), ctx.radius_km),
     ]
     partner_rows: list[list[Cell]] = []
@@ -531,7 +559,7 @@ def territory_page(ctx: SiteContext, data: SiteData, row: Record) -> dict[str, A
         partner_rows.append(
             [
                 _external(site, _text(link["ptce_nom"])) if site else _text(link["ptce_nom"]),
-                RELATION_LABELS[link["relation"]],
+                relation_fr(link["relation"], link.get("certainty")),
                 km_fr(link.get("distance_km")) if link["relation"] != "overlap" else "—",
                 PRECISION_LABELS.get(_text(link.get("ptce_precision")), ""),
             ]

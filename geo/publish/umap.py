@@ -44,10 +44,10 @@ from geo.publish.frtext import (
     date_fr,
     km_fr,
     number,
+    population_text,
     public_urls,
     safe_url,
 )
-from geo.publish.frtext import population_fr as _population_fr
 from geo.publish.frtext import text as _text
 from geo.schema import field_names
 
@@ -186,7 +186,7 @@ def _territory_description(row: pd.Series, partners: list[str]) -> str:
         _line("Communes", communes),
         _line("Quartiers", umap_text(row.get("sous_zone"))),
         _line("Date d'habilitation", umap_text(date_fr(row.get("date_habilitation")))),
-        _line("Population", _population_fr(row.get("population"))),
+        _line("Population", umap_text(population_text(row))),
         _line("EBE", umap_text(row.get("ebe"))),
         _line("Périmètre", PRECISION_LABELS.get(_text(row.get("precision")), "")),
         _line("PTCE proches", " ; ".join(partners)),

@@ -48,6 +48,7 @@ __all__ = [
     "QPV_LIST_COLUMNS",
     "QPV_LIST_FILE",
     "load_qpv",
+    "load_qpv_population",
     "qpv_geometry",
     "qpv_list",
     "qpv_of_commune",
@@ -129,6 +130,118 @@ def load_qpv(
         table = _standardize(_read(raw_path), url)
     write_checked_parquet(table, cache, key=key)
     return table
+
+
+#: Headers of INSEE's QPV 2024 population table (matched case-insensitively).
+QPV_POPULATION_CODE = "codeqpv"
+QPV_POPULATION_VALUE = "popmuniqpv"
+
+
+def load_qpv_population(source: str | os.PathLike[str]) -> dict[str, int]:
+    r"""Read INSEE's QPV 2024 population table: the municipal population of each QPV.
+
+    The table has one row per QPV 2024 with, among other indicators, the
+    columns ``codeQPV`` (``"QN07504M"``) and ``popMuniQPV`` (an integer);
+    headers are matched whatever their case, the separator (``,`` ``;`` tab)
+    is detected. A QPV across several communes has one population: it belongs
+    to the QPV, never to one of its communes.
+
+    Parameters
+    ----------
+    source
+        A local file, or an ``http(s)`` URL downloaded with the library's
+        timeouts, retries and offline switch (never cached: the file is small).
+
+    Returns
+    -------
+    dict
+        QPV code -> municipal population. Rows whose population is empty or
+        secret (``"s"``, ``"nd"``) are left out: their population is unknown.
+
+    Raises
+    ------
+    DataSourceError
+        Offline mode, unreachable URL, missing or unreadable file.
+    SchemaError
+        No ``codeQPV`` or ``popMuniQPV`` column, a malformed QPV code or a
+        population that is not a whole number (each with its line), or a code
+        given twice with two populations.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "pop.csv").write_text("codeQPV;libQPV;popMuniQPV\nQN07504M;Oudiné;4321\n")
+    >>> load_qpv_population(folder / "pop.csv")
+    {'QN07504M': 4321}
+    """
+    text = os.fspath(source)
+    if re.match(r"^https?://", text, re.IGNORECASE):
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+        with scratch_file(".csv", f"qpv-population-{digest}") as raw_path:
+            download(text, raw_path, description="QPV 2024 population (INSEE)", hint=_HINT)
+            return _read_population(raw_path, text)
+    path = Path(text)
+    if not path.is_file():
+        raise DataSourceError(f"QPV population file not found: {path}")
+    return _read_population(path, text)
+
+
+_NOT_GIVEN = {"", "s", "nd", "n/a", "na", "-"}
+
+
+def _read_population(path: Path, source: str) -> dict[str, int]:
+    body = read_text(path, source)
+    first = body.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t", "|"), key=first.count)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, [])
+    except csv.Error as exc:
+        raise SchemaError(f"{source}: the header line cannot be read as CSV: {exc}") from exc
+    keys = [h.strip().lstrip("\ufeff").lower() for h in header]
+    missing = [k for k in (QPV_POPULATION_CODE, QPV_POPULATION_VALUE) if k not in keys]
+    if missing:
+        raise SchemaError(
+            f"{source}: no column {', '.join(missing)} (case ignored) in the header "
+            f"{header[:8]}; expected INSEE's QPV 2024 population table (codeQPV, popMuniQPV)"
+        )
+    at_code, at_pop = keys.index(QPV_POPULATION_CODE), keys.index(QPV_POPULATION_VALUE)
+    out: dict[str, int] = {}
+    problems: list[str] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            code = row[at_code].strip().upper() if at_code < len(row) else ""
+            value = row[at_pop].strip() if at_pop < len(row) else ""
+            if not QPV_CODE.match(code):
+                problems.append(f"{source} line {line}: codeQPV {code!r} is not a QPV 2024 code")
+                continue
+            if value.lower() in _NOT_GIVEN:
+                continue
+            number = value.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+            if number.endswith(".0"):
+                number = number[:-2]
+            if not number.isdigit():
+                problems.append(
+                    f"{source} line {line}: popMuniQPV {value!r} of {code} is not a whole number"
+                )
+                continue
+            if code in out and out[code] != int(number):
+                problems.append(
+                    f"{source} line {line}: {code} given twice ({out[code]} and {number})"
+                )
+                continue
+            out[code] = int(number)
+    except csv.Error as exc:
+        raise SchemaError(
+            f"{source}: line {reader.line_num + 1} cannot be read as CSV: {exc}"
+        ) from exc
+    if problems:
+        raise SchemaError(f"{len(problems)} problem(s) in {source}", problems)
+    return out
 
 
 def qpv_geometry(

@@ -63,6 +63,7 @@ from geo.reference.placement import seat_commune, seat_point
 from geo.schema import (
     CONFIANCES,
     PTCE_PRECISIONS,
+    STATUT_DETAILS,
     STATUTS,
     TERRITORY_PRECISIONS,
     field_names,
@@ -75,6 +76,7 @@ __all__ = [
     "build_data",
     "build_frames",
     "data_report",
+    "date_precision",
     "import_qpv_communes",
     "import_reference",
     "qpv_summary",
@@ -412,7 +414,13 @@ def _validate_territories(table: _Table, cog: _Cog, qpv: _QpvList) -> list[str]:
         if row["statut"] not in STATUTS:
             problems.append(f"{where}: statut {row['statut']!r} not in {STATUTS}")
         precision = row["precision"]
-        if precision == "qpv":
+        if precision in ("adresse", "point", "mairie"):
+            problems.append(
+                f"{where}: precision {precision!r} is set when a user's file places a "
+                "territory by an address or coordinates; the tables name communes, "
+                "quartiers or an EPCI"
+            )
+        elif precision == "qpv":
             problems.append(
                 f"{where}: precision 'qpv' is set by the build, not in the table: write "
                 "'infra-communal' and the qpv_codes"
@@ -453,7 +461,32 @@ def _validate_territories(table: _Table, cog: _Cog, qpv: _QpvList) -> list[str]:
             )
         if row["statut"] == "PE" and row["date_habilitation"]:
             problems.append(f"{where}: a projet émergent (PE) has no date_habilitation")
+        if row["statut_detail"] and row["statut_detail"] not in STATUT_DETAILS:
+            problems.append(
+                f"{where}: statut_detail {row['statut_detail']!r} not in {STATUT_DETAILS} "
+                "(leave it empty for an active territory)"
+            )
+        _check_population(where, row, problems)
     return problems
+
+
+def _check_population(where: str, row: pd.Series, problems: list[str]) -> None:
+    """Check that a stated population is a whole number with the URL stating it."""
+    figure, url = row["population_citee"], row["population_url"]
+    if figure and not figure.isdigit():
+        problems.append(
+            f"{where}: population_citee {figure!r} is not a whole number of inhabitants "
+            "(write 7500 for « ≈ 7 500 hab. »)"
+        )
+    if figure and not url:
+        problems.append(
+            f"{where}: population_citee {figure} has no population_url: give the URL of "
+            "the page that states it"
+        )
+    if url and not _URL.match(url):
+        problems.append(f"{where}: population_url {url!r} is not an http(s) URL")
+    if url and not figure:
+        problems.append(f"{where}: population_url is given without population_citee")
 
 
 def _validate_ptce(table: _Table, cog: _Cog) -> list[str]:
@@ -649,6 +682,95 @@ def _qpv_perimeter(
     return geometry, note + "."
 
 
+def date_precision(value: str) -> str:
+    """Return how precise a ``date_habilitation`` is: ``jour``, ``mois``, ``annee`` or ``""``.
+
+    Examples
+    --------
+    >>> [date_precision(v) for v in ("2016-11-24", "2022-02", "2022", "2022-10/11", "")]
+    ['jour', 'mois', 'annee', 'annee', '']
+    """
+    value = (value or "").strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return "jour"
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        return "mois"
+    if re.fullmatch(r"\d{4}(?:-\d{2}/\d{2})?", value):
+        return "annee"  # a year, or one of two months: no month is claimed
+    return ""
+
+
+def _qpv_population(
+    codes: list[str],
+    perimeter: list[str],
+    parts: gpd.GeoDataFrame,
+    qpv_population: dict[str, int] | None,
+    qpv_list: _QpvList | None,
+) -> int | None:
+    """Return a quartier's population from its QPV, plus whole communes without one.
+
+    ``None`` when a QPV of the territory has no population in the table.
+    """
+    if not codes or not qpv_population or any(c not in qpv_population for c in codes):
+        return None
+    covered = set().union(*(qpv_list.communes.get(c, set()) for c in codes)) if qpv_list else set()
+    whole = [c for c in perimeter if PLM_PARENTS.get(c, c) not in covered]
+    extra = parts.loc[whole, "population"].dropna() if whole else pd.Series(dtype=float)
+    if len(extra) < len(whole):
+        return None
+    return sum(qpv_population[c] for c in codes) + int(extra.sum())
+
+
+def _population_fields(
+    row: pd.Series,
+    perimeter: list[str],
+    parts: gpd.GeoDataFrame,
+    qpv_population: dict[str, int] | None,
+    qpv_list: _QpvList | None,
+) -> dict[str, Any]:
+    """Return ``population``, ``population_source`` and ``population_communes``.
+
+    The best figure known, never an upper bound: the whole communes for a
+    ``communes`` (or whole-EPCI) perimeter; for a quartier, its QPV
+    populations, else the figure its source states, else unknown; for an EPCI
+    drawn larger than the territory (``precision_note``), the stated figure or
+    unknown.
+    """
+    values = parts["population"].dropna() if len(parts) else pd.Series(dtype=float)
+    communes = int(values.sum()) if perimeter and len(values) == len(perimeter) else None
+    cited = int(row["population_citee"]) if row["population_citee"] else None
+    precision = row["precision"]
+    if precision == "communes" and communes is not None:
+        return {
+            "population": communes,
+            "population_source": "communes",
+            "population_communes": communes,
+        }
+    if precision in ("infra-communal", "qpv"):
+        from_qpv = _qpv_population(
+            _split(row["qpv_codes"]), perimeter, parts, qpv_population, qpv_list
+        )
+        if from_qpv is not None:
+            return {
+                "population": from_qpv,
+                "population_source": "qpv",
+                "population_communes": communes,
+            }
+    if cited is not None:
+        return {
+            "population": cited,
+            "population_source": "source",
+            "population_communes": communes,
+        }
+    if precision == "epci" and communes is not None and not row["precision_note"]:
+        return {
+            "population": communes,
+            "population_source": "communes",
+            "population_communes": communes,
+        }
+    return {"population": None, "population_source": "inconnue", "population_communes": communes}
+
+
 def _territory_records(
     frame: pd.DataFrame,
     cog: _Cog,
@@ -656,6 +778,7 @@ def _territory_records(
     tolerance: float,
     shapes: gpd.GeoDataFrame | None = None,
     qpv_list: _QpvList | None = None,
+    qpv_population: dict[str, int] | None = None,
 ) -> tuple[list[dict[str, Any]], list[BaseGeometry | None]]:
     records, geometries = [], []
     for _, row in frame.sort_values("id").iterrows():
@@ -669,7 +792,6 @@ def _territory_records(
             row["notes"] = _append_note(row["notes"], qpv_note)
             if drawn is not None:
                 row["precision"] = "qpv"
-        population = parts["population"].dropna()
         first = perimeter[0] if perimeter else (deps[0] if deps else "")
         region = (
             str(boundaries.at[perimeter[0], "region"])
@@ -682,7 +804,9 @@ def _territory_records(
             region_nom=row["region_nom"] or cog.region_names.get(region, ""),
             codes_insee=";".join(perimeter),
             communes=";".join(parts["nom"].astype(str)),
-            population=int(population.sum()) if len(population) else None,
+            date_precision=date_precision(row["date_habilitation"]),
+            population_citee=int(row["population_citee"]) if row["population_citee"] else None,
+            **_population_fields(row, perimeter, parts, qpv_population, qpv_list),
             zone=zone_of_code(first) if first else _zone_of_region(cog, region),
         )
         records.append(record)
@@ -747,11 +871,22 @@ def _frame(
     records: list[dict[str, Any]], geometries: list[BaseGeometry | None], columns: list[str]
 ) -> gpd.GeoDataFrame:
     table = pd.DataFrame(records, columns=columns)
-    if "population" in table:
-        table["population"] = table["population"].astype("Int64")
+    for column in ("population", "population_communes", "population_citee"):
+        if column in table:
+            table[column] = table[column].astype("Int64")
     return gpd.GeoDataFrame(
         table, geometry=gpd.GeoSeries(geometries, crs=WGS84, index=table.index), crs=WGS84
     )
+
+
+def _qpv_populations(
+    source: str | os.PathLike[str] | dict[str, int] | None,
+) -> dict[str, int] | None:
+    if source is None or isinstance(source, dict):
+        return source
+    from geo.reference.qpv import load_qpv_population
+
+    return load_qpv_population(source)
 
 
 def build_frames(
@@ -759,6 +894,7 @@ def build_frames(
     *,
     tolerance: float = 0.0,
     qpv: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    qpv_population: str | os.PathLike[str] | dict[str, int] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Build the territories and PTCE GeoDataFrames from the two tables.
 
@@ -779,6 +915,13 @@ def build_frames(
         code is missing from the file it keeps its communes, and ``notes``
         says why. Without it, such territories keep their communes and
         ``notes`` says so (:data:`QPV_NOT_DRAWN`).
+    qpv_population
+        INSEE's QPV 2024 population table (a path, an ``http(s)`` URL, or the
+        mapping read by :func:`geo.reference.qpv.load_qpv_population`). A
+        quartier whose QPV codes all have a population gets their sum as
+        ``population`` (``population_source="qpv"``). Without it, a quartier's
+        population is the figure its source states (``population_citee``) or
+        unknown, never its commune's.
 
     Returns
     -------
@@ -796,9 +939,10 @@ def build_frames(
     cog = _cog()
     boundaries = _boundaries()
     shapes = _qpv_shapes(qpv) if qpv is not None else None
+    populations = _qpv_populations(qpv_population)
     qpv_list = _qpv_list(_data_dir(data_dir))
     t_records, t_geoms = _territory_records(
-        territories, cog, boundaries, tolerance, shapes, qpv_list
+        territories, cog, boundaries, tolerance, shapes, qpv_list, populations
     )
     p_records, p_geoms = _ptce_records(ptce, cog, boundaries)
     return (
@@ -860,6 +1004,7 @@ def build_data(
     out_dir: str | os.PathLike[str] | None = None,
     *,
     qpv: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    qpv_population: str | os.PathLike[str] | dict[str, int] | None = None,
 ) -> dict[str, Path]:
     """Validate the tables and write ``territories.geojson`` and ``ptce.geojson``.
 
@@ -875,6 +1020,8 @@ def build_data(
         as their QPV (see :func:`build_frames`). The shipped files are built
         without them; a build with them is for local use (the test of the
         committed files compares them with a build without).
+    qpv_population
+        INSEE's QPV 2024 population table (see :func:`build_frames`).
 
     Returns
     -------
@@ -921,13 +1068,16 @@ def build_data(
             "checkout of the project"
         )
     target = Path(out_dir) if out_dir is not None else folder
-    territories, ptce = build_frames(folder, qpv=qpv)
+    populations = _qpv_populations(qpv_population)
+    territories, ptce = build_frames(folder, qpv=qpv, qpv_population=populations)
     texts = {
         "territories": _geojson_text(territories, field_names("territories")),
         "ptce": _geojson_text(ptce, field_names("ptce")),
     }
     if sum(len(t.encode("utf-8")) for t in texts.values()) > MAX_GEOJSON_BYTES:
-        territories, _ = build_frames(folder, tolerance=SIMPLIFY_TOLERANCE_DEG, qpv=qpv)
+        territories, _ = build_frames(
+            folder, tolerance=SIMPLIFY_TOLERANCE_DEG, qpv=qpv, qpv_population=populations
+        )
         texts["territories"] = _geojson_text(territories, field_names("territories"))
     paths = {"territories": target / TERRITORIES_GEOJSON, "ptce": target / PTCE_GEOJSON}
     for key, path in paths.items():
