@@ -189,14 +189,27 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
             write_synergies(table, args.out, territories=territories, ptce=ptce)
         _step(bar, "export")
     counts = table["relation"].value_counts()
+    sure = table.loc[table["certainty"] == "sûr", "relation"].value_counts()
     print(
         f"{len(table)} paires territoire–PTCE à {args.radius_km:g} km ou moins: "
-        + ", ".join(f"{rel} {int(counts.get(rel, 0))}" for rel in ("overlap", "adjacent", "near"))
+        + ", ".join(
+            f"{rel} {int(counts.get(rel, 0))} (dont sûres {int(sure.get(rel, 0))})"
+            for rel in ("overlap", "adjacent", "near")
+        )
     )
     # Nationally, the France rows; for a région or département, its own rows.
     is_france = summary["region"] == "France"
     shown = summary[~is_france] if (args.region or args.departement) else summary[is_france]
     print(shown.to_string(index=False))
+    every = shown[shown["statut"] == "ensemble"]
+    if "population" in every and len(every):
+        print(
+            _population_sentence(
+                int(every["population"].sum()),
+                int(every["population_exact"].sum()),
+                int(every["n_population_unknown"].sum()),
+            )
+        )
     if args.out:
         print(f"wrote {args.out}")
     return 0
@@ -214,13 +227,35 @@ _SUMMARY_SHOWN = [
     "region",
     "n_th",
     "n_th_with_ptce",
+    "n_th_with_ptce_probable",
     "share_th_with_ptce_pct",
     "n_th_isolated",
+    "population_th",
+    "population_th_exact",
+    "n_th_population_unknown",
     "population_th_with_ptce",
     "population_th_without_ptce",
     "n_pe_with_support_ptce",
     "n_ptce_without_tz",
 ]
+
+
+def _population_sentence(known: int, exact: int, unknown: int) -> str:
+    """Say, in French, what a population total holds and what it leaves out."""
+    from geo.publish.frtext import population_fr
+
+    text = (
+        f"Population connue : {population_fr(known)} habitants, dont {population_fr(exact)} "
+        f"exacts (communes entières) et {population_fr(known - exact)} approchés (EPCI, "
+        "chiffres cités par les sources, QPV)"
+    )
+    if unknown:
+        text += (
+            f" ; {unknown} territoire{'s' if unknown > 1 else ''} de population inconnue "
+            "non compté" + ("s" if unknown > 1 else "") + " (quartiers sans population QPV "
+            "ni chiffre cité : `data build --qpv-population`)"
+        )
+    return text + "."
 
 
 def _print_french(table, columns, labels) -> None:
@@ -268,6 +303,16 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
     if args.region or args.departement:  # the région(s) of the filtered rows, not France
         summary = summary[summary["region"].isin(set(table["region_nom"].dropna()))]
     _print_french(summary, _SUMMARY_SHOWN, LABELS_FR)
+    last = summary.iloc[-1] if len(summary) else None
+    if last is not None and summary["population_th"].notna().iloc[-1]:
+        print(
+            "TH — "
+            + _population_sentence(
+                int(last["population_th"]),
+                int(last["population_th_exact"]),
+                int(last["n_th_population_unknown"]),
+            )
+        )
     if args.out:
         print(f"wrote {args.out}")
     return 0

@@ -147,3 +147,154 @@ def test_offline_address_is_the_town_hall_and_the_warning_says_so(tmp_path, monk
     assert row["precision"] == "mairie"
     assert row.geometry.geom_type == "Point"
     assert row["codes_insee"] == "63430"
+
+
+# --- relations qualified by the precision of what they measure -----------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    territories, ptce = geo.load_territories(), geo.load_ptce()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = geo.synergies(territories, ptce, radius_km=20)
+    return territories, ptce, table
+
+
+def _pair(table, tid, pid):
+    rows = table[(table["territory_id"] == tid) & (table["ptce_id"] == pid)]
+    assert len(rows) == 1, (tid, pid)
+    return rows.iloc[0]
+
+
+def test_certainty_follows_the_precision_of_the_perimeters(shipped):
+    table = shipped[2]
+    assert set(table["certainty"]) <= {"sûr", "probable", "non mesurable"}
+    # Les Mureaux is a quartier drawn as its commune: its overlap is only probable.
+    assert _pair(table, "les-mureaux", "vivre-les-mureaux")["certainty"] == "probable"
+    # Cœur de Savoie is drawn as its whole CC, PECCS's area is that CC: by construction.
+    assert _pair(table, "coeur-de-savoie-val-gelon", "peccs")["certainty"] == "non mesurable"
+    precise = table[
+        (table["territory_precision"] == "communes") & (table["ptce_precision"] == "communes")
+    ]
+    assert len(precise) and precise["certainty"].eq("sûr").all()
+    approximate = table["territory_precision"].isin(["infra-communal", "epci"])
+    assert not table.loc[approximate, "certainty"].eq("sûr").any()
+
+
+def test_the_same_pair_is_sure_with_a_precise_perimeter(shipped):
+    territories, ptce, _ = shipped
+    one = territories[territories["id"] == "les-mureaux"].copy()
+    for precision, expected in (("infra-communal", "probable"), ("communes", "sûr")):
+        one["precision"] = precision
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = geo.synergies(one, ptce[ptce["id"] == "vivre-les-mureaux"], radius_km=5)
+        assert table["certainty"].tolist() == [expected]
+
+
+@pytest.fixture(scope="module")
+def site_dir(shipped, tmp_path_factory):
+    from geo.publish.site import build_site
+
+    territories, ptce, table = shipped
+    root = tmp_path_factory.mktemp("site")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build_site(root, territories=territories, ptce=ptce, synergies=table, tiles=False)
+    return root
+
+
+def test_probable_relation_is_said_in_map_data_umap_and_site(shipped, site_dir):
+    from geo.publish.maps import map_data
+    from geo.publish.umap import to_umap
+
+    territories, ptce, table = shipped
+    said = "chevauchement probable — périmètre approché"
+    data = map_data(territories, ptce, table, departement="78", tiles=False)
+    t_ids = [r[0] for r in data["t"]["rows"]]
+    p_ids = [r[0] for r in data["p"]["rows"]]
+    link = next(
+        r for r in data["l"] if (t_ids[r[0]], p_ids[r[1]]) == ("les-mureaux", "vivre-les-mureaux")
+    )
+    assert link[8] == "probable — périmètre approché"
+    document = to_umap(territories, ptce, table, departement="78")
+    features = [f for layer in document["layers"] for f in layer["features"]]
+    line = next(
+        f
+        for f in features
+        if f["properties"].get("territory_id") == "les-mureaux"
+        and f["properties"].get("ptce_id") == "vivre-les-mureaux"
+    )
+    assert line["properties"]["certainty"] == "probable"
+    assert said in line["properties"]["description"]
+    mureaux = next(f for f in features if f["properties"].get("id") == "les-mureaux")
+    assert said in mureaux["properties"]["description"]
+    page = (site_dir / "territoires" / "les-mureaux.html").read_text(encoding="utf-8")
+    assert said in page
+
+
+# --- summaries that separate exact from approximate -----------------------------------
+
+
+def test_synergy_summary_parts_add_up_and_say_what_is_left_out(shipped):
+    territories, ptce, table = shipped
+    summary = geo.synergy_summary(territories, ptce, table, radius_km=20)
+    s = summary.astype({c: "float" for c in summary.columns if c.startswith(("population", "n_"))})
+    assert (s["population"] == s["population_exact"] + s["population_approx"]).all()
+    assert (s["population_with_ptce_exact"] <= s["population_with_ptce"]).all()
+    assert (s["n_overlap_probable"] <= s["n_overlap"]).all()
+    th = summary[(summary["region"] == "France") & (summary["statut"] == "TH")].iloc[0]
+    rows = territories[territories["statut"] == "TH"]
+    exact = rows[(rows["population_source"] == "communes") & (rows["precision"] == "communes")]
+    # The national TH total is the exact rows plus the approximate ones; the rest is
+    # said to be left out, never filled with an upper bound.
+    assert th["population_exact"] == exact["population"].sum()
+    assert th["population"] == rows["population"].sum()
+    assert th["n_population_unknown"] == rows["population"].isna().sum() > 30
+    assert th["population"] < rows["population_communes"].sum()
+    assert th["n_overlap_probable"] >= 1
+
+
+def test_opportunity_summary_and_sensitivity_split_exact_and_probable(shipped):
+    territories, ptce, table = shipped
+    summary = geo.opportunity_summary(territories, ptce, table, radius_km=20)
+    france = summary[summary["region"] == "France"].iloc[0]
+    assert (
+        france["population_th"] == france["population_th_exact"] + france["population_th_approx"]
+    )
+    th = territories[territories["statut"] == "TH"]
+    assert france["n_th_population_unknown"] == th["population"].isna().sum()
+    assert 0 < france["n_th_with_ptce_probable"] <= france["n_th_with_ptce"]
+    assert (
+        france["n_th_with_ptce_population_unknown"]
+        + france["n_th_without_ptce_population_unknown"]
+        <= france["n_th_population_unknown"]
+    )
+    sensitivity = geo.radius_sensitivity(territories, ptce, (5, 20), synergies=table)
+    national = sensitivity[(sensitivity["region"] == "France") & (sensitivity["statut"] == "TH")]
+    with_ptce = national["n_colocated"] + national["n_near"]
+    assert (national["n_with_ptce_probable"] <= with_ptce).all()
+    assert national["n_with_ptce_probable"].iloc[-1] > 0
+
+
+def test_site_key_figures_split_sure_and_probable_and_say_what_is_left_out(shipped, site_dir):
+    import re
+
+    territories, _, table = shipped
+    page = (site_dir / "index.html").read_text(encoding="utf-8")
+    figures = {
+        label: int(n.replace("\u202f", ""))
+        for n, label in re.findall(r'<li><span class="n">([\d\u202f]+)</span> ([^<]+)</li>', page)
+    }
+    overlap = table[table["relation"] == "overlap"]
+    sure = figures["paires TZ–PTCE co-localisées sûres (chevauchement mesuré)"]
+    probable = figures["paires TZ–PTCE co-localisées probables — périmètre approché"]
+    assert sure == (overlap["certainty"] == "sûr").sum() and sure + probable == len(overlap)
+    th = territories[territories["statut"] == "TH"]
+    exact = th[(th["population_source"] == "communes") & (th["precision"] == "communes")]
+    label, total = next((k, v) for k, v in figures.items() if k.startswith("habitants connus"))
+    assert total == th["population"].sum()
+    exact_text = f"{int(exact['population'].sum()):,}".replace(",", "\u202f")
+    assert f"dont {exact_text} exacts" in label
+    assert f"{int(th['population'].isna().sum())} TH de population inconnue non comptés" in label

@@ -571,7 +571,9 @@ def test_cli_opportunities_region_filter(capsys, shipped):
     n = int((shipped[0]["region"] == "11").sum())
     assert out.startswith(f"{n} territoires")
     lines = out.splitlines()[2:]
-    assert len(lines) == 1 and lines[0].strip().startswith("Île-de-France")
+    assert len(lines) == 2 and lines[0].strip().startswith("Île-de-France")
+    # The population line says what the total leaves out (quartiers of unknown population).
+    assert lines[1].startswith("TH — Population connue : ") and "non comptés" in lines[1]
     code, out, _ = run(capsys, "opportunities", "--by", "ptce", "--departement", "974")
     assert code == 0
     assert out.startswith(f"{int((shipped[1]['departement'] == '974').sum())} PTCE")

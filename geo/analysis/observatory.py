@@ -39,6 +39,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -148,6 +149,7 @@ SENSITIVITY_COLUMNS = [
     "n_near",
     "n_isolated",
     "n_unmeasurable",
+    "n_with_ptce_probable",
     "share_with_ptce_pct",
 ]
 
@@ -157,12 +159,20 @@ OPPORTUNITY_SUMMARY_COLUMNS = [
     "radius_km",
     "n_th",
     "n_th_with_ptce",
+    "n_th_with_ptce_probable",
     "n_th_isolated",
     "n_th_unmeasurable",
     "share_th_with_ptce_pct",
     "population_th",
+    "population_th_exact",
+    "population_th_approx",
+    "n_th_population_unknown",
     "population_th_with_ptce",
+    "population_th_with_ptce_exact",
+    "n_th_with_ptce_population_unknown",
     "population_th_without_ptce",
+    "population_th_without_ptce_exact",
+    "n_th_without_ptce_population_unknown",
     "n_pe",
     "n_pe_with_support_ptce",
     "n_ptce",
@@ -229,15 +239,24 @@ LABELS_FR = {
     "n_near": "Proches",
     "n_isolated": "Isolés",
     "n_unmeasurable": "Non mesurables",
+    "n_with_ptce_probable": "dont lien probable seulement (périmètre approché)",
     "share_with_ptce_pct": "Part avec un PTCE dans le rayon (%)",
     "n_th": "TH",
     "n_th_with_ptce": "TH avec un PTCE dans le rayon",
+    "n_th_with_ptce_probable": "dont lien probable seulement (périmètre approché)",
     "n_th_isolated": "TH isolés",
     "n_th_unmeasurable": "TH non mesurables",
     "share_th_with_ptce_pct": "Part des TH avec un PTCE (%)",
-    "population_th": "Population des TH",
-    "population_th_with_ptce": "Population des TH avec un PTCE",
-    "population_th_without_ptce": "Population des TH sans PTCE",
+    "population_th": "Population connue des TH",
+    "population_th_exact": "dont exacte (communes entières)",
+    "population_th_approx": "dont approchée (EPCI, chiffre cité, QPV)",
+    "n_th_population_unknown": "TH de population inconnue (non comptés)",
+    "population_th_with_ptce": "Population connue des TH avec un PTCE",
+    "population_th_with_ptce_exact": "dont exacte",
+    "n_th_with_ptce_population_unknown": "TH avec un PTCE de population inconnue",
+    "population_th_without_ptce": "Population connue des TH sans PTCE",
+    "population_th_without_ptce_exact": "dont exacte",
+    "n_th_without_ptce_population_unknown": "TH sans PTCE de population inconnue",
     "n_pe": "PE",
     "n_pe_with_support_ptce": "PE avec un PTCE d'appui possible",
     "n_ptce": "PTCE",
@@ -424,6 +443,7 @@ class _Measured:
     rank: np.ndarray  # 0 overlap, 1 adjacent, 2 near
     dist: np.ndarray  # distance_km of each pair
     area: np.ndarray  # overlap_area_km2 of each pair (0 when absent)
+    sure: np.ndarray  # certainty "sûr" (every pair when the table has no certainty)
 
     @property
     def located(self) -> np.ndarray:
@@ -443,6 +463,14 @@ class _Measured:
         key[n_within > 0] = "near"
         key[n_overlap > 0] = "colocated"
         return key, n_within, n_overlap
+
+    def only_probable(self, radius_km: float) -> np.ndarray:
+        """Territories linked within the radius whose every link is not ``sûr``."""
+        within = self.within(radius_km)
+        n = len(self.ids)
+        n_within = np.bincount(self.t[within], minlength=n)
+        n_sure = np.bincount(self.t[within & self.sure], minlength=n)
+        return (n_within > 0) & (n_sure == 0)
 
     def reasons(self, key: np.ndarray) -> np.ndarray:
         """Why each non-measurable territory is so (``None`` elsewhere)."""
@@ -482,6 +510,11 @@ def _measure(territories: gpd.GeoDataFrame, table: pd.DataFrame) -> _Measured:
         rank=_positions(pairs["relation"], np.array(_LINKED, dtype=object)),
         dist=pd.to_numeric(pairs["distance_km"], errors="coerce").to_numpy(dtype=float),
         area=area,
+        sure=(
+            (pairs["certainty"] == "sûr").to_numpy(dtype=bool)
+            if "certainty" in pairs.columns
+            else np.ones(len(pairs), dtype=bool)
+        ),
     )
 
 
@@ -865,7 +898,9 @@ def radius_sensitivity(
         région (as in :func:`geo.synergy_summary`) and statut (each value,
         then ``"ensemble"``), then the national rows (``region="France"``).
         ``share_with_ptce_pct`` is the share of the measurable territories
-        that are co-located or near (NaN when none is measurable).
+        that are co-located or near (NaN when none is measurable);
+        ``n_with_ptce_probable`` counts those of them whose every link within
+        the radius is only ``probable`` or ``non mesurable``.
 
     Raises
     ------
@@ -896,6 +931,7 @@ def radius_sensitivity(
     rows = []
     for radius in values:
         key = measured.classes(radius)[0]
+        probable = measured.only_probable(radius)
         for name, in_region in groups:
             for st in [*statuts, "ensemble"]:
                 mask = in_region & ((statut == st) if st != "ensemble" else True)
@@ -912,6 +948,7 @@ def radius_sensitivity(
                         "n_near": counts["near"],
                         "n_isolated": counts["isolated"],
                         "n_unmeasurable": counts["unmeasurable"],
+                        "n_with_ptce_probable": int((probable & mask).sum()),
                         "share_with_ptce_pct": (
                             100.0 * with_ptce / measurable if measurable else math.nan
                         ),
@@ -943,10 +980,14 @@ def opportunity_summary(
         territories (as in :func:`geo.synergy_summary`), then ``"France"``.
         ``n_th_with_ptce`` counts the TH co-located with or near a PTCE,
         ``share_th_with_ptce_pct`` their share of the measurable TH;
-        ``population_th_with_ptce`` / ``population_th_without_ptce`` sum the
-        ``population`` of the TH with a PTCE within the radius / of the
-        isolated TH (non-measurable TH are in neither; missing without a
-        ``population`` column). ``n_pe_with_support_ptce`` counts the PE with
+        ``n_th_with_ptce_probable`` those of them whose every link is only
+        ``probable`` or ``non mesurable`` (an approximate perimeter).
+        Populations are sums of *known* populations only, split as in
+        :func:`geo.synergy_summary`: ``population_th = population_th_exact +
+        population_th_approx``, and ``n_th_population_unknown`` TH are left out
+        (likewise ``_with_ptce``: TH with a PTCE within the radius, and
+        ``_without_ptce``: isolated TH; non-measurable TH are in neither;
+        missing without a ``population`` column). ``n_pe_with_support_ptce`` counts the PE with
         a possible support PTCE; ``n_ptce`` and ``n_ptce_without_tz`` count
         the PTCE of the région (by their own ``region`` columns) and those
         measurable with no territory within the radius.
@@ -973,7 +1014,8 @@ def opportunity_summary(
     region = _region_labels(frame)
     statut = _text(frame, "statut")
     has_pop = "population" in frame.columns
-    population = _population(frame).fillna(0).to_numpy(dtype=float)
+    known, exact, population = analysis.population_parts(frame)
+    probable = measured.only_probable(radius)
     p_frame = pd.DataFrame(ptce).reset_index(drop=True)
     p_region = _region_labels(p_frame)
     p_ids = p_frame["id"].astype(str).str.strip().to_numpy()
@@ -992,20 +1034,35 @@ def opportunity_summary(
         isolated = th & (key == "isolated")
         unmeasurable = th & (key == "unmeasurable")
         measurable = int(th.sum() - unmeasurable.sum())
+
+        def total(rows: np.ndarray, part: np.ndarray = known) -> Any:
+            return int(population[rows & part].sum()) if has_pop else None
+
+        def unknown(rows: np.ndarray) -> Any:
+            return int((rows & ~known).sum()) if has_pop else None
+
         rows.append(
             {
                 "region": name,
                 "radius_km": radius,
                 "n_th": int(th.sum()),
                 "n_th_with_ptce": int(with_ptce.sum()),
+                "n_th_with_ptce_probable": int((with_ptce & probable).sum()),
                 "n_th_isolated": int(isolated.sum()),
                 "n_th_unmeasurable": int(unmeasurable.sum()),
                 "share_th_with_ptce_pct": (
                     100.0 * with_ptce.sum() / measurable if measurable else math.nan
                 ),
-                "population_th": int(population[th].sum()) if has_pop else None,
-                "population_th_with_ptce": int(population[with_ptce].sum()) if has_pop else None,
-                "population_th_without_ptce": int(population[isolated].sum()) if has_pop else None,
+                "population_th": total(th),
+                "population_th_exact": total(th, exact),
+                "population_th_approx": total(th, known & ~exact),
+                "n_th_population_unknown": unknown(th),
+                "population_th_with_ptce": total(with_ptce),
+                "population_th_with_ptce_exact": total(with_ptce, exact),
+                "n_th_with_ptce_population_unknown": unknown(with_ptce),
+                "population_th_without_ptce": total(isolated),
+                "population_th_without_ptce_exact": total(isolated, exact),
+                "n_th_without_ptce_population_unknown": unknown(isolated),
                 "n_pe": int(pe.sum()),
                 "n_pe_with_support_ptce": int((pe & np.isin(key, ["colocated", "near"])).sum()),
                 "n_ptce": int(in_p.sum()),
@@ -1013,8 +1070,11 @@ def opportunity_summary(
             }
         )
     out = pd.DataFrame(rows, columns=OPPORTUNITY_SUMMARY_COLUMNS)
-    for column in ("population_th", "population_th_with_ptce", "population_th_without_ptce"):
-        out[column] = out[column].astype("Int64")
+    for column in OPPORTUNITY_SUMMARY_COLUMNS:
+        if column.startswith(("population", "n_th_population", "n_th_with_ptce_pop")) or (
+            column.startswith("n_th_without_ptce_pop")
+        ):
+            out[column] = out[column].astype("Int64")
     out.attrs["radius_km"] = radius
     return out
 

@@ -77,6 +77,7 @@ __all__ = [
     "link_lines",
     "nearest_commune",
     "nearest_ptce",
+    "population_parts",
     "synergies",
     "synergy_summary",
 ]
@@ -118,6 +119,7 @@ SYNERGY_COLUMNS = [
     "territory_precision",
     "ptce_precision",
     "approximate",
+    "certainty",
 ]
 
 #: Columns of :func:`nearest_ptce`, in order.
@@ -141,13 +143,21 @@ SUMMARY_COLUMNS = [
     "radius_km",
     "n_territories",
     "n_overlap",
+    "n_overlap_probable",
     "n_within_10km",
     "n_within_radius",
     "n_none",
     "n_unlocated",
     "population",
+    "population_exact",
+    "population_approx",
+    "n_population_unknown",
     "population_with_ptce",
+    "population_with_ptce_exact",
+    "n_with_ptce_population_unknown",
     "population_without_ptce",
+    "population_without_ptce_exact",
+    "n_without_ptce_population_unknown",
 ]
 
 #: French display labels of the result columns and relations (column names stay
@@ -168,6 +178,18 @@ LABELS_FR = {
     "territory_precision": "Précision du périmètre du territoire",
     "ptce_precision": "Précision du périmètre du PTCE",
     "approximate": "Périmètre approché",
+    "certainty": "Certitude",
+    "sûr": "sûr",
+    "probable": "probable — périmètre approché",
+    "non mesurable": "non mesurable — périmètre tracé plus large que le territoire",
+    "n_overlap_probable": "dont chevauchement probable seulement",
+    "population_exact": "Population exacte (communes entières)",
+    "population_approx": "Population approchée (EPCI, chiffre cité, QPV)",
+    "n_population_unknown": "Territoires de population inconnue (non comptés)",
+    "population_with_ptce_exact": "dont exacte",
+    "n_with_ptce_population_unknown": "Territoires avec PTCE de population inconnue",
+    "population_without_ptce_exact": "dont exacte",
+    "n_without_ptce_population_unknown": "Territoires sans PTCE de population inconnue",
     "reason": "Motif",
     "region": "Région",
     "statut": "Statut",
@@ -892,7 +914,9 @@ def _synergy_frame(
     t_approx = np.isin(t_prec.astype(str), list(APPROXIMATE_TERRITORY_PRECISIONS))[t]
     p_approx = np.array([v is not None and v != "communes" for v in p_prec], dtype=bool)[p]
     linked = pairs["rank"] <= _RANK["adjacent"]
-    approximate = linked & (t_approx | (p_approx & ~pairs["_seat_only"].astype(bool)))
+    through_area = t_approx | (p_approx & ~pairs["_seat_only"].astype(bool))
+    approximate = linked & through_area
+    certainty = _certainty(pairs, shared, terr, t, through_area)
     table = pd.DataFrame(
         {
             "territory_id": terr.id_column(t),
@@ -910,9 +934,38 @@ def _synergy_frame(
             "territory_precision": terr.column("precision", t),
             "ptce_precision": ptce.column("precision", p),
             "approximate": approximate.astype(bool),
+            "certainty": certainty,
         }
     )
     return table
+
+
+def _certainty(
+    pairs: dict[str, np.ndarray],
+    shared: np.ndarray,
+    terr: _Side,
+    t: np.ndarray,
+    through_area: np.ndarray,
+) -> np.ndarray:
+    """Say how sure each relation is: ``sûr``, ``probable`` or ``non mesurable``.
+
+    ``probable``: measured on an approximate perimeter (a quartier drawn as its
+    communes, an EPCI, a PTCE area known only roughly). ``non mesurable``: the
+    territory is drawn larger than it is (a ``precision_note``, e.g. Cœur de
+    Savoie drawn as its whole communauté de communes) and the PTCE shares
+    every commune of that drawing: the overlap comes from the drawing itself.
+    """
+    out = np.where(through_area, "probable", "sûr").astype(object)
+    notes = terr.text("precision_note")[t] if len(t) else np.array([], dtype=object)
+    drawn_larger = np.array([bool(n) for n in notes], dtype=bool)
+    if drawn_larger.any():
+        shared_text = np.asarray(shared, dtype=object)[pairs["shared_communes"]]
+        for k in np.flatnonzero(drawn_larger & (pairs["rank"] == _RANK["overlap"])):
+            codes = terr.codes[t[k]]
+            common = {c for c in str(shared_text[k] or "").split(";") if c}
+            if codes and len(common) >= len(codes):
+                out[k] = "non mesurable"
+    return out
 
 
 # --- public API -------------------------------------------------------------
@@ -1120,11 +1173,22 @@ def synergy_summary(
         when present, else ``region``; ``"Non renseignée"`` when missing; none
         without either column) and
         statut (each value of ``statut``, then ``"ensemble"`` for all), then
-        the national rows with ``region="France"``. Populations are sums of
-        the ``population`` column (missing when there is no such column):
-        ``population_with_ptce`` lives in territories that overlap a PTCE or
-        have one within ``radius_km``, ``population_without_ptce`` in the
-        ``n_none`` class; unlocated territories are in neither.
+        the national rows with ``region="France"``. ``n_overlap_probable``
+        counts the territories of ``n_overlap`` whose every overlap is only
+        ``probable`` or ``non mesurable`` (column ``certainty``).
+
+        Populations never add an upper bound or a guess: ``population`` is
+        the sum of the *known* populations, split into ``population_exact``
+        (whole communes of a ``communes`` perimeter) and ``population_approx``
+        (an EPCI's communes, a QPV sum, a figure a source states), so that
+        ``population == population_exact + population_approx``;
+        ``n_population_unknown`` territories are left out of every sum (a
+        quartier without QPV population or sourced figure). Likewise for the
+        territories that overlap a PTCE or have one within ``radius_km``
+        (``population_with_ptce``) and those of the ``n_none`` class
+        (``population_without_ptce``); unlocated territories are in neither.
+        Population columns are missing when ``territories`` has no
+        ``population`` column.
 
     Raises
     ------
@@ -1143,7 +1207,12 @@ def synergy_summary(
     frame = pd.DataFrame(territories).reset_index(drop=True)
     ids = frame["id"].astype(str).str.strip()
     rows = synergies[synergies["relation"].isin(["overlap", "adjacent", "near"])]
-    overlap_ids = set(rows.loc[rows["relation"] == "overlap", "territory_id"].astype(str))
+    overlaps = rows[rows["relation"] == "overlap"]
+    overlap_ids = set(overlaps["territory_id"].astype(str))
+    if "certainty" in overlaps.columns:
+        sure_ids = set(overlaps.loc[overlaps["certainty"] == "sûr", "territory_id"].astype(str))
+    else:
+        sure_ids = overlap_ids
     min_dist = rows.groupby(rows["territory_id"].astype(str))["distance_km"].min()
     located = ~(territories.geometry.isna() | territories.geometry.is_empty).to_numpy()
     dist = ids.map(min_dist).to_numpy(dtype=float)
@@ -1168,11 +1237,8 @@ def synergy_summary(
         else pd.Series([None] * len(frame), dtype=object)
     )
     has_pop = "population" in frame.columns
-    population = (
-        pd.to_numeric(frame["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
-        if has_pop
-        else np.zeros(len(frame))
-    )
+    known, exact, population = population_parts(frame)
+    probable_only = ids.isin(overlap_ids - sure_ids).to_numpy()
     statuts = sorted({s for s in statut if s is not None}, key=lambda s: (s != "TH", s))
     has_region = "region_nom" in frame.columns or "region" in frame.columns
     groups = [(r, region.to_numpy() == r) for r in sorted(set(region))] if has_region else []
@@ -1182,8 +1248,17 @@ def synergy_summary(
         for st in [*statuts, "ensemble"]:
             mask = in_region & ((statut == st).to_numpy() if st != "ensemble" else True)
             c = cls[mask]
-            pop = population[mask]
+            pop, kn, ex = population[mask], known[mask], exact[mask]
             with_ptce = np.isin(c, ["overlap", "10km", "radius"])
+            without = c == "none"
+
+            def total(rows: np.ndarray, part: np.ndarray = kn, p: np.ndarray = pop) -> Any:
+                return int(p[rows & part].sum()) if has_pop else None
+
+            def unknown(rows: np.ndarray, k: np.ndarray = kn) -> Any:
+                return int((rows & ~k).sum()) if has_pop else None
+
+            everyone = np.ones(len(c), dtype=bool)
             out.append(
                 {
                     "region": name,
@@ -1191,19 +1266,60 @@ def synergy_summary(
                     "radius_km": float(radius_km),
                     "n_territories": int(mask.sum()),
                     "n_overlap": int((c == "overlap").sum()),
+                    "n_overlap_probable": int(probable_only[mask].sum()),
                     "n_within_10km": int((c == "10km").sum()),
                     "n_within_radius": int((c == "radius").sum()),
                     "n_none": int((c == "none").sum()),
                     "n_unlocated": int((c == "unlocated").sum()),
-                    "population": int(pop.sum()) if has_pop else None,
-                    "population_with_ptce": int(pop[with_ptce].sum()) if has_pop else None,
-                    "population_without_ptce": int(pop[c == "none"].sum()) if has_pop else None,
+                    "population": total(everyone),
+                    "population_exact": total(everyone, ex),
+                    "population_approx": total(everyone, kn & ~ex),
+                    "n_population_unknown": unknown(everyone),
+                    "population_with_ptce": total(with_ptce),
+                    "population_with_ptce_exact": total(with_ptce, ex),
+                    "n_with_ptce_population_unknown": unknown(with_ptce),
+                    "population_without_ptce": total(without),
+                    "population_without_ptce_exact": total(without, ex),
+                    "n_without_ptce_population_unknown": unknown(without),
                 }
             )
     table = pd.DataFrame(out, columns=SUMMARY_COLUMNS)
-    for column in ("population", "population_with_ptce", "population_without_ptce"):
-        table[column] = table[column].astype("Int64")
+    for column in SUMMARY_COLUMNS:
+        if column.startswith(("population", "n_population", "n_with", "n_without")):
+            table[column] = table[column].astype("Int64")
     return table
+
+
+def population_parts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return which populations are known, which are exact, and the values (0 when unknown).
+
+    Exact: the sum of whole communes (``population_source="communes"``) of a
+    perimeter made of those communes (``precision="communes"``). Known but not
+    exact: an EPCI's communes, a QPV sum, a figure a source states.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"population": [100, 50, None], "precision": ["communes",
+    ...     "epci", "infra-communal"], "population_source": ["communes", "communes", "inconnue"]})
+    >>> [a.tolist() for a in population_parts(frame)]
+    [[True, True, False], [True, False, False], [100.0, 50.0, 0.0]]
+    """
+    if "population" not in frame.columns:
+        empty = np.zeros(len(frame), dtype=bool)
+        return empty, empty, np.zeros(len(frame))
+    values = pd.to_numeric(frame["population"], errors="coerce")
+    known = values.notna().to_numpy()
+    precision = (
+        frame["precision"].astype(object).to_numpy()
+        if "precision" in frame.columns
+        else np.full(len(frame), None, dtype=object)
+    )
+    if "population_source" in frame.columns:
+        source = frame["population_source"].astype(object).to_numpy()
+        exact = known & (source == "communes") & (precision == "communes")
+    else:
+        exact = known & (precision == "communes")
+    return known, exact.astype(bool), values.fillna(0).to_numpy(dtype=float)
 
 
 def link_lines(

@@ -24,9 +24,37 @@ RELATION_LABELS = {
     "near": "à proximité",
 }
 
+#: How a relation's certainty is written after its label (nothing for ``sûr``).
+CERTAINTY_LABELS = {
+    "sûr": "",
+    "probable": "probable — périmètre approché",
+    "non mesurable": "non mesurable — périmètre tracé plus large que le territoire",
+}
+
+
+def relation_fr(relation: Any, certainty: Any = None) -> str:
+    """Write a relation in French with its certainty.
+
+    Examples
+    --------
+    >>> relation_fr("overlap", "probable")
+    'chevauchement probable — périmètre approché'
+    >>> relation_fr("near", "sûr")
+    'à proximité'
+    """
+    label = RELATION_LABELS.get(text(relation), text(relation))
+    qualifier = CERTAINTY_LABELS.get(text(certainty), "")
+    return f"{label} {qualifier}" if qualifier else label
+
+
 PRECISION_LABELS = {
     "communes": "périmètre connu par communes",
     "infra-communal": "quartiers : périmètre approché par leurs communes",
+    "qpv": "quartiers : contours des QPV 2024",
+    "adresse": "adresse géocodée : un point, sa commune en contexte",
+    "point": "coordonnées données : un point, sa commune en contexte",
+    "mairie": "adresse non trouvée : placé à la mairie de sa commune",
+    "point-sur-surface": "adresse non trouvée : un point dans sa commune",
     "epci": "seul l'EPCI est connu : périmètre approché",
     "siege": "seule la commune du siège est connue",
     "departement": "zone d'action départementale",

@@ -43,8 +43,8 @@ from geo.errors import ArgumentError, CRSError, SchemaError
 from geo.publish import assets as _assets
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
+from geo.publish.frtext import CERTAINTY_LABELS, population_text, safe_url
 from geo.publish.frtext import date_fr as _date_fr
-from geo.publish.frtext import population_text, safe_url
 from geo.publish.frtext import text as _text
 from geo.reference.areas import in_area
 from geo.reference.cog import EMBEDDED_VINTAGE
@@ -689,7 +689,8 @@ def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list
     """Return the links as rows, closest relations first.
 
     Each is ``[territory row, PTCE row, relation, distance_km,
-    seat_distance_km, shared communes, overlap share %, approximate]``.
+    seat_distance_km, shared communes, overlap share %, approximate,
+    certainty in French ("" when sure)]``.
     """
     t_index = {tid: i for i, tid in enumerate(t_ids)}
     p_index = {pid: i for i, pid in enumerate(p_ids)}
@@ -701,7 +702,7 @@ def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list
         return ordered[name].tolist() if name in ordered else [None] * len(ordered)
 
     out = []
-    for tid, pid, relation, dist, seat, shared, share, approx in zip(
+    for tid, pid, relation, dist, seat, shared, share, approx, certainty in zip(
         ordered["territory_id"].tolist(),
         ordered["ptce_id"].tolist(),
         ordered["relation"].tolist(),
@@ -710,6 +711,7 @@ def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list
         column("shared_communes"),
         column("overlap_share_pct"),
         column("approximate"),
+        column("certainty"),
         strict=True,
     ):
         ti, pi = t_index.get(tid), p_index.get(pid)
@@ -725,6 +727,7 @@ def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list
                 len(_split(shared, ";")),
                 _number(share),
                 _text(approx).lower() in ("true", "1"),
+                CERTAINTY_LABELS.get(_text(certainty), ""),
             ]
         )
     return out

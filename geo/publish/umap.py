@@ -46,6 +46,7 @@ from geo.publish.frtext import (
     number,
     population_text,
     public_urls,
+    relation_fr,
     safe_url,
 )
 from geo.publish.frtext import text as _text
@@ -212,8 +213,8 @@ def _ptce_description(row: pd.Series, partners: list[str]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _partner_text(name: str, relation: str, distance: Any) -> str:
-    label = _RELATIONS.get(relation, (relation,))[0]
+def _partner_text(name: str, relation: str, distance: Any, certainty: Any = None) -> str:
+    label = relation_fr(relation, certainty) if relation in _RELATIONS else relation
     km = km_fr(distance) if relation != "overlap" else ""
     return f"{umap_text(name)} ({label}{', ' + km if km else ''})"
 
@@ -386,15 +387,20 @@ def to_umap(
 
     by_territory: dict[str, list[str]] = {}
     by_ptce: dict[str, list[str]] = {}
-    for tid, pid, relation, distance in zip(
+    for tid, pid, relation, distance, certainty in zip(
         links["territory_id"],
         links["ptce_id"],
         links["relation"],
         links["distance_km"] if "distance_km" in links else [None] * len(links),
+        links["certainty"] if "certainty" in links else [None] * len(links),
         strict=True,
     ):
-        by_territory.setdefault(tid, []).append(_partner_text(p_names[pid], relation, distance))
-        by_ptce.setdefault(pid, []).append(_partner_text(t_names[tid], relation, distance))
+        by_territory.setdefault(tid, []).append(
+            _partner_text(p_names[pid], relation, distance, certainty)
+        )
+        by_ptce.setdefault(pid, []).append(
+            _partner_text(t_names[tid], relation, distance, certainty)
+        )
 
     groups: dict[str, list[dict[str, Any]]] = {"TH": [], "PE": [], "autre": []}
     for _, row in territories.iterrows():
@@ -433,7 +439,8 @@ def to_umap(
                 continue
             label, color, weight, dash = _RELATIONS[link["relation"]]
             distance = km_fr(link.get("distance_km")) if link["relation"] != "overlap" else ""
-            lines_text = [_line("Relation", label), _line("Distance", distance)]
+            relation = relation_fr(link["relation"], link.get("certainty"))
+            lines_text = [_line("Relation", relation), _line("Distance", distance)]
             props = {
                 "name": f"{umap_text(t_names[link['territory_id']])} – "
                 f"{umap_text(p_names[link['ptce_id']])}",
@@ -442,6 +449,8 @@ def to_umap(
                 "ptce_id": link["ptce_id"],
                 "relation": label,
             }
+            if _text(link.get("certainty")):
+                props["certainty"] = _text(link.get("certainty"))
             km = number(link.get("distance_km"))
             if km is not None:
                 props["distance_km"] = round(float(km), 2)

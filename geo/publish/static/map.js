@@ -132,6 +132,7 @@ var geoTzptce = (function () {
     if (typeof l.share === "number" && l.share > 0) {
       bits.push(Math.round(l.share) + "\u00a0% du territoire");
     }
+    if (l.certainty) { return bits.join(", ") + " (" + l.certainty + ")"; }
     return bits.join(", ") + (l.approx ? " (approximatif)" : "");
   }
   function bestRelation(links) {
@@ -1087,7 +1088,7 @@ var geoTzptce = (function () {
     ds.p.forEach(function (p) { ds.pById[p.id] = p; });
     ds.links = data.l.map(function (r) {
       var l = {ti: r[0], pi: r[1], relation: r[2], distance: r[3], seat: r[4], shared: r[5],
-               share: r[6], approx: r[7]};
+               share: r[6], approx: r[7], certainty: r[8] || ""};
       ds.t[l.ti].links.push(l);
       ds.p[l.pi].links.push(l);
       return l;
