@@ -36,7 +36,11 @@ def test_internal_and_required_fields():
     assert field_names("territories", public=False) == ["confiance", "notes"]
     assert field_names("ptce", public=False) == ["alias", "confiance", "notes"]
     assert field_names("territories", required=True) == ["id", "nom", "statut"]
-    assert field_names("territories", type="int") == ["population"]
+    assert field_names("territories", type="int") == [
+        "population",
+        "population_communes",
+        "population_citee",
+    ]
 
 
 def test_no_other_field_list_is_exported():

@@ -366,6 +366,11 @@ def test_shipped_data_and_cli(tmp_path):
     assert umap_problems(doc) == []
     territories = geo.load_territories()
     located = territories[~territories.geometry.is_empty & territories.geometry.notna()]
+    # PE whose source says the project is blocked are not drawn as active PE by default.
+    active = located[located["statut_detail"].isna() | (located["statut_detail"] == "")]
+    assert len(active) == len(located) - 5
     drawn = sum(len(layer["features"]) for layer in doc["layers"][:-2])
-    assert drawn == len(located)
-    assert len(doc["layers"][-1]["features"]) == len(geo.synergies(territories, geo.load_ptce()))
+    assert drawn == len(active)
+    links = geo.synergies(territories, geo.load_ptce())
+    links = links[links["territory_id"].isin(active["id"])]
+    assert len(doc["layers"][-1]["features"]) == len(links)

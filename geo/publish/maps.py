@@ -37,16 +37,15 @@ import shapely
 
 from geo import settings
 from geo._core.files import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
-from geo._core.text import closest
 from geo.crs import WGS84
 from geo.errors import ArgumentError, CRSError, SchemaError
 from geo.publish import assets as _assets
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
+from geo.publish.area import area_view
 from geo.publish.frtext import CERTAINTY_LABELS, population_text, safe_url
 from geo.publish.frtext import date_fr as _date_fr
 from geo.publish.frtext import text as _text
-from geo.reference.areas import in_area
 from geo.reference.cog import EMBEDDED_VINTAGE
 from geo.reference.cog import register as register_cache
 from geo.schema import field_names
@@ -119,6 +118,9 @@ OVERSEAS_VIEWS: tuple[tuple[str, str, tuple[tuple[float, float], tuple[float, fl
 _TOLERANCE = {"national": 0.004, "region": 0.0015, "territory": 0.0003}
 _DEP_TOLERANCE = {"national": 0.015, "region": 0.004, "territory": 0.002}
 _CLUSTER_MIN = 25
+#: Title of a national map; a région, département or territory map adds its area.
+DEFAULT_TITLE = "Territoires zéro chômeur et PTCE"
+
 #: Links kept per territory (the closest relations first).
 _MAX_LINKS = 12
 _CANVAS_MIN = 2000
@@ -370,38 +372,6 @@ def _prepare_links(synergies: pd.DataFrame) -> pd.DataFrame:
     return links.reset_index(drop=True)
 
 
-def _select(
-    territories: gpd.GeoDataFrame,
-    ptce: gpd.GeoDataFrame,
-    links: pd.DataFrame,
-    kind: str,
-    value: str | None,
-) -> tuple[set[str], set[str], str]:
-    if kind == "national":
-        return set(territories["id"]), set(ptce["id"]), "national"
-    if kind == "territory":
-        hit = territories["id"] == value
-        if not hit.any():
-            close = closest(str(value), territories["id"])
-            hint = f"; did you mean {close}?" if close else " (see the id column of territories)"
-            raise ArgumentError(f"focus: no territory with id {value!r}{hint}")
-        t_sel = {str(value)}
-        p_sel = set(links.loc[links["territory_id"] == value, "ptce_id"])
-        return t_sel, p_sel & set(ptce["id"]), "territory"
-    columns = ("region", "region_nom") if kind == "region" else ("departement",)
-    t_hit = territories["id"][in_area(territories, **{kind: value})]
-    p_hit = ptce["id"][in_area(ptce, **{kind: value})]
-    if t_hit.empty and p_hit.empty:
-        label = "région" if kind == "region" else "département"
-        raise ArgumentError(
-            f"focus: no territory or PTCE in {label} {value!r}; use the INSEE code "
-            f"(e.g. {'11' if kind == 'region' else '78, 2A, 974'}) as in the {columns[0]} column"
-        )
-    t_sel, p_sel = set(t_hit), set(p_hit)
-    linked = links[links["territory_id"].isin(t_sel) | links["ptce_id"].isin(p_sel)]
-    return t_sel | set(linked["territory_id"]), p_sel | set(linked["ptce_id"]), "region"
-
-
 def _bounds(
     t_show: gpd.GeoDataFrame, p_show: gpd.GeoDataFrame, kind: str
 ) -> list[list[float]] | None:
@@ -559,6 +529,7 @@ def _territory_table(
                 columns["id"][i],
                 columns["nom"][i],
                 columns["statut"][i],
+                columns["statut_detail"][i],
                 dep,
                 dep_names.get(dep, ""),
                 region,
@@ -568,6 +539,7 @@ def _territory_table(
                 columns["epci_nom"][i],
                 precisions[i],
                 _PRECISION_LABELS.get(precisions[i], precisions[i]),
+                columns["precision_note"][i],
                 precisions[i] in _APPROX_TERRITORY,
                 populations[i],
                 columns["ebe"][i],
@@ -586,6 +558,7 @@ _T_COLS = (
     "id",
     "nom",
     "statut",
+    "statut_detail",
     "departement",
     "departement_nom",
     "region",
@@ -595,6 +568,7 @@ _T_COLS = (
     "epci_nom",
     "precision",
     "precision_label",
+    "precision_note",
     "approx",
     "population",
     "ebe",
@@ -798,7 +772,7 @@ def map_data(
     radius_km: float | None = None,
     rings: bool = False,
     tiles: bool | str | xyzservices.TileProvider = True,
-    title: str = "Territoires zéro chômeur et PTCE",
+    title: str = DEFAULT_TITLE,
     embed: bool = False,
     popup_columns: Sequence[str] | str | None = None,
 ) -> dict[str, Any]:
@@ -848,8 +822,19 @@ def map_data(
 
     territories = territories.assign(id=territories["id"].map(_text))
     ptce = ptce.assign(id=ptce["id"].map(_text))
-    t_sel, p_sel, scale = _select(territories, ptce, links, kind, value)
-    links = links[_isin(links["territory_id"], t_sel) & _isin(links["ptce_id"], p_sel)]
+    view = area_view(
+        territories,
+        ptce,
+        links,
+        region=value if kind == "region" else None,
+        departement=value if kind == "departement" else None,
+        territory=value if kind == "territory" else None,
+    )
+    t_sel, p_sel = set(view.territory_ids), set(view.ptce_ids)
+    scale = kind if kind in ("national", "territory") else "region"
+    links = view.links
+    if title == DEFAULT_TITLE:  # a région or département map is titled with its area
+        title = view.title(title)
     t_show = territories[_isin(territories["id"], t_sel)]
     p_show = ptce[_isin(ptce["id"], p_sel)]
     bounds = _bounds(t_show, p_show, kind)
@@ -904,7 +889,7 @@ def synergy_map(
     rings: bool = False,
     offline_assets: str | os.PathLike[str] | None = None,
     tiles: bool | str | xyzservices.TileProvider = True,
-    title: str = "Territoires zéro chômeur et PTCE",
+    title: str = DEFAULT_TITLE,
     embed: bool = False,
     popup_columns: Sequence[str] | str | None = None,
 ) -> folium.Map:

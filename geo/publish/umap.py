@@ -37,6 +37,7 @@ import shapely
 from geo._core.files import atomic_path
 from geo.crs import WGS84
 from geo.errors import ArgumentError, CRSError, SchemaError
+from geo.publish.area import area_view
 from geo.publish.frtext import (
     PRECISION_LABELS,
     RELATION_LABELS,
@@ -259,40 +260,6 @@ def _links_of(synergies: pd.DataFrame) -> pd.DataFrame:
     return links.iloc[order]
 
 
-def _select(
-    territories: gpd.GeoDataFrame,
-    ptce: gpd.GeoDataFrame,
-    links: pd.DataFrame,
-    region: str | None,
-    departement: str | None,
-    territory: str | None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
-    """Territories of an area (or one), the PTCE of that area and those linked to them."""
-    from geo.reference.areas import in_area
-
-    if territory is not None:
-        t_keep = territories["id"] == _text(territory)
-        if not t_keep.any():
-            raise SchemaError(
-                f"territory={territory!r}: no territory with this id (see the id column of "
-                "geo.load_territories())"
-            )
-        p_keep = pd.Series(False, index=ptce.index)
-    else:
-        column, value = ("region", region) if region is not None else ("departement", departement)
-
-        def inside(frame: pd.DataFrame) -> pd.Series:
-            if column not in frame.columns:
-                return pd.Series(False, index=frame.index)
-            return in_area(frame, **{column: value})
-
-        t_keep, p_keep = inside(territories), inside(ptce)
-    t_ids = set(territories.loc[t_keep, "id"])
-    links = links[links["territory_id"].isin(t_ids)]
-    p_ids = set(ptce.loc[p_keep, "id"]) | set(links["ptce_id"])
-    return territories[t_keep], ptce[ptce["id"].isin(p_ids)], links
-
-
 def to_umap(
     territories: gpd.GeoDataFrame,
     ptce: gpd.GeoDataFrame,
@@ -380,10 +347,13 @@ def to_umap(
     t_names = dict(zip(territories["id"], territories["nom"].map(_text), strict=True))
     p_names = dict(zip(ptce["id"], ptce["nom"].map(_text), strict=True))
     links = links[links["territory_id"].isin(t_names) & links["ptce_id"].isin(p_names)]
-    if region is not None or departement is not None or territory is not None:
-        territories, ptce, links = _select(
-            territories, ptce, links, region, departement, territory
-        )
+    # One rule with the maps, the site and the command line (geo.publish.area).
+    view = area_view(
+        territories, ptce, links, region=region, departement=departement, territory=territory
+    )
+    territories, ptce, links = view.territories(territories), view.ptce(ptce), view.links
+    if title == _DEFAULT_TITLE:  # a région or département export is titled with its area
+        title = view.title(title)
 
     by_territory: dict[str, list[str]] = {}
     by_ptce: dict[str, list[str]] = {}

@@ -294,6 +294,7 @@ var geoTzptce = (function () {
       var info = statutInfo(data, item.statut);
       el("p", "geo-kind", "Territoire z\u00e9ro ch\u00f4meur", body);
       dt(dl, "Statut", info.known ? info.label : item.statut);
+      dt(dl, "Situation", item.statut_detail);
       dt(dl, "D\u00e9partement", depText(item));
       dt(dl, "R\u00e9gion", item.region_nom);
       var communes = item.communes || [];
@@ -303,6 +304,7 @@ var geoTzptce = (function () {
       dt(dl, "Quartiers", item.sous_zone);
       dt(dl, "EPCI", item.epci_nom);
       dt(dl, "Pr\u00e9cision du contour", item.precision_label);
+      dt(dl, "P\u00e9rim\u00e8tre", item.precision_note);
       dt(dl, "Population", item.population);
       dt(dl, "EBE", item.ebe);
       dt(dl, "Date d'habilitation", item.date_habilitation);
