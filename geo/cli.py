@@ -164,12 +164,23 @@ def _load_inputs(args: argparse.Namespace, bar):
     return territories, ptce
 
 
-def _territories_in(territories, *, region: str | None, departement: str | None) -> set[str]:
-    """Ids of the territories of a région or a département (code or name)."""
-    from geo.reference.areas import in_area
+def _view(args: argparse.Namespace, territories, ptce, links=None):
+    """Return the view of --region/--departement (national without one), as the maps do.
 
-    keep = territories[in_area(territories, region=region, departement=departement)]
-    return set(keep["id"].astype(str))
+    See :func:`geo.publish.area.area_view`: the summaries count the area's own
+    territories; PE whose source says the project is blocked are left out.
+    """
+    import pandas as pd
+
+    from geo.publish.area import area_view
+
+    if links is None:
+        links = pd.DataFrame(columns=["territory_id", "ptce_id", "relation"])
+    return area_view(territories, ptce, links, region=args.region, departement=args.departement)
+
+
+def _own(rows, ids):
+    return rows[rows["id"].astype(str).isin(ids)]
 
 
 def _cmd_synergies(args: argparse.Namespace) -> int:
@@ -180,10 +191,9 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
         territories, ptce = _load_inputs(args, bar)
         table = synergies(territories, ptce, radius_km=args.radius_km)
         _step(bar, "calcul")
-        if args.region or args.departement:
-            ids = _territories_in(territories, region=args.region, departement=args.departement)
-            table = table[table["territory_id"].isin(ids)].reset_index(drop=True)
-            territories = territories[territories["id"].astype(str).isin(ids)]
+        view = _view(args, territories, ptce, table)
+        table = view.links.reset_index(drop=True)
+        territories = _own(territories, view.own_territory_ids)
         summary = synergy_summary(territories, ptce, table, radius_km=args.radius_km)
         if args.out:
             write_synergies(table, args.out, territories=territories, ptce=ptce)
@@ -215,12 +225,10 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
     return 0
 
 
-def _filtered(args: argparse.Namespace, rows):
-    """Keep the rows (territories or PTCE) of --region/--departement (all without one)."""
-    if not (args.region or args.departement):
-        return rows
-    ids = _territories_in(rows, region=args.region, departement=args.departement)
-    return rows[rows["id"].astype(str).isin(ids)]
+def _filtered(args: argparse.Namespace, territories, ptce):
+    """Return the territories and PTCE of --region/--departement (all active without one)."""
+    view = _view(args, territories, ptce)
+    return _own(territories, view.own_territory_ids), _own(ptce, view.own_ptce_ids)
 
 
 _SUMMARY_SHOWN = [
@@ -272,8 +280,9 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
     with _progress(4, "opportunités") as bar:
         territories, ptce = _load_inputs(args, bar)
         # A région's territories (or PTCE) with their partners on both sides of its border.
-        shown_t = _filtered(args, territories)
-        shown_p = _filtered(args, ptce) if args.by == "ptce" else ptce
+        own_t, own_p = _filtered(args, territories, ptce)
+        shown_t = own_t
+        shown_p = own_p if args.by == "ptce" else ptce
         pairs = synergies(territories, ptce, radius_km=args.radius_km)
         table = opportunities(
             territories if args.by == "ptce" else shown_t,
@@ -326,9 +335,7 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     with _progress(4, "chronologie") as bar:
         territories, ptce = _load_inputs(args, bar)
         # A région's TH, PE and PTCE, and the pairs they form.
-        table = timeline(
-            _filtered(args, territories), _filtered(args, ptce), radius_km=args.radius_km
-        )
+        table = timeline(*_filtered(args, territories, ptce), radius_km=args.radius_km)
         _step(bar, "calcul")
         written = []
         if args.out:

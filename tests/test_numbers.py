@@ -298,3 +298,134 @@ def test_site_key_figures_split_sure_and_probable_and_say_what_is_left_out(shipp
     exact_text = f"{int(exact['population'].sum()):,}".replace(",", "\u202f")
     assert f"dont {exact_text} exacts" in label
     assert f"{int(th['population'].isna().sum())} TH de population inconnue non comptés" in label
+
+
+# --- one view of an area for every output ---------------------------------------------
+
+
+def _codes(frames, column):
+    return sorted(
+        {c for frame in frames for v in frame[column].dropna() for c in str(v).split(";") if c}
+    )
+
+
+def _map_sets(data):
+    t_ids = [r[0] for r in data["t"]["rows"]]
+    p_ids = [r[0] for r in data["p"]["rows"]]
+    links = {(t_ids[r[0]], p_ids[r[1]]) for r in data["l"]}
+    return set(t_ids), set(p_ids), links
+
+
+def _umap_sets(document):
+    territories, ptce, links = set(), set(), set()
+    for layer in document["layers"]:
+        for feature in layer["features"]:
+            props = feature["properties"]
+            if "territory_id" in props:
+                links.add((props["territory_id"], props["ptce_id"]))
+            elif "statut" in props:
+                territories.add(props["id"])
+            else:
+                ptce.add(props["id"])
+    return territories, ptce, links
+
+
+def _site_sets(page, ptce_by_name):
+    import html
+    import re
+
+    text = page.split('id="territoires"', 1)[1]
+    t_part, p_part = text.split('id="ptce"', 1)
+    territories = set(
+        re.findall(r'<th scope="row"><a href="\.\./territoires/([^"]+)\.html"', t_part)
+    )
+    ptce, links = set(), set()
+    for name, cells in re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', p_part):
+        name = html.unescape(name).removesuffix(" (hors région, partenaire)")
+        pid = ptce_by_name[name]
+        ptce.add(pid)
+        links |= {
+            (tid, pid) for tid in re.findall(r'href="\.\./territoires/([^"]+)\.html"', cells)
+        }
+    n_links = int(re.search(r"<p>(\d+) paires territoire–PTCE", p_part).group(1))
+    return territories, ptce, links, n_links
+
+
+def test_every_area_shows_the_same_rows_in_map_umap_and_site(shipped, site_dir):
+    from geo.publish.area import area_view
+    from geo.publish.maps import map_data
+    from geo.publish.umap import to_umap
+
+    territories, ptce, table = shipped
+    ptce_by_name = dict(zip(ptce["nom"], ptce["id"], strict=True))
+    assert len(ptce_by_name) == len(ptce)  # names identify the site's PTCE rows
+    located_t = set(
+        territories.loc[~territories.geometry.is_empty & territories.geometry.notna(), "id"]
+    )
+    located_p = set(ptce.loc[~ptce.geometry.is_empty & ptce.geometry.notna(), "id"])
+    regions = _codes((territories, ptce), "region")
+    departements = _codes((territories, ptce), "departement")
+    assert len(regions) >= 17 and len(departements) >= 80
+    for kind, codes in (("region", regions), ("departement", departements)):
+        for code in codes:
+            view = area_view(territories, ptce, table, **{kind: code})
+            expected = (
+                set(view.territory_ids),
+                set(view.ptce_ids),
+                set(zip(view.links["territory_id"], view.links["ptce_id"], strict=True)),
+            )
+            data = map_data(territories, ptce, table, tiles=False, **{kind: code})
+            assert _map_sets(data) == expected, (kind, code)
+            assert data["title"].endswith("— " + view.label)
+            # A uMap layer holds features: the rows without a place (unlocated PTCE, listed
+            # by the map and the site) cannot be in it; every located row is.
+            document = to_umap(territories, ptce, table, **{kind: code})
+            assert _umap_sets(document) == (
+                expected[0] & located_t,
+                expected[1] & located_p,
+                expected[2],
+            ), (kind, code)
+            assert document["properties"]["name"].endswith("— " + view.label)
+            if kind == "region":
+                page = (site_dir / "regions" / f"{code}.html").read_text(encoding="utf-8")
+                t_site, p_site, l_site, n_links = _site_sets(page, ptce_by_name)
+                assert (t_site, p_site, l_site) == expected, code
+                assert n_links == len(expected[2])
+    # Bretagne: the map and the uMap export both show Plessé and Pont-Château, partners of
+    # the Breton PTCE EPV across the border (the uMap export used to leave them out).
+    bretagne = area_view(territories, ptce, table, region="Bretagne")
+    assert {"plesse", "pontchateau"} <= bretagne.territory_ids - bretagne.own_territory_ids
+
+
+def test_unknown_areas_and_ids_are_one_error_with_suggestions(shipped):
+    from geo.publish.area import area_view
+    from geo.publish.maps import map_data
+    from geo.publish.umap import to_umap
+    from geo.reference.areas import UnknownAreaError
+
+    territories, ptce, table = shipped
+    for call in (area_view, map_data, to_umap):
+        with pytest.raises(UnknownAreaError, match="did you mean 'les-mureaux'"):
+            call(territories, ptce, table, territory="les-muraux")
+        with pytest.raises(UnknownAreaError, match="Bretagne"):
+            call(territories, ptce, table, region="Bretgne")
+
+
+def test_blocked_pe_are_not_drawn_as_active_by_default(shipped):
+    from geo.publish.area import area_view
+
+    territories, ptce, table = shipped
+    blocked = set(territories.loc[territories["statut_detail"].fillna("") != "", "id"])
+    assert blocked == {
+        "strasbourg-port-du-rhin-ampere",
+        "strasbourg-elsau-montagne-verte",
+        "illkirch-graffenstaden",
+        "schiltigheim",
+        "wittenheim",
+    }
+    view = area_view(territories, ptce, table, region="Grand Est")
+    assert not blocked & view.territory_ids
+    assert blocked <= area_view(territories, ptce, table, include_stopped=True).territory_ids
+    # Asked for by id, a blocked PE is shown, with its status.
+    one = area_view(territories, ptce, table, territory="schiltigheim")
+    assert one.territory_ids == {"schiltigheim"}

@@ -550,11 +550,13 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_cli_opportunities_prints_the_summary_and_writes(capsys, tmp_path, shipped):
     code, out, err = run(capsys, "opportunities", "--out", str(tmp_path / "o.csv"))
     assert code == 0, err
-    assert out.startswith(f"{len(shipped[0])} territoires, PTCE à 20 km ou moins")
+    # PE whose source says the project is blocked are left out, as on the maps.
+    active = shipped[0]["statut_detail"].isna() | (shipped[0]["statut_detail"] == "")
+    assert out.startswith(f"{int(active.sum())} territoires, PTCE à 20 km ou moins")
     assert "Part des TH avec un PTCE (%)" in out and "France" in out
     written = pd.read_csv(tmp_path / "o.csv")
     assert list(written.columns) == OPPORTUNITY_COLUMNS
-    assert len(written) == len(shipped[0])
+    assert len(written) == int(active.sum())
     code, out, _ = run(
         capsys, "opportunities", "--by", "ptce", "--radius-km", "30",
         "--out", str(tmp_path / "p.xlsx"),

@@ -145,7 +145,7 @@ def area_view(
         tid = _text(value)
         if tid not in set(t_ids):
             close = closest(tid, list(t_ids))
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise UnknownAreaError(
                 f"territory {tid!r}: no territory with this id{hint} (python -m geo data ids)"
             )
@@ -157,11 +157,12 @@ def area_view(
         own_t, own_p, label, code = set(active), set(p_ids), "France", None
     else:
         code = area_code(value, kind) if _is_known(value, kind) else _text(value)
-        own_t = _inside(territories, t_ids, kind, value) & set(active)
+        inside = _inside(territories, t_ids, kind, value)
         own_p = _inside(ptce, p_ids, kind, value)
-        if not own_t and not own_p:
+        if not inside and not own_p:
             what = "région" if kind == "region" else "département"
             raise UnknownAreaError(f"{what} {value!r}: no territory and no PTCE there")
+        own_t = inside & set(active)  # may be empty: only stopped projects there
         label = _label(kind, code)
     shown_links = known & link_t.isin(set(active) | own_t)
     if kind != "national":

@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.publish.area import area_view
 from geo.publish.frtext import (
     PRECISION_LABELS,
     STATUT_LABELS,
@@ -401,9 +402,26 @@ def index_page(ctx: SiteContext, data: SiteData, chart: bool) -> dict[str, Any]:
 
 
 def region_page(ctx: SiteContext, data: SiteData, code: str, name: str) -> dict[str, Any]:
-    """Return the context of ``region.html``: the région's figures, map, territories, PTCE."""
-    t = data.t_of_region.get(code, [])
-    p_region = data.p_of_region.get(code, [])
+    """Return the context of ``region.html``: the région's figures, map, territories, PTCE.
+
+    The lists are those of the région's map and uMap export (one rule,
+    :func:`geo.publish.area.area_view`): the région's own territories and PTCE,
+    then the partners across its border, marked "hors région".
+    """
+    view = area_view(data.territories, data.ptce, data.synergies, region=code)
+    own_t = [r for r in data.t_records if r["id"] in view.own_territory_ids]
+    t = own_t + [
+        {**r, "nom": f"{_text(r['nom'])} (hors région, partenaire)"}
+        for r in data.t_records
+        if r["id"] in view.territory_ids - view.own_territory_ids
+    ]
+    own_p = [r for r in data.p_by_id.values() if r["id"] in view.own_ptce_ids]
+    p_region = own_p + [
+        {**r, "nom": f"{_text(r['nom'])} (hors région, partenaire)"}
+        for r in data.p_by_id.values()
+        if r["id"] in view.ptce_ids - view.own_ptce_ids
+    ]
+    shown = set(zip(view.links["territory_id"], view.links["ptce_id"], strict=True))
     ptce_rows: list[list[Cell]] = []
     for row in p_region:
         partners = [
@@ -411,6 +429,7 @@ def region_page(ctx: SiteContext, data: SiteData, code: str, name: str) -> dict[
                 f"../territoires/{ctx.page_name(link['territory_id'])}.html", link["territory_nom"]
             )
             for link in data.links_of_p.get(row["id"], [])
+            if (link["territory_id"], row["id"]) in shown
         ]
         ptce_rows.append(
             [
@@ -433,7 +452,7 @@ def region_page(ctx: SiteContext, data: SiteData, code: str, name: str) -> dict[
             crumbs=(("Accueil", "index.html"), (name, None)),
         ),
         "name": name,
-        "figures": _counts(data, t, len(p_region)),
+        "figures": _counts(data, own_t, len(own_p)),
         "map": _map_block(
             ctx,
             depth=1,
@@ -458,7 +477,7 @@ def region_page(ctx: SiteContext, data: SiteData, code: str, name: str) -> dict[
             ptce_rows,
             "Aucun PTCE connu dans cette région.",
         ),
-        "n_links": sum(len(data.links_of_t.get(row["id"], [])) for row in t),
+        "n_links": len(view.links),
     }
 
 
