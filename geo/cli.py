@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo._core.datadir import DATA_DIR_ENV
 from geo._core.progress import bar as _progress_bar
 from geo._core.progress import step as _step
 from geo.errors import GeoError, visible
@@ -118,17 +120,42 @@ def _cmd_communes_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
-    from geo.shipped.build import build_data, qpv_summary
+    import shutil
+    import tempfile
 
-    written = build_data(
-        data_dir=args.data_dir,
-        out_dir=args.out,
-        qpv=args.qpv,
-        qpv_population=args.qpv_population,
+    from geo._core.datadir import data_dir, shipped_data_dir
+    from geo.shipped.build import (
+        PTCE_GEOJSON,
+        TERRITORIES_GEOJSON,
+        build_data,
+        data_diff,
+        diff_report,
+        qpv_summary,
     )
-    for path in written.values():
-        print(f"wrote {path}")
-    print(qpv_summary(written["territories"]))
+
+    tables = args.tables or getattr(args, "data_dir", None)
+    target = Path(args.out or tables or data_dir())
+    shipped = shipped_data_dir()
+    with tempfile.TemporaryDirectory(prefix="tzptce-before-") as before:
+        reference, name = shipped, "livrées"
+        if target.resolve() == shipped.resolve() or not (shipped / TERRITORIES_GEOJSON).is_file():
+            # Rebuilding the shipped data itself: compare with what was there.
+            reference, name = Path(before), f"précédentes de {target}"
+            for file in (TERRITORIES_GEOJSON, PTCE_GEOJSON):
+                if (target / file).is_file():
+                    shutil.copy2(target / file, reference / file)
+        written = build_data(
+            data_dir=tables,
+            out_dir=args.out,
+            qpv=args.qpv,
+            qpv_population=args.qpv_population,
+        )
+        for path in written.values():
+            print(f"wrote {path}")
+        print(qpv_summary(written["territories"]))
+        print(diff_report(data_diff(reference, target), name, f"de {target}"))
+    if target.resolve() != shipped.resolve():
+        print(f"use them with: --data-dir {target} (or TZPTCE_DATA_DIR={target})")
     return 0
 
 
@@ -147,7 +174,7 @@ def _cmd_data_ids(args: argparse.Namespace) -> int:
 def _cmd_data_report(args: argparse.Namespace) -> int:
     from geo.shipped.build import data_report
 
-    print(data_report(data_dir=args.data_dir))
+    print(data_report(data_dir=getattr(args, "data_dir", None)))
     return 0
 
 
@@ -494,6 +521,13 @@ def _build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="no progress bars (they show only on a terminal anyway)",
     )
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="read the territories and PTCE from this data folder (built by 'data build "
+        "--out DIR') instead of the shipped data; also TZPTCE_DATA_DIR",
+    )
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--region", help="région: INSEE code (e.g. 32) or name")
     where.add_argument(
@@ -577,7 +611,12 @@ def _build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="regenerate data/*.geojson from data/*.csv",
     )
-    build.add_argument("--data-dir", help="folder of the CSV tables (default: data/)")
+    build.add_argument(
+        "--tables",
+        metavar="DIR",
+        help="folder of your tz_territories.csv and ptce.csv (default: --data-dir, else the "
+        "shipped data); with --out, the GeoJSON, the tables and the QPV list are written there",
+    )
     build.add_argument("--out", help="write the GeoJSON here instead of --data-dir")
     build.add_argument(
         "--qpv",
@@ -598,7 +637,6 @@ def _build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="data-quality report",
     )
-    report.add_argument("--data-dir", help="folder of the data (default: data/)")
     report.set_defaults(func=_cmd_data_report)
     ids = data_sub.add_parser(
         "ids",
@@ -770,6 +808,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     args.offline = getattr(args, "offline", False)
     offline_before, progress_before = settings.offline, settings.progress
+    env_before = os.environ.get(DATA_DIR_ENV)
+    if getattr(args, "data_dir", None):
+        os.environ[DATA_DIR_ENV] = str(Path(args.data_dir).resolve())
     if args.offline:
         settings.offline = True
     if getattr(args, "quiet", False):
@@ -800,6 +841,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         settings.offline, settings.progress = offline_before, progress_before
+        if env_before is None:
+            os.environ.pop(DATA_DIR_ENV, None)
+        else:
+            os.environ[DATA_DIR_ENV] = env_before
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -429,3 +429,104 @@ def test_blocked_pe_are_not_drawn_as_active_by_default(shipped):
     # Asked for by id, a blocked PE is shown, with its status.
     one = area_view(territories, ptce, table, territory="schiltigheim")
     assert one.territory_ids == {"schiltigheim"}
+
+
+# --- dates that say what is known ----------------------------------------------------
+
+
+def test_year_only_dates_count_in_their_year_and_undated_th_apart(territories):
+    ptce = geo.load_ptce()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = geo.timeline(territories, ptce)
+    th = territories[territories["statut"] == "TH"]
+    assert set(th["date_precision"].fillna("")) <= {"jour", "mois", "annee", ""}
+    year_only = th[th["date_precision"] == "annee"]
+    assert len(year_only) >= 14
+    by_year = table.dropna(subset=["year"]).set_index("year")["th_new"]
+    dates = th["date_habilitation"].fillna("")
+    for year, count in dates[dates != ""].str[:4].astype(int).value_counts().items():
+        assert by_year.loc[year] == count, year  # year-only dates included, no month made up
+    undated = table[table["period"] == "date inconnue"]
+    assert undated["th_new"].tolist() == [int((th["date_precision"].fillna("") == "").sum())]
+    assert th.loc[th["date_precision"].fillna("") == "", "id"].tolist() == [
+        "centre-ouest-bretagne"
+    ]
+
+
+# --- keeping the data current from one's own tables -----------------------------------
+
+
+def _run_cli(capsys, *argv):
+    from geo.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_build_from_own_tables_with_a_diff_report_then_use_them(tmp_path, capsys):
+    import csv
+    import os
+
+    from geo._core.datadir import DATA_DIR_ENV
+    from geo.shipped.build import DATA_DIR
+
+    tables = tmp_path / "mes-tables"
+    tables.mkdir()
+    with open(DATA_DIR / "tz_territories.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    header = list(rows[0])
+    rows = [r for r in rows if r["id"] != "colombelles"]  # removed
+    for row in rows:
+        if row["id"] == "metz-nord":
+            row["statut_detail"] = "projet arrêté"  # a status that changes
+    with open(tables / "tz_territories.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    (tables / "ptce.csv").write_bytes((DATA_DIR / "ptce.csv").read_bytes())
+    out = tmp_path / "mes-donnees"
+    code, text, err = _run_cli(capsys, "data", "build", "--tables", str(tables), "--out", str(out))
+    assert code == 0, err
+    assert "Différences entre les données livrées et les données de" in text
+    assert "territoires retirés (1) :\n    - colombelles (Colombelles)" in text
+    assert "metz-nord : statut_detail (vide) -> projet arrêté" in text
+    assert "territoires ajoutés" not in text and "PTCE modifiés" not in text
+    assert sorted(p.name for p in out.iterdir()) == [
+        "ptce.csv",
+        "ptce.geojson",
+        "qpv2024_communes.csv",
+        "territories.geojson",
+        "tz_territories.csv",
+    ]
+    # Every command reads that folder with --data-dir (or TZPTCE_DATA_DIR).
+    code, text, _ = _run_cli(capsys, "data", "ids", "--data-dir", str(out))
+    ids = [line.split()[0] for line in text.splitlines()]
+    assert code == 0 and "colombelles" not in ids and "les-mureaux" in ids
+    assert os.environ.get(DATA_DIR_ENV) is None  # set for the command only
+    code, text, _ = _run_cli(capsys, "data", "report", "--data-dir", str(out))
+    assert code == 0 and "Territoires TZCLD : 113" in text
+    assert "projets bloqués ou arrêtés (statut_detail, non dessinés comme actifs) : 6" in text
+    os.environ[DATA_DIR_ENV] = str(out)
+    try:
+        assert "colombelles" not in set(geo.load_territories()["id"])
+    finally:
+        del os.environ[DATA_DIR_ENV]
+    assert "colombelles" in set(geo.load_territories()["id"])
+
+
+def test_data_report_shows_population_by_source(capsys):
+    code, text, _ = _run_cli(capsys, "data", "report")
+    assert code == 0
+    lines = text.splitlines()
+    start = lines.index("  population par source (TH ; ensemble TH et PE) :")
+    shown = lines[start + 1 : start + 5]
+    th = geo.load_territories()
+    th = th[th["statut"] == "TH"]
+    counts = th["population_source"].value_counts()
+    assert shown[0].startswith(f"    communes entières (INSEE) : {counts['communes']} TH, ")
+    assert shown[2].startswith(
+        f"    chiffre cité par la source du territoire : {counts['source']} TH"
+    )
+    assert shown[3].startswith(f"    inconnue : {counts['inconnue']} TH ;")

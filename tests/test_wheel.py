@@ -173,3 +173,49 @@ def test_installed_wheel_draws_the_map_and_reports_from_another_folder(installed
     build = _run(installed, "-m", "geo", "data", "build", cwd=elsewhere)
     assert build.returncode == 1
     assert "read-only" in build.stderr and "--out" in build.stderr
+
+
+def test_installed_wheel_rebuilds_the_data_from_own_tables(installed, tmp_path):
+    """A user of the wheel applies a new décret: own tables -> own data folder -> every command."""
+    import csv
+
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    with open(ROOT / "data" / "tz_territories.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    header = list(rows[0])
+    new = dict(rows[0], id="nouveau-territoire", nom="Nouveau territoire")  # a new décret
+    with open(tables / "tz_territories.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows([*rows, new])
+    shutil.copy2(ROOT / "data" / "ptce.csv", tables / "ptce.csv")
+    out = tmp_path / "donnees"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = _run(
+        installed, "-m", "geo", "data", "build", "--tables", tables, "--out", out, cwd=elsewhere
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "territoires ajoutés (1) :\n    - nouveau-territoire (Nouveau territoire)" in (
+        result.stdout
+    )
+    assert "territoires retirés" not in result.stdout
+    result = _run(installed, "-m", "geo", "data", "ids", "--data-dir", out, cwd=elsewhere)
+    assert result.returncode == 0 and "nouveau-territoire" in result.stdout, result.stderr
+    code = "import geo; print(len(geo.load_territories()))"
+    env_result = subprocess.run(
+        [str(installed), "-c", code],
+        cwd=elsewhere,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")},
+            "TZPTCE_DATA_DIR": str(out),
+            "TZPTCE_OFFLINE": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert env_result.stdout.strip() == str(len(rows) + 1), env_result.stderr[-2000:]
+    assert not list((ROOT / "data").glob("nouveau*"))  # nothing written into the checkout

@@ -50,7 +50,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo._core.datadir import checkout_data_dir, data_dir, installed_data_dir
+from geo._core.datadir import DATA_DIR_ENV, checkout_data_dir, installed_data_dir, shipped_data_dir
+from geo._core.datadir import data_dir as current_data_dir
 from geo._core.files import atomic_path
 from geo._core.tables import read_text
 from geo._core.text import name_key, without_article
@@ -62,6 +63,7 @@ from geo.reference.names import PLM_PARENTS
 from geo.reference.placement import seat_commune, seat_point
 from geo.schema import (
     CONFIANCES,
+    POPULATION_SOURCES,
     PTCE_PRECISIONS,
     STATUT_DETAILS,
     STATUTS,
@@ -75,6 +77,7 @@ __all__ = [
     "NO_SOURCE_MARKER",
     "build_data",
     "build_frames",
+    "data_diff",
     "data_report",
     "date_precision",
     "import_qpv_communes",
@@ -87,7 +90,7 @@ __all__ = [
 #: The shipped data folder: the checkout's ``data/`` (``<checkout>/data``), or,
 #: installed from a wheel, the copy installed with the package
 #: (:func:`geo._core.datadir.data_dir`).
-DATA_DIR: Path = data_dir()
+DATA_DIR: Path = shipped_data_dir()
 
 TERRITORIES_CSV = "tz_territories.csv"
 PTCE_CSV = "ptce.csv"
@@ -134,7 +137,8 @@ _SOURCE_DATE = re.compile(r"Date de la source\s*:\s*([^;(]+?)\s*(?:[;(]|\.(?:\s|
 
 
 def _data_dir(data_dir: str | os.PathLike[str] | None) -> Path:
-    return Path(data_dir) if data_dir is not None else DATA_DIR
+    """Return the folder given, else ``TZPTCE_DATA_DIR``, else the shipped data."""
+    return Path(data_dir) if data_dir is not None else current_data_dir()
 
 
 def _split(value: str, sep: str = ";") -> list[str]:
@@ -1061,7 +1065,12 @@ def build_data(
     'territories.geojson'
     """
     folder = _data_dir(data_dir)
-    if data_dir is None and out_dir is None and checkout_data_dir() is None:
+    if (
+        data_dir is None
+        and out_dir is None
+        and checkout_data_dir() is None
+        and not os.environ.get(DATA_DIR_ENV)
+    ):
         raise DataSourceError(
             f"no source checkout: the data installed with the package ({installed_data_dir()}) "
             "are read-only; pass out_dir=... (--out) to build elsewhere, or run from a "
@@ -1079,12 +1088,146 @@ def build_data(
             folder, tolerance=SIMPLIFY_TOLERANCE_DEG, qpv=qpv, qpv_population=populations
         )
         texts["territories"] = _geojson_text(territories, field_names("territories"))
+    target.mkdir(parents=True, exist_ok=True)
     paths = {"territories": target / TERRITORIES_GEOJSON, "ptce": target / PTCE_GEOJSON}
     for key, path in paths.items():
         with atomic_path(path) as tmp:
             tmp.chmod(0o644)  # a data file of the checkout, not a private one
             tmp.write_bytes(texts[key].encode("utf-8"))
+    if target.resolve() != folder.resolve():
+        # A complete data folder: the tables it was built from and the QPV list, so
+        # that TZPTCE_DATA_DIR (or --data-dir) can point every command at it.
+        qpv_list = folder / QPV_LIST_CSV
+        for source in (
+            folder / TERRITORIES_CSV,
+            folder / PTCE_CSV,
+            qpv_list if qpv_list.is_file() else DATA_DIR / QPV_LIST_CSV,
+        ):
+            with atomic_path(target / source.name) as tmp:
+                tmp.chmod(0o644)
+                tmp.write_bytes(source.read_bytes())
     return paths
+
+
+def _features(path: Path) -> dict[str, dict[str, Any]]:
+    """Properties (and geometry, as JSON text) of each feature of a GeoJSON file, by id."""
+    if not path.is_file():
+        return {}
+    try:
+        document = json.loads(read_text(path, str(path)))
+    except ValueError as exc:
+        raise SchemaError(f"{path}: not a GeoJSON file ({exc})") from exc
+    out = {}
+    for feature in document.get("features", []):
+        props = dict(feature.get("properties") or {})
+        props["_geometry"] = json.dumps(feature.get("geometry"), sort_keys=True)
+        out[str(props.get("id"))] = props
+    return out
+
+
+def data_diff(
+    old_dir: str | os.PathLike[str], new_dir: str | os.PathLike[str]
+) -> dict[str, list[str]]:
+    """Compare two built data folders: what a new décret or a table edit changed.
+
+    Parameters
+    ----------
+    old_dir, new_dir
+        Folders holding ``territories.geojson`` and ``ptce.geojson`` (the
+        shipped data and a user's rebuild, for instance).
+
+    Returns
+    -------
+    dict of str to list of str
+        Keys ``territories_added``, ``territories_removed``,
+        ``perimeters_changed`` (codes or geometry), ``statuses_changed``
+        (``statut``, ``statut_detail`` or ``date_habilitation``, with old and
+        new values), ``populations_changed``, ``ptce_added``, ``ptce_removed``,
+        ``ptce_changed`` (seat, area or precision); each a sorted list of
+        French lines naming the id.
+
+    Examples
+    --------
+    >>> from geo.shipped.build import DATA_DIR
+    >>> sum(map(len, data_diff(DATA_DIR, DATA_DIR).values()))
+    0
+    """
+    old_t, new_t = (_features(Path(d) / TERRITORIES_GEOJSON) for d in (old_dir, new_dir))
+    old_p, new_p = (_features(Path(d) / PTCE_GEOJSON) for d in (old_dir, new_dir))
+    diff: dict[str, list[str]] = {
+        "territories_added": [f"{i} ({new_t[i].get('nom')})" for i in new_t if i not in old_t],
+        "territories_removed": [f"{i} ({old_t[i].get('nom')})" for i in old_t if i not in new_t],
+        "perimeters_changed": [],
+        "statuses_changed": [],
+        "populations_changed": [],
+        "ptce_added": [f"{i} ({new_p[i].get('nom')})" for i in new_p if i not in old_p],
+        "ptce_removed": [f"{i} ({old_p[i].get('nom')})" for i in old_p if i not in new_p],
+        "ptce_changed": [],
+    }
+    for i in sorted(set(old_t) & set(new_t)):
+        old, new = old_t[i], new_t[i]
+        if (
+            old.get("codes_insee") != new.get("codes_insee")
+            or old["_geometry"] != new["_geometry"]
+        ):
+            diff["perimeters_changed"].append(
+                f"{i} : {old.get('precision')} ({len(_split(old.get('codes_insee') or ''))} "
+                f"communes) -> {new.get('precision')} "
+                f"({len(_split(new.get('codes_insee') or ''))} communes)"
+            )
+        for field in ("statut", "statut_detail", "date_habilitation"):
+            if (old.get(field) or "") != (new.get(field) or ""):
+                before, after = old.get(field) or "(vide)", new.get(field) or "(vide)"
+                diff["statuses_changed"].append(f"{i} : {field} {before} -> {after}")
+        if (old.get("population"), old.get("population_source")) != (
+            new.get("population"),
+            new.get("population_source"),
+        ):
+            diff["populations_changed"].append(
+                f"{i} : {old.get('population')} ({old.get('population_source') or '?'}) -> "
+                f"{new.get('population')} ({new.get('population_source') or '?'})"
+            )
+    for i in sorted(set(old_p) & set(new_p)):
+        old, new = old_p[i], new_p[i]
+        changed = [
+            f for f in ("siege_insee", "codes_insee", "precision") if old.get(f) != new.get(f)
+        ]
+        if changed or old["_geometry"] != new["_geometry"]:
+            diff["ptce_changed"].append(f"{i} : {', '.join(changed) or 'point'}")
+    return {key: sorted(lines) for key, lines in diff.items()}
+
+
+_DIFF_LABELS = {
+    "territories_added": "territoires ajoutés",
+    "territories_removed": "territoires retirés",
+    "perimeters_changed": "périmètres modifiés",
+    "statuses_changed": "statuts ou dates modifiés",
+    "populations_changed": "populations modifiées",
+    "ptce_added": "PTCE ajoutés",
+    "ptce_removed": "PTCE retirés",
+    "ptce_changed": "PTCE modifiés",
+}
+
+
+def diff_report(diff: dict[str, list[str]], old_name: str, new_name: str) -> str:
+    """Write :func:`data_diff` in French, one section per kind of change.
+
+    Examples
+    --------
+    >>> print(diff_report({"territories_added": ["x (X)"]}, "livrées", "nouvelles"))
+    Différences entre les données livrées et les données nouvelles :
+      territoires ajoutés (1) :
+        - x (X)
+    """
+    lines = [f"Différences entre les données {old_name} et les données {new_name} :"]
+    for key, label in _DIFF_LABELS.items():
+        items = diff.get(key, [])
+        if items:
+            lines.append(f"  {label} ({len(items)}) :")
+            lines.extend(f"    - {item}" for item in items)
+    if len(lines) == 1:
+        lines.append("  aucune.")
+    return "\n".join(lines)
 
 
 def qpv_summary(territories: str | os.PathLike[str] | gpd.GeoDataFrame) -> str:
@@ -1256,6 +1399,8 @@ def report_numbers(
             "pe_unknown_status": _listing(pe_unknown, date_source="date_source"),
             "with_qpv_codes": _listing(with_qpv, qpv_codes="n_qpv"),
             "qpv_drawn": int((t["precision"] == "qpv").sum()),
+            "population_by_source": _population_by_source(t),
+            "stopped": _listing(t[t["statut_detail"] != ""], statut_detail="statut_detail"),
             "internal_remarks": _listing(
                 _internal_remarks(t, field_names("territories", public=True)), champs="champs"
             ),
@@ -1320,6 +1465,50 @@ def _qpv_sentence(with_codes: int, drawn: int) -> str:
     )
 
 
+_POPULATION_SOURCE_FR = {
+    "communes": "communes entières (INSEE)",
+    "qpv": "somme des QPV 2024 (INSEE)",
+    "source": "chiffre cité par la source du territoire",
+    "inconnue": "inconnue",
+}
+
+
+def _population_by_source(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """Per statut (and ``ensemble``), per ``population_source``: rows and population sum."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    values = pd.to_numeric(frame["population"], errors="coerce")
+    for statut in [*STATUTS, "ensemble"]:
+        rows = frame if statut == "ensemble" else frame[frame["statut"] == statut]
+        out[statut] = {}
+        for source in POPULATION_SOURCES:
+            chosen = rows["population_source"] == source
+            exact = chosen & (rows["precision"] == "communes")
+            out[statut][source] = {
+                "n": int(chosen.sum()),
+                "population": int(values[rows.index][chosen].fillna(0).sum()),
+                "n_exact": int(exact.sum()) if source == "communes" else 0,
+            }
+    return out
+
+
+def _population_lines(by_source: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    lines = ["  population par source (TH ; ensemble TH et PE) :"]
+    for source in POPULATION_SOURCES:
+        th, every = by_source["TH"][source], by_source["ensemble"][source]
+        count = f"{th['population']:,}".replace(",", "\u202f")
+        text = (
+            f"    {_POPULATION_SOURCE_FR[source]} : {th['n']} TH"
+            + (f", {count} habitants" if th["n"] and source != "inconnue" else "")
+            + f" ; {every['n']} territoires"
+        )
+        if source == "communes":
+            text += f" (périmètre exact pour {th['n_exact']} TH ; les autres : EPCI, approché)"
+        if source == "inconnue":
+            text += " (quartiers sans population QPV ni chiffre cité : jamais leur commune)"
+        lines.append(text)
+    return lines
+
+
 def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
     """Describe the quality of the shipped data, in French.
 
@@ -1352,6 +1541,9 @@ def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
         f"  par précision du périmètre : {_format_counts(t['by_precision'])}",
         f"  par confiance : {_format_counts(t['by_confiance'])}",
         f"  avec codes QPV : {len(t['with_qpv_codes'])} (contours QPV tracés : {t['qpv_drawn']})",
+        *_population_lines(t["population_by_source"]),
+        f"  projets bloqués ou arrêtés (statut_detail, non dessinés comme actifs) : "
+        f"{len(t['stopped'])}",
         "",
         f"PTCE : {p['total']}",
         f"  par précision de la zone d'action : {_format_counts(p['by_precision'])}",
