@@ -530,3 +530,20 @@ def test_data_report_shows_population_by_source(capsys):
         f"    chiffre cité par la source du territoire : {counts['source']} TH"
     )
     assert shown[3].startswith(f"    inconnue : {counts['inconnue']} TH ;")
+
+
+def test_exports_say_the_certainty_in_french(shipped, tmp_path):
+    from geo.publish.export import write_synergies
+
+    territories, ptce, table = shipped
+    path = write_synergies(table, tmp_path / "paires.csv", territories=territories, ptce=ptce)
+    written = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = written[
+        (written["territory_id"] == "les-mureaux") & (written["ptce_id"] == "vivre-les-mureaux")
+    ].iloc[0]
+    assert (row["certainty"], row["relation_fr"]) == (
+        "probable",
+        "chevauchement probable — périmètre approché",
+    )
+    sure = written[written["certainty"] == "sûr"]
+    assert len(sure) and not sure["relation_fr"].str.contains("probable").any()

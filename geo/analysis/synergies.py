@@ -120,6 +120,7 @@ SYNERGY_COLUMNS = [
     "ptce_precision",
     "approximate",
     "certainty",
+    "relation_fr",
 ]
 
 #: Columns of :func:`nearest_ptce`, in order.
@@ -179,6 +180,7 @@ LABELS_FR = {
     "ptce_precision": "Précision du périmètre du PTCE",
     "approximate": "Périmètre approché",
     "certainty": "Certitude",
+    "relation_fr": "Relation (certitude)",
     "sûr": "sûr",
     "probable": "probable — périmètre approché",
     "non mesurable": "non mesurable — périmètre tracé plus large que le territoire",
@@ -935,9 +937,31 @@ def _synergy_frame(
             "ptce_precision": ptce.column("precision", p),
             "approximate": approximate.astype(bool),
             "certainty": certainty,
+            "relation_fr": _relation_fr(pairs["rank"], certainty),
         }
     )
     return table
+
+
+_CERTAINTY_CODES = {name: k for k, name in enumerate(("sûr", "probable", "non mesurable"))}
+
+
+def _relation_fr(rank: np.ndarray, certainty: np.ndarray):
+    """French text of each relation with its certainty (few distinct values: taken, not built).
+
+    ``"chevauchement"``, ``"chevauchement probable — périmètre approché"``...
+    """
+    texts = np.array(
+        [
+            LABELS_FR[relation]
+            + ("" if certainty_name == "sûr" else " " + LABELS_FR[certainty_name])
+            for relation in RELATIONS
+            for certainty_name in _CERTAINTY_CODES
+        ],
+        dtype=object,
+    )
+    codes = np.where(certainty == "sûr", 0, np.where(certainty == "probable", 1, 2))
+    return _text_column(texts, rank.astype(np.intp) * len(_CERTAINTY_CODES) + codes)
 
 
 def _certainty(
@@ -1028,7 +1052,14 @@ def synergies(
         the territory has no geometry (an overlap found through shared
         communes only); ``shared_communes`` is ``""`` when none;
         ``overlap_share_pct`` is the common area as a share of the
-        territory's area. ``approximate`` is true for an overlap or adjacency
+        territory's area. ``certainty`` says how sure the relation is:
+        ``"sûr"`` (measured on precise perimeters), ``"probable"`` (through an
+        approximate perimeter: a quartier drawn as its communes, an EPCI, a
+        PTCE area known roughly), ``"non mesurable"`` (the territory is drawn
+        larger than it is, ``precision_note``, and the PTCE shares every commune
+        of that drawing); ``relation_fr`` writes both in French for reports and
+        exports (``"chevauchement probable — périmètre approché"``).
+        ``approximate`` is true for an overlap or adjacency
         found through an approximate perimeter: a territory of precision
         ``"infra-communal"`` or ``"epci"``, or a PTCE whose ``precision`` is not
         ``"communes"`` unless the seat point alone gives the relation.

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from geo.analysis.synergies import LABELS_FR as _SYNERGY_LABELS
+
 STATUT_LABELS = {"TH": "Territoire habilité", "PE": "Projet émergent"}
 
 RELATION_LABELS = {
@@ -24,11 +26,12 @@ RELATION_LABELS = {
     "near": "à proximité",
 }
 
-#: How a relation's certainty is written after its label (nothing for ``sûr``).
+#: How a relation's certainty is written after its label (nothing for ``sûr``): the
+#: words of the synergy tables' ``relation_fr`` column, written once in the analysis.
 CERTAINTY_LABELS = {
     "sûr": "",
-    "probable": "probable — périmètre approché",
-    "non mesurable": "non mesurable — périmètre tracé plus large que le territoire",
+    "probable": _SYNERGY_LABELS["probable"],
+    "non mesurable": _SYNERGY_LABELS["non mesurable"],
 }
 
 
