@@ -91,7 +91,7 @@ retry_backoff_s: float = 1.0
 #: Largest uncompressed size, in bytes, of an XLSX workbook the loaders open
 #: (all its parts together). Checked from the ZIP directory before any part is
 #: inflated: a 1 MB file that inflates to gigabytes (a "ZIP bomb") is refused.
-#: Reading costs about 1 KB of memory per cell; raise this for a larger sheet.
+#: Reading costs about 250 bytes of memory per cell; raise this for a larger sheet.
 xlsx_max_bytes: int = 256 * 1024 * 1024
 
 #: Largest compression ratio (uncompressed / compressed size) of a part of an

@@ -527,8 +527,8 @@ def check_xlsx_size(path: Path, source: str) -> None:
     if total > limit:
         raise DataSourceError(
             f"{source} refused: its parts inflate to {total / 2**20:,.0f} MiB, above "
-            f"geo.settings.xlsx_max_bytes = {limit / 2**20:,.0f} MiB (about 1 KB of memory "
-            "per cell to read). If the file is right, raise that limit "
+            f"geo.settings.xlsx_max_bytes = {limit / 2**20:,.0f} MiB (reading costs about "
+            "250 bytes of memory per cell). If the file is right, raise that limit "
             "(geo.settings.xlsx_max_bytes = ...) or save the sheet as CSV"
         )
     ratio_limit = float(settings.xlsx_max_ratio)
