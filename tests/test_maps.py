@@ -272,9 +272,13 @@ def _hostile_every_field(data, payload: str):
     return territories, ptce, table
 
 
+_STATIC_TEXT = re.compile(r'<section class="geo-static".*?</section>', re.DOTALL)
+
+
 def _outside_data(page: str) -> str:
-    """The page minus its data blocks and its escaped <title>: must hold no data text."""
-    return re.sub(r"<title>.*?</title>", "", _without_data(page), flags=re.DOTALL)
+    """The page minus its data blocks, escaped <title> and text alternative: no data text."""
+    page = _STATIC_TEXT.sub("", _without_data(page))
+    return re.sub(r"<title>.*?</title>", "", page, flags=re.DOTALL)
 
 
 @pytest.mark.parametrize("payload", HOSTILE)
@@ -334,6 +338,11 @@ def test_every_field_reaches_the_page_only_through_the_serialiser(
         outside = _outside_data(text)
         assert payload not in outside
         assert html.escape(payload) not in outside and "49 nom" not in text
+        # the text alternative written into the page: every data text escaped once, as text
+        (section,) = _STATIC_TEXT.findall(text)
+        assert payload not in section
+        assert f'<b class="geo-sname">{_pagedata.html_text(f"{payload} nom")}</b>' in section
+        assert _pagedata.html_text(f"{payload} title") in section
     assert not (tmp_path / "PWNED_FILE").exists()
 
 
@@ -1005,8 +1014,7 @@ def test_browser_dense_ptce_are_clustered(browser, communes, tmp_path, tiles):
         hidden = page.js(
             "const g = groups.find(l => l.getVisibleParent);"
             "return g.getLayers().filter(m => m._geoKind === 'ptce' && !m._icon)"
-            ".map(m => map._geoKeys"
-            " && Object.keys(map._geoIndex).find(k => map._geoIndex[k] === m));"
+            ".map(m => Object.keys(map._geoIndex).find(k => map._geoIndex[k] === m));"
         )
         assert hidden
         name = page.js("return map._geoKeys[arg].pById[arg.slice(2)].nom;", hidden[0])
@@ -1358,22 +1366,90 @@ def test_browser_cluster_plugin_blocked_still_draws(browser, communes, tmp_path)
         page.close()
 
 
+def _serve(route, request, *, block: str | None = None, tamper: str | None = None) -> None:
+    """Serve file: pages and the npm copies of the CDN files; block or alter one of them."""
+    url = request.url
+    if url.startswith("file:"):
+        route.continue_()
+        return
+    local = npm_file(url)
+    if (block and block in url) or local is None or not local.is_file():
+        route.abort()
+    elif tamper and tamper in url:
+        body = local.read_bytes() + b"\n;window.__tampered = 1;\n"
+        route.fulfill(body=body, headers=cors_headers(local))
+    else:
+        route.fulfill(path=str(local), headers=cors_headers(local))
+
+
 @pytest.mark.browser
-def test_browser_leaflet_blocked_says_so(browser, data, communes, tmp_path):
+@pytest.mark.parametrize("how", ["javascript-off", "leaflet-blocked", "leaflet-tampered"])
+@pytest.mark.parametrize("writer", ["folium", "cli"])
+def test_browser_list_without_leaflet(browser, data, communes, tmp_path, how, writer):
     territories, ptce, table = data
-    path = _write(
-        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "l.html"
+    if writer == "folium":
+        path = _write(
+            maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "l.html"
+        )
+    else:
+        path = tmp_path / "l.html"
+        maps.write_page(
+            maps.map_page(maps.map_data(territories, ptce, table, communes=communes)), path
+        )
+    context = browser.new_context(
+        java_script_enabled=how != "javascript-off", viewport={"width": 1100, "height": 800}
     )
-    page = browser.new_page()
+    page = context.new_page()
     try:
         page.route(
             "**/*",
-            lambda route, request: (
-                route.continue_() if request.url.startswith("file:") else route.abort()
+            lambda route, request: _serve(
+                route,
+                request,
+                block="leaflet.js" if how == "leaflet-blocked" else None,
+                tamper="leaflet.js" if how == "leaflet-tampered" else None,
             ),
         )
         page.goto(path.as_uri(), wait_until="load")
-        assert "La carte n'a pas pu être chargée" in page.inner_text("[role=alert]")
+        expected = sorted([*territories["nom"], *ptce["nom"]])
+        names = page.locator(".geo-slist .geo-sname")
+        assert sorted(names.all_inner_texts()) == expected  # every entry, literally
+        assert all(names.nth(i).is_visible() for i in range(names.count()))
+        # readable at once: the list starts in the first screen, under the page's one title
+        assert page.locator(".geo-slist").bounding_box()["y"] < 800
+        assert page.locator("main").count() == 1 and page.locator("h1").count() == 1
+        assert "partenaire le plus proche : Pôle des Mureaux" in page.inner_text(".geo-slist")
+        if how == "javascript-off":
+            assert "La carte interactive a besoin de JavaScript" in page.inner_text("main")
+        else:
+            alert = page.locator("[role=alert]")
+            assert "La carte n'a pas pu être chargée" in alert.inner_text()
+            href = alert.locator("a").get_attribute("href")
+            assert page.locator(href).count() == 1 and page.locator(href).evaluate(
+                "e => e.classList.contains('geo-slist')"
+            )
+            assert page.evaluate("() => window.__tampered") is None  # never ran
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_browser_static_list_gives_way_to_the_interactive_one(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "s.html"
+    )
+    page = BrowserPage(browser, path)
+    try:
+        assert page.page.locator(".geo-static").count() == 0
+        assert page.page.locator("main").count() == 1 and page.page.locator("h1").count() == 1
+        assert page.page.locator(".geo-table tbody tr").count() == 8
+        assert (
+            page.page.locator("meta[name=description]")
+            .get_attribute("content")
+            .startswith("Carte et liste de 4\u00a0territoires zéro chômeur (2 habilités")
+        )
+        assert page.errors == []
     finally:
         page.close()
 
@@ -1700,5 +1776,124 @@ def test_browser_permalink_unknown_id_says_so(browser, data, communes, tmp_path)
         text = page.page.inner_text(".geo-status")
         assert "introuvable" in text and "t-disparu" in text
         assert page.page.is_hidden(".geo-details")
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- Nu Html Checker
+
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def nu_errors(paths: list[Path]) -> list[str]:
+    """The Nu Html Checker's errors on ``paths`` (one Java run), as "file: line: message"."""
+    import subprocess
+
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.is_file():
+        pytest.skip("the Nu Html Checker needs java and npm vnu-jar: scripts/install-test-deps")
+    done = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    messages = json.loads(done.stderr or done.stdout)["messages"]
+    return [
+        f"{Path(m.get('url', '')).name}: {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] == "error" or m.get("subType") == "fatal"
+    ]
+
+
+@pytest.mark.slow
+def test_nu_html_checker_no_errors_on_every_map_page(data, communes, tmp_path):
+    territories, ptce, table = data
+    pages = []
+    for name, kwargs in {
+        "national": {},
+        "embed": {"embed": True},
+        "region": {"region": "11"},
+        "departement": {"departement": "78"},
+        "territory": {"territory": "t-mureaux"},
+    }.items():
+        m = maps.synergy_map(territories, ptce, table, communes=communes, **kwargs)
+        pages.append(_write(m, tmp_path, f"{name}.html"))
+    cli = maps.map_page(maps.map_data(territories, ptce, table, communes=communes))
+    pages.append(maps.write_page(cli, tmp_path / "cli.html"))
+    pages.append(maps.write_page(cli, tmp_path / "split.html", separate_assets=True))
+    assert nu_errors(pages) == []
+
+
+# --------------------------------------------------------------------------- contrast and text
+
+LAND, SEA = (0xF7, 0xF5, 0xEF), (0xDF, 0xE8, 0xEE)
+
+
+def _luminance(rgb) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _over(color, opacity: float, background):
+    return tuple(c * opacity + b * (1 - opacity) for c, b in zip(color, background, strict=True))
+
+
+def test_multi_departement_territory_has_human_names(data, communes):
+    territories, ptce, table = data
+    territories = territories.assign(
+        departement=territories["departement"].where(territories["id"] != "t-mureaux", "78;974")
+    )
+    block = maps.map_data(territories, ptce, table, communes=communes)
+    (row,) = [r for r in _rows(block, "t") if r["id"] == "t-mureaux"]
+    assert row["departement_nom"] == "Yvelines, La Réunion"
+    page = maps.map_page(block)
+    assert "Yvelines, La Réunion (78, 974)" in page and "78;974)" not in _without_data(page)
+
+
+@pytest.mark.browser
+def test_browser_lines_contrast_credit_and_texts(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    territories = territories.assign(
+        departement=territories["departement"].where(territories["id"] != "t-mureaux", "78;974")
+    )
+    table = table.assign(approximate=True)
+    m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=False)
+    page = BrowserPage(browser, _write(m, tmp_path, "contrast.html"))
+    try:
+        strokes = page.page.evaluate(
+            """() => [...document.querySelectorAll('path.geo-departement, path.geo-link')]
+               .map(p => {
+                 const s = getComputedStyle(p);
+                 return [p.getAttribute('class'), s.stroke, parseFloat(s.strokeOpacity)]; })"""
+        )
+        assert {c.split()[0] for c, _, _ in strokes} == {"geo-departement", "geo-link"}
+        for cls, stroke, opacity in strokes:
+            rgb = tuple(int(v) for v in re.findall(r"\d+", stroke)[:3])
+            for background in (LAND, SEA):
+                ratio = _contrast(_over(rgb, opacity, background), background)
+                assert ratio >= 3, (cls, stroke, opacity, background, round(ratio, 2))
+        credit = page.page.inner_text(".leaflet-control-attribution")
+        assert "IGN" in credit and "INSEE" in credit
+        options = page.page.locator(".geo-filterbox select >> nth=1").inner_text()
+        assert "Yvelines, La Réunion (78, 974)" in options and "78;974" not in options
+        more = page.page.evaluate("() => document.querySelector('.geo-more').textContent")
+        assert "-" not in more
+        # the links of the head each on a line of their own (no "carteOuvrir" run-on)
+        tops = page.page.eval_on_selector_all(
+            ".geo-head a", "as => as.map(a => a.getBoundingClientRect().top)"
+        )
+        assert len(set(tops)) == len(tops)
+        assert page.errors == []
     finally:
         page.close()

@@ -32,6 +32,9 @@ var geoTzptce = (function () {
   function km(n) {
     return (typeof n === "number" && isFinite(n)) ? n.toFixed(1).replace(".", ",") + "\u00a0km" : "";
   }
+  function escapeHtml(s) {  // Leaflet's attribution control takes HTML: a text goes in escaped
+    return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
   function safeHref(u) {
     return (typeof u === "string" && /^https?:\/\/[^\s"'<>`\\]+$/i.test(u)) ? u : null;
   }
@@ -116,7 +119,9 @@ var geoTzptce = (function () {
   }
   function relationStyle(data, rel, approx) {
     var r = data.labels.relations[rel] || data.labels.relations.near;
-    var st = {color: r[1], weight: r[2], opacity: approx ? 0.55 : 0.9, className: "geo-link"};
+    // approximate: a thinner line, never a paler one (a pale line falls under 3:1 on land and sea)
+    var st = {color: r[1], weight: approx ? Math.max(1.5, r[2] * 0.55) : r[2], opacity: 0.9,
+              className: "geo-link"};
     if (r[3]) { st.dashArray = r[3]; }
     return st;
   }
@@ -160,6 +165,7 @@ var geoTzptce = (function () {
     var container = map.getContainer();
     var app = el("div", "geo-app" + (data.embed ? " geo-embed" : ""));
     container.parentNode.insertBefore(app, container);
+    if (app.parentNode.tagName === "MAIN") { app.parentNode.classList.add("geo-main"); }
     var side = el("div", "geo-side", null, app);
     side.setAttribute("role", "region");
     side.setAttribute("aria-label", "Recherche, filtres et liste");
@@ -328,9 +334,10 @@ var geoTzptce = (function () {
     if (src) { el("h3", null, "Sources", body); body.appendChild(src); }
     return h;
   }
-  function depText(item) {
+  function depText(item) {  // "Côtes-d'Armor, Morbihan (22, 56)", never a raw "22;56"
     if (!item.departement) { return ""; }
-    return item.departement_nom ? item.departement_nom + " (" + item.departement + ")" : item.departement;
+    var codes = String(item.departement).split(";").join(", ");
+    return item.departement_nom ? item.departement_nom + " (" + codes + ")" : codes;
   }
   function showDetails(ds, key, opener) {
     var app = ds.app, panel = app.details;
@@ -464,7 +471,7 @@ var geoTzptce = (function () {
     groups.d = L.featureGroup();
     data.d.forEach(function (d) {
       groups.d.addLayer(geometryLayer(d[1], {pane: "geo-land", interactive: false,
-        renderer: renderer, color: "#8a8a8a", weight: 0.8, fill: true, fillColor: "#f7f5ef",
+        renderer: renderer, color: "#767676", weight: 0.8, fill: true, fillColor: "#f7f5ef",
         fillOpacity: 1, className: "geo-departement"}));
     });
     groups.d.addTo(map);
@@ -726,8 +733,10 @@ var geoTzptce = (function () {
       }
       el("td", null, cell, tr);
     });
-    ds.more.hidden = shown.length <= limit;
-    ds.more.textContent = "Afficher les " + (shown.length - limit) + " suivants";
+    var rest = shown.length - limit;
+    ds.more.hidden = rest <= 0;
+    ds.more.textContent = rest > 0 ? "Afficher les " + Math.min(rest, LIST_STEP) + " suivants (" +
+      rest + " restants)" : "";
     ds.more.onclick = function () { renderList(ds, limit + LIST_STEP); };
     ds.caption.textContent = shown.length + " sur " + ds.items.length +
       " territoires et PTCE (liste, alternative textuelle de la carte)";
@@ -860,7 +869,10 @@ var geoTzptce = (function () {
       });
       fullscreen(map, app);
       L.control.scale({imperial: false}).addTo(map);
-      if (map.attributionControl) { map.attributionControl.setPrefix(false); }
+      if (map.attributionControl) {
+        map.attributionControl.setPrefix(false);
+        if (data.credit) { map.attributionControl.addAttribution(escapeHtml(data.credit)); }
+      }
       if (data.tiles) {
         var tiles = L.tileLayer(data.tiles.url, {attribution: data.tiles.attribution,
           subdomains: data.tiles.subdomains, maxZoom: data.tiles.maxZoom});
@@ -1011,7 +1023,7 @@ var geoTzptce = (function () {
         Object.keys(labels.relations).forEach(function (code) {
           if (rels[code]) { row(lineSvg(relationStyle(data, code, false)), labels.relations[code][0]); }
         });
-        if (approx) { row(lineSvg({color: "#555555", weight: 2.5, opacity: 0.45}), "trait p\u00e2le : approximatif"); }
+        if (approx) { row(lineSvg({color: "#555555", weight: 1.5, opacity: 0.9}), "trait fin : approximatif"); }
         if (data.canvas) { row(null, "liens visibles en zoomant (tous dans la liste)"); }
         if (data.linksTotal > ds.links.length) {
           row(null, "les " + data.linksPerTerritory + " liens les plus proches de chaque territoire");
@@ -1023,7 +1035,7 @@ var geoTzptce = (function () {
         }
         if (data.ringKm) { row(boxSwatch("none", "#1f78b4"), "rayon de " + km(data.ringKm) + " autour des PTCE"); }
         if (data.c.length) { row(boxSwatch("none", "#222222"), "communes du territoire"); }
-        row(boxSwatch("#f7f5ef", "#8a8a8a"), "d\u00e9partements (terre) ; en bleu, la mer");
+        row(boxSwatch("#f7f5ef", "#767676"), "d\u00e9partements (terre) ; en bleu, la mer");
         box._geoDetails = details;
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
@@ -1103,6 +1115,9 @@ var geoTzptce = (function () {
     search(ds);
     controls(map, ds);
     renderList(ds, LIST_STEP);
+    // the interactive list is there: the page's static text alternative of this table goes
+    var text = document.querySelector('[data-geo-static="' + dataId + '"]');
+    if (text) { text.parentNode.removeChild(text); }
     if (data.bounds) { fit(map, data.bounds, function () { return aside(map); }); }
     if (!map._geoKeys._escape) {
       map._geoKeys._escape = true;
@@ -1127,12 +1142,22 @@ var geoTzptce = (function () {
     }
     return ds;
   }
-  if (typeof L === "undefined" && typeof document !== "undefined") {  // Leaflet did not load: say so
+  if (typeof L === "undefined" && typeof document !== "undefined") {  // Leaflet did not load: say so, and where the list is
     document.addEventListener("DOMContentLoaded", function () {
+      var list = document.querySelector(".geo-static .geo-slist");
       var p = el("p", "geo-fatal", "La carte n'a pas pu \u00eatre charg\u00e9e (biblioth\u00e8que " +
-                 "Leaflet indisponible). V\u00e9rifiez la connexion ou ouvrez la version hors ligne.");
+                 "Leaflet indisponible ; v\u00e9rifiez la connexion). ");
       p.setAttribute("role", "alert");
-      document.body.insertBefore(p, document.body.firstChild);
+      if (list) {
+        p.appendChild(document.createTextNode("Tout ce qu'elle montre est dans la "));
+        var a = el("a", null, "liste des territoires et PTCE", p);
+        a.href = "#" + list.id;
+        p.appendChild(document.createTextNode(" ci-dessous."));
+        var title = list.parentNode.querySelector(".geo-title");
+        list.parentNode.insertBefore(p, title ? title.nextSibling : list.parentNode.firstChild);
+      } else {
+        document.body.insertBefore(p, document.body.firstChild);
+      }
     });
   }
   var api = {norm: norm, start: start, open: open, close: function (map) { hideDetails(map._geoApp); }};
