@@ -721,7 +721,7 @@ if (!count.clusters) map.eachLayer(l => { if (l._geoKind === 'ptce') count.ptce+
 count.paths = document.querySelectorAll('path.geo-territory').length;
 count.legend = !!document.querySelector('.geo-legend summary') &&
   document.querySelector('.geo-legend summary').getBoundingClientRect().height > 10;
-count.rows = document.querySelectorAll('.geo-table tbody tr').length;
+count.rows = document.querySelectorAll('.geo-cards > li').length;
 return count;
 """
 
@@ -854,7 +854,7 @@ def test_browser_search_and_list(browser, data, communes, tmp_path):
         page.page.fill(".geo-search input", "reunion")
         assert "La Réunion" in page.page.locator(".geo-search li b").all_inner_texts()
         page.page.click(".geo-search li:has-text('région')")
-        rows = page.page.locator(".geo-table tbody tr").all_inner_texts()
+        rows = page.page.locator(".geo-cards > li").all_inner_texts()
         assert len(rows) == 2 and all("Réunion" in r for r in rows), rows
         page.page.fill(".geo-search input", "zzzz")
         assert page.page.inner_text(".geo-search li") == "Aucun résultat"
@@ -864,15 +864,15 @@ def test_browser_search_and_list(browser, data, communes, tmp_path):
         page.page.uncheck(
             ".geo-types label:text-is(' PTCE') input, .geo-types label:has-text('PTCE') input"
         )
-        rows = page.page.locator(".geo-table tbody tr").all_inner_texts()
-        assert [r.split("\t")[0] for r in rows] == [
+        rows = page.page.locator(".geo-cards > li").all_inner_texts()
+        assert [r.split("\n")[0] for r in rows] == [
             "Territoire sans contour",
             "Trappes (Merisiers)",
         ]
         count = page.js(COUNT_JS)
         assert count["territories"] == 1 and count["ptce"] == 0 and count["links"] == 0
         # a list entry opens its details and Escape returns focus to it
-        page.page.click(".geo-table .geo-pick:has-text('Trappes')")
+        page.page.click(".geo-cards .geo-pick:has-text('Trappes')")
         assert "Projet émergent (PE)" in _details(page)
         page.page.keyboard.press("Escape")
         assert page.page.evaluate("() => document.activeElement.textContent") == (
@@ -941,7 +941,7 @@ def test_browser_hostile_payloads_show_literally(
         assert page.page.inner_text(".geo-legend summary") == f"{payload} title"
         assert page.page.inner_text(".geo-title") == f"{payload} title"
         # every list entry opens details showing the texts literally
-        names = page.page.locator(".geo-table .geo-pick")
+        names = page.page.locator(".geo-cards .geo-pick")
         n = names.count()
         assert n == (1 + len(table[table["territory_id"] == first]) if kind == "territory" else 8)
         for i in range(n):
@@ -1018,7 +1018,7 @@ def test_browser_dense_ptce_are_clustered(browser, communes, tmp_path, tiles):
         )
         assert hidden
         name = page.js("return map._geoKeys[arg].pById[arg.slice(2)].nom;", hidden[0])
-        page.page.click(f".geo-table .geo-pick:text-is('{name}')")
+        page.page.click(f".geo-cards .geo-pick:text-is('{name}')")
         page.page.wait_for_timeout(900)
         assert page.js("return !!map._geoIndex[arg]._icon;", hidden[0])
         assert page.errors == []
@@ -1121,7 +1121,7 @@ def test_browser_notebook_frame_folds_the_legend(browser, data, communes, tmp_pa
                                        c.right <= legend.left || c.left >= legend.right));
             return {width: map.getSize().x, covered: hidden.length,
                     open: document.querySelector('.geo-legend details').open,
-                    rows: document.querySelectorAll('.geo-table tbody tr').length};
+                    rows: document.querySelectorAll('.geo-cards > li').length};
         }"""
         )
         assert state == {"width": 700, "covered": 0, "open": False, "rows": 8}
@@ -1250,7 +1250,8 @@ def test_browser_keyboard_reaches_every_list_entry(browser, data, communes, tmp_
     page = BrowserPage(browser, _write(m, tmp_path, "kl.html"))
     try:
         entries = page.page.eval_on_selector_all(
-            ".geo-table tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())"
+            ".geo-cards > li",
+            "rows => rows.map(r => r.querySelector('.geo-pick').textContent.trim())",
         )
         assert len(entries) == 8, entries  # 4 territories (one not located), 4 PTCE
         reached: list[str] = []
@@ -1258,8 +1259,8 @@ def test_browser_keyboard_reaches_every_list_entry(browser, data, communes, tmp_
             page.page.keyboard.press("Tab")
             name = page.page.evaluate(
                 "() => { const a = document.activeElement;"
-                " const row = a && a.closest('.geo-table tbody tr');"
-                " return row ? row.cells[0].textContent.trim() : null; }"
+                " const row = a && a.closest('.geo-cards > li');"
+                " return row ? row.querySelector('.geo-pick').textContent.trim() : null; }"
             )
             if name is not None and name not in reached:
                 reached.append(name)
@@ -1337,7 +1338,7 @@ def test_browser_permalink_opens_the_feature(browser, data, communes, tmp_path):
     page = BrowserPage(browser, path.as_uri() + "#territoire=t-trappes")
     try:
         assert "Trappes (Merisiers)" in _details(page)
-        page.page.click(".geo-table .geo-pick:has-text('Pôle de Meulan')")
+        page.page.click(".geo-cards .geo-pick:has-text('Pôle de Meulan')")
         page.page.wait_for_timeout(200)
         assert page.page.evaluate("() => location.hash") == "#ptce=p-meulan"
     finally:
@@ -1443,7 +1444,7 @@ def test_browser_static_list_gives_way_to_the_interactive_one(browser, data, com
     try:
         assert page.page.locator(".geo-static").count() == 0
         assert page.page.locator("main").count() == 1 and page.page.locator("h1").count() == 1
-        assert page.page.locator(".geo-table tbody tr").count() == 8
+        assert page.page.locator(".geo-cards > li").count() == 8
         assert (
             page.page.locator("meta[name=description]")
             .get_attribute("content")
@@ -1509,7 +1510,10 @@ def test_browser_phone_legend_opens_in_page(browser, data, communes, tmp_path):
                 .map(e => e.getBoundingClientRect().toJSON())"""
         )
         legend_box, attribution = boxes
-        assert legend_box["bottom"] <= attribution["top"] + 1
+        assert (
+            legend_box["bottom"] <= attribution["top"] + 1
+            or legend_box["right"] <= attribution["left"] + 1
+        )
         assert legend_box["right"] <= 390
         assert page.errors == []
     finally:
@@ -1661,11 +1665,12 @@ def test_browser_every_list_entry_opens_its_details_by_keyboard(browser, data, c
     page = BrowserPage(browser, _write(m, tmp_path, "every.html"))
     try:
         names = page.page.eval_on_selector_all(
-            ".geo-table tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())"
+            ".geo-cards > li",
+            "rows => rows.map(r => r.querySelector('.geo-pick').textContent.trim())",
         )
         assert len(names) == 8
         for i, name in enumerate(names):
-            page.page.locator(".geo-table tbody tr .geo-pick").nth(i).focus()
+            page.page.locator(".geo-cards > li .geo-pick").nth(i).focus()
             page.page.keyboard.press("Enter")
             heading = page.page.locator(".geo-details .geo-dtitle")
             heading.wait_for()
@@ -1895,5 +1900,75 @@ def test_browser_lines_contrast_credit_and_texts(browser, data, communes, tmp_pa
         )
         assert len(set(tops)) == len(tops)
         assert page.errors == []
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- layout
+
+CONTROLS_JS = """() => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  const m = map.getContainer().getBoundingClientRect();
+  const area = m.width * Math.min(m.height, innerHeight - Math.max(m.top, 0));
+  const all = [...document.querySelectorAll(
+      '.leaflet-control, .geo-tolist, .geo-status:not([hidden]), .geo-embed-hint')]
+    .filter(e => e.closest('.geo-mapwrap') && e.getClientRects().length);
+  return {area, boxes: all.filter(e => !all.some(o => o !== e && o.contains(e)))
+    .map(e => { const r = e.getBoundingClientRect();
+                return {name: e.className.split(' ')[0] + ':' + e.textContent.slice(0, 20),
+                        left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })
+    .filter(r => r.right > r.left && r.bottom > r.top)};
+}"""
+MAX_CONTROL_SHARE = 0.12
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("embed", [False, True])
+@pytest.mark.parametrize("viewport", [(390, 844), (768, 1024), (1366, 768)])
+def test_browser_controls_never_overlap(browser, data, communes, tmp_path, embed, viewport):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes, embed=embed)
+    page = Page(browser, _write(m, tmp_path, "o.html"), viewport=viewport, touch=viewport[0] < 800)
+    try:
+        page.page.wait_for_timeout(300)
+        state = page.page.evaluate(CONTROLS_JS)
+        boxes = state["boxes"]
+        names = {b["name"].split(":")[0] for b in boxes}
+        assert {"leaflet-control-zoom", "geo-legend", "leaflet-control-attribution"} <= names
+        assert "leaflet-control-scale" in names
+        assert any(b["name"].endswith("Aller à la liste") for b in boxes)
+        for i, a in enumerate(boxes):
+            share = (a["right"] - a["left"]) * (a["bottom"] - a["top"]) / state["area"]
+            assert share <= MAX_CONTROL_SHARE, (a, round(share, 3))
+            for b in boxes[i + 1 :]:
+                apart = (
+                    a["right"] <= b["left"]
+                    or b["right"] <= a["left"]
+                    or a["bottom"] <= b["top"]
+                    or b["bottom"] <= a["top"]
+                )
+                assert apart, (a, b)
+        # the overseas views: one row (a menu), and only where overseas data is drawn
+        views = page.page.locator(".geo-views")
+        assert views.count() == 1 and views.bounding_box()["height"] < 40
+        # the list: no horizontal scrolling
+        page.page.evaluate("() => document.querySelector('.geo-listbox').open = true")
+        wide = page.page.evaluate(
+            "() => [...document.querySelectorAll('.geo-list, .geo-side, body')]"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className || e.tagName)"
+        )
+        assert wide == []
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_no_overseas_views_without_overseas_data(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes, region="11")
+    page = Page(browser, _write(m, tmp_path, "r.html"))
+    try:
+        assert page.page.locator(".geo-views").count() == 0
     finally:
         page.close()

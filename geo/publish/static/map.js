@@ -201,7 +201,7 @@ var geoTzptce = (function () {
     var listSummary = el("summary", null, "Liste des territoires et PTCE", listBox);
     var list = el("div", "geo-list", null, listBox);
     list.id = "geo-list-" + n;
-    var toList = el("a", "geo-skip geo-tolist", "Aller \u00e0 la liste", mapWrap);
+    var toList = el("a", "geo-skip geo-tolist", "Aller \u00e0 la liste");  // a map control
     toList.href = "#" + list.id;
     toList.addEventListener("click", function () { listBox.open = true; });
     mapWrap.setAttribute("role", "region");
@@ -228,7 +228,8 @@ var geoTzptce = (function () {
     listBox.open = wide && !data.embed && !framed();
     map._geoApp = {n: n, app: app, side: side, input: input, results: results, count: count,
                    filterBox: filterBox, list: list, listBox: listBox, listSummary: listSummary,
-                   mapWrap: mapWrap, status: status, details: details, datasets: []};
+                   mapWrap: mapWrap, status: status, details: details, toList: toList,
+                   head: head, datasets: []};
     map.invalidateSize(false);  // the container moved: its size before the first view
     setTimeout(function () { map.invalidateSize(); }, 0);
     return map._geoApp;
@@ -715,23 +716,22 @@ var geoTzptce = (function () {
     var shown = ds.items.filter(function (it) { return it.visible; });
     box.textContent = "";
     shown.slice(0, limit).forEach(function (it) {
-      var tr = el("tr", null, null, box);
-      var th = el("th", null, null, tr);
-      th.scope = "row";
-      var b = el("button", "geo-pick", it.nom || it.id, th);
+      // a card per entry: every fact readable in a narrow sidebar, no horizontal scrolling
+      var li = el("li", "geo-card", null, box);
+      var b = el("button", "geo-pick", it.nom || it.id, li);
       b.type = "button";
       b.addEventListener("click", function () { open(ds.map, it.key, b); });
       var type = it.kind === "p" ? "PTCE" : (statutInfo(ds.data, it.statut).known ?
         "Territoire " + it.statut : "Territoire (" + it.statut + ")");
-      el("td", null, type, tr);
-      el("td", null, depText(it), tr);
-      el("td", null, it.relation === "none" ? "sans partenaire" : relationLabel(ds.data, it.relation), tr);
-      var near = nearest(it.links), cell = "";
+      var facts = [type, depText(it), it.relation === "none" ? "sans partenaire" :
+        "relation : " + relationLabel(ds.data, it.relation)];
+      var near = nearest(it.links);
       if (near) {
         var other = it.kind === "t" ? ds.p[near.link.pi] : ds.t[near.link.ti];
-        cell = other.nom + (near.d !== null ? " (" + km(near.d) + ")" : "");
+        facts.push("partenaire le plus proche : " + other.nom +
+                   (near.d !== null ? " (" + km(near.d) + ")" : ""));
       }
-      el("td", null, cell, tr);
+      el("span", "geo-cfacts", facts.filter(function (f) { return f; }).join(" ; "), li);
     });
     var rest = shown.length - limit;
     ds.more.hidden = rest <= 0;
@@ -743,13 +743,9 @@ var geoTzptce = (function () {
     app.listSummary.textContent = "Liste des territoires et PTCE (" + shown.length + ")";
   }
   function listTable(ds) {
-    var table = el("table", "geo-table", null, ds.app.list);
-    ds.caption = el("caption", null, null, table);
-    var tr = el("tr", null, null, el("thead", null, null, table));
-    ["Nom", "Type", "D\u00e9partement", "Relation", "Partenaire le plus proche"].forEach(function (h) {
-      el("th", null, h, tr).scope = "col";
-    });
-    ds.listBody = el("tbody", null, null, table);
+    ds.caption = el("p", "geo-caption", null, ds.app.list);
+    ds.listBody = el("ul", "geo-cards", null, ds.app.list);
+    ds.listBody.setAttribute("aria-label", "Territoires et PTCE");
     ds.more = el("button", "geo-more", null, ds.app.list);
     ds.more.type = "button";
   }
@@ -869,6 +865,13 @@ var geoTzptce = (function () {
       });
       fullscreen(map, app);
       L.control.scale({imperial: false}).addTo(map);
+      // a control, so that the corner stacks it above the attribution instead of under it
+      var ToList = L.Control.extend({onAdd: function () {
+        var box = L.DomUtil.create("div", "geo-tolistbox");
+        box.appendChild(app.toList);
+        return box;
+      }});
+      new ToList({position: "bottomright"}).addTo(map);
       if (map.attributionControl) {
         map.attributionControl.setPrefix(false);
         if (data.credit) { map.attributionControl.addAttribution(escapeHtml(data.credit)); }
@@ -1054,8 +1057,9 @@ var geoTzptce = (function () {
   }
   function embed(map, app) {
     var wrap = app.mapWrap;
+    // above the map, not over it: nothing covers the data
     var hint = el("p", "geo-embed-hint", "Cliquez ou touchez la carte pour l'activer ; " +
-                  "la molette et le glisser font d\u00e9filer la page jusque-l\u00e0.", wrap);
+                  "la molette et le glisser font d\u00e9filer la page jusque-l\u00e0.", app.head);
     var active = false;
     function on() {
       if (active) { return; }
