@@ -120,7 +120,7 @@ var geoTzptce = (function () {
   function relationStyle(data, rel, approx) {
     var r = data.labels.relations[rel] || data.labels.relations.near;
     // approximate: a thinner line, never a paler one (a pale line falls under 3:1 on land and sea)
-    var st = {color: r[1], weight: approx ? Math.max(1.5, r[2] * 0.55) : r[2], opacity: 0.9,
+    var st = {color: r[1], weight: approx ? Math.max(1.5, Math.round(r[2] * 5.5) / 10) : r[2], opacity: 0.9,
               className: "geo-link"};
     if (r[3]) { st.dashArray = r[3]; }
     return st;
