@@ -1928,7 +1928,9 @@ MAX_CONTROL_SHARE = 0.12
 def test_browser_controls_never_overlap(browser, data, communes, tmp_path, embed, viewport):
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes, embed=embed)
-    page = Page(browser, _write(m, tmp_path, "o.html"), viewport=viewport, touch=viewport[0] < 800)
+    page = BrowserPage(
+        browser, _write(m, tmp_path, "o.html"), viewport=viewport, touch=viewport[0] < 800
+    )
     try:
         page.page.wait_for_timeout(300)
         state = page.page.evaluate(CONTROLS_JS)
@@ -1967,7 +1969,7 @@ def test_browser_controls_never_overlap(browser, data, communes, tmp_path, embed
 def test_browser_no_overseas_views_without_overseas_data(browser, data, communes, tmp_path):
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes, region="11")
-    page = Page(browser, _write(m, tmp_path, "r.html"))
+    page = BrowserPage(browser, _write(m, tmp_path, "r.html"))
     try:
         assert page.page.locator(".geo-views").count() == 0
     finally:
