@@ -33,6 +33,7 @@ from tests.conftest import (
     Reply,
     cors_headers,
     npm_file,
+    nu_errors,
 )
 
 XSS_IMG = "<img src=x onerror=window.__xss=1>"
@@ -1786,30 +1787,6 @@ def test_browser_permalink_unknown_id_says_so(browser, data, communes, tmp_path)
 
 
 # --------------------------------------------------------------------------- Nu Html Checker
-
-VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-
-def nu_errors(paths: list[Path]) -> list[str]:
-    """The Nu Html Checker's errors on ``paths`` (one Java run), as "file: line: message"."""
-    import subprocess
-
-    java = shutil.which("java")
-    if java is None or not VNU_JAR.is_file():
-        pytest.skip("the Nu Html Checker needs java and npm vnu-jar: scripts/install-test-deps")
-    done = subprocess.run(
-        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    messages = json.loads(done.stderr or done.stdout)["messages"]
-    return [
-        f"{Path(m.get('url', '')).name}: {m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m["type"] == "error" or m.get("subType") == "fatal"
-    ]
 
 
 @pytest.mark.slow

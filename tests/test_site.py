@@ -30,7 +30,7 @@ from geo.errors import ArgumentError, SchemaError
 from geo.publish import assets as _assets
 from geo.publish.site import MANIFEST, build_site
 from geo.publish.site_templates import PAGE_TEMPLATES, SiteTemplates
-from tests.conftest import BrowserPage, npm_file
+from tests.conftest import BrowserPage, npm_file, nu_errors
 
 SHIPPED_TEMPLATES = Path(geo.__file__).resolve().parent / "publish" / "templates"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -623,3 +623,17 @@ def test_browser_hostile_names_stay_text(browser, subset, tmp_path):
         assert visit.errors == []
     finally:
         visit.close()
+
+
+@pytest.mark.slow
+def test_nu_html_checker_no_errors_on_every_page_kind(site):
+    root, _url, _report = site
+    pages = _site_pages(root)
+    kinds = {}
+    for page in pages:  # one page of each folder: index, régions, territoires, données...
+        kinds.setdefault(page.relative_to(root).parts[:-1], page)
+    maps_dir = root / "cartes"
+    map_pages = sorted(maps_dir.rglob("*.html"))[:2] if maps_dir.is_dir() else []
+    checked = [*kinds.values(), *map_pages]
+    assert len(checked) >= 4, checked
+    assert nu_errors(checked) == []
