@@ -1951,3 +1951,42 @@ def test_browser_no_overseas_views_without_overseas_data(browser, data, communes
         assert page.page.locator(".geo-views").count() == 0
     finally:
         page.close()
+
+
+EMBED_STATE_JS = """() => ({
+  legend: document.querySelector('.geo-legend details').open,
+  list: document.querySelector('.geo-listbox').hidden ? 'non'
+        : document.querySelector('.geo-listbox').open ? 'ouverte' : 'repliee',
+  toList: !!document.querySelector('.geo-tolist'),
+  search: !!document.querySelector('.geo-search input'),
+})"""
+
+
+@pytest.mark.browser
+def test_browser_embed_options_in_the_address(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes, embed=True),
+        tmp_path,
+        "opt.html",
+    )
+    # in a frame: defaults (legend and list folded), then both options
+    for query, expected in (
+        ("", {"legend": False, "list": "repliee", "toList": True}),
+        ("?legende=ouverte&liste=non", {"legend": True, "list": "non", "toList": False}),
+        ("?liste=ouverte&legende=n'importe", {"legend": False, "list": "ouverte", "toList": True}),
+    ):
+        page = BrowserPage(browser, _host_page(tmp_path, path, query), viewport=(1366, 768))
+        try:
+            inner = page.page.frames[1]
+            inner.wait_for_selector(".geo-legend", state="attached")
+            assert inner.evaluate(EMBED_STATE_JS) == {**expected, "search": True}, query
+            assert page.errors == []
+        finally:
+            page.close()
+    # a phone, where the legend is folded by default: open on request
+    page = BrowserPage(browser, path.as_uri() + "?legende=ouverte", viewport=(390, 844))
+    try:
+        assert page.page.evaluate(EMBED_STATE_JS)["legend"] is True
+    finally:
+        page.close()

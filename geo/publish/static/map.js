@@ -226,6 +226,10 @@ var geoTzptce = (function () {
     // in a frame the list is one click away, not hundreds of Tab stops to cross
     filters.open = wide && !data.embed && !framed();
     listBox.open = wide && !data.embed && !framed();
+    var listOption = urlOption("liste", ["ouverte", "repliee", "non"]);
+    if (listOption) { listBox.open = listOption === "ouverte"; }
+    // no list in the frame: the search still leads to every feature, the full page has the list
+    if (listOption === "non") { filters.hidden = true; listBox.hidden = true; }
     map._geoApp = {n: n, app: app, side: side, input: input, results: results, count: count,
                    filterBox: filterBox, list: list, listBox: listBox, listSummary: listSummary,
                    mapWrap: mapWrap, status: status, details: details, toList: toList,
@@ -233,6 +237,13 @@ var geoTzptce = (function () {
     map.invalidateSize(false);  // the container moved: its size before the first view
     setTimeout(function () { map.invalidateSize(); }, 0);
     return map._geoApp;
+  }
+  // Embed options of the page's address, for the iframe snippet (documented in the README):
+  // ?legende=ouverte|repliee, ?liste=ouverte|repliee|non. Anything else: the default.
+  function urlOption(name, allowed) {
+    var m = new RegExp("[?&]" + name + "=([^&#]*)").exec(location.search || "");
+    var value = m ? m[1].toLowerCase() : "";
+    return allowed.indexOf(value) === -1 ? "" : value;
   }
   function framed() {
     try { return window.self !== window.top; } catch { return true; }
@@ -871,7 +882,7 @@ var geoTzptce = (function () {
         box.appendChild(app.toList);
         return box;
       }});
-      new ToList({position: "bottomright"}).addTo(map);
+      if (!app.listBox.hidden) { new ToList({position: "bottomright"}).addTo(map); }
       if (map.attributionControl) {
         map.attributionControl.setPrefix(false);
         if (data.credit) { map.attributionControl.addAttribution(escapeHtml(data.credit)); }
@@ -1053,6 +1064,8 @@ var geoTzptce = (function () {
         r.width * r.height > LEGEND_SHARE * size.x * size.y) {
       details.open = false;
     }
+    var asked = urlOption("legende", ["ouverte", "repliee"]);
+    if (asked) { details.open = asked === "ouverte"; }
     return control;
   }
   function embed(map, app) {
