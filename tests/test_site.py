@@ -220,7 +220,17 @@ def test_pages_french_accessible_structure_public_fields(site):
     snippet = re.search(r"<textarea[^>]*>(.*?)</textarea>", mureaux, re.S).group(1)
     snippet = html.unescape(snippet)  # the textarea's text, as the browser shows it
     assert "allowfullscreen" in snippet and 'title="Carte : ' in snippet
-    assert f'src="{url}cartes/france.html#territoire=les-mureaux"' in snippet
+    # a map of its own opened on it: a fraction of the national map's weight
+    assert f'src="{url}cartes/territoires/les-mureaux.html#territoire=les-mureaux"' in snippet
+    national = (root / "cartes" / "france.html").stat().st_size
+    own = []
+    for page in (root / "territoires").glob("*.html"):
+        found = re.search(r'<iframe class="map" src="\.\./([^"#]+)#territoire=', page.read_text())
+        assert found, page
+        if found.group(1) != "cartes/france.html":  # the few territories with no perimeter
+            own.append((root / found.group(1)).stat().st_size)
+    assert len(own) == sum(geo.load_territories().geometry.notna())
+    assert max(own) < national / 2, (max(own), national)
     index = (root / "index.html").read_text(encoding="utf-8")
     for label in ("territoires habilités (TH)", "projets émergents (PE)", "TH isolés"):
         assert label in index
@@ -239,7 +249,8 @@ def test_pages_french_accessible_structure_public_fields(site):
 def test_csp_friendly_map_pages_share_their_code(site):
     root, _, _ = site
     maps_pages = sorted((root / "cartes").rglob("*.html"))
-    assert len(maps_pages) == 1 + len(list((root / "regions").glob("*.html")))
+    located = sum(geo.load_territories().geometry.notna())
+    assert len(maps_pages) == 1 + len(list((root / "regions").glob("*.html"))) + located
     shared = sorted(p.name for p in (root / "assets").glob("carte-*"))
     assert sorted(Path(n).suffix for n in shared) == [".css", ".js"]  # once for all maps
     for page in maps_pages:
@@ -547,7 +558,7 @@ def test_browser_embed_snippet_in_a_host_page(browser, site, tmp_path):
         frame = page.frame_locator("iframe")
         frame.locator(".leaflet-container").wait_for()
         inner = next(f for f in page.frames if f.url.startswith(url))
-        assert "cartes/france.html" in inner.url
+        assert "cartes/territoires/" in inner.url  # the territory's own, light map
         assert _map_features(inner) > 0
         # embed mode: activation hint, full-screen link; the permalink opened the territory
         assert inner.locator(".geo-app.geo-embed").count() == 1
