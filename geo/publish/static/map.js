@@ -1104,6 +1104,8 @@ var geoTzptce = (function () {
   function start(map, dataId) {
     init();
     motion(map);
+    // fits that keep clear of the controls lose less than a whole zoom level
+    if (map.options.zoomSnap === 1) { map.options.zoomSnap = 0.25; }
     var node = document.getElementById(dataId);
     var data = JSON.parse(node.textContent);
     var app = layout(map, data);
