@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -490,3 +492,28 @@ class BrowserPage:
 
     def close(self) -> None:
         self.context.close()
+
+
+# --------------------------------------------------------------------------- Nu Html Checker
+
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def nu_errors(paths: list[Path]) -> list[str]:
+    """The Nu Html Checker's errors on ``paths`` (one Java run), as "file: line: message"."""
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.is_file():
+        pytest.skip("the Nu Html Checker needs java and npm vnu-jar: scripts/install-test-deps")
+    done = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    messages = json.loads(done.stderr or done.stdout)["messages"]
+    return [
+        f"{Path(m.get('url', '')).name}: {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] == "error" or m.get("subType") == "fatal"
+    ]

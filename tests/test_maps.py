@@ -33,6 +33,7 @@ from tests.conftest import (
     Reply,
     cors_headers,
     npm_file,
+    nu_errors,
 )
 
 XSS_IMG = "<img src=x onerror=window.__xss=1>"
@@ -272,9 +273,13 @@ def _hostile_every_field(data, payload: str):
     return territories, ptce, table
 
 
+_STATIC_TEXT = re.compile(r'<section class="geo-static".*?</section>', re.DOTALL)
+
+
 def _outside_data(page: str) -> str:
-    """The page minus its data blocks and its escaped <title>: must hold no data text."""
-    return re.sub(r"<title>.*?</title>", "", _without_data(page), flags=re.DOTALL)
+    """The page minus its data blocks, escaped <title> and text alternative: no data text."""
+    page = _STATIC_TEXT.sub("", _without_data(page))
+    return re.sub(r"<title>.*?</title>", "", page, flags=re.DOTALL)
 
 
 @pytest.mark.parametrize("payload", HOSTILE)
@@ -334,6 +339,11 @@ def test_every_field_reaches_the_page_only_through_the_serialiser(
         outside = _outside_data(text)
         assert payload not in outside
         assert html.escape(payload) not in outside and "49 nom" not in text
+        # the text alternative written into the page: every data text escaped once, as text
+        (section,) = _STATIC_TEXT.findall(text)
+        assert payload not in section
+        assert f'<b class="geo-sname">{_pagedata.html_text(f"{payload} nom")}</b>' in section
+        assert _pagedata.html_text(f"{payload} title") in section
     assert not (tmp_path / "PWNED_FILE").exists()
 
 
@@ -712,7 +722,7 @@ if (!count.clusters) map.eachLayer(l => { if (l._geoKind === 'ptce') count.ptce+
 count.paths = document.querySelectorAll('path.geo-territory').length;
 count.legend = !!document.querySelector('.geo-legend summary') &&
   document.querySelector('.geo-legend summary').getBoundingClientRect().height > 10;
-count.rows = document.querySelectorAll('.geo-table tbody tr').length;
+count.rows = document.querySelectorAll('.geo-cards > li').length;
 return count;
 """
 
@@ -845,7 +855,7 @@ def test_browser_search_and_list(browser, data, communes, tmp_path):
         page.page.fill(".geo-search input", "reunion")
         assert "La Réunion" in page.page.locator(".geo-search li b").all_inner_texts()
         page.page.click(".geo-search li:has-text('région')")
-        rows = page.page.locator(".geo-table tbody tr").all_inner_texts()
+        rows = page.page.locator(".geo-cards > li").all_inner_texts()
         assert len(rows) == 2 and all("Réunion" in r for r in rows), rows
         page.page.fill(".geo-search input", "zzzz")
         assert page.page.inner_text(".geo-search li") == "Aucun résultat"
@@ -855,15 +865,15 @@ def test_browser_search_and_list(browser, data, communes, tmp_path):
         page.page.uncheck(
             ".geo-types label:text-is(' PTCE') input, .geo-types label:has-text('PTCE') input"
         )
-        rows = page.page.locator(".geo-table tbody tr").all_inner_texts()
-        assert [r.split("\t")[0] for r in rows] == [
+        rows = page.page.locator(".geo-cards > li").all_inner_texts()
+        assert [r.split("\n")[0] for r in rows] == [
             "Territoire sans contour",
             "Trappes (Merisiers)",
         ]
         count = page.js(COUNT_JS)
         assert count["territories"] == 1 and count["ptce"] == 0 and count["links"] == 0
         # a list entry opens its details and Escape returns focus to it
-        page.page.click(".geo-table .geo-pick:has-text('Trappes')")
+        page.page.click(".geo-cards .geo-pick:has-text('Trappes')")
         assert "Projet émergent (PE)" in _details(page)
         page.page.keyboard.press("Escape")
         assert page.page.evaluate("() => document.activeElement.textContent") == (
@@ -932,7 +942,7 @@ def test_browser_hostile_payloads_show_literally(
         assert page.page.inner_text(".geo-legend summary") == f"{payload} title"
         assert page.page.inner_text(".geo-title") == f"{payload} title"
         # every list entry opens details showing the texts literally
-        names = page.page.locator(".geo-table .geo-pick")
+        names = page.page.locator(".geo-cards .geo-pick")
         n = names.count()
         assert n == (1 + len(table[table["territory_id"] == first]) if kind == "territory" else 8)
         for i in range(n):
@@ -1005,12 +1015,11 @@ def test_browser_dense_ptce_are_clustered(browser, communes, tmp_path, tiles):
         hidden = page.js(
             "const g = groups.find(l => l.getVisibleParent);"
             "return g.getLayers().filter(m => m._geoKind === 'ptce' && !m._icon)"
-            ".map(m => map._geoKeys"
-            " && Object.keys(map._geoIndex).find(k => map._geoIndex[k] === m));"
+            ".map(m => Object.keys(map._geoIndex).find(k => map._geoIndex[k] === m));"
         )
         assert hidden
         name = page.js("return map._geoKeys[arg].pById[arg.slice(2)].nom;", hidden[0])
-        page.page.click(f".geo-table .geo-pick:text-is('{name}')")
+        page.page.click(f".geo-cards .geo-pick:text-is('{name}')")
         page.page.wait_for_timeout(900)
         assert page.js("return !!map._geoIndex[arg]._icon;", hidden[0])
         assert page.errors == []
@@ -1113,7 +1122,7 @@ def test_browser_notebook_frame_folds_the_legend(browser, data, communes, tmp_pa
                                        c.right <= legend.left || c.left >= legend.right));
             return {width: map.getSize().x, covered: hidden.length,
                     open: document.querySelector('.geo-legend details').open,
-                    rows: document.querySelectorAll('.geo-table tbody tr').length};
+                    rows: document.querySelectorAll('.geo-cards > li').length};
         }"""
         )
         assert state == {"width": 700, "covered": 0, "open": False, "rows": 8}
@@ -1242,7 +1251,8 @@ def test_browser_keyboard_reaches_every_list_entry(browser, data, communes, tmp_
     page = BrowserPage(browser, _write(m, tmp_path, "kl.html"))
     try:
         entries = page.page.eval_on_selector_all(
-            ".geo-table tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())"
+            ".geo-cards > li",
+            "rows => rows.map(r => r.querySelector('.geo-pick').textContent.trim())",
         )
         assert len(entries) == 8, entries  # 4 territories (one not located), 4 PTCE
         reached: list[str] = []
@@ -1250,8 +1260,8 @@ def test_browser_keyboard_reaches_every_list_entry(browser, data, communes, tmp_
             page.page.keyboard.press("Tab")
             name = page.page.evaluate(
                 "() => { const a = document.activeElement;"
-                " const row = a && a.closest('.geo-table tbody tr');"
-                " return row ? row.cells[0].textContent.trim() : null; }"
+                " const row = a && a.closest('.geo-cards > li');"
+                " return row ? row.querySelector('.geo-pick').textContent.trim() : null; }"
             )
             if name is not None and name not in reached:
                 reached.append(name)
@@ -1329,7 +1339,7 @@ def test_browser_permalink_opens_the_feature(browser, data, communes, tmp_path):
     page = BrowserPage(browser, path.as_uri() + "#territoire=t-trappes")
     try:
         assert "Trappes (Merisiers)" in _details(page)
-        page.page.click(".geo-table .geo-pick:has-text('Pôle de Meulan')")
+        page.page.click(".geo-cards .geo-pick:has-text('Pôle de Meulan')")
         page.page.wait_for_timeout(200)
         assert page.page.evaluate("() => location.hash") == "#ptce=p-meulan"
     finally:
@@ -1358,22 +1368,90 @@ def test_browser_cluster_plugin_blocked_still_draws(browser, communes, tmp_path)
         page.close()
 
 
+def _serve(route, request, *, block: str | None = None, tamper: str | None = None) -> None:
+    """Serve file: pages and the npm copies of the CDN files; block or alter one of them."""
+    url = request.url
+    if url.startswith("file:"):
+        route.continue_()
+        return
+    local = npm_file(url)
+    if (block and block in url) or local is None or not local.is_file():
+        route.abort()
+    elif tamper and tamper in url:
+        body = local.read_bytes() + b"\n;window.__tampered = 1;\n"
+        route.fulfill(body=body, headers=cors_headers(local))
+    else:
+        route.fulfill(path=str(local), headers=cors_headers(local))
+
+
 @pytest.mark.browser
-def test_browser_leaflet_blocked_says_so(browser, data, communes, tmp_path):
+@pytest.mark.parametrize("how", ["javascript-off", "leaflet-blocked", "leaflet-tampered"])
+@pytest.mark.parametrize("writer", ["folium", "cli"])
+def test_browser_list_without_leaflet(browser, data, communes, tmp_path, how, writer):
     territories, ptce, table = data
-    path = _write(
-        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "l.html"
+    if writer == "folium":
+        path = _write(
+            maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "l.html"
+        )
+    else:
+        path = tmp_path / "l.html"
+        maps.write_page(
+            maps.map_page(maps.map_data(territories, ptce, table, communes=communes)), path
+        )
+    context = browser.new_context(
+        java_script_enabled=how != "javascript-off", viewport={"width": 1100, "height": 800}
     )
-    page = browser.new_page()
+    page = context.new_page()
     try:
         page.route(
             "**/*",
-            lambda route, request: (
-                route.continue_() if request.url.startswith("file:") else route.abort()
+            lambda route, request: _serve(
+                route,
+                request,
+                block="leaflet.js" if how == "leaflet-blocked" else None,
+                tamper="leaflet.js" if how == "leaflet-tampered" else None,
             ),
         )
         page.goto(path.as_uri(), wait_until="load")
-        assert "La carte n'a pas pu être chargée" in page.inner_text("[role=alert]")
+        expected = sorted([*territories["nom"], *ptce["nom"]])
+        names = page.locator(".geo-slist .geo-sname")
+        assert sorted(names.all_inner_texts()) == expected  # every entry, literally
+        assert all(names.nth(i).is_visible() for i in range(names.count()))
+        # readable at once: the list starts in the first screen, under the page's one title
+        assert page.locator(".geo-slist").bounding_box()["y"] < 800
+        assert page.locator("main").count() == 1 and page.locator("h1").count() == 1
+        assert "partenaire le plus proche : Pôle des Mureaux" in page.inner_text(".geo-slist")
+        if how == "javascript-off":
+            assert "La carte interactive a besoin de JavaScript" in page.inner_text("main")
+        else:
+            alert = page.locator("[role=alert]")
+            assert "La carte n'a pas pu être chargée" in alert.inner_text()
+            href = alert.locator("a").get_attribute("href")
+            assert page.locator(href).count() == 1 and page.locator(href).evaluate(
+                "e => e.classList.contains('geo-slist')"
+            )
+            assert page.evaluate("() => window.__tampered") is None  # never ran
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_browser_static_list_gives_way_to_the_interactive_one(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes), tmp_path, "s.html"
+    )
+    page = BrowserPage(browser, path)
+    try:
+        assert page.page.locator(".geo-static").count() == 0
+        assert page.page.locator("main").count() == 1 and page.page.locator("h1").count() == 1
+        assert page.page.locator(".geo-cards > li").count() == 8
+        assert (
+            page.page.locator("meta[name=description]")
+            .get_attribute("content")
+            .startswith("Carte et liste de 4\u00a0territoires zéro chômeur (2 habilités")
+        )
+        assert page.errors == []
     finally:
         page.close()
 
@@ -1433,7 +1511,10 @@ def test_browser_phone_legend_opens_in_page(browser, data, communes, tmp_path):
                 .map(e => e.getBoundingClientRect().toJSON())"""
         )
         legend_box, attribution = boxes
-        assert legend_box["bottom"] <= attribution["top"] + 1
+        assert (
+            legend_box["bottom"] <= attribution["top"] + 1
+            or legend_box["right"] <= attribution["left"] + 1
+        )
         assert legend_box["right"] <= 390
         assert page.errors == []
     finally:
@@ -1585,11 +1666,12 @@ def test_browser_every_list_entry_opens_its_details_by_keyboard(browser, data, c
     page = BrowserPage(browser, _write(m, tmp_path, "every.html"))
     try:
         names = page.page.eval_on_selector_all(
-            ".geo-table tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())"
+            ".geo-cards > li",
+            "rows => rows.map(r => r.querySelector('.geo-pick').textContent.trim())",
         )
         assert len(names) == 8
         for i, name in enumerate(names):
-            page.page.locator(".geo-table tbody tr .geo-pick").nth(i).focus()
+            page.page.locator(".geo-cards > li .geo-pick").nth(i).focus()
             page.page.keyboard.press("Enter")
             heading = page.page.locator(".geo-details .geo-dtitle")
             heading.wait_for()
@@ -1700,5 +1782,211 @@ def test_browser_permalink_unknown_id_says_so(browser, data, communes, tmp_path)
         text = page.page.inner_text(".geo-status")
         assert "introuvable" in text and "t-disparu" in text
         assert page.page.is_hidden(".geo-details")
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- Nu Html Checker
+
+
+@pytest.mark.slow
+def test_nu_html_checker_no_errors_on_every_map_page(data, communes, tmp_path):
+    territories, ptce, table = data
+    pages = []
+    for name, kwargs in {
+        "national": {},
+        "embed": {"embed": True},
+        "region": {"region": "11"},
+        "departement": {"departement": "78"},
+        "territory": {"territory": "t-mureaux"},
+    }.items():
+        m = maps.synergy_map(territories, ptce, table, communes=communes, **kwargs)
+        pages.append(_write(m, tmp_path, f"{name}.html"))
+    cli = maps.map_page(maps.map_data(territories, ptce, table, communes=communes))
+    pages.append(maps.write_page(cli, tmp_path / "cli.html"))
+    pages.append(maps.write_page(cli, tmp_path / "split.html", separate_assets=True))
+    assert nu_errors(pages) == []
+
+
+# --------------------------------------------------------------------------- contrast and text
+
+LAND, SEA = (0xF7, 0xF5, 0xEF), (0xDF, 0xE8, 0xEE)
+
+
+def _luminance(rgb) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _over(color, opacity: float, background):
+    return tuple(c * opacity + b * (1 - opacity) for c, b in zip(color, background, strict=True))
+
+
+def test_multi_departement_territory_has_human_names(data, communes):
+    territories, ptce, table = data
+    territories = territories.assign(
+        departement=territories["departement"].where(territories["id"] != "t-mureaux", "78;974")
+    )
+    block = maps.map_data(territories, ptce, table, communes=communes)
+    (row,) = [r for r in _rows(block, "t") if r["id"] == "t-mureaux"]
+    assert row["departement_nom"] == "Yvelines, La Réunion"
+    page = maps.map_page(block)
+    assert "Yvelines, La Réunion (78, 974)" in page and "78;974)" not in _without_data(page)
+
+
+@pytest.mark.browser
+def test_browser_lines_contrast_credit_and_texts(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    territories = territories.assign(
+        departement=territories["departement"].where(territories["id"] != "t-mureaux", "78;974")
+    )
+    table = table.assign(approximate=True)
+    m = maps.synergy_map(territories, ptce, table, communes=communes, tiles=False)
+    page = BrowserPage(browser, _write(m, tmp_path, "contrast.html"))
+    try:
+        strokes = page.page.evaluate(
+            """() => [...document.querySelectorAll('path.geo-departement, path.geo-link')]
+               .map(p => {
+                 const s = getComputedStyle(p);
+                 return [p.getAttribute('class'), s.stroke, parseFloat(s.strokeOpacity)]; })"""
+        )
+        assert {c.split()[0] for c, _, _ in strokes} == {"geo-departement", "geo-link"}
+        for cls, stroke, opacity in strokes:
+            rgb = tuple(int(v) for v in re.findall(r"\d+", stroke)[:3])
+            for background in (LAND, SEA):
+                ratio = _contrast(_over(rgb, opacity, background), background)
+                assert ratio >= 3, (cls, stroke, opacity, background, round(ratio, 2))
+        credit = page.page.inner_text(".leaflet-control-attribution")
+        assert "IGN" in credit and "INSEE" in credit
+        options = page.page.locator(".geo-filterbox select >> nth=1").inner_text()
+        assert "Yvelines, La Réunion (78, 974)" in options and "78;974" not in options
+        more = page.page.evaluate("() => document.querySelector('.geo-more').textContent")
+        assert "-" not in more
+        # the links of the head each on a line of their own (no "carteOuvrir" run-on)
+        tops = page.page.eval_on_selector_all(
+            ".geo-head a", "as => as.map(a => a.getBoundingClientRect().top)"
+        )
+        assert len(set(tops)) == len(tops)
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- layout
+
+CONTROLS_JS = """() => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  const m = map.getContainer().getBoundingClientRect();
+  const area = m.width * Math.min(m.height, innerHeight - Math.max(m.top, 0));
+  const all = [...document.querySelectorAll(
+      '.leaflet-control, .geo-tolist, .geo-status:not([hidden]), .geo-embed-hint')]
+    .filter(e => e.closest('.geo-mapwrap') && e.getClientRects().length);
+  return {area, boxes: all.filter(e => !all.some(o => o !== e && o.contains(e)))
+    .map(e => { const r = e.getBoundingClientRect();
+                return {name: e.className.split(' ')[0] + ':' + e.textContent.slice(0, 20),
+                        left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })
+    .filter(r => r.right > r.left && r.bottom > r.top)};
+}"""
+MAX_CONTROL_SHARE = 0.12
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("embed", [False, True])
+@pytest.mark.parametrize("viewport", [(390, 844), (768, 1024), (1366, 768)])
+def test_browser_controls_never_overlap(browser, data, communes, tmp_path, embed, viewport):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes, embed=embed)
+    page = BrowserPage(
+        browser, _write(m, tmp_path, "o.html"), viewport=viewport, touch=viewport[0] < 800
+    )
+    try:
+        page.page.wait_for_timeout(300)
+        state = page.page.evaluate(CONTROLS_JS)
+        boxes = state["boxes"]
+        names = {b["name"].split(":")[0] for b in boxes}
+        assert {"leaflet-control-zoom", "geo-legend", "leaflet-control-attribution"} <= names
+        assert "leaflet-control-scale" in names
+        assert any(b["name"].endswith("Aller à la liste") for b in boxes)
+        for i, a in enumerate(boxes):
+            share = (a["right"] - a["left"]) * (a["bottom"] - a["top"]) / state["area"]
+            assert share <= MAX_CONTROL_SHARE, (a, round(share, 3))
+            for b in boxes[i + 1 :]:
+                apart = (
+                    a["right"] <= b["left"]
+                    or b["right"] <= a["left"]
+                    or a["bottom"] <= b["top"]
+                    or b["bottom"] <= a["top"]
+                )
+                assert apart, (a, b)
+        # the overseas views: one row (a menu), and only where overseas data is drawn
+        views = page.page.locator(".geo-views")
+        assert views.count() == 1 and views.bounding_box()["height"] < 40
+        # the list: no horizontal scrolling
+        page.page.evaluate("() => document.querySelector('.geo-listbox').open = true")
+        wide = page.page.evaluate(
+            "() => [...document.querySelectorAll('.geo-list, .geo-side, body')]"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className || e.tagName)"
+        )
+        assert wide == []
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_no_overseas_views_without_overseas_data(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    m = maps.synergy_map(territories, ptce, table, communes=communes, region="11")
+    page = BrowserPage(browser, _write(m, tmp_path, "r.html"))
+    try:
+        assert page.page.locator(".geo-views").count() == 0
+    finally:
+        page.close()
+
+
+EMBED_STATE_JS = """() => ({
+  legend: document.querySelector('.geo-legend details').open,
+  list: document.querySelector('.geo-listbox').hidden ? 'non'
+        : document.querySelector('.geo-listbox').open ? 'ouverte' : 'repliee',
+  toList: !!document.querySelector('.geo-tolist'),
+  search: !!document.querySelector('.geo-search input'),
+})"""
+
+
+@pytest.mark.browser
+def test_browser_embed_options_in_the_address(browser, data, communes, tmp_path):
+    territories, ptce, table = data
+    path = _write(
+        maps.synergy_map(territories, ptce, table, communes=communes, embed=True),
+        tmp_path,
+        "opt.html",
+    )
+    # in a frame: defaults (legend and list folded), then both options
+    for query, expected in (
+        ("", {"legend": False, "list": "repliee", "toList": True}),
+        ("?legende=ouverte&liste=non", {"legend": True, "list": "non", "toList": False}),
+        ("?liste=ouverte&legende=n'importe", {"legend": False, "list": "ouverte", "toList": True}),
+    ):
+        page = BrowserPage(browser, _host_page(tmp_path, path, query), viewport=(1366, 768))
+        try:
+            inner = page.page.frames[1]
+            inner.wait_for_selector(".geo-legend", state="attached")
+            assert inner.evaluate(EMBED_STATE_JS) == {**expected, "search": True}, query
+            assert page.errors == []
+        finally:
+            page.close()
+    # a phone, where the legend is folded by default: open on request
+    page = BrowserPage(browser, path.as_uri() + "?legende=ouverte", viewport=(390, 844))
+    try:
+        assert page.page.evaluate(EMBED_STATE_JS)["legend"] is True
     finally:
         page.close()

@@ -30,7 +30,7 @@ from geo.errors import ArgumentError, SchemaError
 from geo.publish import assets as _assets
 from geo.publish.site import MANIFEST, build_site
 from geo.publish.site_templates import PAGE_TEMPLATES, SiteTemplates
-from tests.conftest import BrowserPage, npm_file
+from tests.conftest import BrowserPage, npm_file, nu_errors
 
 SHIPPED_TEMPLATES = Path(geo.__file__).resolve().parent / "publish" / "templates"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -220,7 +220,17 @@ def test_pages_french_accessible_structure_public_fields(site):
     snippet = re.search(r"<textarea[^>]*>(.*?)</textarea>", mureaux, re.S).group(1)
     snippet = html.unescape(snippet)  # the textarea's text, as the browser shows it
     assert "allowfullscreen" in snippet and 'title="Carte : ' in snippet
-    assert f'src="{url}cartes/france.html#territoire=les-mureaux"' in snippet
+    # a map of its own opened on it: a fraction of the national map's weight
+    assert f'src="{url}cartes/territoires/les-mureaux.html#territoire=les-mureaux"' in snippet
+    national = (root / "cartes" / "france.html").stat().st_size
+    own = []
+    for page in (root / "territoires").glob("*.html"):
+        found = re.search(r'<iframe class="map" src="\.\./([^"#]+)#territoire=', page.read_text())
+        assert found, page
+        if found.group(1) != "cartes/france.html":  # the few territories with no perimeter
+            own.append((root / found.group(1)).stat().st_size)
+    assert len(own) == sum(geo.load_territories().geometry.notna())
+    assert max(own) < national / 2, (max(own), national)
     index = (root / "index.html").read_text(encoding="utf-8")
     for label in ("territoires habilités (TH)", "projets émergents (PE)", "TH isolés"):
         assert label in index
@@ -239,7 +249,8 @@ def test_pages_french_accessible_structure_public_fields(site):
 def test_csp_friendly_map_pages_share_their_code(site):
     root, _, _ = site
     maps_pages = sorted((root / "cartes").rglob("*.html"))
-    assert len(maps_pages) == 1 + len(list((root / "regions").glob("*.html")))
+    located = sum(geo.load_territories().geometry.notna())
+    assert len(maps_pages) == 1 + len(list((root / "regions").glob("*.html"))) + located
     shared = sorted(p.name for p in (root / "assets").glob("carte-*"))
     assert sorted(Path(n).suffix for n in shared) == [".css", ".js"]  # once for all maps
     for page in maps_pages:
@@ -547,7 +558,7 @@ def test_browser_embed_snippet_in_a_host_page(browser, site, tmp_path):
         frame = page.frame_locator("iframe")
         frame.locator(".leaflet-container").wait_for()
         inner = next(f for f in page.frames if f.url.startswith(url))
-        assert "cartes/france.html" in inner.url
+        assert "cartes/territoires/" in inner.url  # the territory's own, light map
         assert _map_features(inner) > 0
         # embed mode: activation hint, full-screen link; the permalink opened the territory
         assert inner.locator(".geo-app.geo-embed").count() == 1
@@ -620,6 +631,39 @@ def test_browser_hostile_names_stay_text(browser, subset, tmp_path):
             page = visit.open(path.as_uri())
             page.mouse.move(200, 300)
             assert page.evaluate("window.__xss") is None, path
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+@pytest.mark.slow
+def test_nu_html_checker_no_errors_on_every_page_kind(site):
+    root, _url, _report = site
+    pages = _site_pages(root)
+    kinds = {}
+    for page in pages:  # one page of each folder: index, régions, territoires, données...
+        kinds.setdefault(page.relative_to(root).parts[:-1], page)
+    maps_dir = root / "cartes"
+    map_pages = sorted(maps_dir.rglob("*.html"))[:2] if maps_dir.is_dir() else []
+    checked = [*kinds.values(), *map_pages]
+    assert len(checked) >= 4, checked
+    assert nu_errors(checked) == []
+
+
+@pytest.mark.browser
+def test_browser_timeline_chart_text_readable_on_a_phone(browser, site):
+    _root, url, _ = site
+    visit = Visit(browser, viewport=VIEWPORTS["phone"])
+    try:
+        page = visit.open(url + "index.html")
+        chart = page.locator("figure.chart")
+        if chart.count() == 0:
+            pytest.skip("no timeline chart (the plot extra is not installed)")
+        # the chart keeps its own 900 px (smallest text 9 pt at 100 dpi = 12.5 px) and scrolls
+        # inside its figure, which the keyboard can reach; the page itself does not scroll sideways
+        assert chart.locator("img").bounding_box()["width"] >= 900
+        assert chart.evaluate("f => f.scrollWidth > f.clientWidth && f.tabIndex === 0")
+        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"][0]
         assert visit.errors == []
     finally:
         visit.close()

@@ -208,7 +208,7 @@ def plot_timeline(
             f"Date inconnue (non réparties sur les années) : {row['th_new']} TH, "
             f"{row['pe_new']} PE, {row['ptce_new']} PTCE, {row['pairs_colocated_new']} "
             f"paires co-localisées, {row['pairs_near_new']} paires proches.",
-            fontsize=8,
+            fontsize=9,  # 12.5 px at the chart's 900 px (never shown smaller: see site.css)
         )
     fig.subplots_adjust(left=0.08, right=0.98, top=0.94, bottom=0.12, hspace=0.08)
 

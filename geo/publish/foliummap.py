@@ -42,8 +42,8 @@ FIGURE_TEMPLATE = Template(
     "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
     "    {{this.header.render(**kwargs)}}\n"
     "</head>\n"
-    "<body>\n"
-    "    {{this.html.render(**kwargs)}}\n"
+    "<body>\n<main>\n"
+    "    {{this.html.render(**kwargs)}}\n</main>\n"
     "{% set script = this.script.render(**kwargs) %}"
     "{% if script.strip() %}<script>\n{{ script }}\n</script>\n{% endif %}"
     "</body>\n"
@@ -116,20 +116,30 @@ class PageElement(MacroElement):
     map_name
         The folium name of the map (``m.get_name()``), a plain identifier.
     head
-        ``(name, html)`` fragments for ``<head>`` (asset links, CSS, the
-        runtime, the data block), in order; a name already on the page
-        (folium's Leaflet links, the runtime) is written once.
+        ``(name, html)`` fragments for ``<head>`` (description, CSS), in
+        order; a name already on the page is written once.
     start
         JavaScript run after the map is created (names only, no data).
+    body
+        ``(name, html)`` fragments for the body, after the map's ``<div>``
+        (text alternative, asset links, runtime, data block); a name already
+        in the head (folium's own Leaflet links) or the body is written once.
     """
 
     _template = Template("")
 
-    def __init__(self, map_name: str, head: list[tuple[str, str]], start: str) -> None:
+    def __init__(
+        self,
+        map_name: str,
+        head: list[tuple[str, str]],
+        start: str,
+        body: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    ) -> None:
         super().__init__()
         self._name = "GeoTzptcePage"
         self.map_name = map_name
         self.head = head
+        self.body = list(body)
         self.start = start
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
@@ -143,6 +153,11 @@ class PageElement(MacroElement):
         source = getattr(header, "_template_str", None) or ""
         if "user-scalable" in source:
             figure.header._children[self.map_name] = RawHTML(_VIEWPORT.sub("", source))
+        # the skeleton declares <meta charset>: a second declaration is invalid HTML
+        figure.header._children.pop("meta_http", None)
         for name, text in self.head:
             figure.header.add_child(RawHTML(text), name=name)
+        for name, text in self.body:
+            if name not in figure.header._children:  # Leaflet already in a folium map's head
+                figure.html.add_child(RawHTML(text), name=name)
         figure.script.add_child(RawHTML(self.start), name=self.get_name())

@@ -531,7 +531,7 @@ def _territory_table(
                 columns["statut"][i],
                 columns["statut_detail"][i],
                 dep,
-                dep_names.get(dep, ""),
+                _dep_names(dep, dep_names),
                 region,
                 region_noms[i] or region_names.get(region, ""),
                 communes[i],
@@ -630,7 +630,7 @@ def _ptce_table(
                 values["porteur"][i],
                 values["siege_commune"][i],
                 dep,
-                dep_names.get(dep, ""),
+                _dep_names(dep, dep_names),
                 region,
                 values["region_nom"][i] or region_names.get(region, ""),
                 values["zone_action"][i],
@@ -749,6 +749,12 @@ def _commune_table(communes: gpd.GeoDataFrame | None, codes: list[str]) -> list[
     ]
 
 
+def _dep_names(code: str, dep_names: dict[str, str]) -> str:
+    """Name of a département code, or names of a ``;``-separated list ("Ain, Aisne")."""
+    names = [dep_names.get(part.strip(), "") for part in _text(code).split(";")]
+    return ", ".join(names) if all(names) else ""
+
+
 def _legend_labels() -> dict[str, Any]:
     return {
         "statuts": {k: list(v) for k, v in STATUTS.items()},
@@ -856,6 +862,12 @@ def map_data(
         "ringKm": ring_km if rings else None,
         "tiles": tiles_config,
         "embed": bool(embed),
+        # what the map credits beside the tiles: the boundaries of geo.load_communes
+        "credit": (
+            f"Contours : IGN ADMIN EXPRESS COG {EMBEDDED_VINTAGE}, INSEE"
+            if communes is None or "geometry_source" in communes.columns
+            else None
+        ),
         "cluster": len(p_table["rows"]) >= _CLUSTER_MIN,
         "canvas": n_features >= _CANVAS_MIN,
         "labels": _legend_labels(),
@@ -999,6 +1011,7 @@ def synergy_map(
         m.get_name(),
         _mappage.head_fragments(data_id, data),
         _mappage.start_script(m.get_name(), data_id),
+        _mappage.body_fragments(data_id, data),
     )
     element._geo_data = data  # type: ignore[attr-defined]
     m.add_child(element)

@@ -1,10 +1,14 @@
 """From a map's data table to page fragments and files (private; used by :mod:`geo.publish.maps`).
 
-A synergy map page is: CDN links to Leaflet (and the optional markercluster
-plugin) with Subresource Integrity, the static CSS and JavaScript of
-``geo/publish/static/map.js``, and one JSON data block per map made by
-:func:`geo.publish.pagedata.json_block`. Nothing else, and no fragment here holds
-data outside that block.
+A synergy map page is: in its head, a description and the static CSS; in its
+``<main>``, the map's ``<div>``, the text alternative of each data table
+(:mod:`geo.publish.pagetext`: key facts and the list, readable without any
+script), then CDN links to Leaflet (and the optional markercluster plugin)
+with Subresource Integrity, the static JavaScript of
+``geo/publish/static/map.js`` and one JSON data block per map made by
+:func:`geo.publish.pagedata.json_block`. Data texts appear only in that block,
+in the text alternative and in the ``<title>`` and description, each escaped by
+:func:`geo.publish.pagedata.html_text` outside the block.
 
 :func:`split_assets` turns a rendered page into a page with no inline script
 or style (for ``Content-Security-Policy: script-src 'self'``): the page's own
@@ -18,9 +22,17 @@ from typing import Any
 
 from geo.publish import assets as _assets
 from geo.publish import pagedata as _pagedata
+from geo.publish import pagetext as _pagetext
 from geo.publish.static_files import static_text
 
-__all__ = ["INTEGRITY", "head_fragments", "render_page", "split_assets", "start_script"]
+__all__ = [
+    "INTEGRITY",
+    "body_fragments",
+    "head_fragments",
+    "render_page",
+    "split_assets",
+    "start_script",
+]
 
 #: sha384 Subresource Integrity of each CDN file (the npm packages of the
 #: same versions hold the same bytes; tests/test_maps.py checks them).
@@ -56,12 +68,30 @@ def _css_link(url: str) -> str:
 
 
 def head_fragments(data_id: str, data: dict[str, Any]) -> list[tuple[str, str]]:
-    """Return ``(name, html)`` fragments for ``<head>``: assets, code, the data block.
+    """Return ``(name, html)`` fragments for ``<head>``: the description and the map's CSS.
 
-    Shared fragments have fixed names (a page holding several maps loads them
-    once); the data block is named by ``data_id``.
+    Nothing here loads from the network, so the page's text shows before any
+    asset arrives. Shared fragments have fixed names (a page holding several
+    maps has them once).
+    """
+    text = _pagedata.html_text(_pagetext.description(data))
+    return [
+        ("geo-description", f'<meta name="description" content="{text}">'),
+        ("geo-css", f"<style>{static_text('map.css')}</style>"),
+    ]
+
+
+def body_fragments(data_id: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return ``(name, html)`` fragments for the body, after the map's ``<div>``, in order.
+
+    First the text alternative (title, key facts, list: readable with no
+    script at all), then the CDN assets with Subresource Integrity, the
+    runtime and the data block: on a slow connection the list shows while
+    Leaflet is still loading. A name already on the page (a folium map that
+    loads Leaflet in its head) is written once.
     """
     parts = [
+        (f"{data_id}-text", _pagetext.text_section(data, data_id)),
         (_LINK_NAMES[_assets.LEAFLET_CSS], _css_link(_assets.LEAFLET_CSS)),
         (_LINK_NAMES[_assets.LEAFLET_JS], _script_link(_assets.LEAFLET_JS)),
     ]
@@ -73,7 +103,6 @@ def head_fragments(data_id: str, data: dict[str, Any]) -> list[tuple[str, str]]:
             ("markercluster", _script_link(_assets.CLUSTER_JS)),
         ]
     parts += [
-        ("geo-css", f"<style>{static_text('map.css')}</style>"),
         ("geo-runtime", f"<script>{static_text('map.js')}</script>"),
         (data_id, _pagedata.json_block(data_id, data)),
     ]
@@ -95,6 +124,7 @@ def render_page(data: dict[str, Any], data_id: str, map_name: str = "geo_map") -
     engine is involved at all.
     """
     head = "\n".join(text for _, text in head_fragments(data_id, data))
+    body = "\n".join(text for _, text in body_fragments(data_id, data))
     create = (
         f'var {map_name} = L.map("{map_name}", '
         "{center: [46.6, 2.4], zoom: 6, zoomControl: false});"
@@ -104,9 +134,9 @@ def render_page(data: dict[str, Any], data_id: str, map_name: str = "geo_map") -
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_pagedata.html_text(data.get('title', ''))}</title>\n"
         f"<style>#{map_name} {{ position: relative; width: 100%; height: 100%; }}</style>\n"
-        f"{head}\n</head>\n<body>\n"
+        f"{head}\n</head>\n<body>\n<main>\n"
         f'<div class="folium-map geo-map" id="{map_name}"></div>\n'
-        f"<script>\n{create}\n{start_script(map_name, data_id)}\n</script>\n"
+        f"{body}\n</main>\n<script>\n{create}\n{start_script(map_name, data_id)}\n</script>\n"
         "</body>\n</html>\n"
     )
 

@@ -353,7 +353,11 @@ def _write_maps(
     assets_dir: str | os.PathLike[str] | None,
     separate_assets: bool,
 ) -> list[Path]:
-    """Write the national map and one map per région (embed mode), with stable ids."""
+    """Write the national map, one map per région and per located territory (embed mode).
+
+    Ids are made stable. A territory's own map is what its page shows: its perimeter,
+    communes and partners, a fraction of the national map's weight.
+    """
     from geo.publish.maps import synergy_map, write_map
 
     jobs: list[tuple[Path, dict[str, Any]]] = [
@@ -366,6 +370,14 @@ def _write_maps(
                 {"region": code, "title": f"{name} : territoires zéro chômeur et PTCE"},
             )
         )
+    for row in data.t_records:
+        if row.get("located"):
+            jobs.append(
+                (
+                    out / "cartes" / "territoires" / f"{_slug(row['id'])}.html",
+                    {"territory": row["id"], "title": f"{_text(row['nom'])} et les PTCE proches"},
+                )
+            )
     pages = []
     for path, options in jobs:
         m = synergy_map(

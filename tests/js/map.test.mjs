@@ -88,8 +88,8 @@ test("statutInfo and relation styles read the labels, unknown codes fall back", 
   assert.equal(geo.relationLabel(DATA, "unknown"), "unknown");
   assert.deepEqual(geo.relationStyle(DATA, "adjacent", false),
     { color: "#B35C00", weight: 3, opacity: 0.9, className: "geo-link", dashArray: "8 5" });
-  assert.deepEqual(geo.relationStyle(DATA, "overlap", true),
-    { color: "#000000", weight: 3.5, opacity: 0.55, className: "geo-link" });
+  assert.deepEqual(geo.relationStyle(DATA, "overlap", true),  // approximate: thinner, not paler
+    { color: "#000000", weight: 1.9, opacity: 0.9, className: "geo-link" });
   assert.equal(geo.relationStyle(DATA, "unknown", false).color, "#555555");
 });
 
@@ -131,6 +131,10 @@ test("depText: name and code, code alone, nothing", () => {
     "Corse-du-Sud (2A)");
   assert.equal(geo.depText({ departement: "976" }), "976");
   assert.equal(geo.depText({}), "");
+  // a territory over several départements: names and codes, never a raw "22;56"
+  assert.equal(geo.depText({ departement: "22;56", departement_nom: "Côtes-d'Armor, Morbihan" }),
+    "Côtes-d'Armor, Morbihan (22, 56)");
+  assert.equal(geo.depText({ departement: "22;56" }), "22, 56");
 });
 
 function filterState(filter) {

@@ -32,6 +32,9 @@ var geoTzptce = (function () {
   function km(n) {
     return (typeof n === "number" && isFinite(n)) ? n.toFixed(1).replace(".", ",") + "\u00a0km" : "";
   }
+  function escapeHtml(s) {  // Leaflet's attribution control takes HTML: a text goes in escaped
+    return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
   function safeHref(u) {
     return (typeof u === "string" && /^https?:\/\/[^\s"'<>`\\]+$/i.test(u)) ? u : null;
   }
@@ -116,7 +119,9 @@ var geoTzptce = (function () {
   }
   function relationStyle(data, rel, approx) {
     var r = data.labels.relations[rel] || data.labels.relations.near;
-    var st = {color: r[1], weight: r[2], opacity: approx ? 0.55 : 0.9, className: "geo-link"};
+    // approximate: a thinner line, never a paler one (a pale line falls under 3:1 on land and sea)
+    var st = {color: r[1], weight: approx ? Math.max(1.5, Math.round(r[2] * 5.5) / 10) : r[2], opacity: 0.9,
+              className: "geo-link"};
     if (r[3]) { st.dashArray = r[3]; }
     return st;
   }
@@ -161,6 +166,7 @@ var geoTzptce = (function () {
     var container = map.getContainer();
     var app = el("div", "geo-app" + (data.embed ? " geo-embed" : ""));
     container.parentNode.insertBefore(app, container);
+    if (app.parentNode.tagName === "MAIN") { app.parentNode.classList.add("geo-main"); }
     var side = el("div", "geo-side", null, app);
     side.setAttribute("role", "region");
     side.setAttribute("aria-label", "Recherche, filtres et liste");
@@ -196,7 +202,7 @@ var geoTzptce = (function () {
     var listSummary = el("summary", null, "Liste des territoires et PTCE", listBox);
     var list = el("div", "geo-list", null, listBox);
     list.id = "geo-list-" + n;
-    var toList = el("a", "geo-skip geo-tolist", "Aller \u00e0 la liste", mapWrap);
+    var toList = el("a", "geo-skip geo-tolist", "Aller \u00e0 la liste");  // a map control
     toList.href = "#" + list.id;
     toList.addEventListener("click", function () { listBox.open = true; });
     mapWrap.setAttribute("role", "region");
@@ -221,12 +227,24 @@ var geoTzptce = (function () {
     // in a frame the list is one click away, not hundreds of Tab stops to cross
     filters.open = wide && !data.embed && !framed();
     listBox.open = wide && !data.embed && !framed();
+    var listOption = urlOption("liste", ["ouverte", "repliee", "non"]);
+    if (listOption) { listBox.open = listOption === "ouverte"; }
+    // no list in the frame: the search still leads to every feature, the full page has the list
+    if (listOption === "non") { filters.hidden = true; listBox.hidden = true; }
     map._geoApp = {n: n, app: app, side: side, input: input, results: results, count: count,
                    filterBox: filterBox, list: list, listBox: listBox, listSummary: listSummary,
-                   mapWrap: mapWrap, status: status, details: details, datasets: []};
+                   mapWrap: mapWrap, status: status, details: details, toList: toList,
+                   head: head, datasets: []};
     map.invalidateSize(false);  // the container moved: its size before the first view
     setTimeout(function () { map.invalidateSize(); }, 0);
     return map._geoApp;
+  }
+  // Embed options of the page's address, for the iframe snippet (documented in the README):
+  // ?legende=ouverte|repliee, ?liste=ouverte|repliee|non. Anything else: the default.
+  function urlOption(name, allowed) {
+    var m = new RegExp("[?&]" + name + "=([^&#]*)").exec(location.search || "");
+    var value = m ? m[1].toLowerCase() : "";
+    return allowed.indexOf(value) === -1 ? "" : value;
   }
   function framed() {
     try { return window.self !== window.top; } catch { return true; }
@@ -331,9 +349,10 @@ var geoTzptce = (function () {
     if (src) { el("h3", null, "Sources", body); body.appendChild(src); }
     return h;
   }
-  function depText(item) {
+  function depText(item) {  // "Côtes-d'Armor, Morbihan (22, 56)", never a raw "22;56"
     if (!item.departement) { return ""; }
-    return item.departement_nom ? item.departement_nom + " (" + item.departement + ")" : item.departement;
+    var codes = String(item.departement).split(";").join(", ");
+    return item.departement_nom ? item.departement_nom + " (" + codes + ")" : codes;
   }
   function showDetails(ds, key, opener) {
     var app = ds.app, panel = app.details;
@@ -467,7 +486,7 @@ var geoTzptce = (function () {
     groups.d = L.featureGroup();
     data.d.forEach(function (d) {
       groups.d.addLayer(geometryLayer(d[1], {pane: "geo-land", interactive: false,
-        renderer: renderer, color: "#8a8a8a", weight: 0.8, fill: true, fillColor: "#f7f5ef",
+        renderer: renderer, color: "#767676", weight: 0.8, fill: true, fillColor: "#f7f5ef",
         fillOpacity: 1, className: "geo-departement"}));
     });
     groups.d.addTo(map);
@@ -711,39 +730,36 @@ var geoTzptce = (function () {
     var shown = ds.items.filter(function (it) { return it.visible; });
     box.textContent = "";
     shown.slice(0, limit).forEach(function (it) {
-      var tr = el("tr", null, null, box);
-      var th = el("th", null, null, tr);
-      th.scope = "row";
-      var b = el("button", "geo-pick", it.nom || it.id, th);
+      // a card per entry: every fact readable in a narrow sidebar, no horizontal scrolling
+      var li = el("li", "geo-card", null, box);
+      var b = el("button", "geo-pick", it.nom || it.id, li);
       b.type = "button";
       b.addEventListener("click", function () { open(ds.map, it.key, b); });
       var type = it.kind === "p" ? "PTCE" : (statutInfo(ds.data, it.statut).known ?
         "Territoire " + it.statut : "Territoire (" + it.statut + ")");
-      el("td", null, type, tr);
-      el("td", null, depText(it), tr);
-      el("td", null, it.relation === "none" ? "sans partenaire" : relationLabel(ds.data, it.relation), tr);
-      var near = nearest(it.links), cell = "";
+      var facts = [type, depText(it), it.relation === "none" ? "sans partenaire" :
+        "relation : " + relationLabel(ds.data, it.relation)];
+      var near = nearest(it.links);
       if (near) {
         var other = it.kind === "t" ? ds.p[near.link.pi] : ds.t[near.link.ti];
-        cell = other.nom + (near.d !== null ? " (" + km(near.d) + ")" : "");
+        facts.push("partenaire le plus proche : " + other.nom +
+                   (near.d !== null ? " (" + km(near.d) + ")" : ""));
       }
-      el("td", null, cell, tr);
+      el("span", "geo-cfacts", facts.filter(function (f) { return f; }).join(" ; "), li);
     });
-    ds.more.hidden = shown.length <= limit;
-    ds.more.textContent = "Afficher les " + (shown.length - limit) + " suivants";
+    var rest = shown.length - limit;
+    ds.more.hidden = rest <= 0;
+    ds.more.textContent = rest > 0 ? "Afficher les " + Math.min(rest, LIST_STEP) + " suivants (" +
+      rest + " restants)" : "";
     ds.more.onclick = function () { renderList(ds, limit + LIST_STEP); };
     ds.caption.textContent = shown.length + " sur " + ds.items.length +
       " territoires et PTCE (liste, alternative textuelle de la carte)";
     app.listSummary.textContent = "Liste des territoires et PTCE (" + shown.length + ")";
   }
   function listTable(ds) {
-    var table = el("table", "geo-table", null, ds.app.list);
-    ds.caption = el("caption", null, null, table);
-    var tr = el("tr", null, null, el("thead", null, null, table));
-    ["Nom", "Type", "D\u00e9partement", "Relation", "Partenaire le plus proche"].forEach(function (h) {
-      el("th", null, h, tr).scope = "col";
-    });
-    ds.listBody = el("tbody", null, null, table);
+    ds.caption = el("p", "geo-caption", null, ds.app.list);
+    ds.listBody = el("ul", "geo-cards", null, ds.app.list);
+    ds.listBody.setAttribute("aria-label", "Territoires et PTCE");
     ds.more = el("button", "geo-more", null, ds.app.list);
     ds.more.type = "button";
   }
@@ -863,7 +879,17 @@ var geoTzptce = (function () {
       });
       fullscreen(map, app);
       L.control.scale({imperial: false}).addTo(map);
-      if (map.attributionControl) { map.attributionControl.setPrefix(false); }
+      // a control, so that the corner stacks it above the attribution instead of under it
+      var ToList = L.Control.extend({onAdd: function () {
+        var box = L.DomUtil.create("div", "geo-tolistbox");
+        box.appendChild(app.toList);
+        return box;
+      }});
+      if (!app.listBox.hidden) { new ToList({position: "bottomright"}).addTo(map); }
+      if (map.attributionControl) {
+        map.attributionControl.setPrefix(false);
+        if (data.credit) { map.attributionControl.addAttribution(escapeHtml(data.credit)); }
+      }
       if (data.tiles) {
         var tiles = L.tileLayer(data.tiles.url, {attribution: data.tiles.attribution,
           subdomains: data.tiles.subdomains, maxZoom: data.tiles.maxZoom});
@@ -1014,7 +1040,7 @@ var geoTzptce = (function () {
         Object.keys(labels.relations).forEach(function (code) {
           if (rels[code]) { row(lineSvg(relationStyle(data, code, false)), labels.relations[code][0]); }
         });
-        if (approx) { row(lineSvg({color: "#555555", weight: 2.5, opacity: 0.45}), "trait p\u00e2le : approximatif"); }
+        if (approx) { row(lineSvg({color: "#555555", weight: 1.5, opacity: 0.9}), "trait fin : approximatif"); }
         if (data.canvas) { row(null, "liens visibles en zoomant (tous dans la liste)"); }
         if (data.linksTotal > ds.links.length) {
           row(null, "les " + data.linksPerTerritory + " liens les plus proches de chaque territoire");
@@ -1026,7 +1052,7 @@ var geoTzptce = (function () {
         }
         if (data.ringKm) { row(boxSwatch("none", "#1f78b4"), "rayon de " + km(data.ringKm) + " autour des PTCE"); }
         if (data.c.length) { row(boxSwatch("none", "#222222"), "communes du territoire"); }
-        row(boxSwatch("#f7f5ef", "#8a8a8a"), "d\u00e9partements (terre) ; en bleu, la mer");
+        row(boxSwatch("#f7f5ef", "#767676"), "d\u00e9partements (terre) ; en bleu, la mer");
         box._geoDetails = details;
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
@@ -1041,12 +1067,15 @@ var geoTzptce = (function () {
         r.width * r.height > LEGEND_SHARE * size.x * size.y) {
       details.open = false;
     }
+    var asked = urlOption("legende", ["ouverte", "repliee"]);
+    if (asked) { details.open = asked === "ouverte"; }
     return control;
   }
   function embed(map, app) {
     var wrap = app.mapWrap;
+    // above the map, not over it: nothing covers the data
     var hint = el("p", "geo-embed-hint", "Cliquez ou touchez la carte pour l'activer ; " +
-                  "la molette et le glisser font d\u00e9filer la page jusque-l\u00e0.", wrap);
+                  "la molette et le glisser font d\u00e9filer la page jusque-l\u00e0.", app.head);
     var active = false;
     function on() {
       if (active) { return; }
@@ -1078,6 +1107,8 @@ var geoTzptce = (function () {
   function start(map, dataId) {
     init();
     motion(map);
+    // fits that keep clear of the controls lose less than a whole zoom level
+    if (map.options.zoomSnap === 1) { map.options.zoomSnap = 0.25; }
     var node = document.getElementById(dataId);
     var data = JSON.parse(node.textContent);
     var app = layout(map, data);
@@ -1106,6 +1137,9 @@ var geoTzptce = (function () {
     search(ds);
     controls(map, ds);
     renderList(ds, LIST_STEP);
+    // the interactive list is there: the page's static text alternative of this table goes
+    var text = document.querySelector('[data-geo-static="' + dataId + '"]');
+    if (text) { text.parentNode.removeChild(text); }
     if (data.bounds) { fit(map, data.bounds, function () { return aside(map); }); }
     if (!map._geoKeys._escape) {
       map._geoKeys._escape = true;
@@ -1130,12 +1164,22 @@ var geoTzptce = (function () {
     }
     return ds;
   }
-  if (typeof L === "undefined" && typeof document !== "undefined") {  // Leaflet did not load: say so
+  if (typeof L === "undefined" && typeof document !== "undefined") {  // Leaflet did not load: say so, and where the list is
     document.addEventListener("DOMContentLoaded", function () {
+      var list = document.querySelector(".geo-static .geo-slist");
       var p = el("p", "geo-fatal", "La carte n'a pas pu \u00eatre charg\u00e9e (biblioth\u00e8que " +
-                 "Leaflet indisponible). V\u00e9rifiez la connexion ou ouvrez la version hors ligne.");
+                 "Leaflet indisponible ; v\u00e9rifiez la connexion). ");
       p.setAttribute("role", "alert");
-      document.body.insertBefore(p, document.body.firstChild);
+      if (list) {
+        p.appendChild(document.createTextNode("Tout ce qu'elle montre est dans la "));
+        var a = el("a", null, "liste des territoires et PTCE", p);
+        a.href = "#" + list.id;
+        p.appendChild(document.createTextNode(" ci-dessous."));
+        var title = list.parentNode.querySelector(".geo-title");
+        list.parentNode.insertBefore(p, title ? title.nextSibling : list.parentNode.firstChild);
+      } else {
+        document.body.insertBefore(p, document.body.firstChild);
+      }
     });
   }
   var api = {norm: norm, start: start, open: open, close: function (map) { hideDetails(map._geoApp); }};
