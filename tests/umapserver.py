@@ -237,7 +237,9 @@ def _wait_ready(server: UmapServer, deadline_s: float) -> None:
         except (urllib.error.URLError, OSError) as exc:
             last = str(exc)
         time.sleep(0.2)
-    raise RuntimeError(f"uMap did not answer within {deadline_s:g} s ({last}):\n{server.log_tail()}")
+    raise RuntimeError(
+        f"uMap did not answer within {deadline_s:g} s ({last}):\n{server.log_tail()}"
+    )
 
 
 def start() -> UmapServer:
