@@ -231,6 +231,13 @@ class Visit:
     def state(self) -> dict[str, Any]:
         return self.page.evaluate(_STATE_JS)
 
+    def caption(self) -> str:
+        """The caption panel as the visitor reads it ("Légende" in the bottom bar)."""
+        self.page.locator(".umap-caption-bar .umap-about-link").click()
+        caption = self.page.locator(".panel.on .umap-caption")
+        caption.wait_for()
+        return caption.inner_text()
+
     def tile_hosts(self) -> set[str]:
         templates = self.page.evaluate(
             "() => (U.MAP.properties.tilelayers || []).map((t) => t.url_template)"
@@ -467,8 +474,8 @@ def test_national_map_opens_on_metropolitan_france(published):
 def test_national_map_says_how_to_reach_overseas(published):
     """The caption tells where the overseas territories are, and the data list reaches them."""
     doc = published["national"]
-    state = doc.visit.state()
-    assert re.search(r"outre-mer", state["description"], re.IGNORECASE), state["description"]
+    caption = doc.visit.caption()
+    assert re.search(r"outre-mer", caption, re.IGNORECASE), caption
     overseas = [
         f
         for layer in doc.layers
@@ -587,23 +594,25 @@ def test_title_names_the_area_and_plurals_are_french(published):
     territory = published["territory"].visit.state()
     name = geo.load_territories().set_index("id").loc[TERRITORY, "nom"]
     assert name in territory["title"], territory["title"]
-    for state in (region, territory, published["national"].visit.state()):
-        text = state["description"]
-        assert not re.search(r"(?<![\d,])1 (territoires|liens|PTCEs)\b", text), text
-        assert "PTCEs" not in text
-    assert re.search(r"\b1 territoire\b", territory["description"]), territory["description"]
+    captions = {kind: doc.visit.caption() for kind, doc in published.items()}
+    for text in captions.values():
+        assert not re.search(r"(?<![\d,])[01] (territoires|liens|habilités)\b", text), text
+        assert "PTCEs" not in text and "&#" not in text
+    assert re.search(r"\b1 territoire\b", captions["territory"]), captions["territory"]
 
 
 # --------------------------------------------------------------------------- style
 
 
-def _rgb(css: str) -> tuple[float, float, float]:
-    numbers = re.findall(r"[\d.]+", css)
+def _rgba(css: str) -> tuple[tuple[float, float, float], float]:
+    """A computed CSS colour (``rgb(...)``, ``rgba(...)``, ``#rrggbb``): RGB and alpha."""
     if css.startswith("#"):
         h = css.lstrip("#")
         h = "".join(c * 2 for c in h) if len(h) == 3 else h
-        return tuple(int(h[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
-    return tuple(float(x) for x in numbers[:3])  # type: ignore[return-value]
+        return tuple(int(h[i : i + 2], 16) for i in (0, 2, 4)), 1.0  # type: ignore[return-value]
+    numbers = [float(x) for x in re.findall(r"[\d.]+", css)]
+    assert len(numbers) in (3, 4), css
+    return tuple(numbers[:3]), (numbers[3] if len(numbers) == 4 else 1.0)  # type: ignore[return-value]
 
 
 def _luminance(rgb) -> float:
@@ -639,8 +648,9 @@ def test_strokes_opaque_and_contrasted(published):
     assert len(paths) > 50, len(paths)
     bad = []
     for stroke, stroke_opacity, opacity in paths:
-        alpha = float(stroke_opacity) * float(opacity)
-        ratio = contrast(_rgb(stroke), POSITRON_LAND, alpha)
+        rgb, own = _rgba(stroke)
+        alpha = own * float(stroke_opacity) * float(opacity)
+        ratio = contrast(rgb, POSITRON_LAND, alpha)
         if alpha < 0.999 or ratio < 3:
             bad.append((stroke, alpha, round(ratio, 2)))
     assert not bad, f"{len(bad)} of {len(paths)} strokes too faint: {sorted(set(bad))[:8]}"
@@ -655,7 +665,7 @@ def test_strokes_opaque_and_contrasted(published):
     faint = {
         (color, opacity)
         for color, opacity in markers
-        if contrast(_rgb(color), POSITRON_LAND, float(opacity)) < 3
+        if contrast(_rgba(color)[0], POSITRON_LAND, _rgba(color)[1] * float(opacity)) < 3
     }
     assert not faint, faint
 
@@ -770,6 +780,8 @@ def test_hostile_text_stays_text_in_popups(umap_server, chromium, tmp_path):
     )
     assert len(features) >= 4 + 1, features
     problems = []
+    seen_ids = {data_id for _, _, data_id in features}
+    assert set(expected) <= seen_ids, set(expected) - seen_ids
     for layer_id, feature_id, data_id in features:
         page.evaluate(
             """([l, f]) => { U.MAP.mapProxy.map.closePopup();
