@@ -683,10 +683,20 @@ class _Context:
     territory_name: str | None
     zones: tuple[str, ...]  # overseas zones shown (French labels)
     view: tuple[float, float, int]
-    national: bool
 
 
-def _build(
+@dataclass(frozen=True)
+class _Inputs:
+    """The checked, reprojected, sorted and selected inputs of one export."""
+
+    territories: gpd.GeoDataFrame
+    ptce: gpd.GeoDataFrame
+    links: pd.DataFrame
+    t_names: dict[str, str]
+    p_names: dict[str, str]
+
+
+def _inputs(
     territories: gpd.GeoDataFrame,
     ptce: gpd.GeoDataFrame,
     synergies: pd.DataFrame | None,
@@ -696,8 +706,7 @@ def _build(
     region: str | None,
     departement: str | None,
     territory: str | None,
-    keep_empty: bool,
-) -> tuple[dict[str, dict[str, Any]], _Context]:
+) -> _Inputs:
     problems = _check_frame(territories, field_names("territories", required=True), "territories")
     problems += _check_frame(ptce, field_names("ptce", required=True), "ptce")
     if synergies is not None:
@@ -723,14 +732,18 @@ def _build(
     t_names = dict(zip(territories["id"], territories["nom"].map(_text), strict=True))
     p_names = dict(zip(ptce["id"], ptce["nom"].map(_text), strict=True))
     links = links[links["territory_id"].isin(t_names) & links["ptce_id"].isin(p_names)]
-    selected = region is not None or departement is not None or territory is not None
-    if selected:
+    if region is not None or departement is not None or territory is not None:
         territories, ptce, links = _select(
             territories, ptce, links, region, departement, territory
         )
+    return _Inputs(territories, ptce, links, t_names, p_names)
 
+
+def _partners(data: _Inputs) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Partner lines of each territory and of each PTCE, closest relations first."""
     by_territory: dict[str, list[str]] = {}
     by_ptce: dict[str, list[str]] = {}
+    links = data.links
     for tid, pid, relation, distance in zip(
         links["territory_id"],
         links["ptce_id"],
@@ -738,13 +751,113 @@ def _build(
         links["distance_km"] if "distance_km" in links else [None] * len(links),
         strict=True,
     ):
-        by_territory.setdefault(tid, []).append(_partner_text(p_names[pid], relation, distance))
-        by_ptce.setdefault(pid, []).append(_partner_text(t_names[tid], relation, distance))
+        by_territory.setdefault(tid, []).append(
+            _partner_text(data.p_names[pid], relation, distance)
+        )
+        by_ptce.setdefault(pid, []).append(_partner_text(data.t_names[tid], relation, distance))
+    return by_territory, by_ptce
 
+
+def _link_features(
+    data: _Inputs, region_of: dict[str, str], groups: dict[str, list[dict[str, Any]]]
+) -> list[Any]:
+    """Add each link to the layer of its relation; return the lines drawn."""
+    if not len(data.links):
+        return []
+    from geo.analysis.synergies import link_lines
+
+    drawn = []
+    lines = link_lines(data.links, data.territories, data.ptce)
+    for (_, link), line in zip(data.links.iterrows(), lines, strict=True):
+        geometry = _geometry(line)
+        if geometry is None:
+            continue
+        relation = link["relation"]
+        label = RELATION_LABELS[relation]
+        name = f"{data.t_names[link['territory_id']]} – {data.p_names[link['ptce_id']]}"
+        distance = km_fr(link.get("distance_km")) if relation != "overlap" else ""
+        props: dict[str, Any] = {
+            "name": name,
+            "description": _lines(
+                umap_text(name),
+                [_line("Relation", umap_text(label)), _line("Distance", umap_text(distance))],
+            ),
+            "categorie": _CATEGORY[relation],
+            "territory_id": link["territory_id"],
+            "ptce_id": link["ptce_id"],
+            "relation": label,
+            "region_nom": region_of.get(link["territory_id"], _NO_REGION),
+        }
+        km = number(link.get("distance_km"))
+        if km is not None:
+            props["distance_km"] = round(float(km), 2)
+        groups[relation].append(_feature(geometry, props))
+        drawn.append(line)
+    return drawn
+
+
+def _first_view(
+    data: _Inputs,
+    shown: list[Any],
+    lines: list[Any],
+    region: str | None,
+    departement: str | None,
+    territory: str | None,
+) -> tuple[tuple[float, float, int], tuple[str, ...]]:
+    """Return the initial centre and zoom, and the overseas zones left out of a national view."""
+    if territory is not None:  # the territory and its partners, with a margin
+        box = _bounds([*shown, *lines])
+        return _view(box or ZONES["metropole"].bounds, 0.12), ()
+    if region is not None or departement is not None:  # the area's own rows
+        from geo.reference.areas import in_area
+
+        column, value = ("region", region) if region is not None else ("departement", departement)
+        own = [
+            g
+            for frame in (data.territories, data.ptce)
+            if column in frame.columns
+            for g in frame.geometry[in_area(frame, **{column: value}).to_numpy()]
+        ]
+        box = _bounds(own) or _bounds(shown)
+        return _view(box or ZONES["metropole"].bounds, 0.08), ()
+    zones = tuple(
+        zone.label.split(" (")[0]
+        for name, zone in ZONES.items()
+        if name != "metropole"
+        and any(shapely.box(*zone.bounds).contains(g.centroid) for g in shown)
+    )
+    if _in_mainland(shown) or not shown:
+        return _view(ZONES["metropole"].bounds, 0.0), zones
+    return _view(_bounds(shown), 0.08), ()  # type: ignore[arg-type]
+
+
+def _build(
+    territories: gpd.GeoDataFrame,
+    ptce: gpd.GeoDataFrame,
+    synergies: pd.DataFrame | None,
+    *,
+    radius_km: float,
+    uri: str | None,
+    region: str | None,
+    departement: str | None,
+    territory: str | None,
+    keep_empty: bool,
+) -> tuple[dict[str, dict[str, Any]], _Context]:
+    data = _inputs(
+        territories,
+        ptce,
+        synergies,
+        radius_km=radius_km,
+        uri=uri,
+        region=region,
+        departement=departement,
+        territory=territory,
+    )
+    by_territory, by_ptce = _partners(data)
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key in UMAP_LAYERS}
     region_of: dict[str, str] = {}
-    drawn_t, drawn_p = [], []
-    for _, row in territories.iterrows():
+    shown = []
+    for _, row in data.territories.iterrows():
         geometry = _geometry(row.geometry)
         if geometry is None:
             continue
@@ -752,112 +865,44 @@ def _build(
         key = statut if statut in ("TH", "PE") else "autre"
         region_of[row["id"]] = _text(row.get("region_nom")) or _NO_REGION
         props = {
-            "name": t_names[row["id"]],
+            "name": data.t_names[row["id"]],
             "description": _territory_description(row, by_territory.get(row["id"], [])),
             "categorie": _CATEGORY[key],
             **_properties(row, field_names("territories", public=True)),
             "region_nom": region_of[row["id"]],
         }
         groups[key].append(_feature(geometry, props))
-        drawn_t.append(row.geometry)
+        shown.append(row.geometry)
 
-    for _, row in ptce.iterrows():
+    for _, row in data.ptce.iterrows():
         geom = row.geometry
         if not isinstance(geom, shapely.Geometry) or geom.is_empty:
             continue
         seat = geom if geom.geom_type == "Point" else shapely.point_on_surface(geom)
         props = {
-            "name": p_names[row["id"]],
+            "name": data.p_names[row["id"]],
             "description": _ptce_description(row, by_ptce.get(row["id"], [])),
             "categorie": _CATEGORY["ptce"],
             **_properties(row, field_names("ptce", public=True)),
             "region_nom": _text(row.get("region_nom")) or _NO_REGION,
         }
         groups["ptce"].append(_feature(_geometry(seat), props))  # type: ignore[arg-type]
-        drawn_p.append(seat)
+        shown.append(seat)
 
-    drawn_links = []
-    if len(links):
-        from geo.analysis.synergies import link_lines
-
-        lines = link_lines(links, territories, ptce)
-        for (_, link), line in zip(links.iterrows(), lines, strict=True):
-            geometry = _geometry(line)
-            if geometry is None:
-                continue
-            relation = link["relation"]
-            label = RELATION_LABELS[relation]
-            tname, pname = t_names[link["territory_id"]], p_names[link["ptce_id"]]
-            distance = km_fr(link.get("distance_km")) if relation != "overlap" else ""
-            link_props: dict[str, Any] = {
-                "name": f"{tname} – {pname}",
-                "description": _lines(
-                    umap_text(f"{tname} – {pname}"),
-                    [
-                        _line("Relation", umap_text(label)),
-                        _line("Distance", umap_text(distance)),
-                    ],
-                ),
-                "categorie": _CATEGORY[relation],
-                "territory_id": link["territory_id"],
-                "ptce_id": link["ptce_id"],
-                "relation": label,
-                "region_nom": region_of.get(link["territory_id"], _NO_REGION),
-            }
-            km = number(link.get("distance_km"))
-            if km is not None:
-                link_props["distance_km"] = round(float(km), 2)
-            groups[relation].append(_feature(geometry, link_props))
-            drawn_links.append(line)
-
+    lines = _link_features(data, region_of, groups)
     layers = {
         key: _layer(key, features, radius_km)
         for key, features in groups.items()
         if features or keep_empty or key == "ptce"
     }
-
-    # The first view: where the data is.
-    national = not selected
-    zones: tuple[str, ...] = ()
-    everything = [*drawn_t, *drawn_p]
-    if territory is not None:
-        box, margin = _bounds([*everything, *drawn_links]), 0.12
-    elif selected:
-        from geo.reference.areas import in_area
-
-        column, value = ("region", region) if region is not None else ("departement", departement)
-        own = [
-            g
-            for frame in (territories, ptce)
-            if column in frame.columns
-            for g in frame.geometry[in_area(frame, **{column: value}).to_numpy()]
-        ]
-        box, margin = _bounds(own) or _bounds(everything), 0.08
-    else:
-        mainland = _in_mainland(everything)
-        box, margin = (ZONES["metropole"].bounds if mainland else _bounds(everything)), 0.0
-        zones = tuple(
-            zone.label.split(" (")[0]
-            for name, zone in ZONES.items()
-            if name != "metropole"
-            and any(
-                shapely.box(*zone.bounds).contains(g.centroid)
-                for g in everything
-                if isinstance(g, shapely.Geometry) and not g.is_empty
-            )
-        )
-    view = _view(box, margin) if box is not None else _view(ZONES["metropole"].bounds, 0.0)
-
-    counts = {key: len(features) for key, features in groups.items()}
-    t_name = t_names.get(_text(territory)) if territory is not None else None
+    view, zones = _first_view(data, shown, lines, region, departement, territory)
     context = _Context(
         float(radius_km),
-        counts,
+        {key: len(features) for key, features in groups.items()},
         _area_name(region, departement),
-        t_name,
+        data.t_names.get(_text(territory)) if territory is not None else None,
         zones,
         view,
-        national,
     )
     return layers, context
 
