@@ -34,6 +34,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from wcag import POSITRON_LAND, contrast, rgba
 
 import geo
 from geo.errors import ArgumentError, CRSError, SchemaError
@@ -309,6 +310,17 @@ def test_export_structure_layers_and_styles(frames):
     assert {f["properties"]["relation"] for f in overlap} == {"chevauchement"}
     assert all("_umap_options" not in f["properties"] for f in overlap + adjacent)
     assert all(f["geometry"]["type"] == "LineString" for f in overlap + adjacent)
+
+
+@pytest.mark.parametrize("key", list(umap.UMAP_LAYERS))
+def test_layer_colours_contrast_on_umap_background(key):
+    """Every layer's colour, drawn opaque, reads at >= 3:1 on uMap's default background.
+
+    The real-server test measures what Chromium draws, but only for the kinds of layer the
+    shipped data have (no "contigus" link there).
+    """
+    colour, alpha = rgba(umap.UMAP_LAYERS[key].color)
+    assert contrast(colour, POSITRON_LAND, alpha) >= 3
 
 
 def test_export_filters_fields_and_numbers(frames):

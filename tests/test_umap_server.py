@@ -46,6 +46,7 @@ import pytest
 import shapely
 import umapserver
 from shapely.geometry import shape
+from wcag import POSITRON_LAND, contrast, rgba
 
 import geo
 from geo.publish.frtext import public_urls, safe_url
@@ -60,8 +61,6 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-# Land colour of "Positron" (CARTO light_all), the default background of a new uMap map.
-POSITRON_LAND = (250, 250, 248)
 REGION = "84"  # Auvergne-Rhône-Alpes: 16 territories
 TERRITORY = "trieves"  # one overlapping PTCE and one PTCE about 20 km away
 # Mainland France (with Corsica), in degrees: west, south, east, north.
@@ -604,38 +603,6 @@ def test_title_names_the_area_and_plurals_are_french(published):
 # --------------------------------------------------------------------------- style
 
 
-def _rgba(css: str) -> tuple[tuple[float, float, float], float]:
-    """A computed CSS colour (``rgb(...)``, ``rgba(...)``, ``#rrggbb``): RGB and alpha."""
-    if css.startswith("#"):
-        h = css.lstrip("#")
-        h = "".join(c * 2 for c in h) if len(h) == 3 else h
-        return tuple(int(h[i : i + 2], 16) for i in (0, 2, 4)), 1.0  # type: ignore[return-value]
-    numbers = [float(x) for x in re.findall(r"[\d.]+", css)]
-    assert len(numbers) in (3, 4), css
-    return tuple(numbers[:3]), (numbers[3] if len(numbers) == 4 else 1.0)  # type: ignore[return-value]
-
-
-def _luminance(rgb) -> float:
-    def channel(c: float) -> float:
-        c /= 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(fg, bg, alpha: float = 1.0) -> float:
-    """WCAG contrast ratio of ``fg`` drawn at ``alpha`` over ``bg``."""
-    mixed = tuple(alpha * f + (1 - alpha) * b for f, b in zip(fg, bg, strict=True))
-    hi, lo = sorted((_luminance(mixed), _luminance(bg)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def test_contrast_helper():
-    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
-    assert contrast((217, 95, 2), (242, 242, 242), 0.5) == pytest.approx(1.83, abs=0.01)
-
-
 def test_strokes_opaque_and_contrasted(published):
     """Every drawn outline and link: opacity 1, contrast >= 3:1 on Positron's land."""
     page = published["national"].visit.page
@@ -648,7 +615,7 @@ def test_strokes_opaque_and_contrasted(published):
     assert len(paths) > 50, len(paths)
     bad = []
     for stroke, stroke_opacity, opacity in paths:
-        rgb, own = _rgba(stroke)
+        rgb, own = rgba(stroke)
         alpha = own * float(stroke_opacity) * float(opacity)
         ratio = contrast(rgb, POSITRON_LAND, alpha)
         if alpha < 0.999 or ratio < 3:
@@ -665,7 +632,7 @@ def test_strokes_opaque_and_contrasted(published):
     faint = {
         (color, opacity)
         for color, opacity in markers
-        if contrast(_rgba(color)[0], POSITRON_LAND, _rgba(color)[1] * float(opacity)) < 3
+        if contrast(rgba(color)[0], POSITRON_LAND, rgba(color)[1] * float(opacity)) < 3
     }
     assert not faint, faint
 

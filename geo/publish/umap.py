@@ -659,17 +659,14 @@ def to_umap(
     ['Territoires habilités (TH)', 'Projets émergents (PE)', 'PTCE', 'Liens : chevauchement', \
 'Liens : contigus', 'Liens : à proximité']
     """
-    layers, context = _build(
-        territories,
-        ptce,
-        synergies,
-        radius_km=radius_km,
-        uri=uri,
-        region=region,
-        departement=departement,
-        territory=territory,
-        keep_empty=False,
-    )
+    selection = {
+        "radius_km": radius_km,
+        "uri": uri,
+        "region": region,
+        "departement": departement,
+        "territory": territory,
+    }
+    layers, context = _build(territories, ptce, synergies, selection, keep_empty=False)
     return _document(layers, context, title=title, description=description, uri=uri)
 
 
@@ -835,23 +832,15 @@ def _build(
     territories: gpd.GeoDataFrame,
     ptce: gpd.GeoDataFrame,
     synergies: pd.DataFrame | None,
+    selection: dict[str, Any],
     *,
-    radius_km: float,
-    uri: str | None,
-    region: str | None,
-    departement: str | None,
-    territory: str | None,
     keep_empty: bool,
 ) -> tuple[dict[str, dict[str, Any]], _Context]:
-    data = _inputs(
-        territories,
-        ptce,
-        synergies,
-        radius_km=radius_km,
-        uri=uri,
-        region=region,
-        departement=departement,
-        territory=territory,
+    """Return the layers (by key) and the map's context; ``selection``: see :func:`_inputs`."""
+    data = _inputs(territories, ptce, synergies, **selection)
+    radius_km = float(selection["radius_km"])
+    region, departement, territory = (
+        selection.get(k) for k in ("region", "departement", "territory")
     )
     by_territory, by_ptce = _partners(data)
     groups: dict[str, list[dict[str, Any]]] = {key: [] for key in UMAP_LAYERS}
@@ -897,7 +886,7 @@ def _build(
     }
     view, zones = _first_view(data, shown, lines, region, departement, territory)
     context = _Context(
-        float(radius_km),
+        radius_km,
         {key: len(features) for key, features in groups.items()},
         _area_name(region, departement),
         data.t_names.get(_text(territory)) if territory is not None else None,
@@ -1104,17 +1093,9 @@ def write_umap(
     if extra:
         raise TypeError(f"write_umap() got unexpected keyword arguments {sorted(extra)}")
     base = data_url if data_url.endswith("/") else data_url + "/"
-    layers, context = _build(
-        territories,
-        ptce,
-        synergies,
-        radius_km=kwargs.get("radius_km", 20.0),
-        uri=kwargs.get("uri"),
-        region=kwargs.get("region"),
-        departement=kwargs.get("departement"),
-        territory=kwargs.get("territory"),
-        keep_empty=True,
-    )
+    selection = {k: kwargs.get(k) for k in ("uri", "region", "departement", "territory")}
+    selection["radius_km"] = kwargs.get("radius_km", 20.0)
+    layers, context = _build(territories, ptce, synergies, selection, keep_empty=True)
     for key, file in zip(UMAP_LAYERS, umap_layer_paths(path), strict=True):
         with atomic_path(file) as tmp:
             tmp.write_text(_geojson_text(layers[key]["features"]), encoding="utf-8")
