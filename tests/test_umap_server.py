@@ -53,13 +53,6 @@ from geo.publish.frtext import public_urls, safe_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 REGION = "84"  # Auvergne-Rhône-Alpes: 16 territories
 TERRITORY = "trieves"  # one overlapping PTCE and one PTCE about 20 km away
@@ -101,14 +94,9 @@ def umap_server() -> Iterator[umapserver.UmapServer]:
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.is_file():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser):
+    """The session's headless Chromium (``browser`` in conftest.py)."""
+    return browser
 
 
 @pytest.fixture(scope="module")
