@@ -677,6 +677,7 @@ class _Context:
     radius_km: float
     counts: dict[str, int]
     area: str | None  # région or département name
+    area_is_region: bool
     territory_name: str | None
     zones: tuple[str, ...]  # overseas zones shown (French labels)
     view: tuple[float, float, int]
@@ -889,6 +890,7 @@ def _build(
         radius_km,
         {key: len(features) for key, features in groups.items()},
         _area_name(region, departement),
+        region is not None,
         data.t_names.get(_text(territory)) if territory is not None else None,
         zones,
         view,
@@ -921,7 +923,8 @@ def _caption(context: _Context) -> str:
             f"La carte s'ouvre sur le territoire {context.territory_name} et ses PTCE partenaires."
         )
     elif context.area is not None:
-        lines.append(f"La carte s'ouvre sur {context.area}.")
+        kind = "la région" if context.area_is_region else "le département"
+        lines.append(f"La carte s'ouvre sur {kind} {context.area}.")
     else:
         lines.append("La carte s'ouvre sur la France métropolitaine.")
         if context.zones:
