@@ -296,8 +296,14 @@ _STATE_JS = """() => {
 }"""
 
 
+# uMap's own steps (import, save, first load) can take long on a busy 2-core machine: a
+# generous wait, never a timed assertion.
+_WAIT_MS = 120_000
+
+
 def _new_context(chromium, foreign: list[str]):
     context = chromium.new_context(viewport=VIEWPORT, locale="fr-FR")
+    context.set_default_timeout(_WAIT_MS)
     context.route("**/*", lambda route: _local_only(route, foreign))
     return context
 
@@ -331,6 +337,9 @@ def publish(chromium, server: umapserver.UmapServer, umap_file: Path, n_layers: 
         page.wait_for_function("() => U.MAP.permissions.properties.share_status === 1")
         assert not errors, errors
         return page.url
+    except Exception as exc:  # say what uMap showed: its alerts, the page's errors
+        alerts = page.locator("umap-alert, .umap-alert, [role=alert]").all_inner_texts()
+        raise AssertionError(f"publishing {umap_file.name}: {alerts} {errors}") from exc
     finally:
         context.close()
 
