@@ -387,7 +387,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     from geo.publish.mapfile import make_map
 
     if args.umap:
-        from geo.publish.umap import make_umap
+        from geo.publish.umap import make_umap, umap_layer_paths
 
         out = make_umap(
             args.umap,
@@ -397,8 +397,12 @@ def _cmd_map(args: argparse.Namespace) -> int:
             departement=args.departement,
             territory=args.territory,
             radius_km=args.radius_km,
+            data_url=args.umap_data_url,
         )
         print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB, uMap: Importer des données)")
+        if args.umap_data_url:
+            names = ", ".join(p.name for p in umap_layer_paths(out))
+            print(f"wrote its layer files ({names}): publish them with it at {args.umap_data_url}")
         if args.out is None:
             return 0
     args.out = args.out or "maps/synergies.html"
@@ -718,6 +722,12 @@ def _build_parser() -> argparse.ArgumentParser:
     map_.add_argument("--out", metavar="FILE", help="HTML page (default: maps/synergies.html)")
     map_.add_argument(
         "--umap", metavar="FILE", help="also (or, without --out, only) write a uMap file (.umap)"
+    )
+    map_.add_argument(
+        "--umap-data-url",
+        metavar="URL",
+        help="with --umap: write each layer to a GeoJSON file next to the .umap file, read by "
+        "uMap from URL (where both are published): republishing updates the map",
     )
     map_.add_argument(
         "--territory", metavar="ID", help="zoom on one territory (its id: see 'data ids')"

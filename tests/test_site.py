@@ -163,7 +163,7 @@ def test_link_checker_every_internal_link_and_asset_resolves(site):
 
 
 def test_site_layout_sizes_and_report(site):
-    root, _, report = site
+    root, url, report = site
     territories = geo.load_territories()
     ids = sorted(territories["id"])
     assert sorted(p.stem for p in (root / "territoires").glob("*.html")) == ids
@@ -182,9 +182,16 @@ def test_site_layout_sizes_and_report(site):
         "opportunites-ptce.csv",
         "evolution.csv",
         "carte.umap",
+        "carte-en-ligne.umap",
         "index.html",
     ):
         assert (root / "donnees" / name).stat().st_size > 0, name
+    # the uMap map that republishing updates: its layers read the site's own files
+    online = json.loads((root / "donnees" / "carte-en-ligne.umap").read_text(encoding="utf-8"))
+    for layer in online["layers"]:
+        remote = layer["_umap_options"]["remoteData"]["url"]
+        assert remote.startswith(url + "donnees/carte-en-ligne-"), remote
+        assert (root / "donnees" / remote.rsplit("/", 1)[1]).is_file(), remote
     sizes = {p: p.stat().st_size for p in root.rglob("*") if p.is_file() and p.name != MANIFEST}
     assert report.files == len(sizes)
     assert report.total_bytes == sum(sizes.values())

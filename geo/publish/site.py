@@ -247,8 +247,10 @@ def _write_table(table: pd.DataFrame, path: Path, sheet: str) -> None:
     write_spreadsheet(table, path, sheet_name=sheet)
 
 
-def _write_data(out: Path, data: SiteData, radius_km: float) -> dict[str, Path]:
-    from geo.publish.umap import write_umap
+def _write_data(
+    out: Path, data: SiteData, radius_km: float, base_url: str | None
+) -> dict[str, Path]:
+    from geo.publish.umap import umap_layer_paths, write_umap
 
     folder = out / "donnees"
     written: dict[str, Path] = {}
@@ -295,6 +297,17 @@ def _write_data(out: Path, data: SiteData, radius_km: float) -> dict[str, Path]:
     written["carte.umap"] = write_umap(
         folder / "carte.umap", data.territories, data.ptce, data.synergies, radius_km=radius_km
     )
+    if base_url:  # the uMap map that republishing updates: its layers read files of the site
+        online = write_umap(
+            folder / "carte-en-ligne.umap",
+            data.territories,
+            data.ptce,
+            data.synergies,
+            radius_km=radius_km,
+            data_url=base_url + "donnees/",
+        )
+        written[online.name] = online
+        written.update((p.name, p) for p in umap_layer_paths(online))
     return written
 
 
@@ -531,7 +544,7 @@ def _write_site(
     chart = _write_chart(out, data)
     if chart is not None:
         written.append(chart)
-    files = _write_data(out, data, radius_km)
+    files = _write_data(out, data, radius_km, ctx.base_url)
     written.extend(files.values())
     pages: list[Path] = [
         _write_page(

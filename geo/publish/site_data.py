@@ -643,6 +643,13 @@ DATA_FILES = (
     ("opportunites-ptce.xlsx", "Catégorie de chaque PTCE", "Excel"),
     ("evolution.csv", "Évolution année par année (données du graphique)", "CSV"),
     ("carte.umap", "Carte complète à importer dans uMap ou Framacarte", "uMap (JSON)"),
+    (
+        "carte-en-ligne.umap",
+        "Carte à importer une fois dans uMap : ses calques lisent les fichiers "
+        "carte-en-ligne-*.geojson publiés ici, et chaque nouvelle publication du site la met à "
+        "jour",
+        "uMap (JSON) et GeoJSON",
+    ),
 )
 
 
@@ -650,6 +657,8 @@ def data_page(ctx: SiteContext, data: SiteData, files: dict[str, Path]) -> dict[
     """Return the context of ``data.html``: downloads, sources, licences, precisions."""
     rows: list[list[Cell]] = []
     for name, what, fmt in DATA_FILES:
+        if name not in files:  # carte-en-ligne.umap needs the site's address (base_url)
+            continue
         size = files[name].stat().st_size
         rows.append(
             [
