@@ -50,6 +50,8 @@ _LAZY = {
     "opportunity_summary": "analysis.observatory",
     "timeline": "analysis.observatory",
     "plot_timeline": "publish.charts",
+    "static_map": "publish.staticmap",
+    "write_static_map": "publish.staticmap",
     "write_table": "publish.export",
     "write_synergies": "publish.export",
     "synergy_map": "publish.maps",
@@ -77,6 +79,8 @@ if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type chec
     from geo.publish.maps import synergy_map as synergy_map
     from geo.publish.maps import write_map as write_map
     from geo.publish.site import build_site as build_site
+    from geo.publish.staticmap import static_map as static_map
+    from geo.publish.staticmap import write_static_map as write_static_map
     from geo.publish.umap import to_umap as to_umap
     from geo.publish.umap import write_umap as write_umap
     from geo.reference.communes import commune_attributes as commune_attributes

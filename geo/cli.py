@@ -302,6 +302,13 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     from geo.publish.mapfile import make_map
 
+    if args.static:
+        from geo.cli_analysts import write_static
+
+        static = write_static(args)
+        print(f"wrote {static} ({static.stat().st_size / 1024:.0f} KB, carte imprimable)")
+        if args.out is None and args.umap is None:
+            return 0
     if args.umap:
         from geo.publish.umap import make_umap
 
@@ -589,7 +596,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "timeline",
         **_examples(
             "python -m geo timeline",
-            "python -m geo timeline --out evolution.svg   # also writes evolution.csv",
+            "python -m geo timeline --out evolution.pdf   # also writes evolution.csv",
             "python -m geo timeline --region Occitanie --out evolution.xlsx",
         ),
         parents=[common, where, inputs],
@@ -598,7 +605,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tl.add_argument(
         "--out",
         metavar="FILE",
-        help="write the table (.csv, .xlsx) or a chart (.svg, .png, with its table as .csv)",
+        help="write the table (.csv, .xlsx) or a chart (.pdf, .svg, .png at 300 dpi, with its "
+        "table as .csv)",
     )
     tl.set_defaults(func=_cmd_timeline)
 
@@ -610,11 +618,18 @@ def _build_parser() -> argparse.ArgumentParser:
             "python -m geo map --departement 974 --rings --out maps/reunion.html",
             "python -m geo map --offline --assets ~/leaflet-assets --no-tiles --out carte.html",
             "python -m geo map --umap carte.umap   # to import in uMap or Framacarte",
+            "python -m geo map --static carte.pdf   # print map: metropole and overseas insets",
+            "python -m geo map --static occitanie.png --region Occitanie",
         ),
         parents=[common, where, inputs],
         help="write an HTML synergy map",
     )
     map_.add_argument("--out", metavar="FILE", help="HTML page (default: maps/synergies.html)")
+    map_.add_argument(
+        "--static",
+        metavar="FILE",
+        help="also (or, without --out, only) write a print map: .pdf, .svg or .png (300 dpi)",
+    )
     map_.add_argument(
         "--umap", metavar="FILE", help="also (or, without --out, only) write a uMap file (.umap)"
     )

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "departement_map",
+    "departement_outlines",
     "map_data",
     "map_page",
     "region_map",
@@ -265,6 +266,28 @@ def _departement_outlines(
         _OUTLINES_MEMORY[key] = out
         write_checked_parquet(out, path)
     return out
+
+
+def departement_outlines(
+    *, tolerance: float, communes: gpd.GeoDataFrame | None = None, box: Any = None
+) -> gpd.GeoDataFrame:
+    """Return the département polygons (the maps' land basemap), simplified, in EPSG:4326.
+
+    Parameters
+    ----------
+    tolerance
+        Simplification tolerance in degrees (topology kept between départements).
+    communes
+        Commune boundaries to dissolve; the cached embedded ones when ``None``.
+    box
+        A shapely polygon: only the départements meeting it (not cached).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``departement`` (code) and ``geometry``; nationally cached per tolerance.
+    """
+    return _departement_outlines(communes, tolerance, box)
 
 
 def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
