@@ -18,6 +18,7 @@ itself. matplotlib (the ``plot`` extra) is imported when a map is drawn.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 from dataclasses import dataclass
@@ -253,11 +254,16 @@ def _draw_territories(ax: Axes, rows: pd.DataFrame, epsg: int, symbols: bool, si
         )
 
 
+@functools.lru_cache(maxsize=16)
+def _transformer(epsg: int) -> Transformer:
+    return Transformer.from_crs(WGS84, epsg, always_xy=True)
+
+
 def _points(points: pd.Series, epsg: int) -> np.ndarray:
     present = [p for p in points.tolist() if p]
     if not present:
         return np.empty((0, 2))
-    xs, ys = Transformer.from_crs(WGS84, epsg, always_xy=True).transform(
+    xs, ys = _transformer(epsg).transform(
         [p[0] for p in present], [p[1] for p in present]
     )
     return np.column_stack([xs, ys])
