@@ -45,6 +45,8 @@ _LAZY = {
     "nearest_ptce": "analysis.synergies",
     "synergy_summary": "analysis.synergies",
     "nearest_commune": "analysis.synergies",
+    "ptce_near": "analysis.near",
+    "territories_near": "analysis.near",
     "opportunities": "analysis.observatory",
     "radius_sensitivity": "analysis.observatory",
     "opportunity_summary": "analysis.observatory",
@@ -63,6 +65,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type checkers
+    from geo.analysis.near import ptce_near as ptce_near
+    from geo.analysis.near import territories_near as territories_near
     from geo.analysis.observatory import opportunities as opportunities
     from geo.analysis.observatory import opportunity_summary as opportunity_summary
     from geo.analysis.observatory import radius_sensitivity as radius_sensitivity

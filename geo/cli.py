@@ -658,6 +658,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     map_.set_defaults(func=_cmd_map)
 
+    from geo.cli_analysts import add_commands
+
+    add_commands(commands, common=common, kilometres=_kilometres, examples=_examples)
+
     site = commands.add_parser(
         "site",
         **_examples(

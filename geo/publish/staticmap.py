@@ -263,9 +263,7 @@ def _points(points: pd.Series, epsg: int) -> np.ndarray:
     present = [p for p in points.tolist() if p]
     if not present:
         return np.empty((0, 2))
-    xs, ys = _transformer(epsg).transform(
-        [p[0] for p in present], [p[1] for p in present]
-    )
+    xs, ys = _transformer(epsg).transform([p[0] for p in present], [p[1] for p in present])
     return np.column_stack([xs, ys])
 
 
