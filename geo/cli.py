@@ -169,6 +169,7 @@ def _territories_in(territories, *, region: str | None, departement: str | None)
 
 def _cmd_synergies(args: argparse.Namespace) -> int:
     from geo.analysis.synergies import synergies, synergy_summary
+    from geo.cli_analysts import is_gis, links_layer, write_result
     from geo.publish.export import write_synergies
 
     with _progress(4, "synergies") as bar:
@@ -180,7 +181,9 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
             table = table[table["territory_id"].isin(ids)].reset_index(drop=True)
             territories = territories[territories["id"].astype(str).isin(ids)]
         summary = synergy_summary(territories, ptce, table, radius_km=args.radius_km)
-        if args.out:
+        if args.out and is_gis(args.out):  # the links as lines, for QGIS
+            write_result(links_layer(table, territories, ptce), args.out, "liens")
+        elif args.out:
             write_synergies(table, args.out, territories=territories, ptce=ptce)
         _step(bar, "export")
     counts = table["relation"].value_counts()
@@ -227,6 +230,7 @@ def _print_french(table, columns, labels) -> None:
 def _cmd_opportunities(args: argparse.Namespace) -> int:
     from geo.analysis.observatory import LABELS_FR, opportunities, opportunity_summary
     from geo.analysis.synergies import synergies
+    from geo.cli_analysts import is_gis, opportunity_layer, write_result
     from geo.publish.export import write_table
 
     with _progress(4, "opportunités") as bar:
@@ -251,7 +255,9 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
             pairs[pairs["territory_id"].isin(shown_t["id"])],
             radius_km=args.radius_km,
         )
-        if args.out:
+        if args.out and is_gis(args.out):  # territory outlines or PTCE points
+            write_result(opportunity_layer(table, territories, ptce), args.out, "opportunites")
+        elif args.out:
             write_table(table, args.out, sheet_name="opportunites")
         _step(bar, "export")
     counts = table["category"].value_counts()
@@ -569,7 +575,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="overlap and proximity of every territory and PTCE",
     )
     syn.add_argument(
-        "--out", metavar="FILE", help="write the table: .csv, .xlsx, .geojson (links), .parquet"
+        "--out",
+        metavar="FILE",
+        help="write the table: .csv, .xlsx, .parquet, or with the links as lines .gpkg, .geojson",
     )
     syn.set_defaults(func=_cmd_synergies)
 
@@ -589,7 +597,12 @@ def _build_parser() -> argparse.ArgumentParser:
         default="territory",
         help="one row per territory (default) or per PTCE",
     )
-    opp.add_argument("--out", metavar="FILE", help="write the table: .csv or .xlsx")
+    opp.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the table: .csv, .xlsx, or with territory outlines (PTCE points) .gpkg, "
+        ".geojson",
+    )
     opp.set_defaults(func=_cmd_opportunities)
 
     tl = commands.add_parser(

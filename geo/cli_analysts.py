@@ -12,10 +12,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
+
 from geo._core.progress import bar as _progress_bar
 from geo._core.progress import step as _step
 
-__all__ = ["add_commands", "write_static"]
+__all__ = [
+    "add_commands",
+    "export_layers",
+    "is_gis",
+    "links_layer",
+    "opportunity_layer",
+    "write_result",
+    "write_static",
+]
 
 _NEAR_SHOWN = {
     "ptce": [("distance_km", "km"), ("id", "id"), ("nom", "nom"), ("siege_commune", "siège")],
@@ -66,7 +77,7 @@ def _cmd_near(args: argparse.Namespace) -> int:
                 args.place, args.radius_km, territories=territories, departement=args.departement
             )
         _step(bar, "calcul")
-        written = _write_result(table, args.out, "autour") if args.out else None
+        written = write_result(table, args.out, "autour") if args.out else None
         _step(bar, "export")
     what = "PTCE" if args.kind == "ptce" else "territoires"
     radius = f"{args.radius_km:g}".replace(".", ",")
@@ -83,11 +94,88 @@ def _cmd_near(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_result(table: Any, out: str, layer: str) -> Path:
-    """Write a result table: spreadsheet formats without geometry."""
-    from geo.publish.export import write_table
+def is_gis(out: str) -> bool:
+    """Whether ``out`` names a GIS file (written, or refused with a reason, by write_gis)."""
+    from geo.publish.gis import GIS_FORMATS, REFUSED_FORMATS
 
-    return write_table(table.drop(columns=table.geometry.name), out, sheet_name=layer)
+    return Path(out).suffix.lower() in {*GIS_FORMATS, *REFUSED_FORMATS}
+
+
+def write_result(table: Any, out: str, layer: str) -> Path:
+    """Write a result table: GIS formats with its geometry, spreadsheets without."""
+    from geo.publish.export import write_table
+    from geo.publish.gis import write_gis
+
+    if is_gis(out):
+        return write_gis(table, out, layer=layer)
+    if isinstance(table, gpd.GeoDataFrame):
+        table = pd.DataFrame(table.drop(columns=table.geometry.name))
+    return write_table(table, out, sheet_name=layer)
+
+
+def links_layer(pairs: Any, territories: Any, ptce: Any) -> gpd.GeoDataFrame:
+    """Return a synergy table with its link lines (PTCE seat -> territory) as geometry."""
+    from geo.analysis.synergies import link_lines
+
+    lines = link_lines(pairs, territories, ptce).to_numpy()
+    return gpd.GeoDataFrame(pairs, geometry=lines, crs="EPSG:4326")
+
+
+def opportunity_layer(table: Any, territories: Any, ptce: Any) -> gpd.GeoDataFrame:
+    """Return an opportunities table with the territory's outline, or the PTCE's point."""
+    by_ptce = "ptce_id" in table.columns and "territory_id" not in table.columns
+    source, key = (ptce, "ptce_id") if by_ptce else (territories, "territory_id")
+    shapes = source.set_index(source["id"].astype(str)).geometry.to_crs("EPSG:4326")
+    geometry = shapes.reindex(table[key].astype(str)).to_numpy()
+    return gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
+
+
+def export_layers(
+    territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, radius_km: float
+) -> dict[str, Any]:
+    """Return the layers of ``python -m geo export``: territories, PTCE, links, opportunities."""
+    from geo.analysis.observatory import opportunities
+    from geo.analysis.synergies import synergies
+
+    pairs = synergies(territories, ptce, radius_km=radius_km)
+    table = opportunities(territories, ptce, pairs, radius_km=radius_km)
+    return {
+        "territoires": territories,
+        "ptce": ptce,
+        "liens": links_layer(pairs, territories, ptce),
+        "opportunites": opportunity_layer(table, territories, ptce),
+    }
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from geo.loading.entities import load_ptce, load_territories
+    from geo.publish.gis import write_gis
+
+    target = Path(args.out)
+    with _progress_bar(4, "export SIG") as bar:
+        territories = load_territories(args.territories)
+        _step(bar, "territoires")
+        ptce = load_ptce(args.ptce)
+        _step(bar, "PTCE")
+        layers = export_layers(territories, ptce, args.radius_km)
+        _step(bar, "calcul")
+        if target.suffix.lower() == ".gpkg":
+            written = [write_gis(layers, target, internal=args.internal)]
+        elif target.suffix:
+            written = [write_gis(layers, target, internal=args.internal)]  # explains the refusal
+        else:
+            written = [write_gis(layers, target / "tzptce.gpkg", internal=args.internal)]
+            written += [
+                write_gis(frame, target / f"{name}.geojson", internal=args.internal)
+                for name, frame in layers.items()
+            ]
+        _step(bar, "écrit")
+    counts = ", ".join(f"{name} {len(frame)}" for name, frame in layers.items())
+    fields = "all fields" if args.internal else "public fields"
+    print(f"layers ({fields}, EPSG:4326, links within {args.radius_km:g} km): {counts}")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
 
 
 def add_commands(
@@ -97,7 +185,7 @@ def add_commands(
     kilometres: Callable[[str], float],
     examples: Callable[..., dict[str, Any]],
 ) -> None:
-    """Add the analysts' commands (``near``) to the subparsers of :mod:`geo.cli`."""
+    """Add the analysts' commands (``near``, ``export``) to the subparsers of :mod:`geo.cli`."""
     near = commands.add_parser(
         "near",
         **examples(
@@ -129,5 +217,32 @@ def add_commands(
         "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
     )
     near.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
-    near.add_argument("--out", metavar="FILE", help="write the list: .csv or .xlsx")
+    near.add_argument(
+        "--out", metavar="FILE", help="write the list: .csv, .xlsx, .gpkg or .geojson"
+    )
     near.set_defaults(func=_cmd_near)
+
+    export = commands.add_parser(
+        "export",
+        **examples(
+            "python -m geo export tzptce.gpkg      # 4 layers in one GeoPackage",
+            "python -m geo export sig/             # sig/tzptce.gpkg and one .geojson per layer",
+            "python -m geo export tzptce.gpkg --internal --radius-km 30",
+        ),
+        parents=[common],
+        help="GIS files: territories, PTCE, links and opportunities as GeoPackage/GeoJSON layers",
+    )
+    export.add_argument("out", metavar="DIR|FILE.gpkg", help="a .gpkg file or a folder")
+    export.add_argument(
+        "--internal",
+        action="store_true",
+        help="also the internal fields (notes, confiance, alias); public fields by default",
+    )
+    export.add_argument(
+        "--radius-km", type=kilometres, default=20.0, help="proximity radius (default: 20)"
+    )
+    export.add_argument(
+        "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
+    )
+    export.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
+    export.set_defaults(func=_cmd_export)
