@@ -879,6 +879,7 @@ var geoTzptce = (function () {
     var base = {};
     if (ds.tiles) { base[data.tiles.name] = ds.tiles; }
     var lc = L.control.layers(base, overlays, {collapsed: true}).addTo(map);
+    ds.overlays = overlays;
     var toggleLink = lc.getContainer().querySelector(".leaflet-control-layers-toggle");
     if (toggleLink) {
       toggleLink.title = "Couches affich\u00e9es";
@@ -1144,3 +1145,13 @@ var geoTzptce = (function () {
   }
   return api;
 })();
+
+// A layer control the user added with folium (geo/publish/foliummap.py) also lists
+// what the synergy maps drew on the same map, under the same names as their own control.
+geoTzptce.joinControl = function (map, control) {
+  var app = map._geoApp;
+  (app ? app.datasets : []).forEach(function (ds) {
+    if (ds.map !== map || !ds.overlays) { return; }
+    Object.keys(ds.overlays).forEach(function (label) { control.addOverlay(ds.overlays[label], label); });
+  });
+};
