@@ -277,7 +277,7 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
 def _cmd_timeline(args: argparse.Namespace) -> int:
     from geo.analysis.observatory import LABELS_FR, TIMELINE_COLUMNS, timeline
     from geo.publish.charts import CHART_FORMATS, plot_timeline
-    from geo.publish.export import write_table
+    from geo.publish.export import TABLE_FORMATS, write_table
 
     with _progress(4, "chronologie") as bar:
         territories, ptce = _load_inputs(args, bar)
@@ -287,6 +287,13 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
         )
         _step(bar, "calcul")
         written = []
+        if args.out and Path(args.out).suffix.lower() not in (*CHART_FORMATS, *TABLE_FORMATS):
+            print(
+                f"error: cannot write {Path(args.out).name!r}: use a table "
+                f"({', '.join(TABLE_FORMATS)}) or a chart ({', '.join(CHART_FORMATS)})",
+                file=sys.stderr,
+            )
+            return 2
         if args.out:
             out = Path(args.out)
             if out.suffix.lower() in CHART_FORMATS:
@@ -331,13 +338,14 @@ def _cmd_map(args: argparse.Namespace) -> int:
         if args.out is None:
             return 0
     args.out = args.out or "maps/synergies.html"
+    inline = bool(args.offline and args.assets)  # a self-contained page
     if args.offline and not args.assets:
         print(
-            "error: map --offline needs --assets DIR, a folder of the map's JS/CSS files "
-            "(fill it once, online, with: python -m geo assets fetch DIR)",
+            "note: no --assets: the page loads Leaflet from its CDN when opened; for a "
+            "self-contained file add --assets DIR (filled once, online, with: python -m geo "
+            "assets fetch DIR)",
             file=sys.stderr,
         )
-        return 2
     if args.screenshot and settings.offline and not args.assets:
         print(
             "error: map --screenshot in offline mode (TZPTCE_OFFLINE or geo.settings.offline) "
@@ -347,18 +355,19 @@ def _cmd_map(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    with _progress(1, "carte") as bar:
+    with _progress(3, "carte") as bar:
+        territories, ptce = _load_inputs(args, bar)
         out = make_map(
             args.out,
-            territories=args.territories,
-            ptce=args.ptce,
+            territories=territories,
+            ptce=ptce,
             region=args.region,
             departement=args.departement,
             territory=args.territory,
             radius_km=args.radius_km,
             rings=args.rings,
             tiles=not args.no_tiles,
-            offline=args.offline,
+            offline=inline,
             assets_dir=args.assets,
             embed=args.embed,
             popup_columns=args.popup_columns,
@@ -366,7 +375,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
         )
         _step(bar, "écrite")
     size_kb = out.stat().st_size / 1024
-    print(f"wrote {out} ({size_kb:.0f} KB){' — self-contained' if args.offline else ''}")
+    print(f"wrote {out} ({size_kb:.0f} KB){' — self-contained' if inline else ''}")
     if args.screenshot:
         from geo.publish.screenshot import screenshot
 
@@ -738,6 +747,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     args.offline = getattr(args, "offline", False)
+    from geo.cli_analysts import usage_problem
+
+    problem = usage_problem(args)
+    if problem:
+        print(f"error: {visible(problem)}", file=sys.stderr)
+        return 2
     offline_before, progress_before = settings.offline, settings.progress
     if args.offline:
         settings.offline = True

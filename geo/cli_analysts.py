@@ -3,6 +3,8 @@
 Called by :mod:`geo.cli` (which parses the arguments and turns library errors
 into one line and an exit code). Like it, nothing here computes: each
 command loads the inputs, calls one public function and prints what it wrote.
+:func:`usage_problem` checks what argparse cannot (options that exclude each
+other, the folder of an output file) before any command runs.
 """
 
 from __future__ import annotations
@@ -19,19 +21,52 @@ from geo._core.progress import bar as _progress_bar
 from geo._core.progress import step as _step
 
 __all__ = [
+    "OUTPUT_OPTIONS",
     "add_commands",
     "export_layers",
     "is_gis",
     "links_layer",
     "opportunity_layer",
+    "usage_problem",
     "write_result",
     "write_static",
 ]
+
+#: Options naming a file to write (``dest``, option): its folder must exist.
+OUTPUT_OPTIONS = (
+    ("out", "--out"),
+    ("static", "--static"),
+    ("umap", "--umap"),
+    ("screenshot", "--screenshot"),
+    ("out_dir", "OUT"),
+)
 
 _NEAR_SHOWN = {
     "ptce": [("distance_km", "km"), ("id", "id"), ("nom", "nom"), ("siege_commune", "siège")],
     "territories": [("distance_km", "km"), ("id", "id"), ("nom", "nom"), ("statut", "statut")],
 }
+
+
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """Return a sentence saying what is wrong with the options, or ``None``."""
+    if args.command == "map":
+        given = [
+            f"--{name}" for name in ("region", "departement", "territory") if getattr(args, name)
+        ]
+        if len(given) > 1:
+            return (
+                f"{' and '.join(given)} both given: a map shows one région, one département "
+                "or one territory; give only one of them"
+            )
+    for dest, option in OUTPUT_OPTIONS:
+        value = getattr(args, dest, None)
+        if not isinstance(value, str) or not value:
+            continue
+        folder = Path(value).expanduser().parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            return f"{option} {value}: the folder {folder} {what}; create it first"
+    return None
 
 
 def write_static(args: argparse.Namespace) -> Path:
