@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _links(territories, ptce, table) -> gpd.GeoDataFrame:
-    t_point = dict(zip(territories["id"], territories.geometry.representative_point(), strict=True))
+    t_point = dict(
+        zip(territories["id"], territories.geometry.representative_point(), strict=True)
+    )
     p_point = dict(zip(ptce["id"], ptce.geometry, strict=True))
     lines = [
         shapely.LineString([p_point[p], t_point[t]])

@@ -9,7 +9,7 @@ import folium
 import folium.plugins
 import pandas as pd
 import pytest
-from test_maps import NODE_MODULES, Page, browser  # noqa: F401 (fixture)
+from conftest import NODE_MODULES, BrowserPage
 
 import geo
 from geo.publish import foliummap
@@ -34,7 +34,7 @@ ZONE = {
 
 def _npm(route, path):
     local = NODE_MODULES / path
-    kind = "text/css" if local.suffix == ".css" else "text/javascript"
+    kind = {".css": "text/css", ".png": "image/png"}.get(local.suffix, "text/javascript")
     route.fulfill(
         path=str(local), headers={"Access-Control-Allow-Origin": "*", "Content-Type": kind}
     )
@@ -44,18 +44,17 @@ def _empty_css(route, request):
     route.fulfill(status=200, content_type="text/css", body="/* icon fonts: not needed here */")
 
 
-# folium's declared URLs -> the npm copies (awesome-markers 2.0.2 on cdnjs, 2.0.5 on npm);
-# the icon fonts' stylesheets (glyphicons, Font Awesome, folium's rotate CSS) are served empty
+# folium's declared URLs that conftest.npm_file does not map -> the npm copies (jQuery from
+# its own CDN; awesome-markers 2.0.2 on cdnjs, 2.0.5 on npm); d3 3.5.5 (branca's colour
+# scales) is mapped there; the icon fonts' stylesheets (glyphicons, Font Awesome, folium's
+# rotate CSS) are served empty
 ROUTES = (
     ("**/code.jquery.com/jquery-3.7.1.min.js", lambda r, q: _npm(r, "jquery/dist/jquery.min.js")),
-    ("**/ajax/libs/d3/3.5.5/d3.min.js", lambda r, q: _npm(r, "d3/d3.min.js")),
     (
-        "**/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js",
-        lambda r, q: _npm(r, "leaflet.awesome-markers/dist/leaflet.awesome-markers.js"),
-    ),
-    (
-        "**/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css",
-        lambda r, q: _npm(r, "leaflet.awesome-markers/dist/leaflet.awesome-markers.css"),
+        "**/Leaflet.awesome-markers/2.0.2/**",
+        lambda r, q: _npm(
+            r, "leaflet.awesome-markers/dist/" + q.url.split("/2.0.2/", 1)[1].split("?")[0]
+        ),
     ),
     ("**/bootstrap-glyphicons.css", _empty_css),
     ("**/fontawesome-free@6.2.0/css/all.min.css", _empty_css),
@@ -119,9 +118,9 @@ def test_explore_adds_a_layer_to_a_synergy_map(shipped):
 
 
 @pytest.mark.browser
-def test_user_layers_render_and_work_in_chromium(browser, shipped, tmp_path):  # noqa: F811
+def test_user_layers_render_and_work_in_chromium(browser, shipped, tmp_path):
     path = geo.write_map(_with_user_layers(*shipped), tmp_path / "carte.html")
-    page = Page(browser, path, routes=ROUTES)
+    page = BrowserPage(browser, path, routes=ROUTES)
     try:
         assert page.errors == []
         page.wait_js("return document.querySelector('.awesome-marker') !== null;")

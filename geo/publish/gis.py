@@ -5,7 +5,7 @@ or GDAL open as they are. GeoPackage holds any number of layers, with or
 without geometry, in their CRS (EPSG:4326 here); GeoJSON holds one layer in
 EPSG:4326 (RFC 7946). Shapefile is refused with the reason (field names cut
 to 10 characters, text to 254 bytes, one geometry type per file, no layer
-without geometry). Internal fields (:data:`geo.schema.INTERNAL_FIELDS`:
+without geometry). Internal fields (not public in :data:`geo.schema.FIELDS`:
 ``notes``, ``confiance``, ``alias``) are left out unless ``internal=True``.
 Lists and other non-scalar cells become ``"; "``-joined text. Files are
 written under a temporary name and renamed once complete. Nothing here
@@ -26,7 +26,7 @@ import pandas as pd
 from geo._core.files import atomic_path
 from geo.crs import WGS84
 from geo.errors import ArgumentError, CRSError
-from geo.schema import INTERNAL_FIELDS
+from geo.schema import field_names
 
 __all__ = ["GIS_FORMATS", "REFUSED_FORMATS", "public_columns", "write_gis"]
 
@@ -45,6 +45,11 @@ REFUSED_FORMATS = {
     ),
     ".zip": "a zipped Shapefile has the limits of Shapefile: write a GeoPackage (.gpkg)",
 }
+
+#: Internal fields of either table (notes, confiance, alias): :func:`geo.schema.field_names`.
+INTERNAL_FIELDS = frozenset(
+    field_names("territories", public=False) + field_names("ptce", public=False)
+)
 
 _LAYER_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 

@@ -1136,7 +1136,19 @@ var geoTzptce = (function () {
       document.body.insertBefore(p, document.body.firstChild);
     });
   }
-  var api = {norm: norm, start: start, open: open, close: function (map) { hideDetails(map._geoApp); }};
+  // A layer control the user added with folium (geo/publish/foliummap.py) also lists what
+  // the synergy maps drew on the same map, under the names of their own control.
+  function joinControl(map, control) {
+    var app = map._geoApp;
+    (app ? app.datasets : []).forEach(function (ds) {
+      if (ds.map !== map || !ds.overlays) { return; }
+      Object.keys(ds.overlays).forEach(function (label) {
+        control.addOverlay(ds.overlays[label], label);
+      });
+    });
+  }
+  var api = {norm: norm, start: start, open: open, joinControl: joinControl,
+    close: function (map) { hideDetails(map._geoApp); }};
   if (typeof module === "object" && module && module.exports) {  // node --test (tests/js/)
     module.exports = {api: api, norm: norm, km: km, safeHref: safeHref, records: records,
       statutInfo: statutInfo, relationLabel: relationLabel, relationStyle: relationStyle,
@@ -1145,13 +1157,3 @@ var geoTzptce = (function () {
   }
   return api;
 })();
-
-// A layer control the user added with folium (geo/publish/foliummap.py) also lists
-// what the synergy maps drew on the same map, under the same names as their own control.
-geoTzptce.joinControl = function (map, control) {
-  var app = map._geoApp;
-  (app ? app.datasets : []).forEach(function (ds) {
-    if (ds.map !== map || !ds.overlays) { return; }
-    Object.keys(ds.overlays).forEach(function (label) { control.addOverlay(ds.overlays[label], label); });
-  });
-};
