@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -300,9 +301,13 @@ def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFra
     path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
     table = read_checked_parquet(path, schema=CacheSchema.text(["departement", "geometry"]))
     if table is None:
-        from geo.reference.communes import load_communes
+        from geo.reference.communes import MissingGeometryWarning, load_communes
 
-        table = _dissolve_departements(load_communes())
+        with warnings.catch_warnings():
+            # 4 communes without a boundary in the embedded source: a speck at this scale
+            warnings.simplefilter("ignore", MissingGeometryWarning)
+            communes = load_communes()
+        table = _dissolve_departements(communes)
         write_checked_parquet(table, path)
     _DISSOLVED_MEMORY[settings.vintage] = table
     return table
