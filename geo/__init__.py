@@ -57,6 +57,7 @@ _LAZY = {
     "write_table": "publish.export",
     "write_synergies": "publish.export",
     "write_gis": "publish.gis",
+    "labels_fr": "publish.labels",
     "synergy_map": "publish.maps",
     "write_map": "publish.maps",
     "qpv_of_commune": "reference.qpv",
@@ -82,6 +83,7 @@ if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type chec
     from geo.publish.export import write_synergies as write_synergies
     from geo.publish.export import write_table as write_table
     from geo.publish.gis import write_gis as write_gis
+    from geo.publish.labels import labels_fr as labels_fr
     from geo.publish.maps import synergy_map as synergy_map
     from geo.publish.maps import write_map as write_map
     from geo.publish.site import build_site as build_site
