@@ -183,6 +183,8 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
         summary = synergy_summary(territories, ptce, table, radius_km=args.radius_km)
         if args.out and is_gis(args.out):  # the links as lines, for QGIS
             write_result(links_layer(table, territories, ptce), args.out, "liens")
+        elif args.out and args.csv_fr and args.out.lower().endswith(".csv"):
+            write_result(table, args.out, "synergies", "fr")
         elif args.out:
             write_synergies(table, args.out, territories=territories, ptce=ptce)
         _step(bar, "export")
@@ -230,7 +232,7 @@ def _print_french(table, columns, labels) -> None:
 def _cmd_opportunities(args: argparse.Namespace) -> int:
     from geo.analysis.observatory import LABELS_FR, opportunities, opportunity_summary
     from geo.analysis.synergies import synergies
-    from geo.cli_analysts import is_gis, opportunity_layer, write_result
+    from geo.cli_analysts import dialect, is_gis, opportunity_layer, write_result
     from geo.publish.export import write_table
 
     with _progress(4, "opportunités") as bar:
@@ -258,7 +260,7 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
         if args.out and is_gis(args.out):  # territory outlines or PTCE points
             write_result(opportunity_layer(table, territories, ptce), args.out, "opportunites")
         elif args.out:
-            write_table(table, args.out, sheet_name="opportunites")
+            write_table(table, args.out, sheet_name="opportunites", dialect=dialect(args))
         _step(bar, "export")
     counts = table["category"].value_counts()
     what = "territoires" if args.by == "territory" else "PTCE"
@@ -276,6 +278,7 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
     from geo.analysis.observatory import LABELS_FR, TIMELINE_COLUMNS, timeline
+    from geo.cli_analysts import dialect
     from geo.publish.charts import CHART_FORMATS, plot_timeline
     from geo.publish.export import TABLE_FORMATS, write_table
 
@@ -302,9 +305,11 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
                 except ModuleNotFoundError as exc:
                     print(f"error: {exc}", file=sys.stderr)
                     return 1
-                written.append(write_table(table, out.with_suffix(".csv")))
+                written.append(write_table(table, out.with_suffix(".csv"), dialect=dialect(args)))
             else:
-                written.append(write_table(table, out, sheet_name="chronologie"))
+                written.append(
+                    write_table(table, out, sheet_name="chronologie", dialect=dialect(args))
+                )
         _step(bar, "export")
     _print_french(table, TIMELINE_COLUMNS[1:], LABELS_FR)
     for path in written:
@@ -588,6 +593,9 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the table: .csv, .xlsx, .parquet, or with the links as lines .gpkg, .geojson",
     )
+    from geo.cli_analysts import add_commands, add_csv_fr
+
+    add_csv_fr(syn)
     syn.set_defaults(func=_cmd_synergies)
 
     opp = commands.add_parser(
@@ -612,6 +620,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write the table: .csv, .xlsx, or with territory outlines (PTCE points) .gpkg, "
         ".geojson",
     )
+    add_csv_fr(opp)
     opp.set_defaults(func=_cmd_opportunities)
 
     tl = commands.add_parser(
@@ -630,6 +639,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write the table (.csv, .xlsx) or a chart (.pdf, .svg, .png at 300 dpi, with its "
         "table as .csv)",
     )
+    add_csv_fr(tl)
     tl.set_defaults(func=_cmd_timeline)
 
     map_ = commands.add_parser(
@@ -679,8 +689,6 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write the page's JS and CSS next to it (no inline script: CSP script-src 'self')",
     )
     map_.set_defaults(func=_cmd_map)
-
-    from geo.cli_analysts import add_commands
 
     add_commands(commands, common=common, kilometres=_kilometres, examples=_examples)
 

@@ -23,6 +23,8 @@ from geo._core.progress import step as _step
 __all__ = [
     "OUTPUT_OPTIONS",
     "add_commands",
+    "add_csv_fr",
+    "dialect",
     "export_layers",
     "is_gis",
     "links_layer",
@@ -112,7 +114,7 @@ def _cmd_near(args: argparse.Namespace) -> int:
                 args.place, args.radius_km, territories=territories, departement=args.departement
             )
         _step(bar, "calcul")
-        written = write_result(table, args.out, "autour") if args.out else None
+        written = write_result(table, args.out, "autour", dialect(args)) if args.out else None
         _step(bar, "export")
     what = "PTCE" if args.kind == "ptce" else "territoires"
     radius = f"{args.radius_km:g}".replace(".", ",")
@@ -136,7 +138,22 @@ def is_gis(out: str) -> bool:
     return Path(out).suffix.lower() in {*GIS_FORMATS, *REFUSED_FORMATS}
 
 
-def write_result(table: Any, out: str, layer: str) -> Path:
+def dialect(args: argparse.Namespace) -> str:
+    """Return the CSV dialect asked for: ``"fr"`` with ``--csv-fr``, else ``"standard"``."""
+    return "fr" if getattr(args, "csv_fr", False) else "standard"
+
+
+def add_csv_fr(*parsers: argparse.ArgumentParser) -> None:
+    """Give commands that write tables the ``--csv-fr`` option."""
+    for parser in parsers:
+        parser.add_argument(
+            "--csv-fr",
+            action="store_true",
+            help="CSV for French spreadsheets: ';', decimal comma, UTF-8 with BOM",
+        )
+
+
+def write_result(table: Any, out: str, layer: str, csv_dialect: str = "standard") -> Path:
     """Write a result table: GIS formats with its geometry, spreadsheets without."""
     from geo.publish.export import write_table
     from geo.publish.gis import write_gis
@@ -145,7 +162,7 @@ def write_result(table: Any, out: str, layer: str) -> Path:
         return write_gis(table, out, layer=layer)
     if isinstance(table, gpd.GeoDataFrame):
         table = pd.DataFrame(table.drop(columns=table.geometry.name))
-    return write_table(table, out, sheet_name=layer)
+    return write_table(table, out, sheet_name=layer, dialect=csv_dialect)
 
 
 def links_layer(pairs: Any, territories: Any, ptce: Any) -> gpd.GeoDataFrame:
@@ -255,6 +272,7 @@ def add_commands(
     near.add_argument(
         "--out", metavar="FILE", help="write the list: .csv, .xlsx, .gpkg or .geojson"
     )
+    add_csv_fr(near)
     near.set_defaults(func=_cmd_near)
 
     export = commands.add_parser(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 import geo
@@ -74,3 +77,20 @@ def test_map_shows_progress_steps_on_a_terminal(tmp_path, capsys, monkeypatch):
     code, _, err = run(capsys, "map", "--out", str(tmp_path / "c.html"))
     assert code == 0
     assert "carte" in err and "territoires" in err and "PTCE" in err
+
+
+@pytest.mark.parametrize("command", ["synergies", "opportunities", "near"])
+def test_csv_for_french_spreadsheets_on_request(tmp_path, capsys, command):
+    target = tmp_path / "t.csv"
+    args = [command, "Les Mureaux", "--radius-km", "40"] if command == "near" else [command]
+    code, _, _ = run(capsys, "--quiet", *args, "--out", str(target), "--csv-fr")
+    assert code == 0
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    header = rows[0]
+    cells = [row[header.index("distance_km")] for row in rows[1:]]
+    assert any("," in c for c in cells)  # decimal comma
+    assert not any("." in c for c in cells)
+    code, _, _ = run(capsys, "--quiet", *args, "--out", str(target))
+    assert not target.read_bytes().startswith(b"\xef\xbb\xbf")  # plain CSV by default
