@@ -278,9 +278,9 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
     from geo.analysis.observatory import LABELS_FR, TIMELINE_COLUMNS, timeline
-    from geo.cli_analysts import dialect
+    from geo.cli_analysts import dialect, timeline_format_problem
     from geo.publish.charts import CHART_FORMATS, plot_timeline
-    from geo.publish.export import TABLE_FORMATS, write_table
+    from geo.publish.export import write_table
 
     with _progress(4, "chronologie") as bar:
         territories, ptce = _load_inputs(args, bar)
@@ -290,12 +290,8 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
         )
         _step(bar, "calcul")
         written = []
-        if args.out and Path(args.out).suffix.lower() not in (*CHART_FORMATS, *TABLE_FORMATS):
-            print(
-                f"error: cannot write {Path(args.out).name!r}: use a table "
-                f"({', '.join(TABLE_FORMATS)}) or a chart ({', '.join(CHART_FORMATS)})",
-                file=sys.stderr,
-            )
+        if args.out and timeline_format_problem(args.out):
+            print(f"error: {timeline_format_problem(args.out)}", file=sys.stderr)
             return 2
         if args.out:
             out = Path(args.out)
@@ -323,8 +319,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if args.static:
         from geo.cli_analysts import write_static
 
-        static = write_static(args)
-        print(f"wrote {static} ({static.stat().st_size / 1024:.0f} KB, carte imprimable)")
+        write_static(args)
         if args.out is None and args.umap is None:
             return 0
     if args.umap:

@@ -29,6 +29,7 @@ __all__ = [
     "is_gis",
     "links_layer",
     "opportunity_layer",
+    "timeline_format_problem",
     "usage_problem",
     "write_result",
     "write_static",
@@ -47,6 +48,19 @@ _NEAR_SHOWN = {
     "ptce": [("distance_km", "km"), ("id", "id"), ("nom", "nom"), ("siege_commune", "siège")],
     "territories": [("distance_km", "km"), ("id", "id"), ("nom", "nom"), ("statut", "statut")],
 }
+
+
+def timeline_format_problem(out: str) -> str | None:
+    """Say why ``timeline --out`` cannot write ``out``, listing what it writes; else ``None``."""
+    from geo.publish.charts import CHART_FORMATS
+    from geo.publish.export import TABLE_FORMATS
+
+    if Path(out).suffix.lower() in (*CHART_FORMATS, *TABLE_FORMATS):
+        return None
+    return (
+        f"cannot write {Path(out).name!r}: use a table ({', '.join(TABLE_FORMATS)}) "
+        f"or a chart ({', '.join(CHART_FORMATS)})"
+    )
 
 
 def usage_problem(args: argparse.Namespace) -> str | None:
@@ -72,7 +86,7 @@ def usage_problem(args: argparse.Namespace) -> str | None:
 
 
 def write_static(args: argparse.Namespace) -> Path:
-    """Draw ``python -m geo map --static FILE`` and return the written file."""
+    """Draw ``python -m geo map --static FILE``, say so and return the written file."""
     from geo.loading.entities import load_ptce, load_territories
     from geo.publish.staticmap import static_map, write_static_map
 
@@ -92,6 +106,7 @@ def write_static(args: argparse.Namespace) -> Path:
         _step(bar, "dessin")
         out = write_static_map(fig, args.static)
         _step(bar, "écrite")
+    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB, carte imprimable)")
     return out
 
 

@@ -74,9 +74,7 @@ def test_radius_is_honoured_on_territories():
 def test_ambiguous_and_unknown_places():
     with pytest.raises(AmbiguousCommuneError, match="97411"):
         geo.ptce_near("Saint-Denis")
-    assert resolve_place("Saint-Denis", departement="974").label == (
-        "commune Saint-Denis (97411)"
-    )
+    assert resolve_place("Saint-Denis", departement="974").label == ("commune Saint-Denis (97411)")
     with pytest.raises(UnknownCommuneError):
         geo.ptce_near("Xyzzyville-sur-Rien")
     with pytest.raises(ArgumentError, match="swapped"):
