@@ -32,7 +32,6 @@ this package's serialiser.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -41,7 +40,18 @@ import folium
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.template import Template
 
-__all__ = ["FIGURE_TEMPLATE", "USER_ASSETS", "Map", "PageElement", "RawHTML", "page_figure"]
+__all__ = [
+    "FIGURE_TEMPLATE",
+    "FRAME_TITLE",
+    "USER_ASSETS",
+    "Map",
+    "PageElement",
+    "RawHTML",
+    "page_figure",
+]
+
+#: The accessible name of a map's frame in a notebook.
+FRAME_TITLE = "Carte interactive des territoires zéro chômeur et des PTCE"
 
 #: The assets folium's ``Map`` declares for the elements users add (folium's
 #: own names and URLs): jQuery (``Popup`` with HTML), Leaflet.awesome-markers
@@ -100,8 +110,9 @@ class RawHTML(Element):
 class Map(folium.Map):
     """A folium map that loads Leaflet only and never locks the zoom.
 
-    In a notebook (``_repr_html_``) the map's frame has a ``title`` (the
-    page title), so that screen readers name it.
+    In a notebook (``_repr_html_``) the map's frame has a ``title``
+    (:data:`FRAME_TITLE`, a fixed text: no data outside the page), so that
+    screen readers name it.
     """
 
     default_js = []  # noqa: RUF012 (folium's attribute; PageElement adds the assets)
@@ -130,13 +141,9 @@ class Map(folium.Map):
     )
 
     def _repr_html_(self, **kwargs: Any) -> str:
-        """Show the map in a notebook: folium's frame, with a ``title``."""
+        """Show the map in a notebook: folium's frame, named by :data:`FRAME_TITLE`."""
         out = super()._repr_html_(**kwargs)
-        root = self.get_root()
-        title = getattr(root, "title", None) or "Carte"
-        # the page title was escaped once for the page; the attribute escapes it again
-        label = html.escape(html.unescape(str(title)), quote=True)
-        return out.replace("<iframe ", f'<iframe title="{label}" ', 1)
+        return out.replace("<iframe ", f'<iframe title="{FRAME_TITLE}" ', 1)
 
 
 def _descendants(element: Element) -> Iterator[Element]:
