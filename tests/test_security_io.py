@@ -203,15 +203,17 @@ def test_cli_errors_and_warnings_send_no_control_characters(tmp_path, capsys):
 
 def test_embedded_cache_in_another_crs_is_rebuilt(seeded_cache):
     from geo._core.files import read_checked_parquet, write_checked_parquet
-    from geo.reference.communes import _embedded_cache_path, load_communes
+    from geo.reference.communes import _embedded_cache_path, _embedded_key, load_communes
 
     path = _embedded_cache_path()
-    table = read_checked_parquet(path)
-    write_checked_parquet(table.to_crs(2154), path)  # checksum matches, CRS does not
+    table = read_checked_parquet(path, key=_embedded_key())
+    # checksum and source key match, CRS does not
+    write_checked_parquet(table.to_crs(2154), path, key=_embedded_key())
     part = load_communes(departements="78")
     assert part.crs == "EPSG:4326"
     assert part.total_bounds[0] > 1 and part.total_bounds[2] < 3  # degrees, not metres
-    assert read_checked_parquet(path).crs == "EPSG:4326"  # the file itself was rebuilt
+    rebuilt = read_checked_parquet(path, key=_embedded_key())
+    assert rebuilt.crs == "EPSG:4326"  # the file itself was rebuilt
 
 
 _KILLED_WRITER = """
