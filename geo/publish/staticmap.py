@@ -142,7 +142,7 @@ def _nice_km(span_km: float) -> float:
     return max(m * power for m in (1, 2, 5) if m * power <= target)
 
 
-def _limits(panel: _Panel, ax: Axes, land: gpd.GeoSeries, fig: Figure) -> tuple[float, ...]:
+def _limits(panel: _Panel, land: gpd.GeoSeries, fig: Figure) -> tuple[float, ...]:
     """Metric limits of ``panel`` with the axes' own width/height ratio (no distortion)."""
     if panel.key == "metropole" and len(land):
         minx, miny, maxx, maxy = land.total_bounds
@@ -624,7 +624,7 @@ def _draw_panel(
     ax = fig.add_axes(LAYOUT[panel.key])
     ax.set_facecolor(_SEA)
     land = _land(panel, data, communes)
-    limits = _limits(panel, ax, land, fig)
+    limits = _limits(panel, land, fig)
     _draw_land(ax, land)
     t_in = t_rows[[_inside(panel.box, p) for p in t_rows["point"]]]
     p_in = p_rows[[_inside(panel.box, p) for p in p_rows["point"]]]
