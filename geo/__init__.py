@@ -45,13 +45,19 @@ _LAZY = {
     "nearest_ptce": "analysis.synergies",
     "synergy_summary": "analysis.synergies",
     "nearest_commune": "analysis.synergies",
+    "ptce_near": "analysis.near",
+    "territories_near": "analysis.near",
     "opportunities": "analysis.observatory",
     "radius_sensitivity": "analysis.observatory",
     "opportunity_summary": "analysis.observatory",
     "timeline": "analysis.observatory",
     "plot_timeline": "publish.charts",
+    "static_map": "publish.staticmap",
+    "write_static_map": "publish.staticmap",
     "write_table": "publish.export",
     "write_synergies": "publish.export",
+    "write_gis": "publish.gis",
+    "labels_fr": "publish.labels",
     "synergy_map": "publish.maps",
     "write_map": "publish.maps",
     "qpv_of_commune": "reference.qpv",
@@ -61,6 +67,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type checkers
+    from geo.analysis.near import ptce_near as ptce_near
+    from geo.analysis.near import territories_near as territories_near
     from geo.analysis.observatory import opportunities as opportunities
     from geo.analysis.observatory import opportunity_summary as opportunity_summary
     from geo.analysis.observatory import radius_sensitivity as radius_sensitivity
@@ -74,9 +82,13 @@ if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type chec
     from geo.publish.charts import plot_timeline as plot_timeline
     from geo.publish.export import write_synergies as write_synergies
     from geo.publish.export import write_table as write_table
+    from geo.publish.gis import write_gis as write_gis
+    from geo.publish.labels import labels_fr as labels_fr
     from geo.publish.maps import synergy_map as synergy_map
     from geo.publish.maps import write_map as write_map
     from geo.publish.site import build_site as build_site
+    from geo.publish.staticmap import static_map as static_map
+    from geo.publish.staticmap import write_static_map as write_static_map
     from geo.publish.umap import to_umap as to_umap
     from geo.publish.umap import write_umap as write_umap
     from geo.reference.communes import commune_attributes as commune_attributes

@@ -212,6 +212,7 @@ def _own(rows, ids):
 
 def _cmd_synergies(args: argparse.Namespace) -> int:
     from geo.analysis.synergies import synergies, synergy_summary
+    from geo.cli_analysts import is_gis, links_layer, write_result
     from geo.publish.export import write_synergies
 
     with _progress(4, "synergies") as bar:
@@ -222,7 +223,11 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
         table = view.links.reset_index(drop=True)
         territories = _own(territories, view.own_territory_ids)
         summary = synergy_summary(territories, ptce, table, radius_km=args.radius_km)
-        if args.out:
+        if args.out and is_gis(args.out):  # the links as lines, for QGIS
+            write_result(links_layer(table, territories, ptce), args.out, "liens")
+        elif args.out and args.csv_fr and args.out.lower().endswith(".csv"):
+            write_result(table, args.out, "synergies", "fr")
+        elif args.out:
             write_synergies(table, args.out, territories=territories, ptce=ptce)
         _step(bar, "export")
     counts = table["relation"].value_counts()
@@ -302,6 +307,7 @@ def _print_french(table, columns, labels) -> None:
 def _cmd_opportunities(args: argparse.Namespace) -> int:
     from geo.analysis.observatory import LABELS_FR, opportunities, opportunity_summary
     from geo.analysis.synergies import synergies
+    from geo.cli_analysts import dialect, is_gis, opportunity_layer, write_result
     from geo.publish.export import write_table
 
     with _progress(4, "opportunités") as bar:
@@ -327,8 +333,10 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
             pairs[pairs["territory_id"].isin(shown_t["id"])],
             radius_km=args.radius_km,
         )
-        if args.out:
-            write_table(table, args.out, sheet_name="opportunites")
+        if args.out and is_gis(args.out):  # territory outlines or PTCE points
+            write_result(opportunity_layer(table, territories, ptce), args.out, "opportunites")
+        elif args.out:
+            write_table(table, args.out, sheet_name="opportunites", dialect=dialect(args))
         _step(bar, "export")
     counts = table["category"].value_counts()
     what = "territoires" if args.by == "territory" else "PTCE"
@@ -356,6 +364,7 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
     from geo.analysis.observatory import LABELS_FR, TIMELINE_COLUMNS, timeline
+    from geo.cli_analysts import dialect, timeline_format_problem
     from geo.publish.charts import CHART_FORMATS, plot_timeline
     from geo.publish.export import write_table
 
@@ -365,6 +374,9 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
         table = timeline(*_filtered(args, territories, ptce), radius_km=args.radius_km)
         _step(bar, "calcul")
         written = []
+        if args.out and timeline_format_problem(args.out):
+            print(f"error: {timeline_format_problem(args.out)}", file=sys.stderr)
+            return 2
         if args.out:
             out = Path(args.out)
             if out.suffix.lower() in CHART_FORMATS:
@@ -373,9 +385,11 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
                 except ModuleNotFoundError as exc:
                     print(f"error: {exc}", file=sys.stderr)
                     return 1
-                written.append(write_table(table, out.with_suffix(".csv")))
+                written.append(write_table(table, out.with_suffix(".csv"), dialect=dialect(args)))
             else:
-                written.append(write_table(table, out, sheet_name="chronologie"))
+                written.append(
+                    write_table(table, out, sheet_name="chronologie", dialect=dialect(args))
+                )
         _step(bar, "export")
     _print_french(table, TIMELINE_COLUMNS[1:], LABELS_FR)
     for path in written:
@@ -386,6 +400,12 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     from geo.publish.mapfile import make_map
 
+    if args.static:
+        from geo.cli_analysts import write_static
+
+        write_static(args)
+        if args.out is None and args.umap is None:
+            return 0
     if args.umap:
         from geo.publish.umap import make_umap, umap_layer_paths
 
@@ -406,13 +426,14 @@ def _cmd_map(args: argparse.Namespace) -> int:
         if args.out is None:
             return 0
     args.out = args.out or "maps/synergies.html"
+    inline = bool(args.offline and args.assets)  # a self-contained page
     if args.offline and not args.assets:
         print(
-            "error: map --offline needs --assets DIR, a folder of the map's JS/CSS files "
-            "(fill it once, online, with: python -m geo assets fetch DIR)",
+            "note: no --assets: the page loads Leaflet from its CDN when opened; for a "
+            "self-contained file add --assets DIR (filled once, online, with: python -m geo "
+            "assets fetch DIR)",
             file=sys.stderr,
         )
-        return 2
     if args.screenshot and settings.offline and not args.assets:
         print(
             "error: map --screenshot in offline mode (TZPTCE_OFFLINE or geo.settings.offline) "
@@ -422,18 +443,19 @@ def _cmd_map(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    with _progress(1, "carte") as bar:
+    with _progress(3, "carte") as bar:
+        territories, ptce = _load_inputs(args, bar)
         out = make_map(
             args.out,
-            territories=args.territories,
-            ptce=args.ptce,
+            territories=territories,
+            ptce=ptce,
             region=args.region,
             departement=args.departement,
             territory=args.territory,
             radius_km=args.radius_km,
             rings=args.rings,
             tiles=not args.no_tiles,
-            offline=args.offline,
+            offline=inline,
             assets_dir=args.assets,
             embed=args.embed,
             popup_columns=args.popup_columns,
@@ -441,7 +463,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
         )
         _step(bar, "écrite")
     size_kb = out.stat().st_size / 1024
-    print(f"wrote {out} ({size_kb:.0f} KB){' — self-contained' if args.offline else ''}")
+    print(f"wrote {out} ({size_kb:.0f} KB){' — self-contained' if inline else ''}")
     if args.screenshot:
         from geo.publish.screenshot import screenshot
 
@@ -667,8 +689,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="overlap and proximity of every territory and PTCE",
     )
     syn.add_argument(
-        "--out", metavar="FILE", help="write the table: .csv, .xlsx, .geojson (links), .parquet"
+        "--out",
+        metavar="FILE",
+        help="write the table: .csv, .xlsx, .parquet, or with the links as lines .gpkg, .geojson",
     )
+    from geo.cli_analysts import add_commands, add_csv_fr
+
+    add_csv_fr(syn)
     syn.set_defaults(func=_cmd_synergies)
 
     opp = commands.add_parser(
@@ -687,14 +714,20 @@ def _build_parser() -> argparse.ArgumentParser:
         default="territory",
         help="one row per territory (default) or per PTCE",
     )
-    opp.add_argument("--out", metavar="FILE", help="write the table: .csv or .xlsx")
+    opp.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the table: .csv, .xlsx, or with territory outlines (PTCE points) .gpkg, "
+        ".geojson",
+    )
+    add_csv_fr(opp)
     opp.set_defaults(func=_cmd_opportunities)
 
     tl = commands.add_parser(
         "timeline",
         **_examples(
             "python -m geo timeline",
-            "python -m geo timeline --out evolution.svg   # also writes evolution.csv",
+            "python -m geo timeline --out evolution.pdf   # also writes evolution.csv",
             "python -m geo timeline --region Occitanie --out evolution.xlsx",
         ),
         parents=[common, where, inputs],
@@ -703,8 +736,10 @@ def _build_parser() -> argparse.ArgumentParser:
     tl.add_argument(
         "--out",
         metavar="FILE",
-        help="write the table (.csv, .xlsx) or a chart (.svg, .png, with its table as .csv)",
+        help="write the table (.csv, .xlsx) or a chart (.pdf, .svg, .png at 300 dpi, with its "
+        "table as .csv)",
     )
+    add_csv_fr(tl)
     tl.set_defaults(func=_cmd_timeline)
 
     map_ = commands.add_parser(
@@ -715,11 +750,18 @@ def _build_parser() -> argparse.ArgumentParser:
             "python -m geo map --departement 974 --rings --out maps/reunion.html",
             "python -m geo map --offline --assets ~/leaflet-assets --no-tiles --out carte.html",
             "python -m geo map --umap carte.umap   # to import in uMap or Framacarte",
+            "python -m geo map --static carte.pdf   # print map: metropole and overseas insets",
+            "python -m geo map --static occitanie.png --region Occitanie",
         ),
         parents=[common, where, inputs],
         help="write an HTML synergy map",
     )
     map_.add_argument("--out", metavar="FILE", help="HTML page (default: maps/synergies.html)")
+    map_.add_argument(
+        "--static",
+        metavar="FILE",
+        help="also (or, without --out, only) write a print map: .pdf, .svg or .png (300 dpi)",
+    )
     map_.add_argument(
         "--umap", metavar="FILE", help="also (or, without --out, only) write a uMap file (.umap)"
     )
@@ -753,6 +795,8 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write the page's JS and CSS next to it (no inline script: CSP script-src 'self')",
     )
     map_.set_defaults(func=_cmd_map)
+
+    add_commands(commands, common=common, kilometres=_kilometres, examples=_examples)
 
     site = commands.add_parser(
         "site",
@@ -817,6 +861,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     args.offline = getattr(args, "offline", False)
+    from geo.cli_analysts import usage_problem
+
+    problem = usage_problem(args)
+    if problem:
+        print(f"error: {visible(problem)}", file=sys.stderr)
+        return 2
     offline_before, progress_before = settings.offline, settings.progress
     env_before = os.environ.get(DATA_DIR_ENV)
     if getattr(args, "data_dir", None):

@@ -166,13 +166,6 @@ def test_unwritable_output_is_one_line(capsys, tmp_path):
     assert "Traceback" not in err
 
 
-def test_offline_map_without_assets_is_a_usage_error(capsys, tmp_path):
-    code, _, err = run(capsys, "map", "--offline", "--out", str(tmp_path / "m.html"))
-    assert code == 2
-    assert "assets fetch" in err
-    assert not (tmp_path / "m.html").exists()
-
-
 def test_names_work_for_region_and_departement_everywhere(capsys):
     assert run(capsys, "communes", "summary", "--departement", "Oise")[1].startswith("680 ")
     code, out, _ = run(capsys, "communes", "summary", "--region", "Hauts-de-France")

@@ -512,10 +512,33 @@ def test_plot_timeline_draws_each_series_from_its_data(dated, tmp_path, column):
         table.loc[dated_rows, column] = np.arange(1, dated_rows.sum() + 1)
     zeroed = table.copy()
     zeroed.loc[dated_rows, column] = 0
-    drawn = matplotlib.image.imread(geo.plot_timeline(table, tmp_path / "data.png"))
-    flat = matplotlib.image.imread(geo.plot_timeline(zeroed, tmp_path / "zero.png"))
+    drawn = matplotlib.image.imread(geo.plot_timeline(table, tmp_path / "data.png", dpi=100))
+    flat = matplotlib.image.imread(geo.plot_timeline(zeroed, tmp_path / "zero.png", dpi=100))
     assert drawn.shape == flat.shape
     assert (np.abs(drawn - flat) > 0.1).any(axis=-1).sum() > 20, column
+
+
+def test_plot_timeline_png_for_print_300_dpi(dated, tmp_path):
+    from PIL import Image
+
+    table = timeline(*dated, end=2026)
+    with Image.open(geo.plot_timeline(table, tmp_path / "evolution.png")) as image:
+        assert image.size == (2700, 1950)  # 9 x 6.5 inches at 300 dpi
+        assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert "2023 : 2 TH" in image.info["Description"]
+    with Image.open(geo.plot_timeline(table, tmp_path / "small.png", dpi=100)) as image:
+        assert image.size == (900, 650)
+
+
+def test_plot_timeline_pdf_is_deterministic_with_embedded_fonts(dated, tmp_path):
+    table = timeline(*dated, end=2026)
+    first = geo.plot_timeline(table, tmp_path / "a.pdf").read_bytes()
+    second = geo.plot_timeline(table, tmp_path / "b.pdf").read_bytes()
+    assert first.startswith(b"%PDF-")
+    assert first == second  # no creation date: same table, same bytes
+    assert b"/CreationDate" not in first
+    assert b"/FontFile2" in first  # TrueType (Type 42) font program embedded
+    assert b"/Subtype /Type3" not in first
 
 
 def test_plot_timeline_failure_leaves_the_existing_file(dated, tmp_path):
@@ -523,8 +546,8 @@ def test_plot_timeline_failure_leaves_the_existing_file(dated, tmp_path):
     target.write_text("previous", encoding="utf-8")
     with pytest.raises(SchemaError, match="th_total"):
         geo.plot_timeline(pd.DataFrame({"year": [2016]}), target)
-    with pytest.raises(ArgumentError, match=r"\.pdf"):
-        geo.plot_timeline(timeline(*dated, end=2026), tmp_path / "evolution.pdf")
+    with pytest.raises(ArgumentError, match=r"\.gif.*\.svg, \.png, \.pdf"):
+        geo.plot_timeline(timeline(*dated, end=2026), tmp_path / "evolution.gif")
     assert target.read_text(encoding="utf-8") == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["evolution.svg"]
 

@@ -55,3 +55,22 @@ def test_readme_own_file_example_loads(tmp_path):
     territories = geo.load_territories(path)
     assert list(territories["codes_insee"]) == ["14167", "78440", "60684"]
     assert list(territories["statut"]) == ["TH", "TH", "PE"]
+
+
+def test_readme_analyst_block_runs(tmp_path, monkeypatch):
+    import pyogrio
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Jupyter quick start", 1)[1].split("\n## ", 1)[0]
+    first, second = re.findall(r"```python\n(.+?)\n```", section, flags=re.S)[:2]
+    monkeypatch.chdir(tmp_path)  # the block writes tzptce.gpkg and carte.pdf where it runs
+    namespace: dict = {}
+    exec(compile(first + "\n" + second, "README.md", "exec"), namespace)
+    assert namespace["autour"].crs.to_epsg() == 4326
+    layers = [name for name, _ in pyogrio.list_layers(tmp_path / "tzptce.gpkg")]
+    assert layers == ["territoires", "ptce_autour"]
+    assert (tmp_path / "carte.pdf").read_bytes().startswith(b"%PDF")
+    page = namespace["carte"].get_root().render()
+    assert "Mon repère" in page and "leaflet.awesome-markers.js" in page
+    image = ROOT / "maps" / "static_synergies.png"
+    assert image.is_file() and f"]({image.relative_to(ROOT)})" in readme

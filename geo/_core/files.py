@@ -204,7 +204,7 @@ def _fsync_directory(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path that replaces ``target`` when the block succeeds.
 
     The file is flushed to disk (``fsync``) before it is renamed over
@@ -215,6 +215,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     ----------
     target
         Final file path. Its directory is created when missing.
+    suffix
+        End of the temporary name (GDAL checks a GeoPackage's extension).
 
     Yields
     ------
@@ -223,7 +225,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         On error it is deleted and ``target`` is left as it was.
     """
     target = Path(target)
-    with temporary_path(target) as tmp:
+    with temporary_path(target, suffix=suffix) as tmp:
         yield tmp
         if tmp.exists():
             _fsync_file(tmp)

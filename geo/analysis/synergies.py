@@ -496,10 +496,17 @@ def _areas_from_codes(code_sets: list[frozenset[str]], ids: list[str]) -> list[o
     key_of = [(settings.vintage, codes) for codes in code_sets]
     missing = [k for k in key_of if k not in _AREA_CACHE]
     if missing:
-        from geo.reference.communes import load_communes
+        from geo.reference.communes import MissingGeometryWarning, load_communes
 
-        communes = load_communes(types=("COM", "ARM"))
-        by_code = dict(zip(communes["code_insee"], communes.geometry.values, strict=True))
+        with warnings.catch_warnings():
+            # a commune without a boundary matters only if an area lists it: said below
+            warnings.simplefilter("ignore", MissingGeometryWarning)
+            communes = load_communes(types=("COM", "ARM"))
+        by_code = {
+            code: geom
+            for code, geom in zip(communes["code_insee"], communes.geometry.values, strict=True)
+            if geom is not None and not geom.is_empty
+        }
         unknown: list[str] = []
         for key, pid in zip(key_of, ids, strict=True):
             if key not in missing or key in _AREA_CACHE:

@@ -1,31 +1,34 @@
-"""Charts of the observatory tables (SVG/PNG), with their data as text alternative.
+"""Charts of the observatory tables (SVG, PDF, PNG), with their data as text alternative.
 
-The only module that imports matplotlib, an optional dependency (the ``plot``
-extra: ``pip install 'tzptce-geo[plot]'``), imported when a chart is drawn.
+matplotlib is an optional dependency (the ``plot`` extra: ``pip install
+'tzptce-geo[plot]'``), imported when a chart is drawn.
 Charts use French labels and stay readable in grey scale: every series has
 its own marker, line style or hatching, never a colour alone. Nothing here
 computes: the tables come from :mod:`geo.analysis.observatory`. Files are written
-atomically (:func:`geo._core.files.atomic_path`).
+by :func:`geo.publish.figures.write_figure` (atomic, deterministic, fonts embedded).
 """
 
 from __future__ import annotations
 
-import io
 import os
-import re
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pandas as pd
 
-from geo._core.files import atomic_path
-from geo.errors import ArgumentError, SchemaError
+from geo.errors import SchemaError
+from geo.publish.figures import (
+    FIGURE_FORMATS,
+    check_format,
+    matplotlib_modules,
+    rc_params,
+    write_figure,
+)
 
 __all__ = ["CHART_FORMATS", "plot_timeline", "timeline_text"]
 
 #: File extensions :func:`plot_timeline` writes.
-CHART_FORMATS = (".svg", ".png")
+CHART_FORMATS = FIGURE_FORMATS
 
 _LINES = (  # column, label, marker, line style, grey
     ("th_total", "TH habilités (cumul)", "o", "-", "0.0"),
@@ -37,19 +40,6 @@ _BARS = (  # column, label, hatch, face grey
     ("pairs_near_total", "Paires proches (cumul)", "....", "0.85"),
 )
 _REQUIRED = ["year", "period", *(c for c, *_ in _LINES), *(c for c, *_ in _BARS)]
-
-
-def _matplotlib() -> Any:
-    try:
-        import matplotlib
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ModuleNotFoundError(
-            "charts need matplotlib, an optional dependency: install it with "
-            "pip install 'tzptce-geo[plot]' (or pip install matplotlib)",
-            name="matplotlib",
-        ) from exc
-    return matplotlib, Figure
 
 
 def timeline_text(table: pd.DataFrame) -> str:
@@ -104,25 +94,31 @@ def plot_timeline(
     path: str | os.PathLike[str],
     *,
     title: str = "TZCLD et PTCE : territoires, pôles et co-localisation depuis 2016",
+    dpi: int = 300,
 ) -> Path:
-    """Draw a :func:`geo.timeline` table as a chart and write it as SVG or PNG.
+    """Draw a :func:`geo.timeline` table as a chart and write it as SVG, PDF or PNG.
 
     The upper panel shows the cumulative TH, PE and PTCE (distinct markers and
     line styles), the lower one the cumulative co-located and near pairs
     (hatched bars); the counts without a date are written under the chart,
     never spread over the years. The chart's text alternative is
     :func:`timeline_text`: the SVG carries it as ``<title>``/``<desc>``
-    (``role="img"``), the PNG as its ``Description`` text chunk.
+    (``role="img"``), the PNG as its ``Description`` text chunk, the PDF as
+    its ``Subject``. SVG and PDF are the same bytes for the same table, with
+    their fonts embedded; the PNG is 9 × 6.5 inches at ``dpi`` (2700 × 1950
+    pixels at 300 dpi, for print).
 
     Parameters
     ----------
     table
         A table from :func:`geo.timeline`.
     path
-        Target file, ``.svg`` or ``.png``; written to a temporary file and
-        renamed once complete, its directory created when missing.
+        Target file, ``.svg``, ``.pdf`` or ``.png``; written to a temporary
+        file and renamed once complete, its directory created when missing.
     title
         Title of the chart.
+    dpi
+        Resolution of a PNG (dots per inch).
 
     Returns
     -------
@@ -132,7 +128,7 @@ def plot_timeline(
     Raises
     ------
     ArgumentError
-        An extension other than ``.svg`` or ``.png``.
+        An extension other than ``.svg``, ``.pdf`` or ``.png``.
     SchemaError
         ``table`` is not a timeline table.
     ModuleNotFoundError
@@ -148,15 +144,16 @@ def plot_timeline(
     'evolution.svg'
     """
     path = Path(path)
-    ext = path.suffix.lower()
-    if ext not in CHART_FORMATS:
-        raise ArgumentError(
-            f"cannot draw {path.name!r}: unknown chart extension {ext or '(none)'!r}; "
-            f"use one of {', '.join(CHART_FORMATS)}"
-        )
+    check_format(path, "a chart")
     _check(table)
-    matplotlib, figure_class = _matplotlib()
-    text = timeline_text(table)
+    matplotlib, figure_class = matplotlib_modules()
+    with matplotlib.rc_context(rc_params()):
+        fig = _draw(table, figure_class, title)
+    return write_figure(fig, path, title=title, description=timeline_text(table), dpi=dpi)
+
+
+def _draw(table: pd.DataFrame, figure_class: type, title: str) -> Any:
+    """Draw the timeline chart on a new figure."""
     dated = table[table["year"].notna()]
     unknown = table[table["year"].isna()]
     years = dated["year"].astype(int).to_numpy()
@@ -212,32 +209,4 @@ def plot_timeline(
         )
     fig.subplots_adjust(left=0.08, right=0.98, top=0.94, bottom=0.12, hspace=0.08)
 
-    buffer = io.BytesIO()
-    if ext == ".svg":
-        # A fixed salt: the same table gives the same file (matplotlib salts ids at random).
-        with matplotlib.rc_context({"svg.hashsalt": "tzptce-geo"}):
-            fig.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
-        payload = _accessible_svg(buffer.getvalue().decode("utf-8"), title, text).encode("utf-8")
-    else:
-        fig.savefig(buffer, format="png", metadata={"Title": title, "Description": text})
-        payload = buffer.getvalue()
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(payload)
-    return path
-
-
-_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
-
-
-def _accessible_svg(svg: str, title: str, text: str) -> str:
-    """Give the SVG root ``role="img"``, a ``<title>`` and the data as ``<desc>``."""
-    match = _SVG_OPEN.search(svg)
-    if match is None:  # pragma: no cover - matplotlib always writes an <svg> root
-        raise RuntimeError("matplotlib wrote no <svg> element")
-    tag = match.group(0)
-    opened = tag[:-1].rstrip("/") + ' role="img" aria-labelledby="chart-title chart-desc">'
-    inserted = (
-        f'<title id="chart-title">{escape(title)}</title>'
-        f'<desc id="chart-desc">{escape(text)}</desc>'
-    )
-    return svg[: match.start()] + opened + inserted + svg[match.end() :]
+    return fig

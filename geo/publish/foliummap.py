@@ -18,18 +18,54 @@ Folium elements a synergy map uses, and why each is safe:
 - the root ``branca.element.Figure``: its template is replaced by
   :data:`FIGURE_TEMPLATE` (``lang="fr"``); the ``<title>`` text is escaped by
   :func:`geo.publish.pagedata.html_text` and rendered once, never re-parsed.
+
+Layers the user adds with folium (``Marker`` with an ``Icon``, ``Popup``,
+``GeoJson``, ``Choropleth``, plugins...) render as folium renders them: the
+page then also loads the JavaScript and CSS that folium declares on its
+``Map`` for such elements (:data:`USER_ASSETS`: jQuery for popups,
+Leaflet.awesome-markers and its icon fonts for ``Icon``); plugins bring
+their own. A ``LayerControl`` added by the user also lists the synergy
+map's layers (``geoTzptce.joinControl`` in ``static/map.js``). Whatever the
+user writes in their elements is theirs: it is rendered by folium, not by
+this package's serialiser.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import folium
-from branca.element import Element, Figure, MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.template import Template
 
-__all__ = ["FIGURE_TEMPLATE", "Map", "PageElement", "RawHTML", "page_figure"]
+__all__ = [
+    "FIGURE_TEMPLATE",
+    "FRAME_TITLE",
+    "USER_ASSETS",
+    "Map",
+    "PageElement",
+    "RawHTML",
+    "page_figure",
+]
+
+#: The accessible name of a map's frame in a notebook.
+FRAME_TITLE = "Carte interactive des territoires zéro chômeur et des PTCE"
+
+#: The assets folium's ``Map`` declares for the elements users add (folium's
+#: own names and URLs): jQuery (``Popup`` with HTML), Leaflet.awesome-markers
+#: and the glyphicon and Font Awesome fonts (``Icon``). Bootstrap is left out:
+#: no map element needs it and its CSS would restyle the whole page.
+USER_ASSETS = {
+    "js": ("jquery", "awesome_markers"),
+    "css": (
+        "glyphicons_css",
+        "awesome_markers_font_css",
+        "awesome_markers_css",
+        "awesome_rotate_css",
+    ),
+}
 
 #: The page skeleton: folium's, with ``lang="fr"``, a viewport that allows
 #: zooming and no empty inline script.
@@ -72,7 +108,12 @@ class RawHTML(Element):
 
 
 class Map(folium.Map):
-    """A folium map that loads Leaflet only and never locks the zoom."""
+    """A folium map that loads Leaflet only and never locks the zoom.
+
+    In a notebook (``_repr_html_``) the map's frame has a ``title``
+    (:data:`FRAME_TITLE`, a fixed text: no data outside the page), so that
+    screen readers name it.
+    """
 
     default_js = []  # noqa: RUF012 (folium's attribute; PageElement adds the assets)
     default_css = []  # noqa: RUF012
@@ -98,6 +139,24 @@ class Map(folium.Map):
         {% endmacro %}
         """
     )
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        """Show the map in a notebook: folium's frame, named by :data:`FRAME_TITLE`."""
+        out = super()._repr_html_(**kwargs)
+        return out.replace("<iframe ", f'<iframe title="{FRAME_TITLE}" ', 1)
+
+
+def _descendants(element: Element) -> Iterator[Element]:
+    for child in element._children.values():
+        yield child
+        yield from _descendants(child)
+
+
+def _user_elements(m: Element) -> list[Element]:
+    """Elements of ``m`` that the user added (not this module's)."""
+    return [
+        e for e in _descendants(m) if not isinstance(e, PageElement | RawHTML | folium.TileLayer)
+    ]
 
 
 def page_figure(m: folium.Map) -> Figure:
@@ -161,3 +220,22 @@ class PageElement(MacroElement):
             if name not in figure.header._children:  # Leaflet already in a folium map's head
                 figure.html.add_child(RawHTML(text), name=name)
         figure.script.add_child(RawHTML(self.start), name=self.get_name())
+        parent = self._parent
+        if parent is None:  # pragma: no cover - always added to a map
+            return
+        if _user_elements(parent):
+            # after Leaflet (added above): what folium's Map declares for these elements
+            for name, url in folium.Map.default_js:
+                if name in USER_ASSETS["js"]:
+                    figure.header.add_child(JavascriptLink(url), name=name)
+            for name, url in folium.Map.default_css:
+                if name in USER_ASSETS["css"]:
+                    figure.header.add_child(CssLink(url), name=name)
+        for child in list(parent._children.values()):
+            if isinstance(child, folium.LayerControl):
+                # the user's control is created after this script: join it once it exists
+                call = f"geoTzptce.joinControl({self.map_name}, {child.get_name()});"
+                figure.script.add_child(
+                    RawHTML(f"setTimeout(function () {{ {call} }}, 0);"),
+                    name=f"{self.get_name()}_{child.get_name()}",
+                )

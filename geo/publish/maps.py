@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "departement_map",
+    "departement_outlines",
     "map_data",
     "map_page",
     "region_map",
@@ -269,6 +271,28 @@ def _departement_outlines(
     return out
 
 
+def departement_outlines(
+    *, tolerance: float, communes: gpd.GeoDataFrame | None = None, box: Any = None
+) -> gpd.GeoDataFrame:
+    """Return the département polygons (the maps' land basemap), simplified, in EPSG:4326.
+
+    Parameters
+    ----------
+    tolerance
+        Simplification tolerance in degrees (topology kept between départements).
+    communes
+        Commune boundaries to dissolve; the cached embedded ones when ``None``.
+    box
+        A shapely polygon: only the départements meeting it (not cached).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``departement`` (code) and ``geometry``; nationally cached per tolerance.
+    """
+    return _departement_outlines(communes, tolerance, box)
+
+
 def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """Département polygons dissolved from communes (cached when loaded here)."""
     if communes is not None:
@@ -279,9 +303,13 @@ def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFra
     path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
     table = read_checked_parquet(path, schema=CacheSchema.text(["departement", "geometry"]))
     if table is None:
-        from geo.reference.communes import load_communes
+        from geo.reference.communes import MissingGeometryWarning, load_communes
 
-        table = _dissolve_departements(load_communes())
+        with warnings.catch_warnings():
+            # 4 communes without a boundary in the embedded source: a speck at this scale
+            warnings.simplefilter("ignore", MissingGeometryWarning)
+            communes = load_communes()
+        table = _dissolve_departements(communes)
         write_checked_parquet(table, path)
     _DISSOLVED_MEMORY[settings.vintage] = table
     return table

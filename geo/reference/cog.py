@@ -43,6 +43,7 @@ __all__ = [
     "BOUNDARY_COLUMNS",
     "COMMUNE_SOURCE_COLUMNS",
     "EMBEDDED_VINTAGE",
+    "REGION_SHORT_FORMS",
     "TYPES",
     "attributes_of",
     "clear",
@@ -241,6 +242,24 @@ def _names_of(table: str) -> dict[str, str]:
     return by_name
 
 
+#: Usual short forms of région names (matched after :func:`name_key`), as French
+#: administrations and the press write them.
+REGION_SHORT_FORMS = {
+    "PACA": "93",
+    "Région Sud": "93",
+    "Sud": "93",
+    "IDF": "11",
+    "AURA": "84",
+    "ARA": "84",
+    "BFC": "27",
+    "HDF": "32",
+    "CVL": "24",
+    "Centre": "24",
+    "NAQ": "75",
+    "PDL": "52",
+}
+
+
 def _admin_code(value: object, table: str, what: str, examples: str) -> str:
     frame = _admin_tables()[0 if table == "departements" else 1]
     text = str(value).strip()
@@ -257,6 +276,10 @@ def _admin_code(value: object, table: str, what: str, examples: str) -> str:
     found = by_name.get(key) or by_name.get(without_article(key))
     if found:
         return found
+    if table == "regions":
+        short = {name_key(k): v for k, v in REGION_SHORT_FORMS.items()}.get(key)
+        if short:
+            return short
     from rapidfuzz import process
 
     close = process.extractOne(key, list(by_name), score_cutoff=70)
@@ -297,12 +320,14 @@ def departement_code(value: object) -> str:
 
 
 def region_code(value: object) -> str:
-    """Return the INSEE code of a région given by code or name.
+    """Return the INSEE code of a région given by code, name or usual short form.
 
     Parameters
     ----------
     value
-        ``"32"``, ``"Hauts-de-France"``, ``"hauts de france"``, ``"Réunion"``...
+        ``"32"``, ``"Hauts-de-France"``, ``"hauts de france"``, ``"Réunion"``,
+        or a short form of :data:`REGION_SHORT_FORMS` (``"PACA"``, ``"IDF"``,
+        ``"AURA"``...).
 
     Returns
     -------
@@ -316,10 +341,10 @@ def region_code(value: object) -> str:
 
     Examples
     --------
-    >>> region_code("Hauts-de-France"), region_code("reunion")
-    ('32', '04')
+    >>> region_code("Hauts-de-France"), region_code("reunion"), region_code("paca")
+    ('32', '04', '93')
     """
-    return _admin_code(value, "regions", "région", "'32', '04'")
+    return _admin_code(value, "regions", "région", "'32', '04'), a short form ('PACA'")
 
 
 # --- communes -------------------------------------------------------------------------

@@ -36,8 +36,26 @@ const LABELS = {
 const DATA = { labels: LABELS };
 
 test("the runtime loads in Node without a browser and keeps its browser API", () => {
-  assert.deepEqual(Object.keys(geo.api).sort(), ["close", "norm", "open", "start"]);
+  assert.deepEqual(Object.keys(geo.api).sort(), ["close", "joinControl", "norm", "open", "start"]);
   assert.equal(geo.api.norm, geo.norm);
+});
+
+test("joinControl: a user's layer control gets the overlays of this map's datasets only", () => {
+  const added = [];
+  const control = { addOverlay: (layer, label) => added.push([label, layer]) };
+  const map = {};
+  const other = {};
+  map._geoApp = {
+    datasets: [
+      { map: map, overlays: { "PTCE (siège)": "p", "Liens de synergie": "l" } },
+      { map: other, overlays: { "Autre carte": "x" } },
+      { map: map },
+    ],
+  };
+  geo.api.joinControl(map, control);
+  assert.deepEqual(added, [["PTCE (siège)", "p"], ["Liens de synergie", "l"]]);
+  geo.api.joinControl({}, control);  // a map with no synergy data: nothing added
+  assert.equal(added.length, 2);
 });
 
 test("km: one decimal, French comma, non-breaking space before the unit", () => {

@@ -908,6 +908,7 @@ var geoTzptce = (function () {
     var base = {};
     if (ds.tiles) { base[data.tiles.name] = ds.tiles; }
     var lc = L.control.layers(base, overlays, {collapsed: true}).addTo(map);
+    ds.overlays = overlays;
     var toggleLink = lc.getContainer().querySelector(".leaflet-control-layers-toggle");
     if (toggleLink) {
       toggleLink.title = "Couches affich\u00e9es";
@@ -1182,7 +1183,19 @@ var geoTzptce = (function () {
       }
     });
   }
-  var api = {norm: norm, start: start, open: open, close: function (map) { hideDetails(map._geoApp); }};
+  // A layer control the user added with folium (geo/publish/foliummap.py) also lists what
+  // the synergy maps drew on the same map, under the names of their own control.
+  function joinControl(map, control) {
+    var app = map._geoApp;
+    (app ? app.datasets : []).forEach(function (ds) {
+      if (ds.map !== map || !ds.overlays) { return; }
+      Object.keys(ds.overlays).forEach(function (label) {
+        control.addOverlay(ds.overlays[label], label);
+      });
+    });
+  }
+  var api = {norm: norm, start: start, open: open, joinControl: joinControl,
+    close: function (map) { hideDetails(map._geoApp); }};
   if (typeof module === "object" && module && module.exports) {  // node --test (tests/js/)
     module.exports = {api: api, norm: norm, km: km, safeHref: safeHref, records: records,
       statutInfo: statutInfo, relationLabel: relationLabel, relationStyle: relationStyle,
