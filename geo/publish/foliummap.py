@@ -76,10 +76,18 @@ FIGURE_TEMPLATE = Template(
     '<meta charset="utf-8">\n'
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
     "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
-    "    {{this.header.render(**kwargs)}}\n"
+    # Leaflet loads in the body, after the text alternative: the scripts that folium
+    # elements put in the head (plugins, Icon's awesome-markers) then follow it there.
+    "{% set late = 'leaflet' not in this.header._children %}"
+    "{% for name, child in this.header._children.items() %}"
+    "{% if not (late and child._name == 'JavascriptLink') %}"
+    "{{ child.render(**kwargs) }}\n{% endif %}{% endfor %}"
     "</head>\n"
     "<body>\n<main>\n"
     "    {{this.html.render(**kwargs)}}\n</main>\n"
+    "{% for name, child in this.header._children.items() %}"
+    "{% if late and child._name == 'JavascriptLink' %}"
+    "{{ child.render(**kwargs) }}\n{% endif %}{% endfor %}"
     "{% set script = this.script.render(**kwargs) %}"
     "{% if script.strip() %}<script>\n{{ script }}\n</script>\n{% endif %}"
     "</body>\n"
@@ -224,7 +232,8 @@ class PageElement(MacroElement):
         if parent is None:  # pragma: no cover - always added to a map
             return
         if _user_elements(parent):
-            # after Leaflet (added above): what folium's Map declares for these elements
+            # what folium's Map declares for these elements (FIGURE_TEMPLATE writes
+            # them after Leaflet when Leaflet loads in the body)
             for name, url in folium.Map.default_js:
                 if name in USER_ASSETS["js"]:
                     figure.header.add_child(JavascriptLink(url), name=name)
