@@ -49,11 +49,15 @@ def _count(pixels: np.ndarray, color: np.ndarray, tolerance: int = 12) -> int:
     return int((np.abs(pixels.astype(int) - color).max(axis=-1) <= tolerance).sum())
 
 
-def test_png_is_print_size_at_300_dpi(national_png):
+def test_png_is_print_size_at_300_dpi(national_png, shipped):
     info, pixels = national_png
     assert pixels.shape[:2] == (round(200 / 25.4 * 300), round(190 / 25.4 * 300))  # 2362 x 2244
     assert info["dpi"] == pytest.approx((300, 300), abs=0.01)
-    assert "114 territoires" in info["Description"]
+    territories, _ = shipped
+    # PE whose source says the project is blocked are not counted as active PE by default
+    active = territories[territories["statut_detail"].fillna("") == ""]
+    assert len(active) < len(territories)
+    assert f"{len(active)} territoires" in info["Description"]
 
 
 def test_territory_colour_inside_metropole_and_the_reunion_inset(national_png, shipped):
