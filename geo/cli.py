@@ -159,12 +159,18 @@ def _load_inputs(args: argparse.Namespace, bar):
     return territories, ptce
 
 
-def _territories_in(territories, *, region: str | None, departement: str | None) -> set[str]:
-    """Ids of the territories of a région or a département (code or name)."""
-    from geo.reference.areas import in_area
+def _in_area(args: argparse.Namespace, territories, ptce):
+    """Return the territories and PTCE of --region/--departement (all without one).
 
-    keep = territories[in_area(territories, region=region, departement=departement)]
-    return set(keep["id"].astype(str))
+    One selection for every command: a code in any case or a name selects the same
+    rows, and an area where neither table has a row is an error (EmptyAreaError).
+    """
+    if not (args.region or args.departement):
+        return territories, ptce
+    from geo.reference.areas import area_masks
+
+    t_in, p_in = area_masks(territories, ptce, region=args.region, departement=args.departement)
+    return territories[t_in], ptce[p_in]
 
 
 def _cmd_synergies(args: argparse.Namespace) -> int:
@@ -173,12 +179,12 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
 
     with _progress(4, "synergies") as bar:
         territories, ptce = _load_inputs(args, bar)
+        shown_t, _ = _in_area(args, territories, ptce)
         table = synergies(territories, ptce, radius_km=args.radius_km)
         _step(bar, "calcul")
         if args.region or args.departement:
-            ids = _territories_in(territories, region=args.region, departement=args.departement)
-            table = table[table["territory_id"].isin(ids)].reset_index(drop=True)
-            territories = territories[territories["id"].astype(str).isin(ids)]
+            table = table[table["territory_id"].isin(shown_t["id"])].reset_index(drop=True)
+            territories = shown_t
         summary = synergy_summary(territories, ptce, table, radius_km=args.radius_km)
         if args.out:
             write_synergies(table, args.out, territories=territories, ptce=ptce)
@@ -195,14 +201,6 @@ def _cmd_synergies(args: argparse.Namespace) -> int:
     if args.out:
         print(f"wrote {args.out}")
     return 0
-
-
-def _filtered(args: argparse.Namespace, rows):
-    """Keep the rows (territories or PTCE) of --region/--departement (all without one)."""
-    if not (args.region or args.departement):
-        return rows
-    ids = _territories_in(rows, region=args.region, departement=args.departement)
-    return rows[rows["id"].astype(str).isin(ids)]
 
 
 _SUMMARY_SHOWN = [
@@ -232,8 +230,8 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
     with _progress(4, "opportunités") as bar:
         territories, ptce = _load_inputs(args, bar)
         # A région's territories (or PTCE) with their partners on both sides of its border.
-        shown_t = _filtered(args, territories)
-        shown_p = _filtered(args, ptce) if args.by == "ptce" else ptce
+        shown_t, area_p = _in_area(args, territories, ptce)
+        shown_p = area_p if args.by == "ptce" else ptce
         pairs = synergies(territories, ptce, radius_km=args.radius_km)
         table = opportunities(
             territories if args.by == "ptce" else shown_t,
@@ -276,9 +274,7 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     with _progress(4, "chronologie") as bar:
         territories, ptce = _load_inputs(args, bar)
         # A région's TH, PE and PTCE, and the pairs they form.
-        table = timeline(
-            _filtered(args, territories), _filtered(args, ptce), radius_km=args.radius_km
-        )
+        table = timeline(*_in_area(args, territories, ptce), radius_km=args.radius_km)
         _step(bar, "calcul")
         written = []
         if args.out:

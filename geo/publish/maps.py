@@ -46,7 +46,7 @@ from geo.publish import pagedata as _pagedata
 from geo.publish.frtext import date_fr as _date_fr
 from geo.publish.frtext import safe_url
 from geo.publish.frtext import text as _text
-from geo.reference.areas import in_area
+from geo.reference.areas import area_masks
 from geo.reference.cog import EMBEDDED_VINTAGE
 from geo.reference.cog import register as register_cache
 from geo.schema import field_names
@@ -388,16 +388,11 @@ def _select(
         t_sel = {str(value)}
         p_sel = set(links.loc[links["territory_id"] == value, "ptce_id"])
         return t_sel, p_sel & set(ptce["id"]), "territory"
-    columns = ("region", "region_nom") if kind == "region" else ("departement",)
-    t_hit = territories["id"][in_area(territories, **{kind: value})]
-    p_hit = ptce["id"][in_area(ptce, **{kind: value})]
-    if t_hit.empty and p_hit.empty:
-        label = "région" if kind == "region" else "département"
-        raise ArgumentError(
-            f"focus: no territory or PTCE in {label} {value!r}; use the INSEE code "
-            f"(e.g. {'11' if kind == 'region' else '78, 2A, 974'}) as in the {columns[0]} column"
-        )
-    t_sel, p_sel = set(t_hit), set(p_hit)
+    area = {"region": None, "departement": None, kind: value}
+    t_in, p_in = area_masks(
+        territories, ptce, region=area["region"], departement=area["departement"]
+    )
+    t_sel, p_sel = set(territories["id"][t_in]), set(ptce["id"][p_in])
     linked = links[links["territory_id"].isin(t_sel) | links["ptce_id"].isin(p_sel)]
     return t_sel | set(linked["territory_id"]), p_sel | set(linked["ptce_id"]), "region"
 

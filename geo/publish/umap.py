@@ -267,7 +267,7 @@ def _select(
     territory: str | None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
     """Territories of an area (or one), the PTCE of that area and those linked to them."""
-    from geo.reference.areas import in_area
+    from geo.reference.areas import area_masks
 
     if territory is not None:
         t_keep = territories["id"] == _text(territory)
@@ -278,14 +278,7 @@ def _select(
             )
         p_keep = pd.Series(False, index=ptce.index)
     else:
-        column, value = ("region", region) if region is not None else ("departement", departement)
-
-        def inside(frame: pd.DataFrame) -> pd.Series:
-            if column not in frame.columns:
-                return pd.Series(False, index=frame.index)
-            return in_area(frame, **{column: value})
-
-        t_keep, p_keep = inside(territories), inside(ptce)
+        t_keep, p_keep = area_masks(territories, ptce, region=region, departement=departement)
     t_ids = set(territories.loc[t_keep, "id"])
     links = links[links["territory_id"].isin(t_ids)]
     p_ids = set(ptce.loc[p_keep, "id"]) | set(links["ptce_id"])
