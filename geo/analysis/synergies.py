@@ -40,7 +40,6 @@ distance from *S* to *T* (0 when the seat is inside).
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -52,6 +51,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geo import settings
+from geo._core.warn import warn
 from geo.crs import WGS84, ZONES, to_metric, zone_of_code, zone_of_geometry
 from geo.errors import (
     ArgumentError,
@@ -61,6 +61,7 @@ from geo.errors import (
     format_problems,
 )
 from geo.reference.cog import register as register_cache
+from geo.reference.communes import MissingGeometryWarning
 from geo.reference.names import PLM_PARENTS, normalise_code
 
 __all__ = [
@@ -487,14 +488,13 @@ def _areas_from_codes(code_sets: list[frozenset[str]], ids: list[str]) -> list[o
             parts = [g for g in parts if g is not None and not g.is_empty]
             _AREA_CACHE[key] = shapely.union_all(parts) if parts else None
         if unknown:
-            warnings.warn(
+            warn(
                 format_problems(
                     f"{len(unknown)} PTCE list INSEE codes without a commune boundary "
                     "(ignored in their area of action)",
                     unknown,
                 ),
-                UserWarning,
-                stacklevel=4,
+                MissingGeometryWarning,
             )
         if len(_AREA_CACHE) > 4096:
             _AREA_CACHE.clear()
