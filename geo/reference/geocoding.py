@@ -48,8 +48,8 @@ from geo._core.download import get_json, is_offline, request
 from geo._core.files import atomic_path, check_cache_file
 from geo._core.warn import warn
 from geo.errors import DataSourceError, GeoWarning, NoNetworkError, SchemaError
-from geo.reference.lookup import commune_of_address
 from geo.reference.names import as_code, normalise_code
+from geo.reference.postcodes import commune_of_address
 
 __all__ = [
     "DEPARTEMENT_TOLERANCE_DEG",
