@@ -18,7 +18,15 @@ from geo._core.text import name_key, without_article
 from geo.reference import cog
 from geo.reference import names as _names
 
-__all__ = ["CURRENT_TYPES", "CommuneIndex", "Entry", "Epci", "close_names", "commune_index"]
+__all__ = [
+    "CURRENT_TYPES",
+    "CommuneIndex",
+    "Entry",
+    "Epci",
+    "build_index",
+    "close_names",
+    "commune_index",
+]
 
 #: COG types of today's communes and arrondissements municipaux.
 CURRENT_TYPES = ("COM", "ARM")
@@ -80,11 +88,12 @@ def commune_index() -> CommuneIndex:
     """Return the lookup index of the COG tables, built once per process."""
     index = _CACHE.get("index")
     if index is None:
-        index = _CACHE["index"] = _build_index(cog.commune_attributes())
+        index = _CACHE["index"] = build_index(cog.commune_attributes())
     return index
 
 
-def _build_index(table: pd.DataFrame) -> CommuneIndex:
+def build_index(table: pd.DataFrame) -> CommuneIndex:
+    """Return the lookup index of a table of :func:`geo.reference.cog.commune_attributes`."""
     index = CommuneIndex()
     codes = table["code_insee"].to_numpy(dtype=object)
     noms = table["nom"].to_numpy(dtype=object)
