@@ -124,8 +124,16 @@ def build_index(table: pd.DataFrame) -> CommuneIndex:
     for code in list(index.old):
         if code in index.current:
             del index.old[code]
+    _add_epci(index, table)
+    _add_areas(index)
+    return index
 
-    # EPCI: members are today's communes (not arrondissements).
+
+def _add_epci(index: CommuneIndex, table: pd.DataFrame) -> None:
+    """EPCI by SIREN and by name key; members are today's communes (not arrondissements)."""
+    codes = table["code_insee"].to_numpy(dtype=object)
+    types = table["type"].to_numpy(dtype=object)
+    deps = table["departement"].to_numpy(dtype=object)
     members: dict[str, list[str]] = {}
     member_deps: dict[str, set[str]] = {}
     epci_names: dict[str, str] = {}
@@ -155,7 +163,9 @@ def build_index(table: pd.DataFrame) -> CommuneIndex:
         index.epci_core_of[siren] = core
         index.epci_core.setdefault(core, []).append(siren)
 
-    # Départements and régions, by code and by name (with and without article).
+
+def _add_areas(index: CommuneIndex) -> None:
+    """Départements and régions, by code and by name (with and without article)."""
     departements = cog.departements()
     regions = cog.regions()
     by_region: dict[str, set[str]] = {}
@@ -176,4 +186,3 @@ def build_index(table: pd.DataFrame) -> CommuneIndex:
             names.setdefault(key, set()).update(by_region.get(code, ()))
     for key, found in names.items():
         index.departements.setdefault(key, frozenset(found))
-    return index
