@@ -25,6 +25,7 @@ from geo.publish import assets as _assets
 from geo.publish import mapfile, maps
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
+from geo.reference import outlines
 from tests.conftest import (
     BLANK_PNG,
     CHROMIUM,
@@ -596,7 +597,7 @@ def test_tiles(data, communes):
 
 def test_simplify_keeps_shared_borders(communes):
     pair = communes.set_index("code_insee").loc[["78440", "78206"]].geometry.values.to_numpy()
-    simplified = maps._simplify(pair, 0.003)
+    simplified = outlines.simplify_polygons(pair, 0.003)
     assert shapely.get_num_coordinates(simplified).sum() < shapely.get_num_coordinates(pair).sum()
     assert shapely.coverage_is_valid(simplified)
     assert shapely.intersection(simplified[0], simplified[1]).length > 0.001  # still touching
@@ -653,8 +654,7 @@ def test_fetch_assets_from_server_and_inline(local_server, tmp_path):
 
 
 def _clear_departement_caches() -> None:
-    maps._DISSOLVED_MEMORY.clear()
-    maps._OUTLINES_MEMORY.clear()
+    outlines.clear()
 
 
 def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
@@ -668,16 +668,15 @@ def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
         return small
 
     monkeypatch.setattr(geo.reference.communes, "load_communes", fake_load)
-    first = maps._departement_outlines(None, 0.01)
-    assert list(maps._DISSOLVED_MEMORY) == ["2025"] and list(maps._OUTLINES_MEMORY) == [
-        ("2025", 0.01)
-    ]
+    first = outlines.departement_outlines(None, 0.01)
+    assert len(calls) == 1
+    assert outlines.departement_outlines(None, 0.01) is first  # held in memory
     _clear_departement_caches()
-    second = maps._departement_outlines(None, 0.01)  # from the checked parquet file
+    second = outlines.departement_outlines(None, 0.01)  # from the checked parquet file
     assert len(calls) == 1 and list(second["departement"]) == ["974"]
     assert first.geometry.iloc[0].equals(second.geometry.iloc[0])
     assert (fresh_cache / "departements-cog2025.parquet").is_file()
-    coarse = maps._departement_outlines(None, 0.05)  # another tolerance: no new dissolve
+    coarse = outlines.departement_outlines(None, 0.05)  # another tolerance: no new dissolve
     assert len(calls) == 1
     assert shapely.get_num_coordinates(coarse.geometry.iloc[0]) < shapely.get_num_coordinates(
         first.geometry.iloc[0]

@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import settings
-from geo._core.files import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
+from geo._core.files import atomic_path
 from geo._core.text import closest
 from geo.crs import WGS84
 from geo.errors import ArgumentError, CRSError, SchemaError
@@ -47,8 +46,7 @@ from geo.publish.frtext import date_fr as _date_fr
 from geo.publish.frtext import safe_url
 from geo.publish.frtext import text as _text
 from geo.reference.areas import area_masks
-from geo.reference.cog import EMBEDDED_VINTAGE
-from geo.reference.cog import register as register_cache
+from geo.reference.outlines import departement_outlines, is_present, simplify_polygons
 from geo.schema import field_names
 
 if TYPE_CHECKING:
@@ -125,13 +123,6 @@ _CANVAS_MIN = 2000
 
 _SYNERGY_COLUMNS = ("territory_id", "ptce_id", "relation")
 
-#: Dissolved département polygons by vintage, and their simplified outlines by
-#: (vintage, tolerance); both hold only the default communes' results.
-_DISSOLVED_MEMORY: dict[str, gpd.GeoDataFrame] = {}
-_OUTLINES_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
-register_cache(_DISSOLVED_MEMORY.clear)
-register_cache(_OUTLINES_MEMORY.clear)
-
 
 def _split(value: Any, sep: str) -> list[str]:
     return [part.strip() for part in _text(value).split(sep) if part.strip()]
@@ -187,130 +178,14 @@ def _as_wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     return gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf
 
 
-def _round_geometry(geoms: np.ndarray) -> np.ndarray:
-    return shapely.transform(geoms, lambda xy: np.round(xy, 5))
-
-
-def _simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
-    """Simplify polygons; shared edges stay shared when they form a valid coverage."""
-    if len(geoms) == 0 or tolerance <= 0:
-        return _round_geometry(geoms)
-    present = _present(geoms)
-    out = geoms.copy()
-    subset = geoms[present]
-    try:
-        coverage_ok = bool(shapely.coverage_is_valid(subset))
-    except shapely.errors.GEOSException:
-        coverage_ok = False
-    if coverage_ok:
-        simplified = shapely.coverage_simplify(subset, tolerance)
-    else:
-        simplified = shapely.simplify(subset, tolerance, preserve_topology=True)
-    simplified = shapely.make_valid(_round_geometry(simplified))
-    # rounding can leave slivers as GeometryCollections: keep the polygonal part
-    polygonal = shapely.get_type_id(simplified) == 7
-    if polygonal.any():
-        simplified[polygonal] = [
-            shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type.endswith("Polygon")])
-            for g in simplified[polygonal]
-        ]
-    out[present] = simplified
-    return out
-
-
-def _present(geoms: np.ndarray) -> np.ndarray:
-    """Mask of the geometries that are present and not empty."""
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-
-
 def _located(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Keep the rows whose geometry is present and not empty."""
-    return gdf[_present(gdf.geometry.values.to_numpy())]
+    return gdf[is_present(gdf.geometry.values.to_numpy())]
 
 
 def _seats(ptce: gpd.GeoDataFrame) -> np.ndarray:
     """One point per located PTCE (its seat; a point on the surface of an area)."""
     return shapely.point_on_surface(_located(ptce).geometry.values.to_numpy())
-
-
-# --------------------------------------------------------------------------- département outlines
-
-
-def _departement_outlines(
-    communes: gpd.GeoDataFrame | None, tolerance: float, box: Any = None
-) -> gpd.GeoDataFrame:
-    """Simplified département polygons, optionally only those meeting ``box``."""
-    key = (settings.vintage, tolerance)
-    shared = communes is None and box is None
-    if shared and key in _OUTLINES_MEMORY:
-        return _OUTLINES_MEMORY[key]
-    path = (
-        settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}-{tolerance:g}.parquet"
-    )
-    if shared:  # the national outlines: a small file, read instead of simplified again
-        cached = read_checked_parquet(path)
-        if cached is not None:
-            _OUTLINES_MEMORY[key] = cached
-            return cached
-    table = _departements_dissolved(communes)
-    if box is not None:
-        table = table[table.intersects(box)]
-    min_area = 20 * tolerance**2
-    cleaned = np.array([_drop_specks(g, min_area) for g in table.geometry.values], dtype=object)
-    simplified = _simplify(cleaned, tolerance)
-    out = gpd.GeoDataFrame(
-        {"departement": table["departement"].to_numpy()}, geometry=list(simplified), crs=WGS84
-    )
-    if shared:
-        _OUTLINES_MEMORY[key] = out
-        write_checked_parquet(out, path)
-    return out
-
-
-def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """Département polygons dissolved from communes (cached when loaded here)."""
-    if communes is not None:
-        return _dissolve_departements(communes)
-    cached = _DISSOLVED_MEMORY.get(settings.vintage)
-    if cached is not None:
-        return cached
-    path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
-    table = read_checked_parquet(path, schema=CacheSchema.text(["departement", "geometry"]))
-    if table is None:
-        from geo.reference.communes import load_communes
-
-        table = _dissolve_departements(load_communes())
-        write_checked_parquet(table, path)
-    _DISSOLVED_MEMORY[settings.vintage] = table
-    return table
-
-
-def _dissolve_departements(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    communes = _as_wgs84(communes, "communes")
-    if "type" in communes.columns:
-        communes = communes[communes["type"].fillna("COM") == "COM"]
-    communes = _located(communes)
-    geoms = communes.geometry.values.to_numpy()
-    codes, parts = [], []
-    for dep, idx in communes.groupby("departement").indices.items():
-        try:
-            merged = shapely.coverage_union_all(geoms[idx])
-        except shapely.errors.GEOSException:  # a few touching communes overlap slightly
-            merged = shapely.union_all(shapely.make_valid(geoms[idx]), grid_size=1e-7)
-        codes.append(str(dep))
-        parts.append(merged)
-    return gpd.GeoDataFrame({"departement": codes}, geometry=parts, crs=WGS84)
-
-
-def _drop_specks(geom: Any, min_area: float) -> Any:
-    """Remove holes and islands smaller than ``min_area`` (slivers between communes)."""
-    polygons = []
-    for part in shapely.get_parts(geom):
-        if part.geom_type != "Polygon" or part.area < min_area:
-            continue
-        holes = [r for r in part.interiors if shapely.Polygon(r).area >= min_area]
-        polygons.append(shapely.Polygon(part.exterior, holes))
-    return shapely.MultiPolygon(polygons) if polygons else geom
 
 
 # --------------------------------------------------------------------------- focus
@@ -522,9 +397,9 @@ def _territory_table(
 ) -> dict[str, Any]:
     dep_names, dep_region, region_names = admin
     geoms = t_show.geometry.values.to_numpy()
-    present = _present(geoms)
+    present = is_present(geoms)
     simplified = np.full(len(geoms), None, dtype=object)
-    simplified[present] = _simplify(geoms[present], _TOLERANCE[scale])
+    simplified[present] = simplify_polygons(geoms[present], _TOLERANCE[scale])
     points = np.full(len(geoms), None, dtype=object)
     if present.any():
         points[present] = shapely.point_on_surface(simplified[present])
@@ -634,7 +509,7 @@ def _ptce_table(
 ) -> dict[str, Any]:
     dep_names, dep_region, region_names = admin
     geoms = p_show.geometry.values.to_numpy()
-    present = _present(geoms)
+    present = is_present(geoms)
     seats = np.full(len(geoms), None, dtype=object)
     if present.any():
         seats[present] = shapely.point_on_surface(geoms[present])
@@ -736,7 +611,7 @@ def _outline_table(
         (s, w), (n, e) = bounds
         pad_x, pad_y = max(e - w, 0.3), max(n - s, 0.3)
         box = shapely.box(w - pad_x, s - pad_y, e + pad_x, n + pad_y)
-    outlines = _departement_outlines(communes, _DEP_TOLERANCE[scale], box)
+    outlines = departement_outlines(communes, _DEP_TOLERANCE[scale], box)
     return [
         [str(code), geom]
         for code, geom in zip(
@@ -761,7 +636,7 @@ def _commune_table(communes: gpd.GeoDataFrame | None, codes: list[str]) -> list[
         table = table[table["code_insee"].astype(str).isin(codes)]
     if table.empty:
         return []
-    geoms = _simplify(table.geometry.values.to_numpy(), _TOLERANCE["territory"])
+    geoms = simplify_polygons(table.geometry.values.to_numpy(), _TOLERANCE["territory"])
     return [
         [_text(nom), _text(code), _geometry(geom)]
         for nom, code, geom in zip(
