@@ -22,7 +22,7 @@ import shapely
 import geo
 from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
 from geo.publish import assets as _assets
-from geo.publish import mapfile, maps
+from geo.publish import frtext, mapfile, maps, maptables
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
 from geo.reference import outlines
@@ -411,7 +411,7 @@ def test_make_map_writes_shipped_data(tmp_path):
     ],
 )
 def test_safe_url(url, ok):
-    assert (maps.safe_url(url) is not None) is ok
+    assert (frtext.safe_url(url) is not None) is ok
 
 
 @pytest.mark.parametrize(
@@ -430,7 +430,7 @@ def test_safe_url(url, ok):
     ],
 )
 def test_date_fr_by_pattern(value, shown):
-    assert maps._date_fr(value) == shown
+    assert frtext.date_fr(value) == shown
 
 
 @pytest.mark.parametrize(
@@ -447,7 +447,7 @@ def test_date_fr_by_pattern(value, shown):
     ],
 )
 def test_population_text(value, shown):
-    assert maps._population(value) == shown
+    assert maptables._population(value) == shown
 
 
 def test_details_texts_dates_population_sources(data, communes):
@@ -1480,7 +1480,7 @@ def test_links_capped_per_territory(communes):
     table = geo.synergies(territories, ptce, radius_km=30)
     got = _table(maps.synergy_map(territories, ptce, table, communes=communes))
     per_territory = pd.Series([link[0] for link in got["l"]]).value_counts()
-    assert per_territory.max() == maps._MAX_LINKS < table["territory_id"].value_counts().max()
+    assert per_territory.max() == maptables.MAX_LINKS < table["territory_id"].value_counts().max()
     assert got["linksTotal"] == len(table) > len(got["l"])
 
 
