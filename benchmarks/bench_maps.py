@@ -6,13 +6,17 @@ its département basemap, list view, search and filters. Rows printed:
 
 - national map (shipped data): HTML size and build+write time, vs explore();
 - synthetic data, 100 to 5,000 territories x 1,000 to 10,000 PTCE: the same;
-- ``python -m geo map`` end to end (a fresh process, warm cache) vs a naive
-  script (read the GeoJSON files, explore(), save);
+- ``python -m geo map`` end to end (a fresh process, warm cache) vs a script
+  doing the same job with geopandas: read the two GeoJSON files, join within
+  20 km in each zone's metric CRS, keep the 12 closest links per territory,
+  draw the three layers with explore(), save;
 - with ``--browser``: the 5,000 x 10,000 page in headless Chromium (load time,
   JS heap, one zoom), with the npm copies of the assets (tests/browser).
 
-explore() needs matplotlib and mapclassify (``pip install matplotlib
-mapclassify``); its rows are skipped with a message when they are missing.
+explore() is given the links the page keeps (the 12 closest per territory),
+not every pair. It needs matplotlib and mapclassify, both in the ``bench``
+extra (``pip install -e ".[bench]"``); without them its rows are skipped with a
+message. Files are written to a temporary folder, removed at the end.
 Run: ``python benchmarks/bench_maps.py [--quick] [--browser]``.
 """
 
@@ -36,12 +40,35 @@ from geo.publish import maps
 
 MB = 1_000_000
 ROOT = Path(__file__).resolve().parent.parent
+# The peer of `python -m geo map`: the same job (join within 20 km per zone, the
+# 12 closest links per territory, three layers) written with geopandas alone.
 NAIVE = """
-import geopandas as gpd, shapely
+import geopandas as gpd, pandas as pd, shapely
+ZONES = {{"metropole": 2154, "antilles": 5490, "guyane": 2972, "reunion": 2975,
+          "mayotte": 4471, "saint-pierre-et-miquelon": 4467}}
 t = gpd.read_file({t!r}); p = gpd.read_file({p!r})
 t = t[t.geometry.notna()]; p = p[p.geometry.notna()]
+parts = []
+for zone, epsg in ZONES.items():
+    tz = t[t["zone"] == zone].to_crs(epsg)
+    pz = p[p["zone"] == zone].to_crs(epsg)
+    if tz.empty or pz.empty:
+        continue
+    pairs = gpd.sjoin(tz[["id", "geometry"]], pz[["id", "geometry"]],
+                      predicate="dwithin", distance=20_000)
+    right = pz.geometry.loc[pairs["index_right"]].values
+    pairs["distance_km"] = shapely.distance(pairs.geometry.values, right) / 1000
+    parts.append(pairs[["id_left", "id_right", "distance_km"]])
+links = pd.concat(parts).sort_values("distance_km")
+links = links[links.groupby("id_left").cumcount() < 12]
+t_point = dict(zip(t["id"], t.geometry.representative_point()))
+p_point = dict(zip(p["id"], p.geometry))
+lines = [shapely.LineString([p_point[b], t_point[a]])
+         for a, b in zip(links["id_left"], links["id_right"])]
+links = gpd.GeoDataFrame(links, geometry=lines, crs="EPSG:4326")
 m = t.explore(name="Territoires")
 p.explore(m=m, name="PTCE", marker_type="circle_marker")
+links.explore(m=m, name="Liens")
 m.save({out!r})
 """
 
@@ -80,6 +107,16 @@ def _explore(territories, ptce, table, path: Path) -> None:
     m.save(path)
 
 
+def _kept_links(territories, ptce, table) -> pd.DataFrame:
+    """The pairs of ``table`` that the map page keeps (the closest 12 per territory)."""
+    data = maps.map_data(territories, ptce, table)
+    t_ids = [r[0] for r in data["t"]["rows"]]
+    p_ids = [r[0] for r in data["p"]["rows"]]
+    kept = {(t_ids[link[0]], p_ids[link[1]]) for link in data["l"]}
+    pairs = zip(table["territory_id"], table["ptce_id"], strict=True)
+    return table[[pair in kept for pair in pairs]]
+
+
 def _ours(territories, ptce, table, path: Path, **kwargs) -> None:
     maps.write_page(maps.map_page(maps.map_data(territories, ptce, table, **kwargs)), path)
 
@@ -92,9 +129,10 @@ def _compare(label: str, territories, ptce, table, out: Path, explore: bool, **k
         seconds = time.perf_counter() - start
         print(f"{label}: {ours_path.stat().st_size / MB:.3f} MB in {seconds:.2f} s")
         return
+    kept = _kept_links(territories, ptce, table)  # explore() gets the links the page keeps
     ours_t, peer_t = paired(
         lambda: _ours(territories, ptce, table, ours_path, **kwargs),
-        lambda: _explore(territories, ptce, table, peer_path),
+        lambda: _explore(territories, ptce, kept, peer_path),
         repeat=2,
     )
     row(f"{label}: build + write", ours_t, "explore()", peer_t, target="<= 1.0x")
@@ -219,7 +257,11 @@ def _browser(territories, ptce, table, out: Path) -> None:
 
 def main() -> None:
     warnings.simplefilter("ignore")
-    out = Path(tempfile.mkdtemp(prefix="bench-maps-"))
+    with tempfile.TemporaryDirectory(prefix="bench-maps-") as folder:
+        _run(Path(folder))
+
+
+def _run(out: Path) -> None:
     explore = _has_explore()
     territories, ptce = geo.load_territories(), geo.load_ptce()
     table = geo.synergies(territories, ptce, radius_km=20)
@@ -246,7 +288,6 @@ def main() -> None:
     _end_to_end(out)
     if "--browser" in sys.argv[1:] and big is not None:
         _browser(*big, out)
-    print(f"files in {out}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """``nearest_ptce`` on 1M territory points vs ``geopandas.sjoin_nearest``: time and memory.
 
-Run: ``python benchmarks/bench_nearest.py [--quick]`` (``--quick``: 200,000 points).
+Run: ``python benchmarks/bench_nearest.py [--quick]`` (``--quick``: 300,000 points).
 
 Each side runs in its own fresh subprocess on the same seeded inputs (points
 drawn uniformly over mainland France, 1,000 PTCE seats), so that its peak
@@ -102,7 +102,7 @@ def _run(side: str, n: int) -> dict:
 
 
 def main() -> None:
-    n = 200_000 if quick() else 1_000_000
+    n = 300_000 if quick() else 1_000_000
     ours, theirs = [], []
     for _ in range(2):  # alternate, so that both sides see the same machine load
         ours.append(_run("project", n))

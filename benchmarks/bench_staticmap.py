@@ -24,7 +24,7 @@ import shapely
 from _timing import paired, row
 
 import geo
-from geo.publish.maps import departement_outlines
+from geo.reference.outlines import departement_outlines
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -37,7 +37,7 @@ _LAZY = {
     "region_code": "reference.communes",
     "find_commune": "reference.lookup",
     "resolve_communes": "reference.lookup",
-    "commune_of_address": "reference.lookup",
+    "commune_of_address": "reference.postcodes",
     "load_territories": "loading.entities",
     "load_ptce": "loading.entities",
     "geocode": "reference.geocoding",
@@ -96,9 +96,9 @@ if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type chec
     from geo.reference.communes import load_communes as load_communes
     from geo.reference.communes import region_code as region_code
     from geo.reference.geocoding import geocode as geocode
-    from geo.reference.lookup import commune_of_address as commune_of_address
     from geo.reference.lookup import find_commune as find_commune
     from geo.reference.lookup import resolve_communes as resolve_communes
+    from geo.reference.postcodes import commune_of_address as commune_of_address
     from geo.reference.qpv import qpv_of_commune as qpv_of_commune
 
 __all__ = [

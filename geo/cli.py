@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 import warnings
@@ -875,6 +876,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.offline = True
     if getattr(args, "quiet", False):
         settings.progress = False
+    # Progress notes and diagnostics of the library (logging.getLogger("geo")) on stderr.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("geo")
+    level_before = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -905,6 +913,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ.pop(DATA_DIR_ENV, None)
         else:
             os.environ[DATA_DIR_ENV] = env_before
+        logger.removeHandler(handler)
+        logger.setLevel(level_before)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "CRSError",
     "DataSourceError",
     "GeoError",
+    "GeoWarning",
     "InvalidGeometryError",
     "NoNetworkError",
     "SchemaError",
@@ -92,6 +93,15 @@ class GeoError(Exception):
     @problems.setter
     def problems(self, lines: Sequence[str]) -> None:
         self._problems = [visible(line) for line in lines]
+
+
+class GeoWarning(UserWarning):
+    """Base class of every warning of ``geo``: something kept but worth a look.
+
+    Warnings name the caller's line (not a line inside ``geo``) and list the
+    rows concerned; ``warnings.simplefilter("error", GeoWarning)`` turns them
+    all into errors (the test suite does).
+    """
 
 
 class UnknownCommuneError(GeoError, LookupError):

@@ -188,15 +188,32 @@ def test_empty_polygons_said(tmp_path):
         geo.load_territories(path)
 
 
-def test_large_csv_shows_progress_and_row_count(tmp_path, monkeypatch, capsys):
+def test_large_csv_shows_progress_and_row_count(tmp_path, monkeypatch, capsys, caplog):
     path = tmp_path / "t.csv"
     path.write_text(HEADER + "".join(f"t{i},Poissy,78498\n" for i in range(25_000)), "utf-8")
     monkeypatch.setattr(geo.settings, "progress", True)
     monkeypatch.setattr(tables, "LARGE_FILE_BYTES", 1000)
+    caplog.set_level("INFO", logger="geo")
     data = tables.read_input(path, None)
     assert len(data.frame) == 25_000
+    notes = [r.getMessage() for r in caplog.records if r.name == "geo"]
+    assert notes == ["t.csv : 25\u202f001 lignes lues"]  # a log record, not a print
     err = capsys.readouterr().err
-    assert "lecture de t.csv" in err and "t.csv : 25\u202f001 lignes lues" in err
+    assert "lecture de t.csv" in err and "lignes lues" not in err  # the bar only
+    caplog.clear()
     monkeypatch.setattr(geo.settings, "progress", False)
     tables.read_input(path, None)
-    assert capsys.readouterr().err == ""
+    assert caplog.records == []
+
+
+def test_cli_prints_the_library_notes_on_stderr(tmp_path, monkeypatch, capsys):
+    from geo import cli
+
+    path = tmp_path / "t.csv"
+    path.write_text(HEADER + "".join(f"t{i},Poissy,78498\n" for i in range(300)), "utf-8")
+    monkeypatch.setattr(tables, "LARGE_FILE_BYTES", 1000)
+    monkeypatch.setattr(geo.settings, "progress", True)
+    cli.main(["synergies", "--territories", str(path), "--departement", "78"])
+    assert "t.csv : 301 lignes lues" in capsys.readouterr().err
+    cli.main(["synergies", "--territories", str(path), "--departement", "78", "--quiet"])
+    assert "lignes lues" not in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -203,15 +204,47 @@ def test_data_ids_lists_the_ids(capsys):
     assert code == 0 and "vivre-les-mureaux" in out.split()
 
 
-@pytest.mark.parametrize("value", ["2a", "Yvelines", "yvelines", "Seine-Saint-Denis"])
+@pytest.mark.parametrize("value", ["Yvelines", "yvelines", "Seine-Saint-Denis"])
 def test_departement_code_or_name_for_map(capsys, tmp_path, value):
     out_file = tmp_path / "m.html"
     code, _, err = run(capsys, "map", "--departement", value, "--out", str(out_file))
-    if value == "2a":  # accepted; no territory there
-        assert code == 1 and "département '2a'" in err and "unknown" not in err
-    else:
-        assert code == 0, err
-        assert out_file.is_file()
+    assert code == 0, err
+    assert out_file.is_file()
+
+
+# the random element ids of a map page (folium's, and the data block's)
+_RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])|(?<=geo-data-)[0-9a-f]{12}(?![0-9a-z])")
+_AREA_COMMANDS = {
+    "synergies": ["synergies"],
+    "opportunities": ["opportunities"],
+    "timeline": ["timeline"],
+    "map": ["map", "--no-tiles", "--out", "{out}/carte.html"],
+    "umap": ["map", "--umap", "{out}/carte.umap"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(_AREA_COMMANDS))
+def test_departement_in_any_case_or_by_name_is_the_same_everywhere(capsys, tmp_path, command):
+    # The shipped data have one territory in Haute-Corse (2B) and nothing in Corse-du-Sud.
+    outputs = {}
+    for value in ("2b", "2B", "Haute-Corse"):
+        folder = tmp_path / value
+        folder.mkdir()  # the command line writes only into an existing folder
+        argv = [a.format(out=folder) for a in _AREA_COMMANDS[command]]
+        code, out, err = run(capsys, *argv, "--departement", value)
+        assert code == 0, (value, err)
+        files = {p.name: _RANDOM_ID.sub("ID", p.read_text()) for p in folder.glob("*")}
+        outputs[value] = (out.replace(str(folder), "OUT"), files)
+    assert outputs["2b"] == outputs["2B"] == outputs["Haute-Corse"]
+    for value in ("2a", "2A", "Corse-du-Sud"):
+        folder = tmp_path / value
+        folder.mkdir()
+        argv = [a.format(out=folder) for a in _AREA_COMMANDS[command]]
+        code, out, err = run(capsys, *argv, "--departement", value)
+        # an area without any territory or PTCE: one clear error, no empty table, no file
+        assert code == 1 and out == "", (value, out)
+        assert err.strip() == "error: no territory or PTCE in département 2A (Corse-du-Sud)"
+        assert not any(folder.iterdir())
 
 
 def test_communes_summary_lists_communes_without_boundary(capsys):

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 import geo.settings
-from geo.reference import cog, communes, lookup, sources
+from geo.reference import cog, commune_index, communes, lookup, sources
 from geo.reference.sources import OutdatedCodeWarning, read_boundary_file
 
 
@@ -46,13 +46,13 @@ def test_attributes_are_the_ones_of_the_boundary_table() -> None:
 def test_one_clear_empties_every_memory_cache() -> None:
     lookup.find_commune("78440")
     communes.load_communes()  # all of France: kept in memory
-    first_index = lookup._index()
+    first_index = commune_index.commune_index()
     first_lookup = cog.cog_lookup()
     assert communes._MEMORY
     cog.clear()
     assert not communes._MEMORY
     assert cog.cog_lookup() is not first_lookup
-    assert lookup._index() is not first_index
+    assert commune_index.commune_index() is not first_index
 
 
 def test_clear_cache_also_clears_memory(fresh_cache) -> None:

@@ -20,6 +20,7 @@ from geo.reference.communes import MissingGeometryWarning, commune_attributes, l
 from geo.reference.qpv import qpv_list
 from geo.schema import TERRITORY_PRECISIONS, field_names
 from geo.shipped import build as datasets
+from scripts.import_reference import import_reference
 from tests.conftest import Reply
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -440,11 +441,19 @@ def test_missing_column_and_missing_table(tables):
         datasets.read_tables(tables)
 
 
-# --- one-off import ----------------------------------------------------------------
+# --- one-off import (scripts/import_reference.py) -----------------------------------
+
+
+def test_the_importer_is_not_part_of_the_package():
+    assert not hasattr(datasets, "import_reference")
+    source = Path(datasets.__file__).read_text(encoding="utf-8")
+    assert "_TERRITORY_DECISIONS" not in source and "import_reference" not in source.replace(
+        "scripts/import_reference.py", ""
+    )
 
 
 def test_import_reference(shared_reference, tmp_path):
-    paths = datasets.import_reference(shared_reference, tmp_path)
+    paths = import_reference(shared_reference, tmp_path)
     territories = _rows(paths["territories"])
     ptce = _rows(paths["ptce"])
     reference_th = _rows(shared_reference / "tz_territories.csv")
@@ -461,7 +470,7 @@ def test_import_reference(shared_reference, tmp_path):
     assert by_id["monts-et-barrages"]["precision"] == "inconnu"
     datasets.read_tables(tmp_path)  # the imported tables are valid
     with pytest.raises(FileExistsError, match="overwrite=True"):
-        datasets.import_reference(shared_reference, tmp_path)
+        import_reference(shared_reference, tmp_path)
 
 
 # --- QPV codes ----------------------------------------------------------------------

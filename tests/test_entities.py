@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import linecache
 import re
 import shutil
 import warnings
@@ -345,9 +346,12 @@ def test_dataframe_input_and_old_code_warning():
     frame = pd.DataFrame(
         {"nom": ["Aurseulles", "B"], "code_insee": ["14011", "13048"]}, index=[10, 11]
     )
-    with pytest.warns(EntityWarning, match=r"index 10 ancien code 14011.*14581 Aurseulles"):
+    with pytest.warns(EntityWarning, match=r"index 10 ancien code 14011.*14581 Aurseulles") as w:
         gdf = geo.load_territories(frame)
     assert gdf["codes_insee"].tolist() == ["14581", "13048"]
+    # the warning names the caller's line, not one inside geo
+    assert [r.filename for r in w] == [__file__]
+    assert linecache.getline(__file__, w[0].lineno).strip() == "gdf = geo.load_territories(frame)"
 
 
 def test_departement_column_stored_as_numbers():

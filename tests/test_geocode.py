@@ -440,7 +440,8 @@ def test_bad_cached_answers_are_not_used(ban, seeded_cache):
     for address in addresses:
         body = ban_json(address, 2.3077, 48.8496, score=0.96, citycode="75107")
         ban.route(_search_path(address), Reply(200, body))
-    result = geocode(addresses)
+    with pytest.warns(GeocodingWarning, match="7 unusable entries.*asked the BAN again"):
+        result = geocode(addresses)
     assert len(ban.hits("/search/")) == len(addresses)  # every one asked again
     assert result["precision"].eq("adresse").all()
     assert set(zip(result["lon"], result["lat"], strict=True)) == {(2.3077, 48.8496)}
@@ -452,8 +453,11 @@ def test_bad_cached_position_offline_falls_back(ban, seeded_cache, monkeypatch):
         json.dumps({f"75107|{SEGUR.lower()}": entry}), encoding="utf-8"
     )
     monkeypatch.setattr(geo.settings, "offline", True)
-    with pytest.warns(GeocodingWarning, match="offline"):
+    with pytest.warns(GeocodingWarning) as caught:
         result = geocode([SEGUR], citycodes="75107")
+    messages = [str(w.message) for w in caught]
+    assert any("1 unusable entry" in m and "[0, 0] are no position" in m for m in messages)
+    assert any("offline" in m for m in messages)
     assert result.iloc[0]["precision"] == "mairie"
     assert ban.requests == []
 

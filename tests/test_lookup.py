@@ -9,7 +9,7 @@ import pytest
 
 import geo
 from geo.errors import AmbiguousCommuneError, UnknownCommuneError
-from geo.reference import lookup
+from geo.reference import commune_index
 from geo.reference.lookup import RESULT_COLUMNS, find_commune, resolve_communes
 from geo.reference.names import arrondissement, epci_parts, split_hint
 
@@ -551,9 +551,9 @@ def test_lazy_exports() -> None:
 
 
 def test_index_is_built_once() -> None:
-    first = lookup._index()
+    first = commune_index.commune_index()
     find_commune("Paris 13e")
-    assert lookup._index() is first
+    assert commune_index.commune_index() is first
 
 
 # --- parsing helpers -----------------------------------------------------------
@@ -622,7 +622,7 @@ def test_epci_parts() -> None:
     ],
 )
 def test_commune_of_address(address, code):
-    from geo.reference.lookup import commune_of_address
+    from geo.reference.postcodes import commune_of_address
 
     assert commune_of_address(address) == code
 

@@ -22,9 +22,10 @@ import shapely
 import geo
 from geo.errors import ArgumentError, CRSError, DataSourceError, SchemaError
 from geo.publish import assets as _assets
-from geo.publish import mapfile, maps
+from geo.publish import frtext, mapfile, maps, maptables
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
+from geo.reference import outlines
 from tests.conftest import (
     BLANK_PNG,
     CHROMIUM,
@@ -420,7 +421,7 @@ def test_make_map_writes_shipped_data(tmp_path):
     ],
 )
 def test_safe_url(url, ok):
-    assert (maps.safe_url(url) is not None) is ok
+    assert (frtext.safe_url(url) is not None) is ok
 
 
 @pytest.mark.parametrize(
@@ -439,7 +440,7 @@ def test_safe_url(url, ok):
     ],
 )
 def test_date_fr_by_pattern(value, shown):
-    assert maps._date_fr(value) == shown
+    assert frtext.date_fr(value) == shown
 
 
 @pytest.mark.parametrize(
@@ -456,7 +457,7 @@ def test_date_fr_by_pattern(value, shown):
     ],
 )
 def test_population_text(value, shown):
-    assert maps._population(value) == shown
+    assert maptables._population(value) == shown
 
 
 def test_details_texts_dates_population_sources(data, communes):
@@ -606,7 +607,7 @@ def test_tiles(data, communes):
 
 def test_simplify_keeps_shared_borders(communes):
     pair = communes.set_index("code_insee").loc[["78440", "78206"]].geometry.values.to_numpy()
-    simplified = maps._simplify(pair, 0.003)
+    simplified = outlines.simplify_polygons(pair, 0.003)
     assert shapely.get_num_coordinates(simplified).sum() < shapely.get_num_coordinates(pair).sum()
     assert shapely.coverage_is_valid(simplified)
     assert shapely.intersection(simplified[0], simplified[1]).length > 0.001  # still touching
@@ -663,8 +664,7 @@ def test_fetch_assets_from_server_and_inline(local_server, tmp_path):
 
 
 def _clear_departement_caches() -> None:
-    maps._DISSOLVED_MEMORY.clear()
-    maps._OUTLINES_MEMORY.clear()
+    outlines.clear()
 
 
 def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
@@ -678,16 +678,15 @@ def test_departement_outlines_cached(monkeypatch, communes, fresh_cache):
         return small
 
     monkeypatch.setattr(geo.reference.communes, "load_communes", fake_load)
-    first = maps._departement_outlines(None, 0.01)
-    assert list(maps._DISSOLVED_MEMORY) == ["2025"] and list(maps._OUTLINES_MEMORY) == [
-        ("2025", 0.01)
-    ]
+    first = outlines.departement_outlines(tolerance=0.01)
+    assert len(calls) == 1
+    assert outlines.departement_outlines(tolerance=0.01) is first  # held in memory
     _clear_departement_caches()
-    second = maps._departement_outlines(None, 0.01)  # from the checked parquet file
+    second = outlines.departement_outlines(tolerance=0.01)  # from the checked parquet file
     assert len(calls) == 1 and list(second["departement"]) == ["974"]
     assert first.geometry.iloc[0].equals(second.geometry.iloc[0])
     assert (fresh_cache / "departements-cog2025.parquet").is_file()
-    coarse = maps._departement_outlines(None, 0.05)  # another tolerance: no new dissolve
+    coarse = outlines.departement_outlines(tolerance=0.05)  # another tolerance: no new dissolve
     assert len(calls) == 1
     assert shapely.get_num_coordinates(coarse.geometry.iloc[0]) < shapely.get_num_coordinates(
         first.geometry.iloc[0]
@@ -1562,7 +1561,7 @@ def test_links_capped_per_territory(communes):
     table = geo.synergies(territories, ptce, radius_km=30)
     got = _table(maps.synergy_map(territories, ptce, table, communes=communes))
     per_territory = pd.Series([link[0] for link in got["l"]]).value_counts()
-    assert per_territory.max() == maps._MAX_LINKS < table["territory_id"].value_counts().max()
+    assert per_territory.max() == maptables.MAX_LINKS < table["territory_id"].value_counts().max()
     assert got["linksTotal"] == len(table) > len(got["l"])
 
 

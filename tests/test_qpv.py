@@ -205,7 +205,7 @@ def test_errors(qpv_server, monkeypatch, tmp_path):
 
 
 def test_shipped_qpv_list_is_derived_from_the_anct_list(shared_reference, tmp_path):
-    from geo.shipped.build import import_qpv_communes
+    from scripts.import_reference import import_qpv_communes
 
     source = shared_reference / "additions-2026-12" / "qpv2024_communes.csv"
     if not source.is_file():

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import ROOT
 
 
+@pytest.mark.slow
 def test_mypy_is_clean_on_the_package():
     if importlib.util.find_spec("mypy") is None:
         pytest.fail("mypy is missing: pip install -e '.[test]' installs it")

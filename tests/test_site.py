@@ -296,6 +296,7 @@ def _tree(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 def test_two_builds_identical_trees(subset, tmp_path):
     territories, ptce = subset
     first = build_site(tmp_path / "a", territories=territories, ptce=ptce)

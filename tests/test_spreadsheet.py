@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import linecache
 import re
 import warnings
 import zipfile
@@ -178,6 +179,8 @@ def test_cut_cell_names_file_row_and_column(tmp_path):
         path = write_spreadsheet(table, tmp_path / "long.xlsx")
     message = str(record[0].message)
     assert "long.xlsx" in message and "row 3 column 'notes' (40,000 characters)" in message
+    assert record[0].filename == __file__  # the caller's line, not one inside geo
+    assert "write_spreadsheet(" in linecache.getline(__file__, record[0].lineno)
     cell = openpyxl.load_workbook(path).active["B3"].value
     assert len(cell) == MAX_XLSX_CELL
     with warnings.catch_warnings():

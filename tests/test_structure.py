@@ -358,3 +358,89 @@ def test_template_call_detection() -> None:
         "literal Template line 4",
         "SandboxedEnvironment(loader=...) line 5",
     ]
+
+
+# --- one job per module -------------------------------------------------------------
+#
+# How "one job's worth of code" is judged, mechanically: a module holds at most
+# MAX_MODULE_LINES lines (docstrings and comments included), and a function at most
+# MAX_FUNCTION_LINES lines of code, its docstring not counted. A declarative function
+# is exempt: one without any branch or loop (no if, for, while, try, with, match,
+# comprehension or conditional expression), such as the command line's argparse
+# table, whose length is a list of options rather than logic.
+
+MAX_MODULE_LINES = 800
+MAX_FUNCTION_LINES = 80
+_BRANCHES = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Try,
+    ast.With,
+    ast.AsyncWith,
+    ast.Match,
+    ast.comprehension,
+    ast.IfExp,
+)
+
+
+def _code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function without its docstring."""
+    lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        if isinstance(first.value.value, str):
+            lines -= first.end_lineno - first.lineno + 1  # type: ignore[operator]
+    return lines
+
+
+def _declarative(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return not any(isinstance(n, _BRANCHES) for n in ast.walk(node))
+
+
+def long_functions(tree: ast.Module, name: str) -> list[str]:
+    """The functions of a module over MAX_FUNCTION_LINES lines of code, not declarative."""
+    return [
+        f"{name}.{node.name} (line {node.lineno}): {_code_lines(node)} lines"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and _code_lines(node) > MAX_FUNCTION_LINES
+        and not _declarative(node)
+    ]
+
+
+def _long_modules() -> list[str]:
+    return [
+        f"{path.relative_to(PACKAGE.parent)}: {lines} lines"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+
+
+# Both checks fail today: the splits of issue 17 are not all done (see the closing
+# note). They are strict xfails, not an allow-list: every run lists the offenders,
+# and the mark must go (the run fails) as soon as the package complies.
+@pytest.mark.xfail(strict=True, reason="issue 17: modules over 800 lines not yet split")
+def test_no_module_over_800_lines() -> None:
+    long = _long_modules()
+    assert not long, f"{len(long)} modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17: functions over 80 lines not yet split")
+def test_no_function_over_80_lines_unless_declarative() -> None:
+    long = [f for name, tree in _modules().items() for f in long_functions(tree, name)]
+    assert not long, f"{len(long)} functions over {MAX_FUNCTION_LINES} lines: {long}"
+
+
+def test_size_judges_count_code_and_spare_declarative_functions() -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(81))
+    doc = '    """' + "\n" * 30 + '    """\n'
+    straight = ast.parse(f"def f():\n{doc}{body}\n")
+    assert long_functions(straight, "m") == []  # 81 assignments, no branch: declarative
+    looped = ast.parse(f"def f():\n{doc}{body}\n    for _ in x0:\n        pass\n")
+    assert long_functions(looped, "m") == ["m.f (line 1): 84 lines"]  # docstring not counted
+    short = ast.parse(
+        f"def f():\n{doc}" + "\n".join(body.splitlines()[:70]) + "\n    if x:\n        pass\n"
+    )
+    assert long_functions(short, "m") == []

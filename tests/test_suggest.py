@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from geo._core import suggest as _suggest
 from geo.errors import UnknownCommuneError
-from geo.reference import lookup
+from geo.reference import commune_index
 from geo.reference.lookup import resolve_communes
 
 
@@ -38,7 +38,7 @@ def _full_scan(query: str, keys: list[str], cutoff: float) -> list[tuple[str, fl
 
 
 def test_index_equals_a_full_scan_of_the_commune_names() -> None:
-    keys = list(lookup._index().names)
+    keys = list(commune_index.commune_index().names)
     index = _suggest.NameIndex(keys)
     queries = [*_typos(keys, 150, seed=14), "muraux", "xyzzy", "a", "", "saint denix"]
     for query in queries:
@@ -46,7 +46,7 @@ def test_index_equals_a_full_scan_of_the_commune_names() -> None:
 
 
 def test_index_equals_a_full_scan_with_a_filter_and_other_cutoffs() -> None:
-    keys = list(lookup._index().names)
+    keys = list(commune_index.commune_index().names)
     index = _suggest.NameIndex(keys)
 
     def short(key: str) -> bool:
@@ -84,7 +84,7 @@ def test_popcount_without_numpy_bitwise_count_agrees() -> None:
 
 
 def test_coerced_misses_do_not_compute_suggestions() -> None:
-    index = lookup._index()
+    index = commune_index.commune_index()
     index.close_names = None  # forget any index an earlier test built
     table = resolve_communes(["Mureaux", "Muraux", "Xyzzy"], errors="coerce")
     assert index.close_names is None
@@ -99,7 +99,7 @@ def test_coerced_misses_with_suggest_true_get_them() -> None:
 
 
 def test_raised_errors_still_show_suggestions() -> None:
-    index = lookup._index()
+    index = commune_index.commune_index()
     index.close_names = None
     with pytest.raises(UnknownCommuneError, match=r'did you mean "Les Mureaux" \(78440\)'):
         resolve_communes(["Mureaux", "Muraux"])

@@ -21,6 +21,8 @@ import pytest
 
 from geo.shipped import build as datasets
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = (
     "territories.geojson",

@@ -1,16 +1,22 @@
-"""Progress bars on stderr for long work (private).
+"""Progress bars on stderr and progress notes on the ``geo`` logger (private).
 
 Shown when :data:`geo.settings.progress` says so: ``None`` (default) on a
 terminal only, so pipes, logs and notebooks' captured output stay clean;
-``False`` never (the command line's ``--quiet``); ``True`` always.
+``False`` never (the command line's ``--quiet``); ``True`` always. Notes are
+``INFO`` records of ``logging.getLogger("geo")``: the command line prints them
+on stderr, a program decides with its own logging configuration. Nothing here
+prints.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
 from geo import settings
+
+log = logging.getLogger("geo")
 
 
 def shown() -> bool:
@@ -29,9 +35,9 @@ def bar(total: int | None, label: str, unit: str = "étape") -> Any:
 
 
 def note(text: str) -> None:
-    """Write one line about long work (sizes, row counts) to stderr when progress is shown."""
+    """Log one line about long work (sizes, row counts) when progress is shown."""
     if shown():
-        print(text, file=sys.stderr, flush=True)
+        log.info(text)
 
 
 def step(progress: Any, text: str) -> None:

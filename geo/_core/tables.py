@@ -174,7 +174,7 @@ def _from_frame(frame: pd.DataFrame) -> Input:
 
 def _from_geoframe(gdf: gpd.GeoDataFrame, source: str, label: Callable[[int], str]) -> Input:
     geoms = gdf.geometry
-    has_geometry = bool(geoms.notna().any() and (~geoms.is_empty).any())
+    has_geometry = bool((~(geoms.isna() | geoms.is_empty)).any())
     if has_geometry:
         geoms = checked_crs(geoms, source, label)
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)

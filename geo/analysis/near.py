@@ -102,7 +102,7 @@ def _commune(code: str, label: str) -> Place:
 
 def _address(text: str) -> Place:
     from geo.reference.geocoding import geocode
-    from geo.reference.lookup import commune_of_address
+    from geo.reference.postcodes import commune_of_address
 
     code = commune_of_address(text)
     found = geocode(text, citycodes=code).iloc[0]

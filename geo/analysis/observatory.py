@@ -419,7 +419,9 @@ def _ptce_measurable(ptce: gpd.GeoDataFrame) -> np.ndarray:
         _text(ptce, "precision").astype(str), list(analysis.UNMEASURED_PTCE_PRECISIONS)
     )
     codes = _text(ptce, "codes_insee")
-    return (present & (~placeholder | polygonal)) | np.array([c is not None for c in codes])
+    return (present & (~placeholder | polygonal)) | np.array(
+        [c is not None for c in codes], dtype=bool
+    )
 
 
 def _departements(value: object) -> list[str]:

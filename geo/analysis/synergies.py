@@ -52,10 +52,12 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geo import settings
+from geo._core.warn import warn
 from geo.crs import WGS84, ZONES, to_metric, zone_of_code, zone_of_geometry
 from geo.errors import (
     ArgumentError,
     CRSError,
+    GeoWarning,
     InvalidGeometryError,
     SchemaError,
     format_problems,
@@ -74,6 +76,7 @@ __all__ = [
     "SYNERGY_COLUMNS",
     "TOUCH_TOLERANCE_M",
     "UNMEASURED_PTCE_PRECISIONS",
+    "MissingAreaWarning",
     "link_lines",
     "nearest_commune",
     "nearest_ptce",
@@ -81,6 +84,11 @@ __all__ = [
     "synergies",
     "synergy_summary",
 ]
+
+
+class MissingAreaWarning(GeoWarning):
+    """PTCE list INSEE codes that have no commune boundary: left out of their area."""
+
 
 #: Relations in order of strength (``"far"`` only appears in :func:`nearest_ptce`).
 RELATIONS = ("overlap", "adjacent", "near", "far")
@@ -518,14 +526,13 @@ def _areas_from_codes(code_sets: list[frozenset[str]], ids: list[str]) -> list[o
             parts = [g for g in parts if g is not None and not g.is_empty]
             _AREA_CACHE[key] = shapely.union_all(parts) if parts else None
         if unknown:
-            warnings.warn(
+            warn(
                 format_problems(
                     f"{len(unknown)} PTCE list INSEE codes without a commune boundary "
                     "(ignored in their area of action)",
                     unknown,
                 ),
-                UserWarning,
-                stacklevel=4,
+                MissingAreaWarning,
             )
         if len(_AREA_CACHE) > 4096:
             _AREA_CACHE.clear()
@@ -602,7 +609,13 @@ def _metric(geoms: np.ndarray, zone: str) -> np.ndarray:
 
         values = geoms[present]
         has_z = shapely.has_z(values)
-        if has_z.any():  # rare: let geopandas carry the third coordinate
+        if (shapely.get_type_id(values) == 0).all() and not has_z.any():
+            # points (PTCE seats, large tables of territory points): new points from
+            # the projected coordinates, twice as fast as rewriting each geometry
+            xy = shapely.get_coordinates(values)
+            x, y = transformer.transform(xy[:, 0], xy[:, 1])
+            out[present] = shapely.points(x, y)
+        elif has_z.any():  # rare: let geopandas carry the third coordinate
             series = gpd.GeoSeries(values, crs=WGS84)
             out[present] = to_metric(series, zone).values.to_numpy()
         else:

@@ -89,11 +89,13 @@ from geo._core import columns as _columns
 from geo._core.columns import is_blank, split_values
 from geo._core.tables import Input, checked_crs, read_input
 from geo._core.text import name_key, without_article
+from geo._core.warn import warn
 from geo.crs import WGS84, ZONES, check_lonlat, zone_of_code, zone_of_geometry
 from geo.errors import (
     AmbiguousCommuneError,
     CRSError,
     DataSourceError,
+    GeoWarning,
     InvalidGeometryError,
     SchemaError,
     UnknownCommuneError,
@@ -129,7 +131,7 @@ _STATUTS = {
 }
 
 
-class EntityWarning(UserWarning):
+class EntityWarning(GeoWarning):
     """A loaded row was resolved with less certainty than asked (listed by row)."""
 
 
@@ -338,7 +340,7 @@ def _row_order(problem: str) -> int:
 
 def _warn(header: str, items: list[str]) -> None:
     if items:
-        warnings.warn(format_problems(header, items), EntityWarning, stacklevel=5)
+        warn(format_problems(header, items), EntityWarning)
 
 
 # --- loading ----------------------------------------------------------------

@@ -30,7 +30,7 @@ from geo._core.text import closest
 from geo.errors import ArgumentError
 from geo.publish.frtext import text as _text
 from geo.reference import cog
-from geo.reference.areas import UnknownAreaError, area_code, in_area
+from geo.reference.areas import EmptyAreaError, UnknownAreaError, area_code, area_name, in_area
 
 __all__ = ["AreaView", "area_view"]
 
@@ -120,7 +120,8 @@ def area_view(
     UnknownAreaError
         An unknown région or département (with the closest names), an
         unknown territory id (with the closest ids), or an area with no
-        territory and no PTCE.
+        territory and no PTCE (:class:`geo.reference.areas.EmptyAreaError`,
+        naming the area's code and name).
     ArgumentError
         Several of ``region``, ``departement``, ``territory``.
     """
@@ -160,8 +161,8 @@ def area_view(
         inside = _inside(territories, t_ids, kind, value)
         own_p = _inside(ptce, p_ids, kind, value)
         if not inside and not own_p:
-            what = "région" if kind == "region" else "département"
-            raise UnknownAreaError(f"{what} {value!r}: no territory and no PTCE there")
+            # the same message for 2a, 2A and Corse-du-Sud: the area's code and name
+            raise EmptyAreaError(f"no territory or PTCE in {area_name(value, kind)}")
         own_t = inside & set(active)  # may be empty: only stopped projects there
         label = _label(kind, code)
     shown_links = known & link_t.isin(set(active) | own_t)

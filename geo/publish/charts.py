@@ -160,43 +160,8 @@ def _draw(table: pd.DataFrame, figure_class: type, title: str) -> Any:
 
     fig = figure_class(figsize=(9, 6.5), dpi=100)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    for column, label, marker, style, grey in _LINES:
-        top.plot(
-            years,
-            dated[column].astype(float),
-            marker=marker,
-            linestyle=style,
-            color=grey,
-            markerfacecolor="white" if marker == "s" else grey,
-            markeredgecolor="0.0",
-            linewidth=2,
-            label=label,
-        )
-    top.set_ylabel("Nombre (cumul)")
-    top.set_title(title)
-    top.grid(True, axis="y", color="0.85", linewidth=0.8)
-    top.legend(loc="upper left", frameon=False)
-    width = 0.38
-    for shift, (column, label, hatch, grey) in zip((-width / 2, width / 2), _BARS, strict=True):
-        bottom.bar(
-            years + shift,
-            dated[column].astype(float),
-            width=width,
-            color=grey,
-            edgecolor="0.0",
-            hatch=hatch,
-            label=label,
-        )
-    radius = table.attrs.get("radius_km")
-    bottom.set_ylabel("Paires TZ–PTCE")
-    bottom.set_xlabel("Année")
-    bottom.set_xticks(years, [str(y) for y in years])
-    bottom.grid(True, axis="y", color="0.85", linewidth=0.8)
-    bottom.legend(
-        loc="upper left",
-        frameon=False,
-        title=f"rayon {radius:g} km" if radius is not None else None,
-    )
+    _draw_totals(top, years, dated, title)
+    _draw_pairs(bottom, years, dated, table.attrs.get("radius_km"))
     if len(unknown):
         row = unknown.iloc[0]
         fig.text(
@@ -210,3 +175,47 @@ def _draw(table: pd.DataFrame, figure_class: type, title: str) -> Any:
     fig.subplots_adjust(left=0.08, right=0.98, top=0.94, bottom=0.12, hspace=0.08)
 
     return fig
+
+
+def _draw_totals(axes: Any, years: Any, dated: pd.DataFrame, title: str) -> None:
+    """Draw the upper panel: cumulative TH, PE and PTCE, one line style and marker each."""
+    for column, label, marker, style, grey in _LINES:
+        axes.plot(
+            years,
+            dated[column].astype(float),
+            marker=marker,
+            linestyle=style,
+            color=grey,
+            markerfacecolor="white" if marker == "s" else grey,
+            markeredgecolor="0.0",
+            linewidth=2,
+            label=label,
+        )
+    axes.set_ylabel("Nombre (cumul)")
+    axes.set_title(title)
+    axes.grid(True, axis="y", color="0.85", linewidth=0.8)
+    axes.legend(loc="upper left", frameon=False)
+
+
+def _draw_pairs(axes: Any, years: Any, dated: pd.DataFrame, radius: float | None) -> None:
+    """Draw the lower panel: cumulative co-located and near pairs, hatched bars."""
+    width = 0.38
+    for shift, (column, label, hatch, grey) in zip((-width / 2, width / 2), _BARS, strict=True):
+        axes.bar(
+            years + shift,
+            dated[column].astype(float),
+            width=width,
+            color=grey,
+            edgecolor="0.0",
+            hatch=hatch,
+            label=label,
+        )
+    axes.set_ylabel("Paires TZ–PTCE")
+    axes.set_xlabel("Année")
+    axes.set_xticks(years, [str(y) for y in years])
+    axes.grid(True, axis="y", color="0.85", linewidth=0.8)
+    axes.legend(
+        loc="upper left",
+        frameon=False,
+        title=f"rayon {radius:g} km" if radius is not None else None,
+    )

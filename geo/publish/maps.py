@@ -23,32 +23,36 @@ network. folium is imported only when a folium map is made or written.
 from __future__ import annotations
 
 import os
-import re
 import secrets
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo import settings
-from geo._core.files import CacheSchema, atomic_path, read_checked_parquet, write_checked_parquet
+from geo._core.files import atomic_path
 from geo.crs import WGS84
 from geo.errors import ArgumentError, CRSError, SchemaError
 from geo.publish import assets as _assets
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
 from geo.publish.area import area_view
-from geo.publish.frtext import CERTAINTY_LABELS, population_text, safe_url
-from geo.publish.frtext import date_fr as _date_fr
 from geo.publish.frtext import text as _text
+from geo.publish.maptables import (
+    MAX_LINKS,
+    PTCE_PRECISIONS,
+    TOLERANCE,
+    geometry_json,
+    link_table,
+    ptce_table,
+    split,
+    territory_table,
+)
 from geo.reference.cog import EMBEDDED_VINTAGE
-from geo.reference.cog import register as register_cache
+from geo.reference.outlines import departement_outlines, is_present, simplify_polygons
 from geo.schema import field_names
 
 if TYPE_CHECKING:
@@ -57,7 +61,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "departement_map",
-    "departement_outlines",
     "map_data",
     "map_page",
     "region_map",
@@ -76,18 +79,7 @@ STATUTS = {
     "PE": ("Projet émergent (PE)", "#0072B2", "triangle"),
 }
 _OTHER_STATUT = ("autre statut", "#666666", "diamond")
-_APPROX_TERRITORY = ("infra-communal", "epci")
 
-#: French labels of PTCE area-of-action precisions, and the PTCE symbol that
-#: tells them apart without colour: a filled point when the area is known, a
-#: hollow ring when only the seat (or nothing) is known.
-PTCE_PRECISIONS = {
-    "communes": ("zone d'action connue par communes", "filled"),
-    "epci": ("zone d'action connue par EPCI", "filled"),
-    "departement": ("zone d'action départementale", "filled"),
-    "siege": ("seule la commune du siège est connue", "hollow"),
-    "inconnu": ("zone d'action inconnue", "hollow"),
-}
 _PTCE_COLOR = "#6A3D9A"
 
 #: French labels and line styles (colour, width, dashes) of synergy relations.
@@ -97,15 +89,6 @@ RELATIONS = {
     "near": ("à proximité", "#555555", 2.0, "2 6"),
 }
 
-_PRECISION_LABELS = {
-    "communes": "communes",
-    "qpv": "quartiers prioritaires (contours QPV 2024)",
-    "infra-communal": "infra-communal (quartiers) : contour approximatif",
-    "epci": "EPCI : contour approximatif",
-    "inconnu": "inconnue",
-    "siege": "commune du siège seulement",
-    "departement": "département",
-}
 
 #: One-click views: label, title, [[south, west], [north, east]].
 OVERSEAS_VIEWS: tuple[tuple[str, str, tuple[tuple[float, float], tuple[float, float]]], ...] = (
@@ -117,36 +100,14 @@ OVERSEAS_VIEWS: tuple[tuple[str, str, tuple[tuple[float, float], tuple[float, fl
     ("Mayotte", "Mayotte", ((-13.01, 44.98), (-12.63, 45.31))),
 )
 
-_TOLERANCE = {"national": 0.004, "region": 0.0015, "territory": 0.0003}
 _DEP_TOLERANCE = {"national": 0.015, "region": 0.004, "territory": 0.002}
 _CLUSTER_MIN = 25
 #: Title of a national map; a région, département or territory map adds its area.
 DEFAULT_TITLE = "Territoires zéro chômeur et PTCE"
 
-#: Links kept per territory (the closest relations first).
-_MAX_LINKS = 12
 _CANVAS_MIN = 2000
 
 _SYNERGY_COLUMNS = ("territory_id", "ptce_id", "relation")
-
-#: Dissolved département polygons by vintage, and their simplified outlines by
-#: (vintage, tolerance); both hold only the default communes' results.
-_DISSOLVED_MEMORY: dict[str, gpd.GeoDataFrame] = {}
-_OUTLINES_MEMORY: dict[tuple[str, float], gpd.GeoDataFrame] = {}
-register_cache(_DISSOLVED_MEMORY.clear)
-register_cache(_OUTLINES_MEMORY.clear)
-
-
-def _split(value: Any, sep: str) -> list[str]:
-    return [part.strip() for part in _text(value).split(sep) if part.strip()]
-
-
-def _urls(value: Any) -> list[str]:
-    text = _text(value)
-    for sep in (" | ", " ; ", "|", ";"):
-        if sep in text:
-            return _split(text, sep)
-    return [text] if text else []
 
 
 def _km(value: Any) -> str:
@@ -157,20 +118,6 @@ def _km(value: Any) -> str:
     if not np.isfinite(number):
         return ""
     return f"{number:.1f}".replace(".", ",") + " km"
-
-
-def _population(value: Any) -> str:
-    """Write a population with a narrow no-break space every three digits; ``""`` when unusable."""
-    text = _text(value)
-    if not text:
-        return ""
-    try:
-        number = float(text)
-        return f"{int(number):,}".replace(",", "\u202f")
-    except ValueError:  # text, or nan
-        return "" if text.lower() == "nan" else text
-    except OverflowError:  # inf, 1e999
-        return ""
 
 
 def _require(gdf: Any, columns: Iterable[str], what: str) -> list[str]:
@@ -191,156 +138,14 @@ def _as_wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     return gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf
 
 
-def _round_geometry(geoms: np.ndarray) -> np.ndarray:
-    return shapely.transform(geoms, lambda xy: np.round(xy, 5))
-
-
-def _simplify(geoms: np.ndarray, tolerance: float) -> np.ndarray:
-    """Simplify polygons; shared edges stay shared when they form a valid coverage."""
-    if len(geoms) == 0 or tolerance <= 0:
-        return _round_geometry(geoms)
-    present = _present(geoms)
-    out = geoms.copy()
-    subset = geoms[present]
-    try:
-        coverage_ok = bool(shapely.coverage_is_valid(subset))
-    except shapely.errors.GEOSException:
-        coverage_ok = False
-    if coverage_ok:
-        simplified = shapely.coverage_simplify(subset, tolerance)
-    else:
-        simplified = shapely.simplify(subset, tolerance, preserve_topology=True)
-    simplified = shapely.make_valid(_round_geometry(simplified))
-    # rounding can leave slivers as GeometryCollections: keep the polygonal part
-    polygonal = shapely.get_type_id(simplified) == 7
-    if polygonal.any():
-        simplified[polygonal] = [
-            shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type.endswith("Polygon")])
-            for g in simplified[polygonal]
-        ]
-    out[present] = simplified
-    return out
-
-
-def _present(geoms: np.ndarray) -> np.ndarray:
-    """Mask of the geometries that are present and not empty."""
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-
-
 def _located(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Keep the rows whose geometry is present and not empty."""
-    return gdf[_present(gdf.geometry.values.to_numpy())]
+    return gdf[is_present(gdf.geometry.values.to_numpy())]
 
 
 def _seats(ptce: gpd.GeoDataFrame) -> np.ndarray:
     """One point per located PTCE (its seat; a point on the surface of an area)."""
     return shapely.point_on_surface(_located(ptce).geometry.values.to_numpy())
-
-
-# --------------------------------------------------------------------------- département outlines
-
-
-def _departement_outlines(
-    communes: gpd.GeoDataFrame | None, tolerance: float, box: Any = None
-) -> gpd.GeoDataFrame:
-    """Simplified département polygons, optionally only those meeting ``box``."""
-    key = (settings.vintage, tolerance)
-    shared = communes is None and box is None
-    if shared and key in _OUTLINES_MEMORY:
-        return _OUTLINES_MEMORY[key]
-    path = (
-        settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}-{tolerance:g}.parquet"
-    )
-    if shared:  # the national outlines: a small file, read instead of simplified again
-        cached = read_checked_parquet(path)
-        if cached is not None:
-            _OUTLINES_MEMORY[key] = cached
-            return cached
-    table = _departements_dissolved(communes)
-    if box is not None:
-        table = table[table.intersects(box)]
-    min_area = 20 * tolerance**2
-    cleaned = np.array([_drop_specks(g, min_area) for g in table.geometry.values], dtype=object)
-    simplified = _simplify(cleaned, tolerance)
-    out = gpd.GeoDataFrame(
-        {"departement": table["departement"].to_numpy()}, geometry=list(simplified), crs=WGS84
-    )
-    if shared:
-        _OUTLINES_MEMORY[key] = out
-        write_checked_parquet(out, path)
-    return out
-
-
-def departement_outlines(
-    *, tolerance: float, communes: gpd.GeoDataFrame | None = None, box: Any = None
-) -> gpd.GeoDataFrame:
-    """Return the département polygons (the maps' land basemap), simplified, in EPSG:4326.
-
-    Parameters
-    ----------
-    tolerance
-        Simplification tolerance in degrees (topology kept between départements).
-    communes
-        Commune boundaries to dissolve; the cached embedded ones when ``None``.
-    box
-        A shapely polygon: only the départements meeting it (not cached).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``departement`` (code) and ``geometry``; nationally cached per tolerance.
-    """
-    return _departement_outlines(communes, tolerance, box)
-
-
-def _departements_dissolved(communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """Département polygons dissolved from communes (cached when loaded here)."""
-    if communes is not None:
-        return _dissolve_departements(communes)
-    cached = _DISSOLVED_MEMORY.get(settings.vintage)
-    if cached is not None:
-        return cached
-    path = settings.default_cache_dir() / f"departements-cog{EMBEDDED_VINTAGE}.parquet"
-    table = read_checked_parquet(path, schema=CacheSchema.text(["departement", "geometry"]))
-    if table is None:
-        from geo.reference.communes import MissingGeometryWarning, load_communes
-
-        with warnings.catch_warnings():
-            # 4 communes without a boundary in the embedded source: a speck at this scale
-            warnings.simplefilter("ignore", MissingGeometryWarning)
-            communes = load_communes()
-        table = _dissolve_departements(communes)
-        write_checked_parquet(table, path)
-    _DISSOLVED_MEMORY[settings.vintage] = table
-    return table
-
-
-def _dissolve_departements(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    communes = _as_wgs84(communes, "communes")
-    if "type" in communes.columns:
-        communes = communes[communes["type"].fillna("COM") == "COM"]
-    communes = _located(communes)
-    geoms = communes.geometry.values.to_numpy()
-    codes, parts = [], []
-    for dep, idx in communes.groupby("departement").indices.items():
-        try:
-            merged = shapely.coverage_union_all(geoms[idx])
-        except shapely.errors.GEOSException:  # a few touching communes overlap slightly
-            merged = shapely.union_all(shapely.make_valid(geoms[idx]), grid_size=1e-7)
-        codes.append(str(dep))
-        parts.append(merged)
-    return gpd.GeoDataFrame({"departement": codes}, geometry=parts, crs=WGS84)
-
-
-def _drop_specks(geom: Any, min_area: float) -> Any:
-    """Remove holes and islands smaller than ``min_area`` (slivers between communes)."""
-    polygons = []
-    for part in shapely.get_parts(geom):
-        if part.geom_type != "Polygon" or part.area < min_area:
-            continue
-        holes = [r for r in part.interiors if shapely.Polygon(r).area >= min_area]
-        polygons.append(shapely.Polygon(part.exterior, holes))
-    return shapely.MultiPolygon(polygons) if polygons else geom
 
 
 # --------------------------------------------------------------------------- focus
@@ -451,33 +256,6 @@ def _tiles_config(tiles: Any) -> dict[str, Any] | None:
     }
 
 
-def _geometry(geom: Any) -> dict[str, Any] | None:
-    if geom is None or shapely.is_empty(geom):
-        return None
-    return shapely.geometry.mapping(geom)
-
-
-def _point(geom: Any) -> list[float] | None:
-    if geom is None or shapely.is_empty(geom):
-        return None
-    return [round(geom.x, 5), round(geom.y, 5)]
-
-
-def _sources(value: Any) -> list[list[str | None]]:
-    """Each source as ``[url or None, text]``: a link only for a safe http(s) URL."""
-    out: list[list[str | None]] = []
-    for text in _urls(value):
-        good = safe_url(text)
-        out.append([good, (urlsplit(good).netloc or good) if good else text])
-    return out
-
-
-def _column_values(frame: pd.DataFrame, column: str) -> list[str]:
-    if column not in frame.columns:
-        return [""] * len(frame)
-    return [_text(v) for v in frame[column].tolist()]
-
-
 def _admin_names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Département names, their région codes and région names, by INSEE code."""
     from geo.reference.cog import departements, regions
@@ -508,231 +286,9 @@ def _popup_columns(
     return list(dict.fromkeys(str(c) for c in columns))
 
 
-def _extra(frame: pd.DataFrame, columns: list[str]) -> list[list[list[str]]]:
-    present = [c for c in columns if c in frame.columns]
-    values = [_column_values(frame, c) for c in present]
-    return [
-        [[column, vals[i]] for column, vals in zip(present, values, strict=True) if vals[i]]
-        for i in range(len(frame))
-    ]
-
-
-def _territory_table(
-    t_show: gpd.GeoDataFrame,
-    scale: str,
-    extra: list[str],
-    admin: tuple[dict[str, str], dict[str, str], dict[str, str]],
-) -> dict[str, Any]:
-    dep_names, dep_region, region_names = admin
-    geoms = t_show.geometry.values.to_numpy()
-    present = _present(geoms)
-    simplified = np.full(len(geoms), None, dtype=object)
-    simplified[present] = _simplify(geoms[present], _TOLERANCE[scale])
-    points = np.full(len(geoms), None, dtype=object)
-    if present.any():
-        points[present] = shapely.point_on_surface(simplified[present])
-    # The page shows the fields marked shown in geo.schema (plus popup_columns).
-    columns = {c: _column_values(t_show, c) for c in field_names("territories", shown=True)}
-    deps, regions = columns["departement"], columns["region"]
-    region_noms, precisions = columns["region_nom"], columns["precision"]
-    communes = [
-        _split(v, ";")
-        for v in (t_show["communes"] if "communes" in t_show else [""] * len(t_show))
-    ]
-    populations = [population_text(r) for r in t_show.drop(columns="geometry").to_dict("records")]
-    dates = [
-        _date_fr(v)
-        for v in (
-            t_show["date_habilitation"] if "date_habilitation" in t_show else [""] * len(t_show)
-        )
-    ]
-    sources = [_sources(v) for v in _column_values(t_show, "sources")]
-    extras = _extra(t_show, extra)
-    rows = []
-    for i in range(len(t_show)):
-        dep = deps[i]
-        region = regions[i] or dep_region.get(dep, "")
-        rows.append(
-            [
-                columns["id"][i],
-                columns["nom"][i],
-                columns["statut"][i],
-                columns["statut_detail"][i],
-                dep,
-                _dep_names(dep, dep_names),
-                region,
-                region_noms[i] or region_names.get(region, ""),
-                communes[i],
-                columns["sous_zone"][i],
-                columns["epci_nom"][i],
-                precisions[i],
-                _PRECISION_LABELS.get(precisions[i], precisions[i]),
-                columns["precision_note"][i],
-                precisions[i] in _APPROX_TERRITORY,
-                populations[i],
-                columns["ebe"][i],
-                dates[i],
-                columns["texte_legal"][i],
-                sources[i],
-                extras[i],
-                _geometry(simplified[i]),
-                _point(points[i]),
-            ]
-        )
-    return {"cols": list(_T_COLS), "rows": rows}
-
-
-_T_COLS = (
-    "id",
-    "nom",
-    "statut",
-    "statut_detail",
-    "departement",
-    "departement_nom",
-    "region",
-    "region_nom",
-    "communes",
-    "sous_zone",
-    "epci_nom",
-    "precision",
-    "precision_label",
-    "precision_note",
-    "approx",
-    "population",
-    "ebe",
-    "date_habilitation",
-    "texte_legal",
-    "sources",
-    "extra",
-    "geometry",
-    "point",
-)
-_P_COLS = (
-    "id",
-    "nom",
-    "porteur",
-    "siege_commune",
-    "departement",
-    "departement_nom",
-    "region",
-    "region_nom",
-    "zone_action",
-    "precision",
-    "thematiques",
-    "soutien_etat",
-    "site_web",
-    "sources",
-    "extra",
-    "point",
-)
-
-
-def _themes(value: Any) -> list[str]:
-    return [t for t in (part.strip() for part in re.split(r"[;|]", _text(value))) if t]
-
-
-def _ptce_table(
-    p_show: gpd.GeoDataFrame,
-    extra: list[str],
-    admin: tuple[dict[str, str], dict[str, str], dict[str, str]],
-) -> dict[str, Any]:
-    dep_names, dep_region, region_names = admin
-    geoms = p_show.geometry.values.to_numpy()
-    present = _present(geoms)
-    seats = np.full(len(geoms), None, dtype=object)
-    if present.any():
-        seats[present] = shapely.point_on_surface(geoms[present])
-    values = {c: _column_values(p_show, c) for c in field_names("ptce", shown=True)}
-    extras = _extra(p_show, extra)
-    rows = []
-    for i in range(len(p_show)):
-        dep = values["departement"][i]
-        region = values["region"][i] or dep_region.get(dep, "")
-        site = values["site_web"][i]
-        good = safe_url(site)
-        precision = values["precision"][i]
-        rows.append(
-            [
-                values["id"][i],
-                values["nom"][i],
-                values["porteur"][i],
-                values["siege_commune"][i],
-                dep,
-                _dep_names(dep, dep_names),
-                region,
-                values["region_nom"][i] or region_names.get(region, ""),
-                values["zone_action"][i],
-                precision if precision in PTCE_PRECISIONS else (precision or "inconnu"),
-                _themes(values["thematiques"][i]),
-                values["soutien_etat"][i],
-                [good, site] if site else None,
-                _sources(values["sources"][i]),
-                extras[i],
-                _point(seats[i]),
-            ]
-        )
-    return {"cols": list(_P_COLS), "rows": rows}
-
-
 def _isin(column: pd.Series, values: set[str]) -> np.ndarray:
     """Mask of the cells in ``values`` (a set lookup; pandas' isin is slow on text)."""
     return np.fromiter((v in values for v in column.tolist()), bool, len(column))
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(number, 2) if np.isfinite(number) else None
-
-
-def _link_table(links: pd.DataFrame, t_ids: list[str], p_ids: list[str]) -> list[list[Any]]:
-    """Return the links as rows, closest relations first.
-
-    Each is ``[territory row, PTCE row, relation, distance_km,
-    seat_distance_km, shared communes, overlap share %, approximate,
-    certainty in French ("" when sure)]``.
-    """
-    t_index = {tid: i for i, tid in enumerate(t_ids)}
-    p_index = {pid: i for i, pid in enumerate(p_ids)}
-    ordered = links.sort_values("_order", kind="stable")
-    # beyond the closest few per territory, links are noise on a map (and weight)
-    ordered = ordered[ordered.groupby("territory_id", sort=False).cumcount() < _MAX_LINKS]
-
-    def column(name: str) -> list[Any]:
-        return ordered[name].tolist() if name in ordered else [None] * len(ordered)
-
-    out = []
-    for tid, pid, relation, dist, seat, shared, share, approx, certainty in zip(
-        ordered["territory_id"].tolist(),
-        ordered["ptce_id"].tolist(),
-        ordered["relation"].tolist(),
-        column("distance_km"),
-        column("seat_distance_km"),
-        column("shared_communes"),
-        column("overlap_share_pct"),
-        column("approximate"),
-        column("certainty"),
-        strict=True,
-    ):
-        ti, pi = t_index.get(tid), p_index.get(pid)
-        if ti is None or pi is None:
-            continue
-        out.append(
-            [
-                ti,
-                pi,
-                relation,
-                _number(dist),
-                _number(seat),
-                len(_split(shared, ";")),
-                _number(share),
-                _text(approx).lower() in ("true", "1"),
-                CERTAINTY_LABELS.get(_text(certainty), ""),
-            ]
-        )
-    return out
 
 
 def _outline_table(
@@ -743,12 +299,12 @@ def _outline_table(
         (s, w), (n, e) = bounds
         pad_x, pad_y = max(e - w, 0.3), max(n - s, 0.3)
         box = shapely.box(w - pad_x, s - pad_y, e + pad_x, n + pad_y)
-    outlines = _departement_outlines(communes, _DEP_TOLERANCE[scale], box)
+    outlines = departement_outlines(tolerance=_DEP_TOLERANCE[scale], communes=communes, box=box)
     return [
         [str(code), geom]
         for code, geom in zip(
             outlines["departement"].tolist(),
-            (_geometry(g) for g in outlines.geometry.values.to_numpy()),
+            (geometry_json(g) for g in outlines.geometry.values.to_numpy()),
             strict=True,
         )
         if geom is not None
@@ -768,19 +324,13 @@ def _commune_table(communes: gpd.GeoDataFrame | None, codes: list[str]) -> list[
         table = table[table["code_insee"].astype(str).isin(codes)]
     if table.empty:
         return []
-    geoms = _simplify(table.geometry.values.to_numpy(), _TOLERANCE["territory"])
+    geoms = simplify_polygons(table.geometry.values.to_numpy(), TOLERANCE["territory"])
     return [
-        [_text(nom), _text(code), _geometry(geom)]
+        [_text(nom), _text(code), geometry_json(geom)]
         for nom, code, geom in zip(
             table["nom"].tolist(), table["code_insee"].tolist(), geoms, strict=True
         )
     ]
-
-
-def _dep_names(code: str, dep_names: dict[str, str]) -> str:
-    """Name of a département code, or names of a ``;``-separated list ("Ain, Aisne")."""
-    names = [dep_names.get(part.strip(), "") for part in _text(code).split(";")]
-    return ", ".join(names) if all(names) else ""
 
 
 def _legend_labels() -> dict[str, Any]:
@@ -875,9 +425,9 @@ def map_data(
     admin = _admin_names()
     focus_codes: list[str] = []
     if kind == "territory" and "codes_insee" in t_show:
-        focus_codes = _split(t_show["codes_insee"].iloc[0], ";")
-    t_table = _territory_table(t_show, scale, extra, admin)
-    p_table = _ptce_table(p_show, extra, admin)
+        focus_codes = split(t_show["codes_insee"].iloc[0], ";")
+    t_table = territory_table(t_show, scale, extra, admin)
+    p_table = ptce_table(p_show, extra, admin)
     n_features = len(t_table["rows"]) + len(p_table["rows"]) + len(links)
     return {
         "version": 1,
@@ -903,9 +453,9 @@ def map_data(
         "regions": [[code, name] for code, name in admin[2].items()],
         "t": t_table,
         "p": p_table,
-        "l": _link_table(links, [r[0] for r in t_table["rows"]], [r[0] for r in p_table["rows"]]),
+        "l": link_table(links, [r[0] for r in t_table["rows"]], [r[0] for r in p_table["rows"]]),
         "linksTotal": len(links),
-        "linksPerTerritory": _MAX_LINKS,
+        "linksPerTerritory": MAX_LINKS,
         "d": _outline_table(communes, scale, bounds),
         "c": _commune_table(communes, focus_codes),
     }

@@ -38,7 +38,6 @@ import math
 import numbers
 import os
 import re
-import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,7 +48,8 @@ import numpy as np
 import pandas as pd
 
 from geo._core.files import atomic_path
-from geo.errors import ArgumentError, SchemaError
+from geo._core.warn import warn
+from geo.errors import ArgumentError, GeoWarning, SchemaError
 
 __all__ = [
     "DIALECTS",
@@ -74,7 +74,7 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest ZIP date: no build time in the files
 
 
-class CellTruncatedWarning(UserWarning):
+class CellTruncatedWarning(GeoWarning):
     """A text was longer than an XLSX cell holds and was cut (names file, rows, columns)."""
 
 
@@ -198,12 +198,11 @@ class _Cuts:
             return
         shown = "; ".join(self.cells[:10])
         more = f" (and {len(self.cells) - 10} more)" if len(self.cells) > 10 else ""
-        warnings.warn(
+        warn(
             f"{path}: {len(self.cells)} cell{'s' if len(self.cells) > 1 else ''} longer than "
             f"Excel's {MAX_XLSX_CELL:,} characters cut to that length: {shown}{more}; "
             "write a .csv file to keep whole texts",
             CellTruncatedWarning,
-            stacklevel=3,
         )
 
 

@@ -36,15 +36,10 @@ from geo.crs import WGS84, ZONES
 from geo.errors import ArgumentError
 from geo.publish.figures import matplotlib_modules, rc_params, write_figure
 from geo.publish.frtext import date_fr
-from geo.publish.maps import (
-    OVERSEAS_VIEWS,
-    PTCE_PRECISIONS,
-    RELATIONS,
-    STATUTS,
-    departement_outlines,
-    map_data,
-)
+from geo.publish.maps import OVERSEAS_VIEWS, RELATIONS, STATUTS, map_data
+from geo.publish.maptables import PTCE_PRECISIONS
 from geo.reference.cog import EMBEDDED_VINTAGE
+from geo.reference.outlines import departement_outlines
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

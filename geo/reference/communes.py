@@ -46,8 +46,9 @@ from geo._core.files import (
 )
 from geo._core.progress import bar as progress_bar
 from geo._core.progress import step as progress_step
+from geo._core.warn import warn
 from geo.crs import WGS84
-from geo.errors import SchemaError
+from geo.errors import GeoWarning, SchemaError
 from geo.reference import cog
 from geo.reference.cog import (
     EMBEDDED_VINTAGE,
@@ -84,7 +85,7 @@ _TYPES = cog.TYPES
 _EMBEDDED_FORMAT = "1"  # bump when the converted table's layout changes
 
 
-class MissingGeometryWarning(UserWarning):
+class MissingGeometryWarning(GeoWarning):
     """Some communes have no boundary in the chosen source."""
 
 
@@ -420,13 +421,12 @@ def _warn_missing(table: gpd.GeoDataFrame) -> None:
         f"{c} {n}" for c, n in zip(missing["code_insee"], missing["nom"], strict=True)
     )
     with warnings.catch_warnings(record=True) as shown:
-        warnings.warn(
+        warn(
             f"{len(missing)} communes have no boundary in this source and cannot "
             f"be rebuilt from communes déléguées (kept with an empty geometry): "
             f"{names}. Use source='etalab' or path=... for them "
             f"(said once per process; geo.reference.communes.without_boundary(table) lists them).",
             MissingGeometryWarning,
-            stacklevel=3,
         )
     if shown:
         _WARNED.update(missing["code_insee"])

@@ -46,9 +46,10 @@ from geo import settings
 from geo._core.columns import is_blank
 from geo._core.download import get_json, is_offline, request
 from geo._core.files import atomic_path, check_cache_file
-from geo.errors import DataSourceError, NoNetworkError, SchemaError
-from geo.reference.lookup import commune_of_address
+from geo._core.warn import warn
+from geo.errors import DataSourceError, GeoWarning, NoNetworkError, SchemaError
 from geo.reference.names import as_code, normalise_code
+from geo.reference.postcodes import commune_of_address
 
 __all__ = [
     "DEPARTEMENT_TOLERANCE_DEG",
@@ -104,7 +105,7 @@ _TOO_SHORT = _Failure(
 )
 
 
-class GeocodingWarning(UserWarning):
+class GeocodingWarning(GeoWarning):
     """Some addresses were not geocoded precisely (town hall used instead)."""
 
 
@@ -287,11 +288,10 @@ def _warn_cache(path: os.PathLike[str], problems: list[str], action: str) -> Non
     shown = "; ".join(problems[:5]) + (
         f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
     )
-    warnings.warn(
+    warn(
         f"geocoding cache {path}: {len(problems)} unusable entr"
         f"{'ies' if len(problems) > 1 else 'y'} ({shown}): {action}",
         GeocodingWarning,
-        stacklevel=4,
     )
 
 
@@ -707,4 +707,4 @@ def _warn(result: pd.DataFrame, frame: pd.DataFrame, keys: list[str], failures: 
         header += f" ({'; '.join(listed[:3])}{extra})"
     shown = "; ".join(problems[:20])
     more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-    warnings.warn(f"{header}: {shown}{more}", GeocodingWarning, stacklevel=3)
+    warn(f"{header}: {shown}{more}", GeocodingWarning)

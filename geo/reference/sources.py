@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -44,14 +43,16 @@ from geo import settings
 from geo._core.download import download, scratch_file, validate_geojson
 from geo._core.files import CacheSchema, cache_key, read_checked_parquet, write_checked_parquet
 from geo._core.text import column_key
+from geo._core.warn import warn
 from geo.crs import WGS84
-from geo.errors import CRSError, DataSourceError, SchemaError, format_problems
+from geo.errors import CRSError, DataSourceError, GeoWarning, SchemaError, format_problems
 from geo.reference.cog import BOUNDARY_COLUMNS as COLUMNS
 from geo.reference.cog import EMBEDDED_VINTAGE, cog_lookup, departement_code, departements
 from geo.reference.names import PLM, PLM_COUNT, as_code, normalise_code
 
 __all__ = [
     "RESOLUTIONS",
+    "MergedBoundaryWarning",
     "OutdatedCodeWarning",
     "cog_lookup",
     "load_epci_communes",
@@ -84,7 +85,11 @@ _TYPE_PRIORITY = {"COM": 0, "ARM": 1, "COMD": 2, "COMA": 3}
 _PLM_BY_DEPARTEMENT = {code[:2]: code for code, _ in PLM.values()}
 
 
-class OutdatedCodeWarning(UserWarning):
+class MergedBoundaryWarning(GeoWarning):
+    """A boundary file holds a commune on several rows: their parts were merged."""
+
+
+class OutdatedCodeWarning(GeoWarning):
     """A boundary file uses codes that are not communes of the current COG."""
 
 
@@ -301,11 +306,10 @@ def _merge_duplicates(table: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
     if not duplicated.any():
         return table
     codes = sorted(table.loc[duplicated, "code_insee"].unique())
-    warnings.warn(
+    warn(
         f"{where}: {len(codes)} codes appear on several rows; their parts are merged into "
         f"one boundary each: {', '.join(codes[:20])}",
-        UserWarning,
-        stacklevel=4,
+        MergedBoundaryWarning,
     )
     merged = table.dissolve(by="code_insee", aggfunc="first", as_index=False)
     return merged[table.columns]
@@ -346,7 +350,7 @@ def _warn_outdated(out: pd.DataFrame, unknown: np.ndarray, where: str) -> None:
             f"boundary here covers only part of today's commune"
         )
     if problems:
-        warnings.warn(
+        warn(
             format_problems(
                 f"{where} is older than the COG {EMBEDDED_VINTAGE}: "
                 f"{len(problems)} codes are not current communes as such (kept, not dropped; "
@@ -356,7 +360,6 @@ def _warn_outdated(out: pd.DataFrame, unknown: np.ndarray, where: str) -> None:
                 limit=50,
             ),
             OutdatedCodeWarning,
-            stacklevel=4,
         )
 
 
