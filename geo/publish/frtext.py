@@ -18,6 +18,9 @@ import pandas as pd
 
 from geo.analysis.synergies import LABELS_FR as _SYNERGY_LABELS
 
+#: The title of every output (map, site, uMap file, print map) that names no area.
+DEFAULT_TITLE = "Territoires zéro chômeur et PTCE"
+
 STATUT_LABELS = {"TH": "Territoire habilité", "PE": "Projet émergent"}
 
 RELATION_LABELS = {

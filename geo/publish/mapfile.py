@@ -58,13 +58,14 @@ def make_map(
         The written file.
     """
     from geo.loading.entities import load_ptce, load_territories
+    from geo.publish.frtext import DEFAULT_TITLE
     from geo.publish.maps import map_data, map_page, write_page
 
     if not isinstance(territories, gpd.GeoDataFrame):
         territories = load_territories(territories)
     if not isinstance(ptce, gpd.GeoDataFrame):
         ptce = load_ptce(ptce)
-    title = "Territoires zéro chômeur et PTCE"
+    title = DEFAULT_TITLE
     if territory:
         table: Any = territories  # a GeoDataFrame by now (geopandas is untyped)
         ids = table["id"].astype(str).str.strip()

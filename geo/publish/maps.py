@@ -40,6 +40,7 @@ from geo.publish import assets as _assets
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
 from geo.publish.area import area_view
+from geo.publish.frtext import DEFAULT_TITLE
 from geo.publish.frtext import text as _text
 from geo.publish.maptables import (
     MAX_LINKS,
@@ -103,7 +104,6 @@ OVERSEAS_VIEWS: tuple[tuple[str, str, tuple[tuple[float, float], tuple[float, fl
 _DEP_TOLERANCE = {"national": 0.015, "region": 0.004, "territory": 0.002}
 _CLUSTER_MIN = 25
 #: Title of a national map; a région, département or territory map adds its area.
-DEFAULT_TITLE = "Territoires zéro chômeur et PTCE"
 
 _CANVAS_MIN = 2000
 

@@ -29,6 +29,7 @@ import shapely
 
 from geo.publish.area import area_view
 from geo.publish.frtext import (
+    DEFAULT_TITLE,
     PRECISION_LABELS,
     STATUT_LABELS,
     date_fr,
@@ -58,7 +59,7 @@ __all__ = [
     "trim_timeline",
 ]
 
-SITE_TITLE = "Territoires zéro chômeur et PTCE"
+SITE_TITLE = DEFAULT_TITLE
 TIMELINE_CHART = "assets/evolution.svg"
 
 Record = dict[str, Any]

@@ -35,7 +35,7 @@ from pyproj import Transformer
 from geo.crs import WGS84, ZONES
 from geo.errors import ArgumentError
 from geo.publish.figures import matplotlib_modules, rc_params, write_figure
-from geo.publish.frtext import date_fr
+from geo.publish.frtext import DEFAULT_TITLE, date_fr
 from geo.publish.maps import OVERSEAS_VIEWS, RELATIONS, STATUTS, map_data
 from geo.publish.maptables import PTCE_PRECISIONS
 from geo.reference.cog import EMBEDDED_VINTAGE
@@ -510,7 +510,7 @@ def static_map(
         territory=territory,
         radius_km=radius_km,
         tiles=False,
-        title=title or _DEFAULT_TITLE,
+        title=title or DEFAULT_TITLE,
     )
     if title is None:
         data["title"] = _title(data, territories, region, departement, territory)
@@ -521,9 +521,6 @@ def static_map(
     fig._geo_description = _subtitle(data)  # type: ignore[attr-defined]
     fig._geo_title = data["title"]  # type: ignore[attr-defined]
     return fig
-
-
-_DEFAULT_TITLE = "Territoires zéro chômeur et PTCE"
 
 
 def _title(
@@ -541,8 +538,8 @@ def _title(
     area = region or departement
     if area:
         names = dict(data["regions"] if region else data["departements"])
-        return f"{_DEFAULT_TITLE} — {names.get(str(area).strip().upper(), str(area).strip())}"
-    return _DEFAULT_TITLE
+        return f"{DEFAULT_TITLE} — {names.get(str(area).strip().upper(), str(area).strip())}"
+    return DEFAULT_TITLE
 
 
 def _date(value: dt.date | str | None) -> dt.date:

@@ -75,6 +75,7 @@ from geo.crs import WGS84, ZONES
 from geo.errors import ArgumentError, CRSError, SchemaError
 from geo.publish.area import area_view
 from geo.publish.frtext import (
+    DEFAULT_TITLE,
     PRECISION_LABELS,
     RELATION_LABELS,
     STATUT_LABELS,
@@ -226,7 +227,7 @@ _LINK_FIELDS = (
     "region_nom",
     "distance_km",
 )
-_TITLE = "Territoires zéro chômeur et PTCE"
+_TITLE = DEFAULT_TITLE
 _DECIMALS = 5
 #: Nominal map size (pixels) the initial view is computed for.
 _VIEW_PX = (1100.0, 700.0)
