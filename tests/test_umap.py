@@ -38,7 +38,7 @@ from wcag import POSITRON_LAND, contrast, rgba
 
 import geo
 from geo.errors import ArgumentError, CRSError, SchemaError
-from geo.publish import umap
+from geo.publish import umap, umap_layers, umap_syntax
 from geo.schema import field_names
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "umap" / "reference.umap"
@@ -312,14 +312,14 @@ def test_export_structure_layers_and_styles(frames):
     assert all(f["geometry"]["type"] == "LineString" for f in overlap + adjacent)
 
 
-@pytest.mark.parametrize("key", list(umap.UMAP_LAYERS))
+@pytest.mark.parametrize("key", list(umap_layers.UMAP_LAYERS))
 def test_layer_colours_contrast_on_umap_background(key):
     """Every layer's colour, drawn opaque, reads at >= 3:1 on uMap's default background.
 
     The real-server test measures what Chromium draws, but only for the kinds of layer the
     shipped data have (no "contigus" link there).
     """
-    colour, alpha = rgba(umap.UMAP_LAYERS[key].color)
+    colour, alpha = rgba(umap_layers.UMAP_LAYERS[key].color)
     assert contrast(colour, POSITRON_LAND, alpha) >= 3
 
 
@@ -385,17 +385,20 @@ def test_umap_text_leaves_no_markup(payload):
     """No character uMap's renderer reads as markup survives; HTML gives the text back."""
     import html
 
-    encoded = umap.umap_text(payload)
+    encoded = umap_syntax.umap_text(payload)
     assert re.fullmatch(r"(?:[^\W_]| |&#\d+;)*", encoded), encoded
     assert html.unescape(encoded) == payload
 
 
 def test_umap_link_stays_one_link():
-    link = umap.umap_link("https://ex.org/a|b]]{{https://evil.example/i.png}}*_x?c=1&d=2")
+    link = umap_syntax.umap_link("https://ex.org/a|b]]{{https://evil.example/i.png}}*_x?c=1&d=2")
     assert link.startswith("[[https://ex.org/a%7Cb%5D%5D%7B%7Bhttps://evil.example/i.png%7D")
     assert link.count("[[") == 1 and link.count("]]") == 1 and link.count("|") == 1
     assert "&amp;d=2" in link and "_" not in link.split("|")[0]
-    assert umap.umap_link("javascript:alert(1)") == "" and umap.umap_link("//x.org") == ""
+    assert (
+        umap_syntax.umap_link("javascript:alert(1)") == ""
+        and umap_syntax.umap_link("//x.org") == ""
+    )
 
 
 def test_export_public_fields_only_and_inert_text(frames):
@@ -544,7 +547,7 @@ def test_shipped_data_and_cli(tmp_path):
     territories = geo.load_territories()
     located = territories[~territories.geometry.is_empty & territories.geometry.notna()]
     layers = _by_name(doc)
-    territory_layers = {umap.UMAP_LAYERS[k].name for k in ("TH", "PE", "autre")}
+    territory_layers = {umap_layers.UMAP_LAYERS[k].name for k in ("TH", "PE", "autre")}
     # PE whose source says the project is blocked are not drawn as active PE by default.
     active = located[located["statut_detail"].isna() | (located["statut_detail"] == "")]
     assert len(active) == len(located) - 5
