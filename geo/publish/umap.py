@@ -49,24 +49,14 @@ from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
 from geo._core.files import atomic_path
 from geo.errors import ArgumentError
 from geo.publish.frtext import DEFAULT_TITLE, safe_url
 from geo.publish.frtext import text as _text
-from geo.publish.umap_features import (
-    NO_REGION,
-    feature,
-    link_features,
-    partners,
-    ptce_description,
-    public_properties,
-    territory_description,
-)
+from geo.publish.umap_features import layer_features
 from geo.publish.umap_inputs import prepare_inputs
 from geo.publish.umap_layers import (
-    CATEGORY,
     LINK_KEYS,
     TERRITORY_KEYS,
     UMAP_LAYERS,
@@ -74,8 +64,7 @@ from geo.publish.umap_layers import (
     radius_text,
 )
 from geo.publish.umap_syntax import URL_SAFE, umap_text
-from geo.publish.umap_view import first_view, geojson_geometry
-from geo.schema import field_names
+from geo.publish.umap_view import first_view
 
 __all__ = [
     "make_umap",
@@ -221,52 +210,16 @@ def _build(
     region, departement, territory = (
         selection.get(k) for k in ("region", "departement", "territory")
     )
-    by_territory, by_ptce = partners(data)
-    groups: dict[str, list[dict[str, Any]]] = {key: [] for key in UMAP_LAYERS}
-    region_of: dict[str, str] = {}
-    shown = []
-    for _, row in data.territories.iterrows():
-        geometry = geojson_geometry(row.geometry)
-        if geometry is None:
-            continue
-        statut = _text(row["statut"])
-        key = statut if statut in ("TH", "PE") else "autre"
-        region_of[row["id"]] = _text(row.get("region_nom")) or NO_REGION
-        props = {
-            "name": data.t_names[row["id"]],
-            "description": territory_description(row, by_territory.get(row["id"], [])),
-            "categorie": CATEGORY[key],
-            **public_properties(row, field_names("territories", public=True)),
-            "region_nom": region_of[row["id"]],
-        }
-        groups[key].append(feature(geometry, props))
-        shown.append(row.geometry)
-
-    for _, row in data.ptce.iterrows():
-        geom = row.geometry
-        if not isinstance(geom, shapely.Geometry) or geom.is_empty:
-            continue
-        seat = geom if geom.geom_type == "Point" else shapely.point_on_surface(geom)
-        props = {
-            "name": data.p_names[row["id"]],
-            "description": ptce_description(row, by_ptce.get(row["id"], [])),
-            "categorie": CATEGORY["ptce"],
-            **public_properties(row, field_names("ptce", public=True)),
-            "region_nom": _text(row.get("region_nom")) or NO_REGION,
-        }
-        groups["ptce"].append(feature(geojson_geometry(seat), props))  # type: ignore[arg-type]
-        shown.append(seat)
-
-    lines = link_features(data, region_of, groups)
+    found = layer_features(data)
     layers = {
         key: layer_collection(key, features, radius_km)
-        for key, features in groups.items()
+        for key, features in found.groups.items()
         if features or keep_empty or key == "ptce"
     }
-    view, zones = first_view(data, shown, lines, region, departement, territory)
+    view, zones = first_view(data, found.shown, found.lines, region, departement, territory)
     context = _Context(
         radius_km,
-        {key: len(features) for key, features in groups.items()},
+        {key: len(features) for key, features in found.groups.items()},
         _area_name(region, departement),
         region is not None,
         data.t_names.get(_text(territory)) if territory is not None else None,
@@ -370,21 +323,32 @@ def _document(
     return document
 
 
+def _compact(value: Any) -> str:
+    """JSON on one line: UTF-8 text, no spaces, no NaN."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def umap_json(document: dict[str, Any]) -> str:
-    """Serialise a uMap document: UTF-8 text, stable key order, one line per layer."""
+    """Serialise a uMap document: UTF-8 text, stable key order, one line per layer.
+
+    ``document`` is what :func:`to_umap` returns; the result is the text of the
+    ``.umap`` file, ending with a newline.
+
+    Examples
+    --------
+    >>> print(umap_json({"type": "umap", "name": "Été", "layers": [{"a": 1}, {}]}), end="")
+    {"type":"umap","name":"Été","layers":[
+    {"a":1},
+    {}
+    ]}
+    """
     head = {k: v for k, v in document.items() if k != "layers"}
-    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    layers = ",\n".join(
-        json.dumps(layer, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        for layer in document["layers"]
-    )
-    return text[:-1] + ',"layers":[\n' + layers + "\n]}\n"
+    layers = ",\n".join(_compact(layer) for layer in document["layers"])
+    return _compact(head)[:-1] + ',"layers":[\n' + layers + "\n]}\n"
 
 
 def _geojson_text(features: list[dict[str, Any]]) -> str:
-    lines = ",\n".join(
-        json.dumps(f, ensure_ascii=False, separators=(",", ":"), allow_nan=False) for f in features
-    )
+    lines = ",\n".join(_compact(f) for f in features)
     return '{"type":"FeatureCollection","features":[\n' + lines + "\n]}\n"
 
 
@@ -461,10 +425,23 @@ def write_umap(
     """
     path = Path(path)
     if data_url is None:
-        text = umap_json(to_umap(territories, ptce, synergies, **kwargs))
-        with atomic_path(path) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-        return path
+        document = to_umap(territories, ptce, synergies, **kwargs)
+    else:
+        document = _remote_document(path, territories, ptce, synergies, data_url, kwargs)
+    with atomic_path(path) as tmp:
+        tmp.write_text(umap_json(document), encoding="utf-8")
+    return path
+
+
+def _remote_document(
+    path: Path,
+    territories: gpd.GeoDataFrame,
+    ptce: gpd.GeoDataFrame,
+    synergies: pd.DataFrame | None,
+    data_url: str,
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """Write the layer files next to ``path``; return the document whose layers read them."""
     if safe_url(data_url) is None:
         raise ArgumentError(
             f"data_url={data_url!r}: expected the absolute http(s) address of the folder "
@@ -480,27 +457,26 @@ def write_umap(
     for key, file in zip(UMAP_LAYERS, umap_layer_paths(path), strict=True):
         with atomic_path(file) as tmp:
             tmp.write_text(_geojson_text(layers[key]["features"]), encoding="utf-8")
-        layers[key] = {
-            **layers[key],
-            "features": [],
-            "_umap_options": {
-                **layers[key]["_umap_options"],
-                "remoteData": {
-                    "url": quote(base + file.name, safe=URL_SAFE),
-                    "format": "geojson",
-                },
-            },
-        }
-    document = _document(
+        layers[key] = _remote_layer(layers[key], quote(base + file.name, safe=URL_SAFE))
+    return _document(
         layers,
         context,
         title=kwargs.get("title"),
         description=kwargs.get("description"),
         uri=kwargs.get("uri"),
     )
-    with atomic_path(path) as tmp:
-        tmp.write_text(umap_json(document), encoding="utf-8")
-    return path
+
+
+def _remote_layer(layer: dict[str, Any], url: str) -> dict[str, Any]:
+    """Return ``layer`` without its features, reading them from ``url`` (uMap's remote data)."""
+    return {
+        **layer,
+        "features": [],
+        "_umap_options": {
+            **layer["_umap_options"],
+            "remoteData": {"url": url, "format": "geojson"},
+        },
+    }
 
 
 def make_umap(

@@ -11,9 +11,11 @@ the PTCE seat to the nearest point of the territory, in the layer of its relatio
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import shapely
 
 from geo.publish.frtext import (
     PRECISION_LABELS,
@@ -29,24 +31,106 @@ from geo.publish.frtext import (
 )
 from geo.publish.frtext import text as _text
 from geo.publish.umap_inputs import Inputs
-from geo.publish.umap_layers import CATEGORY
+from geo.publish.umap_layers import CATEGORY, UMAP_LAYERS
 from geo.publish.umap_syntax import umap_line, umap_link, umap_popup, umap_text
 from geo.publish.umap_view import geojson_geometry
+from geo.schema import field_names
 
-__all__ = [
-    "NO_REGION",
-    "feature",
-    "link_features",
-    "partners",
-    "ptce_description",
-    "public_properties",
-    "territory_description",
-]
+__all__ = ["LayerFeatures", "layer_features"]
 
-NO_REGION = "Région non renseignée"
+_NO_REGION = "Région non renseignée"
 
 
-def public_properties(row: pd.Series, fields: Iterable[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LayerFeatures:
+    """The features of one export, by layer, and the shapes the first view must show."""
+
+    #: GeoJSON features by key of :data:`geo.publish.umap_layers.UMAP_LAYERS`, in reading
+    #: order, every key present (an empty list for an empty layer).
+    groups: dict[str, list[dict[str, Any]]]
+    #: Territory shapes and PTCE seats that made a feature.
+    shown: list[Any]
+    #: Link lines that made a feature.
+    lines: list[Any]
+
+
+def layer_features(data: Inputs) -> LayerFeatures:
+    """Return the features of territories (by statut), PTCE and links (by relation).
+
+    Rows and links without a geometry make no feature. Each feature has a ``name``, a
+    ``description`` (its popup), a ``categorie`` and a ``region_nom`` (the map's two
+    filters), and the row's public fields.
+
+    Parameters
+    ----------
+    data
+        The prepared inputs (:func:`geo.publish.umap_inputs.prepare_inputs`).
+
+    Returns
+    -------
+    LayerFeatures
+        The features by layer, and what they draw.
+    """
+    by_territory, by_ptce = _partners(data)
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key in UMAP_LAYERS}
+    shown: list[Any] = []
+    region_of = _territory_features(data, by_territory, groups, shown)
+    _ptce_features(data, by_ptce, groups, shown)
+    lines = _link_features(data, region_of, groups)
+    return LayerFeatures(groups, shown, lines)
+
+
+def _territory_features(
+    data: Inputs,
+    by_territory: dict[str, list[str]],
+    groups: dict[str, list[dict[str, Any]]],
+    shown: list[Any],
+) -> dict[str, str]:
+    """Add each territory to the layer of its statut; return the région of each one."""
+    region_of: dict[str, str] = {}
+    for _, row in data.territories.iterrows():
+        geometry = geojson_geometry(row.geometry)
+        if geometry is None:
+            continue
+        statut = _text(row["statut"])
+        key = statut if statut in ("TH", "PE") else "autre"
+        region_of[row["id"]] = _text(row.get("region_nom")) or _NO_REGION
+        props = {
+            "name": data.t_names[row["id"]],
+            "description": _territory_description(row, by_territory.get(row["id"], [])),
+            "categorie": CATEGORY[key],
+            **_properties(row, field_names("territories", public=True)),
+            "region_nom": region_of[row["id"]],
+        }
+        groups[key].append(_feature(geometry, props))
+        shown.append(row.geometry)
+    return region_of
+
+
+def _ptce_features(
+    data: Inputs,
+    by_ptce: dict[str, list[str]],
+    groups: dict[str, list[dict[str, Any]]],
+    shown: list[Any],
+) -> None:
+    """Add each PTCE, drawn at its seat (a point on its surface for an area), to its layer."""
+    for _, row in data.ptce.iterrows():
+        geom = row.geometry
+        if not isinstance(geom, shapely.Geometry) or geom.is_empty:
+            continue
+        seat = geom if geom.geom_type == "Point" else shapely.point_on_surface(geom)
+        props = {
+            "name": data.p_names[row["id"]],
+            "description": _ptce_description(row, by_ptce.get(row["id"], [])),
+            "categorie": CATEGORY["ptce"],
+            **_properties(row, field_names("ptce", public=True)),
+            "region_nom": _text(row.get("region_nom")) or _NO_REGION,
+        }
+        groups["ptce"].append(_feature(geojson_geometry(seat), props))  # type: ignore[arg-type]
+        shown.append(seat)
+
+
+def _properties(row: pd.Series, fields: Iterable[str]) -> dict[str, Any]:
     """Public fields of a row with a value, as JSON scalars (sources: links only)."""
     props: dict[str, Any] = {}
     for field in fields:
@@ -74,7 +158,7 @@ def public_properties(row: pd.Series, fields: Iterable[str]) -> dict[str, Any]:
     return props
 
 
-def territory_description(row: pd.Series, partners: list[str]) -> str:
+def _territory_description(row: pd.Series, partners: list[str]) -> str:
     """Return the popup of a territory: its fields, its partner PTCE and its source links."""
     statut = _text(row.get("statut"))
     communes = ", ".join(c.strip() for c in _text(row.get("communes")).split(";") if c.strip())
@@ -99,7 +183,7 @@ def territory_description(row: pd.Series, partners: list[str]) -> str:
     )
 
 
-def ptce_description(row: pd.Series, partners: list[str]) -> str:
+def _ptce_description(row: pd.Series, partners: list[str]) -> str:
     """Return the popup of a PTCE: its fields, its partner territories and its links."""
     sources = " ".join(umap_link(u) for u in public_urls(row.get("sources")))
     return umap_popup(
@@ -128,12 +212,12 @@ def _partner_text(name: str, relation: str, distance: Any, certainty: Any = None
     return f"{name} ({label}{', ' + km if km else ''})"
 
 
-def feature(geometry: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+def _feature(geometry: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
     """Return a GeoJSON feature."""
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
-def partners(data: Inputs) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _partners(data: Inputs) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Partner lines of each territory and of each PTCE, closest relations first."""
     by_territory: dict[str, list[str]] = {}
     by_ptce: dict[str, list[str]] = {}
@@ -155,7 +239,7 @@ def partners(data: Inputs) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return by_territory, by_ptce
 
 
-def link_features(
+def _link_features(
     data: Inputs, region_of: dict[str, str], groups: dict[str, list[dict[str, Any]]]
 ) -> list[Any]:
     """Add each link to the layer of its relation; return the lines drawn."""
@@ -186,13 +270,13 @@ def link_features(
             "territory_id": link["territory_id"],
             "ptce_id": link["ptce_id"],
             "relation": label,
-            "region_nom": region_of.get(link["territory_id"], NO_REGION),
+            "region_nom": region_of.get(link["territory_id"], _NO_REGION),
         }
         if _text(link.get("certainty")):
             props["certainty"] = _text(link.get("certainty"))
         km = number(link.get("distance_km"))
         if km is not None:
             props["distance_km"] = round(float(km), 2)
-        groups[relation].append(feature(geometry, props))
+        groups[relation].append(_feature(geometry, props))
         drawn.append(line)
     return drawn

@@ -36,6 +36,18 @@ def _check_frame(frame: Any, columns: Sequence[str], what: str) -> list[str]:
     return [f"{what} lacks columns {missing} (see geo.load_{what}())"] if missing else []
 
 
+def _check(territories: Any, ptce: Any, synergies: pd.DataFrame | None) -> None:
+    """Raise a :class:`SchemaError` naming every missing table or column at once."""
+    problems = _check_frame(territories, field_names("territories", required=True), "territories")
+    problems += _check_frame(ptce, field_names("ptce", required=True), "ptce")
+    if synergies is not None:
+        missing = [c for c in ("territory_id", "ptce_id", "relation") if c not in synergies]
+        if missing:
+            problems.append(f"synergies lack columns {missing} (see geo.synergies())")
+    if problems:
+        raise SchemaError("cannot export to uMap: " + "; ".join(problems), problems)
+
+
 def _wgs84(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise CRSError(
@@ -62,7 +74,18 @@ def _links_of(synergies: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Inputs:
-    """The checked, reprojected, sorted and selected inputs of one export."""
+    """The checked, reprojected, sorted and selected inputs of one export.
+
+    Attributes
+    ----------
+    territories, ptce
+        The rows of the asked area, in WGS 84, sorted by ``id`` (a text).
+    links
+        The pairs of the area whose relation is drawn, closest relation first.
+    t_names, p_names
+        Name of every territory and every PTCE of the inputs, by id (the links of a
+        territory name partners outside the area).
+    """
 
     territories: gpd.GeoDataFrame
     ptce: gpd.GeoDataFrame
@@ -82,15 +105,25 @@ def prepare_inputs(
     departement: str | None,
     territory: str | None,
 ) -> Inputs:
-    """Check, reproject, sort and select the inputs (errors: see ``geo.to_umap``)."""
-    problems = _check_frame(territories, field_names("territories", required=True), "territories")
-    problems += _check_frame(ptce, field_names("ptce", required=True), "ptce")
-    if synergies is not None:
-        missing = [c for c in ("territory_id", "ptce_id", "relation") if c not in synergies]
-        if missing:
-            problems.append(f"synergies lack columns {missing} (see geo.synergies())")
-    if problems:
-        raise SchemaError("cannot export to uMap: " + "; ".join(problems), problems)
+    """Check, reproject, sort and select the inputs of one export.
+
+    Parameters
+    ----------
+    territories, ptce, synergies, radius_km, uri, region, departement, territory
+        As for :func:`geo.publish.umap.to_umap`; ``synergies`` is computed with
+        ``radius_km`` when ``None``.
+
+    Returns
+    -------
+    Inputs
+        The inputs, ready for the features and the view.
+
+    Raises
+    ------
+    SchemaError, CRSError, ArgumentError
+        As :func:`geo.publish.umap.to_umap` says.
+    """
+    _check(territories, ptce, synergies)
     if uri is not None and safe_url(uri) is None:
         raise ArgumentError(f"uri={uri!r}: expected an absolute http(s) URL, or None")
     if sum(x is not None for x in (region, departement, territory)) > 1:

@@ -156,12 +156,44 @@ _LINK_FIELDS = (
 
 
 def radius_text(radius_km: float) -> str:
-    """``20 km``, ``7,5 km``: a radius as people write it."""
+    """Return a radius as people write it.
+
+    Parameters
+    ----------
+    radius_km
+        A distance in kilometres.
+
+    Returns
+    -------
+    str
+        French decimal comma, no trailing zero.
+
+    Examples
+    --------
+    >>> radius_text(20.0), radius_text(7.5)
+    ('20 km', '7,5 km')
+    """
     return f"{radius_km:g}".replace(".", ",") + " km"
 
 
 def layer_collection(key: str, features: list[dict[str, Any]], radius_km: float) -> dict[str, Any]:
-    """Return layer ``key`` of the document: its features and its ``_umap_options``."""
+    """Return layer ``key`` of the document: its features and its ``_umap_options``.
+
+    Parameters
+    ----------
+    key
+        A key of :data:`UMAP_LAYERS`.
+    features
+        The layer's GeoJSON features (empty when they are read from remote data).
+    radius_km
+        The distance the "à proximité" caption names.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection with uMap's ``_umap_options``: name, caption, style,
+        a popup that shows only the feature's ``description``, and the field types.
+    """
     spec = UMAP_LAYERS[key]
     caption = spec.caption.replace("{radius}", radius_text(radius_km))
     options: dict[str, Any] = {
@@ -176,7 +208,7 @@ def layer_collection(key: str, features: list[dict[str, Any]], radius_km: float)
         "labelKey": "name",
         "showLabel": False,
         "popupTemplate": "Default",
-        # Only the description this module writes; never a raw property.
+        # Only the description the export writes; never a raw property.
         "popupContentTemplate": "{description}",
     }
     if key == "ptce":

@@ -104,12 +104,29 @@ def umap_link(url: str, label: str | None = None) -> str:
 def umap_line(label: str, value: str) -> str:
     """Return ``**label** : value``, one line of a popup; ``""`` when ``value`` is empty.
 
-    ``label`` is this package's own text; ``value`` has gone through :func:`umap_text`
-    or :func:`umap_link`.
+    ``label`` is this package's own text, never data; ``value`` is data that went through
+    :func:`umap_text` or :func:`umap_link`.
+
+    Examples
+    --------
+    >>> umap_line("Porteur", umap_text("A*B"))
+    '**Porteur** : A&#42;B'
+    >>> umap_line("Porteur", "")
+    ''
     """
     return f"**{label}** : {value}" if value else ""
 
 
 def umap_popup(title: str, lines: Iterable[str]) -> str:
-    """Return a popup's text: a ``# title`` heading, then the lines that are not empty."""
+    """Return a popup's text: a ``# title`` heading, then the lines that are not empty.
+
+    ``title`` is data that went through :func:`umap_text`; ``lines`` come from
+    :func:`umap_line`.
+
+    Examples
+    --------
+    >>> print(umap_popup("Pôle", [umap_line("Siège", "Lyon"), ""]))
+    # Pôle
+    **Siège** : Lyon
+    """
     return "\n".join([f"# {title}", *(line for line in lines if line)])

@@ -32,7 +32,15 @@ _ZOOMS = (2, 13)
 
 
 def geojson_geometry(geom: Any) -> dict[str, Any] | None:
-    """Return a geometry as GeoJSON rounded to ``_DECIMALS``; ``None`` if missing or empty."""
+    """Return a geometry as GeoJSON rounded to ``_DECIMALS``; ``None`` if missing or empty.
+
+    Examples
+    --------
+    >>> geojson_geometry(shapely.Point(2.3522219, 48.856614))
+    {'type': 'Point', 'coordinates': [2.35222, 48.85661]}
+    >>> geojson_geometry(shapely.Point()) is None
+    True
+    """
     if not isinstance(geom, shapely.Geometry) or geom.is_empty:
         return None
     rounded = shapely.transform(geom, lambda xy: np.round(xy, _DECIMALS))
@@ -85,7 +93,25 @@ def first_view(
     departement: str | None,
     territory: str | None,
 ) -> tuple[tuple[float, float, int], tuple[str, ...]]:
-    """Return the initial centre and zoom, and the overseas zones left out of a national view."""
+    """Return the initial centre and zoom, and the overseas zones left out of a national view.
+
+    Parameters
+    ----------
+    data
+        The prepared inputs (their rows give a région's or a département's own extent).
+    shown
+        Territory shapes and PTCE seats drawn.
+    lines
+        Link lines drawn (a territory's view shows its partners).
+    region, departement, territory
+        The asked area, at most one.
+
+    Returns
+    -------
+    tuple
+        ``((lon, lat, zoom), zones)``: ``zones`` names the overseas zones that have data
+        when a national view opens on metropolitan France, else ``()``.
+    """
     if territory is not None:  # the territory and its partners, with a margin
         box = _bounds([*shown, *lines])
         return _view(box or ZONES["metropole"].bounds, 0.12), ()
