@@ -34,8 +34,10 @@ import shapely
 from _timing import paired, quick, row
 
 import geo
-from geo.analysis.synergies import nearest_commune, nearest_ptce, synergies, synergy_summary
+from geo.analysis.summaries import synergy_summary
+from geo.analysis.synergies import nearest_ptce, synergies
 from geo.crs import to_metric
+from geo.reference.nearest import nearest_commune
 
 ROOT = Path(__file__).resolve().parent.parent
 warnings.simplefilter("ignore")

@@ -29,7 +29,8 @@ from _timing import paired, quick, row
 from shapely.geometry import box
 
 import geo
-from geo.analysis.observatory import opportunities, radius_sensitivity
+from geo.analysis.observatory import opportunities
+from geo.analysis.summaries import radius_sensitivity
 from geo.analysis.synergies import nearest_ptce, synergies
 
 warnings.simplefilter("ignore")

@@ -43,14 +43,14 @@ _LAZY = {
     "geocode": "reference.geocoding",
     "synergies": "analysis.synergies",
     "nearest_ptce": "analysis.synergies",
-    "synergy_summary": "analysis.synergies",
-    "nearest_commune": "analysis.synergies",
+    "synergy_summary": "analysis.summaries",
+    "nearest_commune": "reference.nearest",
     "ptce_near": "analysis.near",
     "territories_near": "analysis.near",
     "opportunities": "analysis.observatory",
-    "radius_sensitivity": "analysis.observatory",
-    "opportunity_summary": "analysis.observatory",
-    "timeline": "analysis.observatory",
+    "radius_sensitivity": "analysis.summaries",
+    "opportunity_summary": "analysis.summaries",
+    "timeline": "analysis.timeline",
     "plot_timeline": "publish.charts",
     "static_map": "publish.staticmap",
     "write_static_map": "publish.staticmap",
@@ -70,13 +70,12 @@ if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type chec
     from geo.analysis.near import ptce_near as ptce_near
     from geo.analysis.near import territories_near as territories_near
     from geo.analysis.observatory import opportunities as opportunities
-    from geo.analysis.observatory import opportunity_summary as opportunity_summary
-    from geo.analysis.observatory import radius_sensitivity as radius_sensitivity
-    from geo.analysis.observatory import timeline as timeline
-    from geo.analysis.synergies import nearest_commune as nearest_commune
+    from geo.analysis.summaries import opportunity_summary as opportunity_summary
+    from geo.analysis.summaries import radius_sensitivity as radius_sensitivity
+    from geo.analysis.summaries import synergy_summary as synergy_summary
     from geo.analysis.synergies import nearest_ptce as nearest_ptce
     from geo.analysis.synergies import synergies as synergies
-    from geo.analysis.synergies import synergy_summary as synergy_summary
+    from geo.analysis.timeline import timeline as timeline
     from geo.loading.entities import load_ptce as load_ptce
     from geo.loading.entities import load_territories as load_territories
     from geo.publish.charts import plot_timeline as plot_timeline
@@ -98,6 +97,7 @@ if TYPE_CHECKING:  # what __getattr__ imports on first use, visible to type chec
     from geo.reference.geocoding import geocode as geocode
     from geo.reference.lookup import find_commune as find_commune
     from geo.reference.lookup import resolve_communes as resolve_communes
+    from geo.reference.nearest import nearest_commune as nearest_commune
     from geo.reference.postcodes import commune_of_address as commune_of_address
     from geo.reference.qpv import qpv_of_commune as qpv_of_commune
 

@@ -212,7 +212,8 @@ def _own(rows, ids):
 
 
 def _cmd_synergies(args: argparse.Namespace) -> int:
-    from geo.analysis.synergies import synergies, synergy_summary
+    from geo.analysis.summaries import synergy_summary
+    from geo.analysis.synergies import synergies
     from geo.cli_analysts import is_gis, links_layer, write_result
     from geo.publish.export import write_synergies
 
@@ -306,7 +307,8 @@ def _print_french(table, columns, labels) -> None:
 
 
 def _cmd_opportunities(args: argparse.Namespace) -> int:
-    from geo.analysis.observatory import LABELS_FR, opportunities, opportunity_summary
+    from geo.analysis.observatory import LABELS_FR, opportunities
+    from geo.analysis.summaries import opportunity_summary
     from geo.analysis.synergies import synergies
     from geo.cli_analysts import dialect, is_gis, opportunity_layer, write_result
     from geo.publish.export import write_table
@@ -364,7 +366,8 @@ def _cmd_opportunities(args: argparse.Namespace) -> int:
 
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
-    from geo.analysis.observatory import LABELS_FR, TIMELINE_COLUMNS, timeline
+    from geo.analysis.observatory import LABELS_FR
+    from geo.analysis.timeline import TIMELINE_COLUMNS, timeline
     from geo.cli_analysts import dialect, timeline_format_problem
     from geo.publish.charts import CHART_FORMATS, plot_timeline
     from geo.publish.export import write_table

@@ -182,7 +182,7 @@ def write_result(table: Any, out: str, layer: str, csv_dialect: str = "standard"
 
 def links_layer(pairs: Any, territories: Any, ptce: Any) -> gpd.GeoDataFrame:
     """Return a synergy table with its link lines (PTCE seat -> territory) as geometry."""
-    from geo.analysis.synergies import link_lines
+    from geo.analysis.links import link_lines
 
     lines = link_lines(pairs, territories, ptce).to_numpy()
     return gpd.GeoDataFrame(pairs, geometry=lines, crs="EPSG:4326")

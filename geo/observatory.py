@@ -15,5 +15,13 @@ warnings.warn(
 )
 
 
+# geo.analysis.observatory was split by job: its public names now live in these modules.
+_MODULES = ("geo.analysis.observatory", "geo.analysis.summaries", "geo.analysis.timeline")
+
+
 def __getattr__(name: str) -> Any:
-    return getattr(importlib.import_module("geo.analysis.observatory"), name)
+    for module_name in _MODULES:
+        module = importlib.import_module(module_name)
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    return getattr(importlib.import_module(_MODULES[0]), name)

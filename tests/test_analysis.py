@@ -20,18 +20,12 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 import geo
-from geo.analysis.synergies import (
-    NEAREST_COLUMNS,
-    SUMMARY_COLUMNS,
-    SYNERGY_COLUMNS,
-    link_lines,
-    nearest_commune,
-    nearest_ptce,
-    synergies,
-    synergy_summary,
-)
+from geo.analysis.links import link_lines
+from geo.analysis.summaries import SUMMARY_COLUMNS, synergy_summary
+from geo.analysis.synergies import NEAREST_COLUMNS, SYNERGY_COLUMNS, nearest_ptce, synergies
 from geo.errors import ArgumentError, CRSError, InvalidGeometryError, SchemaError
 from geo.publish.export import write_synergies
+from geo.reference.nearest import nearest_commune
 
 ROOT = Path(__file__).resolve().parent.parent
 X, Y = 842_000.0, 6_519_000.0  # Lambert-93, near Lyon

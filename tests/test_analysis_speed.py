@@ -1,6 +1,7 @@
 """The fast paths of the analysis give what the straightforward ways give.
 
-Each test runs a shortcut of :mod:`geo.analysis.synergies` and the plain computation it
+Each test runs a shortcut of the synergy measures (:mod:`geo.analysis.pairs`,
+:mod:`geo.reference.nearest`...) and the plain computation it
 replaces (geopandas, shapely, or the same function with the shortcut turned
 off) on the same inputs and compares the results exactly.
 """
@@ -14,9 +15,12 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from geo.analysis import synergies as analysis
-from geo.analysis.synergies import nearest_commune, nearest_ptce, synergies
+from geo._core import geoarrays
+from geo.analysis import inputs, pairs
+from geo.analysis.synergies import SYNERGY_COLUMNS, nearest_ptce, synergies
 from geo.crs import ZONES, to_metric, zone_of_geometry
+from geo.reference import nearest
+from geo.reference.nearest import nearest_commune
 
 X, Y = 842_000.0, 6_519_000.0  # Lambert-93, near Lyon
 
@@ -55,7 +59,7 @@ def _grid_inputs(n_terr: int = 60, n_ptce: int = 25, seed: int = 3):
 def test_nearest_ptce_by_small_chunks_equals_all_at_once(monkeypatch) -> None:
     territories, ptce = _grid_inputs()
     whole = nearest_ptce(territories, ptce, radius_km=5)
-    monkeypatch.setattr(analysis, "_CHUNK", 7)
+    monkeypatch.setattr(pairs, "_CHUNK", 7)
     pd.testing.assert_frame_equal(nearest_ptce(territories, ptce, radius_km=5), whole)
     assert whole["ptce_id"].notna().all()
     assert whole.loc[0, "relation"] == "overlap"  # the seat on the point territory
@@ -63,13 +67,13 @@ def test_nearest_ptce_by_small_chunks_equals_all_at_once(monkeypatch) -> None:
 
 def test_point_on_point_seat_is_inside_as_relate_says() -> None:
     territories, ptce = _grid_inputs()
-    t = analysis._metric(territories.geometry.values.to_numpy(), "metropole")
-    s = analysis._metric(ptce.geometry.values.to_numpy(), "metropole")
+    t = geoarrays.metric(territories.geometry.values.to_numpy(), "metropole")
+    s = geoarrays.metric(ptce.geometry.values.to_numpy(), "metropole")
     t = np.repeat(t, len(s))
     s = np.tile(s, len(territories))
     expected = np.asarray(shapely.relate_pattern(t, s, "T********"), dtype=bool)
     assert expected.sum() >= 1
-    assert (analysis._seat_inside(t, s) == expected).all()
+    assert (pairs._seat_inside(t, s) == expected).all()
 
 
 def test_nearest_commune_same_result_whichever_side_is_indexed(monkeypatch) -> None:
@@ -83,9 +87,9 @@ def test_nearest_commune_same_result_whichever_side_is_indexed(monkeypatch) -> N
     xy = rng.uniform(-0.05, 6.05, size=(400, 2))
     xy[:20] = np.round(xy[:20])  # on shared edges and corners: the smallest code wins
     points = gpd.GeoSeries(shapely.points(xy), crs=4326)
-    monkeypatch.setattr(analysis, "_POINTS_PER_COMMUNE_TREE", 0)  # index the communes
+    monkeypatch.setattr(nearest, "_POINTS_PER_COMMUNE_TREE", 0)  # index the communes
     by_communes = nearest_commune(points, communes, max_distance_km=20)
-    monkeypatch.setattr(analysis, "_POINTS_PER_COMMUNE_TREE", 10**9)  # index the points
+    monkeypatch.setattr(nearest, "_POINTS_PER_COMMUNE_TREE", 10**9)  # index the points
     by_points = nearest_commune(points, communes, max_distance_km=20)
     pd.testing.assert_frame_equal(by_points, by_communes)
     assert (by_points["distance_m"] == 0).sum() > 300
@@ -108,7 +112,7 @@ def test_metric_coordinates_equal_to_metric(zone: str) -> None:
         ],
         dtype=object,
     )
-    ours = analysis._metric(geoms, zone)
+    ours = geoarrays.metric(geoms, zone)
     present = ~shapely.is_missing(geoms)
     theirs = to_metric(gpd.GeoSeries(geoms[present], crs=4326), zone).values.to_numpy()
     assert ours[4] is None
@@ -129,7 +133,7 @@ def test_zone_from_bounds_equals_zone_of_geometry() -> None:
     geoms += [box(-30, -30, -29, -29), Point(0, 0), box(-6, 40, 11, 52)]
     values = np.array(geoms, dtype=object)
     expected = zone_of_geometry(gpd.GeoSeries(values, crs=4326)).to_numpy()
-    assert list(analysis._zone_of_wgs84(values)) == list(expected)
+    assert list(inputs._zone_of_wgs84(values)) == list(expected)
 
 
 def test_text_columns_are_stored_as_pandas_infers_them() -> None:
@@ -141,4 +145,4 @@ def test_text_columns_are_stored_as_pandas_infers_them() -> None:
         inferred = pd.DataFrame({"x": values.to_numpy(dtype=object)})["x"].dtype
         assert table[column].dtype == inferred, column
     empty = synergies(territories.iloc[:0], ptce)
-    assert empty.empty and list(empty.columns) == analysis.SYNERGY_COLUMNS
+    assert empty.empty and list(empty.columns) == SYNERGY_COLUMNS

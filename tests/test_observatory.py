@@ -22,18 +22,17 @@ import geo
 from geo.analysis.observatory import (
     CATEGORIES,
     OPPORTUNITY_COLUMNS,
-    OPPORTUNITY_SUMMARY_COLUMNS,
     PTCE_OPPORTUNITY_COLUMNS,
-    SENSITIVITY_COLUMNS,
-    TIMELINE_COLUMNS,
-    UNKNOWN_DATE,
     opportunities,
+)
+from geo.analysis.summaries import (
+    OPPORTUNITY_SUMMARY_COLUMNS,
+    SENSITIVITY_COLUMNS,
     opportunity_summary,
     radius_sensitivity,
-    recognition_year,
-    timeline,
 )
 from geo.analysis.synergies import synergies
+from geo.analysis.timeline import TIMELINE_COLUMNS, UNKNOWN_DATE, recognition_year, timeline
 from geo.cli import main
 from geo.errors import ArgumentError, SchemaError
 

@@ -12,8 +12,8 @@ import shapely
 from shapely.geometry import Point
 
 import geo
-from geo.analysis.synergies import nearest_commune
 from geo.reference import placement
+from geo.reference.nearest import nearest_commune
 from geo.shipped import build as datasets
 from geo.shipped.build import COORD_DECIMALS
 from tests.conftest import ROOT

@@ -4,7 +4,7 @@ matplotlib is an optional dependency (the ``plot`` extra: ``pip install
 'tzptce-geo[plot]'``), imported when a chart is drawn.
 Charts use French labels and stay readable in grey scale: every series has
 its own marker, line style or hatching, never a colour alone. Nothing here
-computes: the tables come from :mod:`geo.analysis.observatory`. Files are written
+computes: the tables come from :mod:`geo.analysis.timeline`. Files are written
 by :func:`geo.publish.figures.write_figure` (atomic, deterministic, fonts embedded).
 """
 

@@ -3,7 +3,7 @@
 The format follows the file extension. Every file is written to a temporary
 name and renamed once complete (:func:`geo._core.files.atomic_path`), so a failed
 write never leaves half a file nor touches an existing one. This module does
-no analysis: the GeoJSON lines come from :func:`geo.analysis.synergies.link_lines`.
+no analysis: the GeoJSON lines come from :func:`geo.analysis.links.link_lines`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def write_synergies(
                 "writing GeoJSON link lines needs the inputs of the table: "
                 "write_synergies(table, path, territories=..., ptce=...)"
             )
-        from geo.analysis.synergies import link_lines
+        from geo.analysis.links import link_lines
 
         lines = link_lines(table, territories, ptce)  # validates before any file is opened
         # Round to 1e-6 degree (about 0.1 m); set_precision would drop the

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from geo.analysis.synergies import LABELS_FR as _SYNERGY_LABELS
+from geo.analysis.relations import LABELS_FR as _SYNERGY_LABELS
 
 #: The title of every output (map, site, uMap file, print map) that names no area.
 DEFAULT_TITLE = "Territoires zéro chômeur et PTCE"

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from geo.analysis.observatory import LABELS_FR as _OBSERVATORY_LABELS
-from geo.analysis.synergies import LABELS_FR as _SYNERGY_LABELS
-from geo.analysis.synergies import RELATIONS
+from geo.analysis.relations import LABELS_FR as _SYNERGY_LABELS
+from geo.analysis.relations import RELATIONS
 
 __all__ = ["COLUMN_LABELS", "VALUE_LABELS", "labels_fr"]
 

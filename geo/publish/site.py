@@ -155,7 +155,8 @@ def _prepare(
     territories = territories.sort_values("id", kind="stable").reset_index(drop=True)
     ptce = ptce.sort_values("id", kind="stable").reset_index(drop=True)
 
-    from geo.analysis.observatory import opportunities, timeline
+    from geo.analysis.observatory import opportunities
+    from geo.analysis.timeline import timeline
 
     by_territory = opportunities(territories, ptce, synergies, radius_km=radius)
     by_ptce = opportunities(territories, ptce, synergies, radius_km=radius, by="ptce")

@@ -245,7 +245,7 @@ def _link_features(
     """Add each link to the layer of its relation; return the lines drawn."""
     if not len(data.links):
         return []
-    from geo.analysis.synergies import link_lines
+    from geo.analysis.links import link_lines
 
     drawn = []
     lines = link_lines(data.links, data.territories, data.ptce)

@@ -3,7 +3,7 @@
 One rule for each, used by every path that places rows: the loaders of
 users' tables (:mod:`geo.loading.entities`), the build of the shipped data
 (:mod:`geo.shipped.build`), geocoding fallbacks (:mod:`geo.reference.geocoding`) and the
-analysis (:func:`geo.analysis.synergies.nearest_commune`). So the same row gets the same
+nearest commune (:func:`geo.reference.nearest.nearest_commune`). So the same row gets the same
 point whichever path placed it.
 
 Rules
