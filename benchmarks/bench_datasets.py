@@ -15,15 +15,16 @@ from pathlib import Path
 
 from _timing import timed
 
-from geo.shipped import build as datasets
+from geo.shipped.build import build_data
+from geo.shipped.report import data_report
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        first = timed(lambda: datasets.build_data(out_dir=out), repeat=1)
-        warm = timed(lambda: datasets.build_data(out_dir=out))
-        report = timed(datasets.data_report)
+        first = timed(lambda: build_data(out_dir=out), repeat=1)
+        warm = timed(lambda: build_data(out_dir=out))
+        report = timed(data_report)
         sizes = {p.name: p.stat().st_size for p in out.glob("*.geojson")}
     print(f"first build (new process): {first:.2f} s")
     print(f"warm build:                {warm:.2f} s  (target <= 3 s)")

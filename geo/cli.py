@@ -125,14 +125,10 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     import tempfile
 
     from geo._core.datadir import data_dir, shipped_data_dir
-    from geo.shipped.build import (
-        PTCE_GEOJSON,
-        TERRITORIES_GEOJSON,
-        build_data,
-        data_diff,
-        diff_report,
-        qpv_summary,
-    )
+    from geo.shipped.build import build_data
+    from geo.shipped.diff import data_diff, diff_report
+    from geo.shipped.report import qpv_summary
+    from geo.shipped.tables import PTCE_GEOJSON, TERRITORIES_GEOJSON
 
     tables = args.tables or getattr(args, "data_dir", None)
     target = Path(args.out or tables or data_dir())
@@ -173,7 +169,7 @@ def _cmd_data_ids(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_report(args: argparse.Namespace) -> int:
-    from geo.shipped.build import data_report
+    from geo.shipped.report import data_report
 
     print(data_report(data_dir=getattr(args, "data_dir", None)))
     return 0

@@ -31,7 +31,7 @@ from geo._core.tables import read_text
 from geo._core.text import name_key
 from geo.errors import DataSourceError, SchemaError
 from geo.schema import field_names
-from geo.shipped.build import (
+from geo.shipped.tables import (
     DATA_DIR,
     NO_SOURCE_MARKER,
     PTCE_CSV,

@@ -18,8 +18,12 @@ from geo.crs import check_lonlat
 from geo.errors import DataSourceError, SchemaError
 from geo.reference.communes import MissingGeometryWarning, commune_attributes, load_communes
 from geo.reference.qpv import qpv_list
-from geo.schema import TERRITORY_PRECISIONS, field_names
-from geo.shipped import build as datasets
+from geo.schema import PTCE_PRECISIONS, TERRITORY_PRECISIONS, field_names
+from geo.shipped.build import MAX_GEOJSON_BYTES, build_data, build_frames
+from geo.shipped.layers import QPV_NOT_DRAWN
+from geo.shipped.report import data_report, qpv_summary, report_numbers
+from geo.shipped.tables import NO_SOURCE_MARKER, PTCE_CSV, TERRITORIES_CSV, TERRITORIES_GEOJSON
+from geo.shipped.validate import read_tables
 from scripts.import_reference import import_reference
 from tests.conftest import Reply
 
@@ -39,8 +43,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, session_cache: Path):
     out = tmp_path_factory.mktemp("built")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(geo.settings, "cache_dir", session_cache)
-        paths = datasets.build_data(DATA, out)
-        frames = datasets.build_frames(DATA)
+        paths = build_data(DATA, out)
+        frames = build_frames(DATA)
     return paths, frames
 
 
@@ -57,7 +61,7 @@ def features(built) -> dict[str, dict[str, dict]]:
 @pytest.fixture()
 def tables(tmp_path: Path) -> Path:
     """A writable copy of the two committed tables."""
-    for name in (datasets.TERRITORIES_CSV, datasets.PTCE_CSV):
+    for name in (TERRITORIES_CSV, PTCE_CSV):
         shutil.copy(DATA / name, tmp_path / name)
     return tmp_path
 
@@ -94,7 +98,7 @@ def test_committed_geojson_is_a_fresh_build(built):
 
 def test_rebuild_is_byte_identical(built, tmp_path):
     paths, _ = built
-    again = datasets.build_data(DATA, tmp_path)
+    again = build_data(DATA, tmp_path)
     for key, path in paths.items():
         assert again[key].read_bytes() == path.read_bytes()
 
@@ -110,7 +114,7 @@ def test_geojson_layout(built, features):
     assert list(first["properties"]) == field_names("territories")
     first = next(iter(features["ptce"].values()))
     assert list(first["properties"]) == field_names("ptce")
-    assert sum(p.stat().st_size for p in paths.values()) < datasets.MAX_GEOJSON_BYTES
+    assert sum(p.stat().st_size for p in paths.values()) < MAX_GEOJSON_BYTES
     # readable by geopandas, with the schema's columns
     loaded = gpd.read_file(paths["territories"])
     assert loaded.crs.to_epsg() == 4326
@@ -203,7 +207,7 @@ def test_seed_pairs_present_and_located(shared_reference, built):
         assert territory["statut"] == pair.statut_tz
         assert territory["precision"] != "inconnu"
         assert territory.geometry is not None, tz_id
-        assert territory["sources"] or datasets.NO_SOURCE_MARKER in territory["notes"], tz_id
+        assert territory["sources"] or NO_SOURCE_MARKER in territory["notes"], tz_id
         item = p_by_id.loc[pair.ptce_id]
         assert item.geometry is not None, pair.ptce_id
         if item["siege_insee"]:
@@ -212,7 +216,7 @@ def test_seed_pairs_present_and_located(shared_reference, built):
     assert sud_oise["codes_insee"] == "60684"
     assert sud_oise["communes"] == "Villers-Saint-Paul"
     assert "seed_pairs" in sud_oise["notes"]
-    assert datasets.NO_SOURCE_MARKER in sud_oise["notes"]
+    assert NO_SOURCE_MARKER in sud_oise["notes"]
     assert sud_oise["sources"] == ""
 
 
@@ -258,7 +262,7 @@ def test_ptce_points_and_precision(built):
     assert (ptce.loc[located, "precision_siege"] != "inconnu").all()
     with_seat = ptce["siege_insee"] != ""
     assert located[with_seat].all()
-    assert set(ptce["precision"]) <= set(datasets.PTCE_PRECISIONS)
+    assert set(ptce["precision"]) <= set(PTCE_PRECISIONS)
     # a PTCE known at département level gets a point inside its département
     communes = load_communes(types=("COM",), departements="60")
     oise_ouest = ptce.set_index("id").loc["oise-ouest"]
@@ -272,7 +276,7 @@ def test_ptce_points_and_precision(built):
 def test_report_numbers_are_consistent(built):
     _, frames = built
     territories, ptce = frames
-    numbers = datasets.report_numbers(frames=frames)
+    numbers = report_numbers(frames=frames)
     t, p = numbers["territories"], numbers["ptce"]
     assert t["total"] == len(territories) and p["total"] == len(ptce)
     for key in ("by_statut", "by_precision", "by_confiance"):
@@ -285,9 +289,9 @@ def test_report_numbers_are_consistent(built):
     assert {i["id"] for i in p["unlocated"]} == set(ptce.loc[ptce.geometry.isna(), "id"])
     assert len(t["infra_communal"]) == t["by_precision"]["infra-communal"]
     assert len(t["epci"]) == t["by_precision"]["epci"]
-    marked = set(ptce.loc[ptce["notes"].str.contains(datasets.NO_SOURCE_MARKER), "id"])
+    marked = set(ptce.loc[ptce["notes"].str.contains(NO_SOURCE_MARKER), "id"])
     assert marked and marked <= {i["id"] for i in p["without_public_source"]}
-    assert not ptce["sources"].str.contains(datasets.NO_SOURCE_MARKER).any()
+    assert not ptce["sources"].str.contains(NO_SOURCE_MARKER).any()
     assert "sud-oise-villers-saint-paul" in {i["id"] for i in t["without_public_source"]}
     pe = set(territories.loc[territories["statut"] == "PE", "id"])
     assert {i["id"] for i in t["pe_unknown_status"]} <= pe
@@ -298,8 +302,8 @@ def test_report_numbers_are_consistent(built):
 
 def test_data_report_in_french(built):
     _, frames = built
-    numbers = datasets.report_numbers(frames=frames)
-    text = datasets.data_report(DATA)
+    numbers = report_numbers(frames=frames)
+    text = data_report(DATA)
     assert f"Territoires TZCLD : {numbers['territories']['total']}" in text
     assert f"PTCE : {numbers['ptce']['total']}" in text
     assert "sans source publique" in text
@@ -308,11 +312,11 @@ def test_data_report_in_french(built):
 
 
 def test_pe_marked_as_checked_leaves_the_unknown_list(tables):
-    rows = _rows(tables / datasets.TERRITORIES_CSV)
+    rows = _rows(tables / TERRITORIES_CSV)
     row = next(r for r in rows if r["id"] == "la-palme")
     row["notes"] = "Statut actuel vérifié : toujours projet émergent (exemple)."
-    _write_rows(tables / datasets.TERRITORIES_CSV, rows)
-    numbers = datasets.report_numbers(tables)
+    _write_rows(tables / TERRITORIES_CSV, rows)
+    numbers = report_numbers(tables)
     unknown = {i["id"] for i in numbers["territories"]["pe_unknown_status"]}
     assert "la-palme" not in unknown
     assert "argeles-sur-mer" in unknown
@@ -331,7 +335,7 @@ def test_csv_columns_are_the_schema_minus_derived_fields():
         "zone",
     ]
     assert field_names("ptce", derived=True) == ["region", "precision_siege", "zone"]
-    for name, table in ((datasets.TERRITORIES_CSV, "territories"), (datasets.PTCE_CSV, "ptce")):
+    for name, table in ((TERRITORIES_CSV, "territories"), (PTCE_CSV, "ptce")):
         columns = field_names(table, derived=False)
         derived = field_names(table, derived=True)
         assert columns == [f for f in field_names(table) if f not in derived]
@@ -341,51 +345,51 @@ def test_csv_columns_are_the_schema_minus_derived_fields():
 
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig"])
 def test_tables_saved_by_a_spreadsheet_are_read(tables, encoding):
-    expected = datasets.read_tables(tables)[1]
-    path = tables / datasets.PTCE_CSV
+    expected = read_tables(tables)[1]
+    path = tables / PTCE_CSV
     path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
-    _, ptce = datasets.read_tables(tables)
+    _, ptce = read_tables(tables)
     pd.testing.assert_frame_equal(ptce, expected)
     assert ptce["nom"].str.contains("é").any()
 
 
 def test_undecodable_table_names_the_file(tables):
-    path = tables / datasets.PTCE_CSV
+    path = tables / PTCE_CSV
     path.write_bytes(b"\xff\xfe" + b"\x00\xd8" * 3)  # UTF-16 mark, lone surrogates
     with pytest.raises(SchemaError, match=r"cannot decode .*ptce\.csv"):
-        datasets.read_tables(tables)
+        read_tables(tables)
 
 
 def test_overlong_cell_is_a_schema_error_with_its_line(tables):
-    path = tables / datasets.PTCE_CSV
+    path = tables / PTCE_CSV
     rows = _rows(path)
     text = path.read_text(encoding="utf-8")
     line = 2 + len(rows)
     path.write_text(text + 'x,"' + "a" * 200_000 + "\n", encoding="utf-8")
     with pytest.raises(SchemaError, match=rf"ptce\.csv: line {line} cannot be read as CSV"):
-        datasets.read_tables(tables)
+        read_tables(tables)
 
 
 def test_duplicate_id_names_both_lines(tables):
-    path = tables / datasets.TERRITORIES_CSV
+    path = tables / TERRITORIES_CSV
     rows = _rows(path)
     first = _line_of(rows, "jouques")
     rows.append(dict(rows[first - 2]))
     _write_rows(path, rows)
     with pytest.raises(SchemaError, match=rf"duplicate id \(lines {first}, {len(rows) + 1}\)"):
-        datasets.build_data(tables)
-    assert not (tables / datasets.TERRITORIES_GEOJSON).exists()
+        build_data(tables)
+    assert not (tables / TERRITORIES_GEOJSON).exists()
 
 
 def test_unknown_code_names_the_row(tables):
-    path = tables / datasets.PTCE_CSV
+    path = tables / PTCE_CSV
     rows = _rows(path)
     row = next(r for r in rows if r["id"] == "auton-homme")
     row["siege_insee"] = "59999"
     _write_rows(path, rows)
     line = _line_of(rows, "auton-homme")
     with pytest.raises(SchemaError, match=rf"line {line} \(id 'auton-homme'\).*'59999'"):
-        datasets.read_tables(tables)
+        read_tables(tables)
 
 
 def test_delegated_commune_code_points_to_its_parent(tables):
@@ -394,17 +398,17 @@ def test_delegated_commune_code_points_to_its_parent(tables):
     delegated = attributes[
         (attributes["type"] == "COMD") & ~attributes["code_insee"].isin(com_codes)
     ].iloc[0]
-    path = tables / datasets.TERRITORIES_CSV
+    path = tables / TERRITORIES_CSV
     rows = _rows(path)
     row = next(r for r in rows if r["id"] == "colombelles")
     row.update(codes_insee=delegated["code_insee"], communes="", departement="")
     _write_rows(path, rows)
     with pytest.raises(SchemaError, match=f"use the code {delegated['parent']}"):
-        datasets.read_tables(tables)
+        read_tables(tables)
 
 
 def test_all_problems_are_reported_at_once(tables):
-    path = tables / datasets.TERRITORIES_CSV
+    path = tables / TERRITORIES_CSV
     rows = _rows(path)
     rows[0]["statut"] = "XX"
     rows[1]["precision"] = "quartier"
@@ -412,7 +416,7 @@ def test_all_problems_are_reported_at_once(tables):
     rows[3]["epci_siren"] = "123456789"
     _write_rows(path, rows)
     with pytest.raises(SchemaError) as info:
-        datasets.read_tables(tables)
+        read_tables(tables)
     problems = info.value.problems
     assert len(problems) == 4
     for text in ("statut 'XX'", "precision 'quartier'", "name 'Lyon'", "'123456789'"):
@@ -420,36 +424,37 @@ def test_all_problems_are_reported_at_once(tables):
 
 
 def test_missing_sources_are_reported_not_rejected(tables):
-    path = tables / datasets.PTCE_CSV
+    path = tables / PTCE_CSV
     rows = _rows(path)
     row = next(r for r in rows if r["id"] == "phares")
     row["sources"] = ""
     _write_rows(path, rows)
-    numbers = datasets.report_numbers(tables)
+    numbers = report_numbers(tables)
     missing = {i["id"]: i["raison"] for i in numbers["ptce"]["without_public_source"]}
     assert missing["phares"] == "aucune source"
 
 
 def test_missing_column_and_missing_table(tables):
-    path = tables / datasets.PTCE_CSV
+    path = tables / PTCE_CSV
     frame = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["confiance"])
     frame.to_csv(path, index=False)
     with pytest.raises(SchemaError, match="confiance"):
-        datasets.read_tables(tables)
+        read_tables(tables)
     path.unlink()
     with pytest.raises(DataSourceError, match=r"ptce\.csv"):
-        datasets.read_tables(tables)
+        read_tables(tables)
 
 
 # --- one-off import (scripts/import_reference.py) -----------------------------------
 
 
 def test_the_importer_is_not_part_of_the_package():
-    assert not hasattr(datasets, "import_reference")
-    source = Path(datasets.__file__).read_text(encoding="utf-8")
-    assert "_TERRITORY_DECISIONS" not in source and "import_reference" not in source.replace(
-        "scripts/import_reference.py", ""
-    )
+    modules = sorted((Path(geo.__file__).parent / "shipped").glob("*.py"))
+    assert len(modules) >= 7, modules  # build, diff, layers, referential, report, tables, validate
+    for module in modules:
+        source = module.read_text(encoding="utf-8")
+        assert "_TERRITORY_DECISIONS" not in source, module
+        assert "import_reference" not in source.replace("scripts/import_reference.py", ""), module
 
 
 def test_import_reference(shared_reference, tmp_path):
@@ -468,7 +473,7 @@ def test_import_reference(shared_reference, tmp_path):
     assert by_id["colombelles"]["precision"] == "communes"
     assert by_id["trieves"]["precision"] == "epci"
     assert by_id["monts-et-barrages"]["precision"] == "inconnu"
-    datasets.read_tables(tmp_path)  # the imported tables are valid
+    read_tables(tmp_path)  # the imported tables are valid
     with pytest.raises(FileExistsError, match="overwrite=True"):
         import_reference(shared_reference, tmp_path)
 
@@ -492,7 +497,7 @@ def test_qpv_matches_are_applied_with_their_reason(shared_reference, built):
     assert set(with_codes["id"]) == set(matches["tz_id"])
     # built without the QPV boundaries: the communes, and notes say so
     assert (with_codes["precision"] == "infra-communal").all()
-    assert with_codes["notes"].str.contains(datasets.QPV_NOT_DRAWN, regex=False).all()
+    assert with_codes["notes"].str.contains(QPV_NOT_DRAWN, regex=False).all()
     assert (
         not territories.loc[territories["qpv_codes"] == "", "notes"]
         .str.contains("Contour QPV")
@@ -501,7 +506,7 @@ def test_qpv_matches_are_applied_with_their_reason(shared_reference, built):
 
 
 def _set(tables: Path, row_id: str, **values: str) -> int:
-    path = tables / datasets.TERRITORIES_CSV
+    path = tables / TERRITORIES_CSV
     rows = _rows(path)
     next(r for r in rows if r["id"] == row_id).update(values)
     _write_rows(path, rows)
@@ -511,7 +516,7 @@ def _set(tables: Path, row_id: str, **values: str) -> int:
 def test_unknown_qpv_code_names_the_row(tables):
     line = _set(tables, "paris-13", qpv_codes="QN07504M;QN07599Z")
     with pytest.raises(SchemaError) as info:
-        datasets.read_tables(tables)
+        read_tables(tables)
     (problem,) = info.value.problems
     assert f"line {line} (id 'paris-13')" in problem
     assert "unknown QPV code 'QN07599Z'" in problem and "qpv2024_communes.csv" in problem
@@ -522,7 +527,7 @@ def test_qpv_code_of_another_commune_names_the_row(tables):
     mureaux = qpv.loc[qpv["insee_com"] == "78440"].iloc[0]
     line = _set(tables, "bagnolet", qpv_codes=f"QN09308M;{mureaux['code_qp']}")
     with pytest.raises(SchemaError) as info:
-        datasets.read_tables(tables)
+        read_tables(tables)
     (problem,) = info.value.problems
     assert f"line {line} (id 'bagnolet')" in problem
     assert f"QPV {mureaux['code_qp']} ({mureaux['nom_qp']}) lies in commune(s) 78440" in problem
@@ -531,14 +536,14 @@ def test_qpv_code_of_another_commune_names_the_row(tables):
 
 def test_qpv_code_checks_format_precision_and_arrondissements(tables):
     # Paris 18e (75118) matches the QPV of Paris (75056) in the ANCT list: valid.
-    datasets.read_tables(tables)
+    read_tables(tables)
     lines = {
         _set(tables, "colombelles", qpv_codes="QN14001M"): "precision is 'communes'",
         _set(tables, "antony", qpv_codes="X123"): "'X123' is not a QPV code",
         _set(tables, "reze", precision="qpv"): "precision 'qpv' is set by the build",
     }
     with pytest.raises(SchemaError) as info:
-        datasets.read_tables(tables)
+        read_tables(tables)
     problems = info.value.problems
     for line, text in lines.items():
         assert any(f"line {line} " in p and text in p for p in problems), text
@@ -564,7 +569,7 @@ def test_researched_additions_are_applied(shared_reference, built):
         assert add.sources in row["sources"]
     # Alsace: the medium sources verify the status; the low ones only make it probable.
     fixes = pd.read_csv(folder / "tz_fixes.csv", dtype=str).fillna("")
-    numbers = datasets.report_numbers(frames=(territories, ptce))
+    numbers = report_numbers(frames=(territories, ptce))
     unknown = {i["id"] for i in numbers["territories"]["pe_unknown_status"]}
     alsace = fixes[fixes["source"].str.contains("rue89strasbourg")]
     assert len(alsace) == 5
@@ -590,7 +595,7 @@ def test_researched_additions_are_applied(shared_reference, built):
 
 def test_public_fields_hold_no_internal_remark(built):
     _, (territories, ptce) = built
-    numbers = datasets.report_numbers(frames=(territories, ptce))
+    numbers = report_numbers(frames=(territories, ptce))
     assert numbers["territories"]["internal_remarks"] == []
     assert numbers["ptce"]["internal_remarks"] == []
     for frame in (territories, ptce):
@@ -603,18 +608,18 @@ def test_public_fields_hold_no_internal_remark(built):
 
 
 def test_report_lists_internal_remarks_in_public_fields(tables):
-    path = tables / datasets.PTCE_CSV
+    path = tables / PTCE_CSV
     rows = _rows(path)
     row = next(r for r in rows if r["id"] == "phares")
     row["nom"] += " (orthographié « Phare » dans le document de référence)"
     row["sources"] += " | contact par courriel"
     _write_rows(path, rows)
-    _set(tables, "jouques", sous_zone=f"{datasets.NO_SOURCE_MARKER} (à vérifier)")
-    numbers = datasets.report_numbers(tables)
+    _set(tables, "jouques", sous_zone=f"{NO_SOURCE_MARKER} (à vérifier)")
+    numbers = report_numbers(tables)
     listed = {i["id"]: i["champs"] for i in numbers["ptce"]["internal_remarks"]}
     assert listed == {"phares": "nom, sources"}
     assert [i["id"] for i in numbers["territories"]["internal_remarks"]] == ["jouques"]
-    text = datasets.data_report(tables)
+    text = data_report(tables)
     assert "- phares : " in text and "champs : nom, sources" in text
 
 
@@ -625,7 +630,7 @@ def test_report_counts(shared_reference, built):
     reference_th = len(pd.read_csv(shared_reference / "tz_territories.csv"))
     added = pd.read_csv(folder / "tz_additions.csv", dtype=str)
     qpv_rows = pd.read_csv(folder / "qpv_matches.csv", dtype=str)["tz_id"].nunique()
-    numbers = datasets.report_numbers(frames=frames)["territories"]
+    numbers = report_numbers(frames=frames)["territories"]
     th = reference_th + int((added["statut"] == "TH").sum())
     assert numbers["by_statut"]["TH"] == th
     assert numbers["by_statut"]["PE"] == len(territories) - th
@@ -634,7 +639,7 @@ def test_report_counts(shared_reference, built):
     assert list(numbers["by_precision"]) == list(TERRITORY_PRECISIONS)
     for precision, n in numbers["by_precision"].items():
         assert n == (territories["precision"] == precision).sum()
-    text = datasets.data_report(DATA)
+    text = data_report(DATA)
     assert f"TH {th}, PE {len(territories) - th}" in text
     precisions = ", ".join(f"{k} {v}" for k, v in numbers["by_precision"].items())
     assert f"par précision du périmètre : {precisions}" in text
@@ -709,7 +714,7 @@ def qpv_built(qpv_document, tmp_path_factory, session_cache):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(geo.settings, "cache_dir", cache)
             url = server.url + "/QP2024.geojson"
-            paths = datasets.build_data(DATA, out, qpv=url)
+            paths = build_data(DATA, out, qpv=url)
     finally:
         server.close()
     territories = gpd.read_file(paths["territories"]).set_index("id")
@@ -727,7 +732,7 @@ def test_build_with_qpv_draws_the_union_of_the_qpv(qpv_document, qpv_built):
     assert "Contour : union des QPV 2024 QN06719I, QN06718I (contours de l'ANCT)." in row["notes"]
     assert row["codes_insee"] == "67482"  # the communes stay listed for the analysis
     # the other territories are as in the shipped file
-    shipped = gpd.read_file(DATA / datasets.TERRITORIES_GEOJSON).set_index("id")
+    shipped = gpd.read_file(DATA / TERRITORIES_GEOJSON).set_index("id")
     same = territories.index.difference(["strasbourg-port-du-rhin-ampere", "lyon-8-plaine-santy"])
     assert shipped.loc[same].geometry.to_wkt().equals(territories.loc[same].geometry.to_wkt())
 
@@ -740,7 +745,7 @@ def test_build_with_qpv_falls_back_to_the_commune_with_the_reason(qpv_document, 
     assert "Contour QPV non tracé : QN06713I absent(s) du fichier" in row["notes"]
     commune = communes.at["67482", "geometry"]
     assert row.geometry.symmetric_difference(commune).area < 1e-3 * commune.area
-    summary = datasets.qpv_summary(paths["territories"])
+    summary = qpv_summary(paths["territories"])
     assert summary.splitlines()[0].startswith("QPV : 33 territoires avec codes QPV ; 2 tracés")
     assert "  - strasbourg-elsau-montagne-verte : QN06713I absent(s)" in summary
     assert "Construit sans les contours" not in summary
@@ -757,7 +762,7 @@ def test_qpv_perimeter_gives_a_real_overlap_share(qpv_document, qpv_built):
         geometry=[lyon8],
         crs=4326,
     )
-    shipped = gpd.read_file(DATA / datasets.TERRITORIES_GEOJSON)
+    shipped = gpd.read_file(DATA / TERRITORIES_GEOJSON)
     before = synergies(shipped[shipped["id"] == "lyon-8-plaine-santy"], ptce)
     qpv_row = territories.loc[["lyon-8-plaine-santy"]].reset_index()
     assert qpv_row.at[0, "precision"] == "qpv"
@@ -785,12 +790,12 @@ def test_cli_data_build_with_a_qpv_file_and_offline_url(qpv_document, tmp_path, 
     assert "strasbourg-elsau-montagne-verte : QN06713I absent(s)" in printed
     assert source.read_bytes() == before  # the user's file is never modified
 
-    written = (out / datasets.TERRITORIES_GEOJSON).read_bytes()
+    written = (out / TERRITORIES_GEOJSON).read_bytes()
     url = "http://127.0.0.1:9/QP2024.geojson"
     code = main(["--offline", "data", "build", "--qpv", url, "--out", str(out)])
     assert code == 1
     assert "offline" in capsys.readouterr().err
-    assert (out / datasets.TERRITORIES_GEOJSON).read_bytes() == written  # nothing written
+    assert (out / TERRITORIES_GEOJSON).read_bytes() == written  # nothing written
 
 
 def test_readme_qpv_example_runs_against_a_local_copy(qpv_document, local_server, monkeypatch):

@@ -14,8 +14,8 @@ from shapely.geometry import Point
 import geo
 from geo.reference import placement
 from geo.reference.nearest import nearest_commune
-from geo.shipped import build as datasets
-from geo.shipped.build import COORD_DECIMALS
+from geo.shipped.build import build_frames
+from geo.shipped.layers import COORD_DECIMALS
 from tests.conftest import ROOT
 
 
@@ -71,7 +71,7 @@ def test_loader_and_analysis_agree_on_a_point_on_a_boundary():
 
 def test_shipped_build_and_loader_place_every_ptce_at_the_same_seat():
     # Before: 38 of the shipped PTCE got another point (or none) from load_ptce.
-    _, built = datasets.build_frames()
+    _, built = build_frames()
     raw = pd.read_csv(ROOT / "data" / "ptce.csv", dtype=str, keep_default_na=False)
     area = raw["codes_insee"].where(raw["precision"].isin(["communes", "epci"]), "")
     only_departement = (raw["siege_insee"] == "") & (area == "")

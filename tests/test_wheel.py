@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.shipped import build as datasets
+from geo.shipped.build import build_frames
+from geo.shipped.report import data_report
+from geo.shipped.tables import DATA_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -151,7 +153,7 @@ def test_installed_wheel_loads_its_data_outside_the_checkout(installed, tmp_path
     where, counts, qpv = result.stdout.splitlines()[-3:]
     assert Path(where).is_relative_to(installed.parent.parent), where
     assert not Path(where).is_relative_to(ROOT), "the checkout's editable install was imported"
-    territories, ptce = datasets.build_frames(datasets.DATA_DIR)
+    territories, ptce = build_frames(DATA_DIR)
     assert counts == f"{len(territories)} {len(ptce)}"
     from geo.reference.qpv import qpv_of_commune
 
@@ -169,7 +171,7 @@ def test_installed_wheel_draws_the_map_and_reports_from_another_folder(installed
 
     report = _run(installed, "-m", "geo", "data", "report", cwd=elsewhere)
     assert report.returncode == 0, report.stderr[-3000:]
-    assert report.stdout == datasets.data_report(datasets.DATA_DIR) + "\n"
+    assert report.stdout == data_report(DATA_DIR) + "\n"
 
     # the installed data are read-only: a build needs --out
     build = _run(installed, "-m", "geo", "data", "build", cwd=elsewhere)
