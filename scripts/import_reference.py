@@ -37,17 +37,11 @@ from geo.shipped.tables import (
     PTCE_CSV,
     QPV_LIST_CSV,
     TERRITORIES_CSV,
+    source_items,
+    split_cell,
 )
 
 __all__ = ["import_qpv_communes", "import_reference"]
-
-
-def _split(value: str, sep: str = ";") -> list[str]:
-    return [part.strip() for part in str(value).split(sep) if part.strip()]
-
-
-def _source_items(value: str) -> list[str]:
-    return _split(value, " | ")
 
 
 #: Per-row decisions taken when importing the reference tables (id -> changed
@@ -254,7 +248,7 @@ def import_reference(
                 "texte_legal": ref["legal_text"],
                 "vague": ref["wave"],
                 "ebe": ref["ebe"],
-                "sources": " | ".join(_split(ref["source_urls"], " ; ")),
+                "sources": " | ".join(split_cell(ref["source_urls"], " ; ")),
                 "confiance": ref["confidence"],
                 "notes": ref["notes"],
             }
@@ -283,7 +277,7 @@ def import_reference(
             "thematiques": ref["themes"],
             "soutien_etat": ref["state_support"],
             "site_web": ref["website"],
-            "sources": " | ".join(_source_items(ref["sources"])),
+            "sources": " | ".join(source_items(ref["sources"])),
             "confiance": ref["confidence"],
             "notes": ref["confidence_note"],
         }
@@ -345,7 +339,7 @@ def import_qpv_communes(
     pairs: set[tuple[str, str]] = set()
     problems = []
     for record in reader:
-        codes = _split(record["codes_qp"])
+        codes = split_cell(record["codes_qp"])
         labels = [n.strip() for n in record["libelles_qp"].split(", ")]
         if len(codes) != len(labels):
             problems.append(

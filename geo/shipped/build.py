@@ -89,7 +89,7 @@ def build_frames(
     Parameters
     ----------
     data_dir
-        Folder holding the tables; :data:`DATA_DIR` when omitted.
+        Folder holding the tables; :data:`~geo.shipped.tables.DATA_DIR` when omitted.
     tolerance
         Simplification of each commune boundary (degrees, topology kept with
         ``shapely.coverage_simplify``) before the union; 0 keeps them as the
@@ -102,7 +102,7 @@ def build_frames(
         ``codes_insee`` holding none of them), with precision ``"qpv"``; when a
         code is missing from the file it keeps its communes, and ``notes``
         says why. Without it, such territories keep their communes and
-        ``notes`` says so (:data:`QPV_NOT_DRAWN`).
+        ``notes`` says so (:data:`~geo.shipped.layers.QPV_NOT_DRAWN`).
     qpv_population
         INSEE's QPV 2024 population table (a path, an ``http(s)`` URL, or the
         mapping read by :func:`geo.reference.qpv.load_qpv_population`). A
@@ -121,7 +121,8 @@ def build_frames(
     Raises
     ------
     SchemaError, DataSourceError
-        See :func:`read_tables`; for ``qpv``, :func:`geo.reference.qpv.load_qpv`.
+        See :func:`~geo.shipped.validate.read_tables`; for ``qpv``,
+        :func:`geo.reference.qpv.load_qpv`.
     """
     territories, ptce = read_tables(data_dir)
     cog = load_cog()
@@ -200,7 +201,7 @@ def build_data(
     ----------
     data_dir
         Folder holding ``tz_territories.csv`` and ``ptce.csv``;
-        :data:`DATA_DIR` (the checkout's ``data/``) when omitted.
+        :data:`~geo.shipped.tables.DATA_DIR` (the checkout's ``data/``) when omitted.
     out_dir
         Where to write the GeoJSON files; ``data_dir`` when omitted.
     qpv
@@ -219,9 +220,10 @@ def build_data(
     Raises
     ------
     SchemaError, DataSourceError
-        See :func:`read_tables` and, for ``qpv``, :func:`geo.reference.qpv.load_qpv`;
-        nothing is written then. Also when ``data_dir`` and ``out_dir`` are
-        omitted outside a source checkout: the installed data are read-only.
+        See :func:`~geo.shipped.validate.read_tables` and, for ``qpv``,
+        :func:`geo.reference.qpv.load_qpv`; nothing is written then. Also when
+        ``data_dir`` and ``out_dir`` are omitted outside a source checkout: the
+        installed data are read-only.
 
     Notes
     -----

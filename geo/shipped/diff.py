@@ -123,6 +123,19 @@ _DIFF_LABELS = {
 def diff_report(diff: dict[str, list[str]], old_name: str, new_name: str) -> str:
     """Write :func:`data_diff` in French, one section per kind of change.
 
+    Parameters
+    ----------
+    diff
+        What :func:`data_diff` returned (missing keys count as no change).
+    old_name, new_name
+        How the two folders are named in the title (``"livrées"``...).
+
+    Returns
+    -------
+    str
+        A title, then each kind of change with its count and its lines, or
+        ``aucune.`` when nothing changed.
+
     Examples
     --------
     >>> print(diff_report({"territories_added": ["x (X)"]}, "livrées", "nouvelles"))

@@ -117,6 +117,17 @@ def _qpv_perimeter(
 def date_precision(value: str) -> str:
     """Return how precise a ``date_habilitation`` is: ``jour``, ``mois``, ``annee`` or ``""``.
 
+    Parameters
+    ----------
+    value
+        ``AAAA``, ``AAAA-MM``, ``AAAA-MM-JJ``, ``AAAA-MM/MM`` (one of two
+        months) or empty.
+
+    Returns
+    -------
+    str
+        The precision; ``""`` for an empty or unreadable date.
+
     Examples
     --------
     >>> [date_precision(v) for v in ("2016-11-24", "2022-02", "2022", "2022-10/11", "")]
@@ -251,21 +262,14 @@ def territory_records(
             if drawn is not None:
                 row["precision"] = "qpv"
         first = perimeter[0] if perimeter else (deps[0] if deps else "")
-        region = (
-            str(boundaries.at[perimeter[0], "region"])
-            if perimeter
-            else region_code(cog, deps, row["region_nom"])
-        )
         record = {column: row[column] for column in field_names("territories", derived=False)}
         record.update(
-            region=region,
-            region_nom=row["region_nom"] or cog.region_names.get(region, ""),
+            **_area_fields(row, cog, boundaries, perimeter[0] if perimeter else "", first),
             codes_insee=";".join(perimeter),
             communes=";".join(parts["nom"].astype(str)),
             date_precision=date_precision(row["date_habilitation"]),
             population_citee=int(row["population_citee"]) if row["population_citee"] else None,
             **_population_fields(row, perimeter, parts, qpv_population, qpv_list),
-            zone=zone_of_code(first) if first else zone_of_region(cog, region),
         )
         records.append(record)
         if drawn is not None:
@@ -282,12 +286,9 @@ def ptce_records(
 
     Parameters
     ----------
-    frame
-        The validated PTCE table (:func:`geo.shipped.validate.read_tables`).
-    cog
-        The referential (:func:`geo.shipped.referential.load_cog`).
-    boundaries
-        :func:`geo.shipped.referential.commune_boundaries`.
+    frame, cog, boundaries
+        The validated PTCE table, the referential and the commune boundaries,
+        as for :func:`territory_records`.
 
     Returns
     -------
@@ -320,26 +321,41 @@ def ptce_records(
         )
         if point is not None:
             point = shapely.set_precision(point, 10.0**-COORD_DECIMALS)
-        if seat:
-            region = str(boundaries.at[seat, "region"])
-        else:
-            region = region_code(cog, deps, row["region_nom"])
         first = seat or (codes[0] if codes else (deps[0] if deps else ""))
         record = {column: row[column] for column in field_names("ptce", derived=False)}
         record.update(
-            region=region,
-            region_nom=row["region_nom"] or cog.region_names.get(region, ""),
+            **_area_fields(row, cog, boundaries, seat, first),
             siege_commune=(
                 str(boundaries.at[seat, "nom"])
                 if seat and not row["siege_commune"]
                 else row["siege_commune"]
             ),
             precision_siege=method,
-            zone=zone_of_code(first) if first else zone_of_region(cog, region),
         )
         records.append(record)
         geometries.append(point)
     return records, geometries
+
+
+def _area_fields(
+    row: pd.Series, cog: Cog, boundaries: gpd.GeoDataFrame, commune: str, first: str
+) -> dict[str, str]:
+    """Return ``region``, ``region_nom`` and ``zone`` of a row.
+
+    The région is the one of ``commune`` (the first commune of a territory,
+    the seat of a PTCE) when there is one, else of the row's départements or
+    région name; the map zone is the one of ``first`` (a commune or
+    département code), else of the région.
+    """
+    if commune:
+        region = str(boundaries.at[commune, "region"])
+    else:
+        region = region_code(cog, split_cell(row["departement"]), row["region_nom"])
+    return {
+        "region": region,
+        "region_nom": row["region_nom"] or cog.region_names.get(region, ""),
+        "zone": zone_of_code(first) if first else zone_of_region(cog, region),
+    }
 
 
 def layer_frame(

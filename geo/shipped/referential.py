@@ -38,7 +38,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Cog:
-    """What validation needs from the COG: codes, names, EPCI, régions."""
+    """What validation and the build need from the COG 2025: codes, names, EPCI, régions."""
 
     attributes: pd.DataFrame  # all types, indexed by position
     located: pd.DataFrame  # COM + ARM, indexed by code_insee
@@ -87,7 +87,30 @@ def _read_cog() -> Cog:
 
 
 def code_problem(cog: Cog, code: str, field: str) -> str | None:
-    """Return why ``code`` cannot be used in ``field``, or ``None``."""
+    """Return why ``code`` cannot be used in ``field``, or ``None``.
+
+    Parameters
+    ----------
+    cog
+        The referential (:func:`load_cog`).
+    code
+        An INSEE code from a table.
+    field
+        The table's field, named in the message.
+
+    Returns
+    -------
+    str or None
+        ``None`` for a commune or arrondissement of the COG 2025; else why
+        not, with the parent's code for a commune déléguée or associée.
+
+    Examples
+    --------
+    >>> code_problem(load_cog(), "78440", "codes_insee") is None
+    True
+    >>> code_problem(load_cog(), "99999", "codes_insee")[:30]
+    "unknown INSEE code '99999' in "
+    """
     if code in cog.located.index:
         return None
     parent = cog.delegated_parent.get(code)

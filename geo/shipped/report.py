@@ -56,7 +56,8 @@ def qpv_summary(territories: str | os.PathLike[str] | gpd.GeoDataFrame) -> str:
     Parameters
     ----------
     territories
-        A built ``territories.geojson`` or the territories of :func:`build_frames`.
+        A built ``territories.geojson``, or the territories of
+        :func:`~geo.shipped.build.build_frames`.
 
     Returns
     -------
@@ -164,9 +165,9 @@ def report_numbers(
     Parameters
     ----------
     data_dir
-        Folder holding the tables; :data:`DATA_DIR` when omitted.
+        Folder holding the tables; :data:`~geo.shipped.tables.DATA_DIR` when omitted.
     frames
-        Already built ``(territories, ptce)`` (from :func:`build_frames`),
+        Already built ``(territories, ptce)`` (from :func:`~geo.shipped.build.build_frames`),
         to avoid building twice.
 
     Returns
@@ -336,7 +337,7 @@ def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
     Parameters
     ----------
     data_dir
-        Folder holding the tables; :data:`DATA_DIR` when omitted.
+        Folder holding the tables; :data:`~geo.shipped.tables.DATA_DIR` when omitted.
 
     Returns
     -------
@@ -350,7 +351,7 @@ def data_report(data_dir: str | os.PathLike[str] | None = None) -> str:
     Raises
     ------
     SchemaError, DataSourceError
-        See :func:`read_tables`.
+        See :func:`~geo.shipped.validate.read_tables`.
     """
     numbers = report_numbers(data_dir)
     t, p = numbers["territories"], numbers["ptce"]

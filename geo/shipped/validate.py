@@ -283,7 +283,7 @@ def read_tables(
     Parameters
     ----------
     data_dir
-        Folder holding the two tables; :data:`DATA_DIR` when omitted.
+        Folder holding the two tables; :data:`~geo.shipped.tables.DATA_DIR` when omitted.
 
     Returns
     -------
@@ -303,7 +303,7 @@ def read_tables(
         départements or régions, names that do not match their code, values
         outside the allowed lists. All problems of
         both tables are listed in one message. Missing sources are *not* an
-        error: :func:`data_report` lists them.
+        error: :func:`~geo.shipped.report.data_report` lists them.
     """
     folder = data_folder(data_dir)
     territories = read_table(folder / TERRITORIES_CSV, field_names("territories", derived=False))
