@@ -472,7 +472,7 @@ def test_build_from_own_tables_with_a_diff_report_then_use_them(tmp_path, capsys
     import os
 
     from geo._core.datadir import DATA_DIR_ENV
-    from geo.shipped.build import DATA_DIR
+    from geo.shipped.tables import DATA_DIR
 
     tables = tmp_path / "mes-tables"
     tables.mkdir()

@@ -59,7 +59,7 @@ def data_diff(
 
     Examples
     --------
-    >>> from geo.shipped.build import DATA_DIR
+    >>> from geo.shipped.tables import DATA_DIR
     >>> sum(map(len, data_diff(DATA_DIR, DATA_DIR).values()))
     0
     """
