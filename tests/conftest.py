@@ -46,11 +46,15 @@ def _session_settings(session_cache: Path) -> Iterator[None]:
 
     Module-scoped fixtures run before function-scoped ones, so the isolation must
     start at session scope: no test writes into the checkout or the user's cache.
-    Subprocesses (notebook kernels, ``python -m geo``) get it through the environment.
+    Subprocesses (notebook kernels, ``python -m geo``) get it through the environment,
+    and import this checkout's ``geo`` (``PYTHONPATH``), not the copy the venv's
+    editable install points at: a git worktree tests its own code.
     """
     names = ["cache_dir", *_TEST_SETTINGS]
     saved = {name: getattr(geo.settings, name) for name in names}
     saved_env = os.environ.get("TZPTCE_CACHE_DIR")
+    saved_path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved_path]))
     geo.settings.cache_dir = session_cache
     os.environ["TZPTCE_CACHE_DIR"] = str(session_cache)
     for name, value in _TEST_SETTINGS.items():
@@ -58,10 +62,11 @@ def _session_settings(session_cache: Path) -> Iterator[None]:
     yield
     for name, value in saved.items():
         setattr(geo.settings, name, value)
-    if saved_env is None:
-        os.environ.pop("TZPTCE_CACHE_DIR", None)
-    else:
-        os.environ["TZPTCE_CACHE_DIR"] = saved_env
+    for key, value in (("TZPTCE_CACHE_DIR", saved_env), ("PYTHONPATH", saved_path)):
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(autouse=True)

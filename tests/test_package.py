@@ -26,3 +26,21 @@ def test_every_error_lists_its_problems():
         assert cls("2 problems", ["a", "b"]).problems == ["a", "b"]
     assert isinstance(errors.DataSourceError("x"), OSError)
     assert isinstance(errors.AmbiguousCommuneError("x"), LookupError)
+
+
+def test_subprocesses_import_this_checkout():
+    # A `python -m geo` run by a test must test the code beside the tests, not the
+    # checkout the venv's editable install points at (a git worktree has its own).
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import geo; print(geo.__file__)"],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    here = Path(__file__).resolve().parent.parent / "geo" / "__init__.py"
+    assert Path(done.stdout.strip()).resolve() == here
