@@ -33,8 +33,6 @@ import gzip
 import http.client
 import json
 import os
-import socket
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -48,6 +46,7 @@ import urllib3
 
 from geo import settings
 from geo._core.bodies import check_gzip, validate_geojson, validate_zip
+from geo._core.deadline import Deadline, WatchedAdapter, watched
 from geo._core.files import atomic_path, temporary_path
 from geo._core.netmessages import no_network_error, plain_error, unresolved_host
 from geo.errors import DataSourceError
@@ -112,110 +111,10 @@ def check_online(url: str, *, hint: str = OFFLINE_HINT) -> None:
         )
 
 
-# --- the watchdog: sockets of a call shut down at its deadline --------------------------
-
-_CURRENT = threading.local()
-
-
-class _Watch:
-    """The sockets one call uses, shut down by a timer when its deadline passes."""
-
-    def __init__(self, deadline: _Deadline) -> None:
-        self.sockets: set[socket.socket] = set()
-        self.expired = False
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(deadline.remaining(), 0.0), self.expire)
-        self._timer.daemon = True
-
-    def track(self, sock: socket.socket | None) -> None:
-        if sock is None:
-            return
-        with self._lock:
-            self.sockets.add(sock)
-            expired = self.expired
-        if expired:
-            _shutdown(sock)
-
-    def expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            sockets = list(self.sockets)
-        for sock in sockets:
-            _shutdown(sock)
-
-
-def _shutdown(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)  # wakes up a recv() blocked in another thread
-    except OSError:
-        pass
-
-
-@contextmanager
-def _watched(deadline: _Deadline) -> Iterator[None]:
-    """Run the block under a watchdog (or the enclosing call's watchdog)."""
-    if getattr(_CURRENT, "watch", None) is not None:
-        yield
-        return
-    watch = _Watch(deadline)
-    _CURRENT.watch = watch
-    watch._timer.start()
-    try:
-        yield
-    finally:
-        watch._timer.cancel()
-        _CURRENT.watch = None
-
-
-def _track(sock: socket.socket | None) -> None:
-    watch = getattr(_CURRENT, "watch", None)
-    if watch is not None:
-        watch.track(sock)
-
-
-class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _track(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:  # a reused connection
-        _track(self.sock)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _track(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _track(self.sock)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-class _WatchedAdapter(requests.adapters.HTTPAdapter):
-    """An adapter whose connections tell the current call's watchdog their socket."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _WatchedHTTPPool,
-            "https": _WatchedHTTPSPool,
-        }
-
-
 def _session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = _USER_AGENT
-    adapter = _WatchedAdapter()
+    adapter = WatchedAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -262,30 +161,7 @@ def _sleep_before_retry(attempt: int, response: requests.Response | None) -> flo
     return delay
 
 
-# --- deadline and redirects ------------------------------------------------------------
-
-
-class _Deadline:
-    """The monotonic end of one call (``settings.deadline_s`` from its start)."""
-
-    def __init__(self) -> None:
-        self.seconds = float(settings.deadline_s)
-        self.end = time.monotonic() + self.seconds
-
-    def remaining(self) -> float:
-        return self.end - time.monotonic()
-
-    def passed(self) -> bool:
-        return self.remaining() <= 0
-
-    def timeouts(self) -> tuple[float, float]:
-        """(connect, read) timeouts, never beyond the deadline."""
-        connect, read = settings.timeout_s
-        left = max(self.remaining(), 0.001)
-        return (min(float(connect), left), min(float(read), left))
-
-    def problem(self) -> str:
-        return f"overall deadline of {self.seconds:g} s passed (geo.settings.deadline_s)"
+# --- redirects ---------------------------------------------------------------------------
 
 
 class _Refused(Exception):
@@ -354,7 +230,7 @@ def _send(
     data: Any,
     files: Any,
     allowed: set[tuple[str, int | None]],
-    deadline: _Deadline,
+    deadline: Deadline,
 ) -> requests.Response:
     """Send the request and follow redirects within ``allowed`` hosts (headers only read)."""
     seen: list[str] = []
@@ -393,7 +269,7 @@ def _send(
 def _read_body(
     response: requests.Response,
     write: Callable[[bytes], Any],
-    deadline: _Deadline,
+    deadline: Deadline,
     *,
     decode_content: bool,
     progress: Callable[[int], Any] | None = None,
@@ -463,7 +339,7 @@ def request(
     stream: bool = False,
     session: requests.Session | None = None,
     allowed_hosts: Iterable[str] = (),
-    _deadline: _Deadline | None = None,
+    _deadline: Deadline | None = None,
 ) -> requests.Response:
     """Send one HTTP request with the package's retry, redirect and deadline policy.
 
@@ -500,14 +376,14 @@ def request(
         retry.
     """
     check_online(url, hint=hint)
-    deadline = _deadline or _Deadline()
+    deadline = _deadline or Deadline()
     try:
         _check_url(url)
     except _Refused as exc:
         raise _failure(description, url, str(exc), hint) from None
     session = session or _session()
     allowed = _allowed_hosts(url, allowed_hosts)
-    with _watched(deadline):
+    with watched(deadline):
         retries = max(0, int(settings.download_retries))
         last_problem = "no answer"
         last_error: BaseException | None = None
@@ -583,7 +459,7 @@ def request(
         raise _failure(description, url, last_problem + tries, hint) from last_error
 
 
-def _read_into_response(response: requests.Response, deadline: _Deadline) -> None:
+def _read_into_response(response: requests.Response, deadline: Deadline) -> None:
     """Read the whole (decoded) body within the deadline; ``.content`` then serves it."""
     parts: list[bytes] = []
     _read_body(response, parts.append, deadline, decode_content=True)
@@ -668,8 +544,8 @@ def download(
     """
     target = Path(target)
     session = _session()
-    deadline = _Deadline()
-    with _watched(deadline):
+    deadline = Deadline()
+    with watched(deadline):
         retries = max(0, int(settings.download_retries))
         for attempt in range(retries + 1):
             response = request(
@@ -735,7 +611,7 @@ def scratch_file(suffix: str, prefix: str) -> Iterator[Path]:
 
 
 def _stream_to(
-    response: requests.Response, path: Path, description: str, deadline: _Deadline
+    response: requests.Response, path: Path, description: str, deadline: Deadline
 ) -> str:
     """Write the raw body to ``path``; return the content encoding (lower case)."""
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
