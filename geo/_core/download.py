@@ -29,6 +29,7 @@ replaces the target once the body is complete and validated.
 from __future__ import annotations
 
 import email.utils
+import functools
 import gzip
 import http.client
 import json
@@ -37,6 +38,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -383,70 +385,30 @@ def request(
         raise _failure(description, url, str(exc), hint) from None
     session = session or _session()
     allowed = _allowed_hosts(url, allowed_hosts)
+    send = functools.partial(
+        _send, session, method, url, params=params, data=data, files=files, allowed=allowed
+    )
     with watched(deadline):
         retries = max(0, int(settings.download_retries))
         last_problem = "no answer"
         last_error: BaseException | None = None
         for attempt in range(retries + 1):
-            response: requests.Response | None = None
-            try:
-                response = _send(
-                    session,
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    files=files,
-                    allowed=allowed,
-                    deadline=deadline,
-                )
-            except _Refused as exc:
-                raise _failure(description, url, str(exc), hint) from None
-            except _DeadlineError as exc:
-                raise _failure(description, url, str(exc), hint) from None
-            except requests.Timeout as exc:
-                last_problem = (
-                    f"{plain_error(exc)}, timeouts {settings.timeout_s} s (connect, read)"
-                )
-                last_error = exc
-            except requests.ConnectionError as exc:
-                if unresolved_host(exc):
-                    raise no_network_error(description, url, hint) from exc
-                last_problem, last_error = f"connection error: {plain_error(exc)}", exc
-            except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
-                raise _failure(
-                    description, url, f"invalid request or answer ({plain_error(exc)})", hint
-                ) from exc
-            else:
-                if response.status_code < 400:
-                    if stream:
-                        return response
-                    try:
-                        _read_into_response(response, deadline)
-                        return response
-                    except _TransientBodyError as exc:
-                        last_problem, last_error = str(exc), exc
-                    except _DeadlineError as exc:
-                        raise _failure(description, response.url or url, str(exc), hint) from None
-                    except DataSourceError as exc:
-                        raise _failure(description, response.url or url, str(exc), hint) from None
-                    finally:
-                        response.close()
-                else:
-                    last_problem = _describe_status(response)
-                    response.close()
-                    if not _retryable_status(response.status_code):
-                        raise _failure(description, response.url or url, last_problem, hint)
+            outcome = _attempt(send, url, deadline, stream, description, hint)
+            if isinstance(outcome, requests.Response):
+                return outcome
+            last_problem = outcome.problem
+            if outcome.error is not None:  # an error status keeps the last exception
+                last_error = outcome.error
             if deadline.passed():
                 raise _failure(
                     description, url, f"{last_problem}; {deadline.problem()}", hint
                 ) from last_error
             if attempt == retries:
                 break
-            delay = _sleep_before_retry(attempt, response)
+            delay = _sleep_before_retry(attempt, outcome.response)
             if delay is None:
                 last_problem += (
-                    f" with Retry-After {response.headers.get('Retry-After')!r} "  # type: ignore[union-attr]
+                    f" with Retry-After {outcome.response.headers.get('Retry-After')!r} "  # type: ignore[union-attr]
                     f"(more than {MAX_RETRY_AFTER_S:.0f} s)"
                 )
                 break
@@ -457,6 +419,63 @@ def request(
             time.sleep(delay)
         tries = f" after {retries + 1} tries" if retries else ""
         raise _failure(description, url, last_problem + tries, hint) from last_error
+
+
+@dataclass(frozen=True)
+class _Retryable:
+    """A failed attempt worth another try: what went wrong, why, and the answer if any."""
+
+    problem: str
+    error: BaseException | None
+    response: requests.Response | None
+
+
+def _attempt(
+    send: Callable[..., requests.Response],
+    url: str,
+    deadline: Deadline,
+    stream: bool,
+    description: str,
+    hint: str,
+) -> requests.Response | _Retryable:
+    """Send the request once (``send``, within ``deadline``) and read its body unless ``stream``.
+
+    Returns the response on success, a :class:`_Retryable` for a timeout, a
+    connection error, a body broken off or a 429/5xx status; raises
+    :class:`DataSourceError` for anything another try would not mend.
+    """
+    try:
+        response = send(deadline=deadline)
+    except (_Refused, _DeadlineError) as exc:
+        raise _failure(description, url, str(exc), hint) from None
+    except requests.Timeout as exc:
+        problem = f"{plain_error(exc)}, timeouts {settings.timeout_s} s (connect, read)"
+        return _Retryable(problem, exc, None)
+    except requests.ConnectionError as exc:
+        if unresolved_host(exc):
+            raise no_network_error(description, url, hint) from exc
+        return _Retryable(f"connection error: {plain_error(exc)}", exc, None)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
+        raise _failure(
+            description, url, f"invalid request or answer ({plain_error(exc)})", hint
+        ) from exc
+    if response.status_code >= 400:
+        problem = _describe_status(response)
+        response.close()
+        if not _retryable_status(response.status_code):
+            raise _failure(description, response.url or url, problem, hint)
+        return _Retryable(problem, None, response)
+    if stream:
+        return response
+    try:
+        _read_into_response(response, deadline)
+        return response
+    except _TransientBodyError as exc:
+        return _Retryable(str(exc), exc, response)
+    except (_DeadlineError, DataSourceError) as exc:
+        raise _failure(description, response.url or url, str(exc), hint) from None
+    finally:
+        response.close()
 
 
 def _read_into_response(response: requests.Response, deadline: Deadline) -> None:
