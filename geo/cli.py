@@ -1,29 +1,31 @@
 """Command-line interface: ``python -m geo ...`` and the ``tzptce`` script.
 
-The only module that parses arguments. Each command calls the public
-functions of the package and prints their result; library errors
-(:class:`geo.errors.GeoError`) become one readable line on stderr and exit
-code 1; usage errors exit 2. Nothing here computes: it reads options, calls,
-prints.
+The only module that parses arguments: the table of commands and options
+(:func:`_build_parser`) and :func:`main`, which checks the options
+(:mod:`geo.cli_args`), runs the command and turns library errors
+(:class:`geo.errors.GeoError`) into one readable line on stderr and exit
+code 1; usage errors exit 2. The commands live in modules by audience:
+:mod:`geo.cli_data` (boundaries, shipped data, assets),
+:mod:`geo.cli_observatory` (synergies, opportunities, timeline),
+:mod:`geo.cli_publish` (map, site) and :mod:`geo.cli_analysts` (near,
+export). Nothing here computes.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from geo import settings
 from geo._core.datadir import DATA_DIR_ENV
-from geo._core.progress import bar as _progress_bar
-from geo._core.progress import step as _step
+from geo.cli_args import kilometres, usage_problem
 from geo.errors import GeoError, visible
 
 __all__ = ["main"]
@@ -47,483 +49,6 @@ exemples / examples:
 """
 
 
-@contextlib.contextmanager
-def _progress(total: int, label: str) -> Iterator:
-    """Show a step progress bar on stderr (on a terminal only; never with --quiet)."""
-    with _progress_bar(total, label) as bar:
-        yield bar
-
-
-# --- communes -----------------------------------------------------------------
-
-
-def _cmd_communes_summary(args: argparse.Namespace) -> int:
-    from geo.reference.communes import EMBEDDED_VINTAGE, load_communes, without_boundary
-
-    table = load_communes(departements=args.departement, regions=args.region)
-    with_geometry = int(table.geometry.notna().sum())
-    print(f"{len(table)} communes (COG {EMBEDDED_VINTAGE}), {with_geometry} with a boundary")
-    missing = without_boundary(table)
-    if len(missing):
-        listed = ", ".join(
-            f"{c} {n}" for c, n in zip(missing["code_insee"], missing["nom"], strict=True)
-        )
-        print(f"without boundary in this source: {listed}")
-    population = int(table["population"].fillna(0).sum())
-    print(f"population: {population:,}".replace(",", " "))
-    print(f"{table['region'].nunique()} régions, {table['departement'].nunique()} départements")
-    return 0
-
-
-def _cmd_communes_find(args: argparse.Namespace) -> int:
-    from geo.reference.lookup import resolve_communes
-
-    table = resolve_communes(args.values, departement=args.departement)
-    columns = ["value", "code_insee", "nom", "type", "departement", "matched_by", "note"]
-    print(table[columns].fillna("").to_string(index=False))
-    return 0
-
-
-def _cmd_communes_fetch(args: argparse.Namespace) -> int:
-    from geo.reference.communes import load_communes
-
-    table = load_communes(
-        source=args.source,
-        resolution=args.resolution,
-        departements=args.departement,
-        regions=args.region,
-        refresh=args.refresh,
-    )
-    print(
-        f"{len(table)} communes from source {args.source!r} cached in "
-        f"{settings.default_cache_dir()}"
-    )
-    return 0
-
-
-def _cmd_communes_cache(args: argparse.Namespace) -> int:
-    from geo.reference.communes import cache_info, clear_cache
-
-    if args.action == "clear":
-        print(f"{clear_cache()} files removed from {settings.default_cache_dir()}")
-        return 0
-    rows = cache_info()
-    print(f"cache: {settings.default_cache_dir()}")
-    for row in rows:
-        state = "ok" if row["valid"] else "CORRUPT (rebuilt on next load)"
-        print(f"  {row['path']}  {row['size_bytes'] / 1e6:.1f} MB  {state}")
-    if not rows:
-        print("  (empty)")
-    return 0
-
-
-# --- data ---------------------------------------------------------------------
-
-
-def _cmd_data_build(args: argparse.Namespace) -> int:
-    import shutil
-    import tempfile
-
-    from geo._core.datadir import data_dir, shipped_data_dir
-    from geo.shipped.build import build_data
-    from geo.shipped.diff import data_diff, diff_report
-    from geo.shipped.report import qpv_summary
-    from geo.shipped.tables import PTCE_GEOJSON, TERRITORIES_GEOJSON
-
-    tables = args.tables or getattr(args, "data_dir", None)
-    target = Path(args.out or tables or data_dir())
-    shipped = shipped_data_dir()
-    with tempfile.TemporaryDirectory(prefix="tzptce-before-") as before:
-        reference, name = shipped, "livrées"
-        if target.resolve() == shipped.resolve() or not (shipped / TERRITORIES_GEOJSON).is_file():
-            # Rebuilding the shipped data itself: compare with what was there.
-            reference, name = Path(before), f"précédentes de {target}"
-            for file in (TERRITORIES_GEOJSON, PTCE_GEOJSON):
-                if (target / file).is_file():
-                    shutil.copy2(target / file, reference / file)
-        written = build_data(
-            data_dir=tables,
-            out_dir=args.out,
-            qpv=args.qpv,
-            qpv_population=args.qpv_population,
-        )
-        for path in written.values():
-            print(f"wrote {path}")
-        print(qpv_summary(written["territories"]))
-        print(diff_report(data_diff(reference, target), name, f"de {target}"))
-    if target.resolve() != shipped.resolve():
-        print(f"use them with: --data-dir {target} (or TZPTCE_DATA_DIR={target})")
-    return 0
-
-
-def _cmd_data_ids(args: argparse.Namespace) -> int:
-    from geo.loading.entities import load_ptce, load_territories
-
-    load = load_ptce if args.kind == "ptce" else load_territories
-    table = load(args.file)
-    width = max((len(str(i)) for i in table["id"]), default=0)
-    for ident, nom, dep in zip(table["id"], table["nom"], table["departement"], strict=True):
-        where = f" ({dep})" if isinstance(dep, str) and dep else ""
-        print(f"{ident:<{width}}  {nom}{where}")
-    return 0
-
-
-def _cmd_data_report(args: argparse.Namespace) -> int:
-    from geo.shipped.report import data_report
-
-    print(data_report(data_dir=getattr(args, "data_dir", None)))
-    return 0
-
-
-# --- synergies and maps ---------------------------------------------------------
-
-
-def _load_inputs(args: argparse.Namespace, bar):
-    from geo.loading.entities import load_ptce, load_territories
-
-    territories = load_territories(args.territories)
-    _step(bar, "territoires")
-    ptce = load_ptce(args.ptce)
-    _step(bar, "PTCE")
-    return territories, ptce
-
-
-def _view(args: argparse.Namespace, territories, ptce, links=None):
-    """Return the view of --region/--departement (national without one), as the maps do.
-
-    See :func:`geo.publish.area.area_view`: the summaries count the area's own
-    territories; PE whose source says the project is blocked are left out.
-    """
-    import pandas as pd
-
-    from geo.publish.area import area_view
-
-    if links is None:
-        links = pd.DataFrame(columns=["territory_id", "ptce_id", "relation"])
-    return area_view(territories, ptce, links, region=args.region, departement=args.departement)
-
-
-def _own(rows, ids):
-    return rows[rows["id"].astype(str).isin(ids)]
-
-
-def _cmd_synergies(args: argparse.Namespace) -> int:
-    from geo.analysis.summaries import synergy_summary
-    from geo.analysis.synergies import synergies
-    from geo.cli_analysts import is_gis, links_layer, write_result
-    from geo.publish.export import write_synergies
-
-    with _progress(4, "synergies") as bar:
-        territories, ptce = _load_inputs(args, bar)
-        table = synergies(territories, ptce, radius_km=args.radius_km)
-        _step(bar, "calcul")
-        view = _view(args, territories, ptce, table)
-        table = view.links.reset_index(drop=True)
-        territories = _own(territories, view.own_territory_ids)
-        summary = synergy_summary(territories, ptce, table, radius_km=args.radius_km)
-        if args.out and is_gis(args.out):  # the links as lines, for QGIS
-            write_result(links_layer(table, territories, ptce), args.out, "liens")
-        elif args.out and args.csv_fr and args.out.lower().endswith(".csv"):
-            write_result(table, args.out, "synergies", "fr")
-        elif args.out:
-            write_synergies(table, args.out, territories=territories, ptce=ptce)
-        _step(bar, "export")
-    counts = table["relation"].value_counts()
-    sure = table.loc[table["certainty"] == "sûr", "relation"].value_counts()
-    print(
-        f"{len(table)} paires territoire–PTCE à {args.radius_km:g} km ou moins: "
-        + ", ".join(
-            f"{rel} {int(counts.get(rel, 0))} (dont sûres {int(sure.get(rel, 0))})"
-            for rel in ("overlap", "adjacent", "near")
-        )
-    )
-    # Nationally, the France rows; for a région or département, its own rows.
-    is_france = summary["region"] == "France"
-    shown = summary[~is_france] if (args.region or args.departement) else summary[is_france]
-    print(shown.to_string(index=False))
-    every = shown[shown["statut"] == "ensemble"]
-    if "population" in every and len(every):
-        print(
-            _population_sentence(
-                int(every["population"].sum()),
-                int(every["population_exact"].sum()),
-                int(every["n_population_unknown"].sum()),
-            )
-        )
-    if args.out:
-        print(f"wrote {args.out}")
-    return 0
-
-
-def _filtered(args: argparse.Namespace, territories, ptce):
-    """Return the territories and PTCE of --region/--departement (all active without one)."""
-    view = _view(args, territories, ptce)
-    return _own(territories, view.own_territory_ids), _own(ptce, view.own_ptce_ids)
-
-
-_SUMMARY_SHOWN = [
-    "region",
-    "n_th",
-    "n_th_with_ptce",
-    "n_th_with_ptce_probable",
-    "share_th_with_ptce_pct",
-    "n_th_isolated",
-    "population_th",
-    "population_th_exact",
-    "n_th_population_unknown",
-    "population_th_with_ptce",
-    "population_th_without_ptce",
-    "n_pe_with_support_ptce",
-    "n_ptce_without_tz",
-]
-
-
-def _population_sentence(known: int, exact: int, unknown: int) -> str:
-    """Say, in French, what a population total holds and what it leaves out."""
-    from geo.publish.frtext import population_fr
-
-    text = (
-        f"Population connue : {population_fr(known)} habitants, dont {population_fr(exact)} "
-        f"exacts (communes entières) et {population_fr(known - exact)} approchés (EPCI, "
-        "chiffres cités par les sources, QPV)"
-    )
-    if unknown:
-        text += (
-            f" ; {unknown} territoire{'s' if unknown > 1 else ''} de population inconnue "
-            "non compté" + ("s" if unknown > 1 else "") + " (quartiers sans population QPV "
-            "ni chiffre cité : `data build --qpv-population`)"
-        )
-    return text + "."
-
-
-def _print_french(table, columns, labels) -> None:
-    shown = table[columns].round(1).astype(object)
-    shown = shown.where(shown.notna(), "").rename(columns=labels)
-    print(shown.to_string(index=False, float_format=lambda v: f"{v:.0f}"))
-
-
-def _cmd_opportunities(args: argparse.Namespace) -> int:
-    from geo.analysis.observatory import LABELS_FR, opportunities
-    from geo.analysis.summaries import opportunity_summary
-    from geo.analysis.synergies import synergies
-    from geo.cli_analysts import dialect, is_gis, opportunity_layer, write_result
-    from geo.publish.export import write_table
-
-    with _progress(4, "opportunités") as bar:
-        territories, ptce = _load_inputs(args, bar)
-        # A région's territories (or PTCE) with their partners on both sides of its border.
-        own_t, own_p = _filtered(args, territories, ptce)
-        shown_t = own_t
-        shown_p = own_p if args.by == "ptce" else ptce
-        pairs = synergies(territories, ptce, radius_km=args.radius_km)
-        table = opportunities(
-            territories if args.by == "ptce" else shown_t,
-            shown_p,
-            pairs[pairs["territory_id"].isin(shown_t["id"]) & pairs["ptce_id"].isin(shown_p["id"])]
-            if args.by == "territory"
-            else pairs[pairs["ptce_id"].isin(shown_p["id"])],
-            radius_km=args.radius_km,
-            by=args.by,
-        )
-        _step(bar, "calcul")
-        summary = opportunity_summary(
-            shown_t,
-            ptce,
-            pairs[pairs["territory_id"].isin(shown_t["id"])],
-            radius_km=args.radius_km,
-        )
-        if args.out and is_gis(args.out):  # territory outlines or PTCE points
-            write_result(opportunity_layer(table, territories, ptce), args.out, "opportunites")
-        elif args.out:
-            write_table(table, args.out, sheet_name="opportunites", dialect=dialect(args))
-        _step(bar, "export")
-    counts = table["category"].value_counts()
-    what = "territoires" if args.by == "territory" else "PTCE"
-    print(
-        f"{len(table)} {what}, PTCE à {args.radius_km:g} km ou moins : "
-        + ", ".join(f"{name} {int(n)}" for name, n in counts.items())
-    )
-    if args.region or args.departement:  # the région(s) of the filtered rows, not France
-        summary = summary[summary["region"].isin(set(table["region_nom"].dropna()))]
-    _print_french(summary, _SUMMARY_SHOWN, LABELS_FR)
-    last = summary.iloc[-1] if len(summary) else None
-    if last is not None and summary["population_th"].notna().iloc[-1]:
-        print(
-            "TH — "
-            + _population_sentence(
-                int(last["population_th"]),
-                int(last["population_th_exact"]),
-                int(last["n_th_population_unknown"]),
-            )
-        )
-    if args.out:
-        print(f"wrote {args.out}")
-    return 0
-
-
-def _cmd_timeline(args: argparse.Namespace) -> int:
-    from geo.analysis.observatory import LABELS_FR
-    from geo.analysis.timeline import TIMELINE_COLUMNS, timeline
-    from geo.cli_analysts import dialect, timeline_format_problem
-    from geo.publish.charts import CHART_FORMATS, plot_timeline
-    from geo.publish.export import write_table
-
-    with _progress(4, "chronologie") as bar:
-        territories, ptce = _load_inputs(args, bar)
-        # A région's TH, PE and PTCE, and the pairs they form.
-        table = timeline(*_filtered(args, territories, ptce), radius_km=args.radius_km)
-        _step(bar, "calcul")
-        written = []
-        if args.out and timeline_format_problem(args.out):
-            print(f"error: {timeline_format_problem(args.out)}", file=sys.stderr)
-            return 2
-        if args.out:
-            out = Path(args.out)
-            if out.suffix.lower() in CHART_FORMATS:
-                try:
-                    written.append(plot_timeline(table, out))
-                except ModuleNotFoundError as exc:
-                    print(f"error: {exc}", file=sys.stderr)
-                    return 1
-                written.append(write_table(table, out.with_suffix(".csv"), dialect=dialect(args)))
-            else:
-                written.append(
-                    write_table(table, out, sheet_name="chronologie", dialect=dialect(args))
-                )
-        _step(bar, "export")
-    _print_french(table, TIMELINE_COLUMNS[1:], LABELS_FR)
-    for path in written:
-        print(f"wrote {path}")
-    return 0
-
-
-def _cmd_map(args: argparse.Namespace) -> int:
-    from geo.publish.mapfile import make_map
-
-    if args.static:
-        from geo.cli_analysts import write_static
-
-        write_static(args)
-        if args.out is None and args.umap is None:
-            return 0
-    if args.umap:
-        from geo.publish.umap import make_umap, umap_layer_paths
-
-        out = make_umap(
-            args.umap,
-            territories=args.territories,
-            ptce=args.ptce,
-            region=args.region,
-            departement=args.departement,
-            territory=args.territory,
-            radius_km=args.radius_km,
-            data_url=args.umap_data_url,
-        )
-        print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB, uMap: Importer des données)")
-        if args.umap_data_url:
-            names = ", ".join(p.name for p in umap_layer_paths(out))
-            print(f"wrote its layer files ({names}): publish them with it at {args.umap_data_url}")
-        if args.out is None:
-            return 0
-    args.out = args.out or "maps/synergies.html"
-    inline = bool(args.offline and args.assets)  # a self-contained page
-    if args.offline and not args.assets:
-        print(
-            "note: no --assets: the page loads Leaflet from its CDN when opened; for a "
-            "self-contained file add --assets DIR (filled once, online, with: python -m geo "
-            "assets fetch DIR)",
-            file=sys.stderr,
-        )
-    if args.screenshot and settings.offline and not args.assets:
-        print(
-            "error: map --screenshot in offline mode (TZPTCE_OFFLINE or geo.settings.offline) "
-            "needs --assets DIR: the browser cannot fetch the map's JS/CSS from the CDN, so "
-            "the map would stay blank; fill the folder once, online, with: python -m geo "
-            "assets fetch DIR",
-            file=sys.stderr,
-        )
-        return 2
-    with _progress(3, "carte") as bar:
-        territories, ptce = _load_inputs(args, bar)
-        out = make_map(
-            args.out,
-            territories=territories,
-            ptce=ptce,
-            region=args.region,
-            departement=args.departement,
-            territory=args.territory,
-            radius_km=args.radius_km,
-            rings=args.rings,
-            tiles=not args.no_tiles,
-            offline=inline,
-            assets_dir=args.assets,
-            embed=args.embed,
-            popup_columns=args.popup_columns,
-            separate_assets=args.separate_assets,
-        )
-        _step(bar, "écrite")
-    size_kb = out.stat().st_size / 1024
-    print(f"wrote {out} ({size_kb:.0f} KB){' — self-contained' if inline else ''}")
-    if args.screenshot:
-        from geo.publish.screenshot import screenshot
-
-        # offline: the browser makes no request outside the local files
-        offline = bool(args.offline or settings.offline or args.assets)
-        screenshot(out, args.screenshot, assets_dir=args.assets, offline=offline)
-        print(f"wrote {args.screenshot}")
-    return 0
-
-
-def _cmd_site(args: argparse.Namespace) -> int:
-    from geo.publish.site import build_site
-
-    if args.offline and not args.assets:
-        print(
-            "error: site --offline needs --assets DIR, a folder of the maps' JS/CSS files "
-            "(fill it once, online, with: python -m geo assets fetch DIR)",
-            file=sys.stderr,
-        )
-        return 2
-    with _progress(1, "site") as bar:
-        report = build_site(
-            args.out_dir,
-            territories=args.territories,
-            ptce=args.ptce,
-            radius_km=args.radius_km,
-            base_url=args.base_url,
-            tiles=not args.no_tiles,
-            offline=args.offline,
-            assets_dir=args.assets,
-            separate_assets=args.separate_assets,
-            templates=args.templates,
-        )
-        _step(bar, "écrit")
-    print(f"wrote {report}")
-    return 0
-
-
-def _cmd_assets_fetch(args: argparse.Namespace) -> int:
-    from geo.publish.assets import fetch_assets
-
-    written = fetch_assets(args.dir, refresh=args.refresh)
-    print(f"{len(written)} asset files in {args.dir} (for: python -m geo map --offline --assets)")
-    return 0
-
-
-# --- parser -----------------------------------------------------------------------
-
-
-def _kilometres(text: str) -> float:
-    """Parse a distance in kilometres: a finite number >= 0 (argparse type)."""
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        value = float("nan")
-    if not (value >= 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"expected kilometres >= 0, got {text!r}")
-    return value
-
-
 def _examples(*lines: str) -> dict[str, Any]:
     """Keyword arguments that give a subcommand's --help an examples section."""
     return {
@@ -532,7 +57,21 @@ def _examples(*lines: str) -> dict[str, Any]:
     }
 
 
+def _add_csv_fr(*parsers: argparse.ArgumentParser) -> None:
+    """Give commands that write tables the ``--csv-fr`` option."""
+    for parser in parsers:
+        parser.add_argument(
+            "--csv-fr",
+            action="store_true",
+            help="CSV for French spreadsheets: ';', decimal comma, UTF-8 with BOM",
+        )
+
+
 def _build_parser() -> argparse.ArgumentParser:
+    """Return the parser: every command, its options and its handler (``func``)."""
+    # Imported with the parser, not with geo.cli (cli_analysts imports geopandas).
+    from geo import cli_analysts, cli_data, cli_observatory, cli_publish
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--offline",
@@ -565,7 +104,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     inputs.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
     inputs.add_argument(
-        "--radius-km", type=_kilometres, default=20.0, help="proximity radius (default: 20)"
+        "--radius-km", type=kilometres, default=20.0, help="proximity radius (default: 20)"
     )
 
     parser = argparse.ArgumentParser(
@@ -593,7 +132,7 @@ def _build_parser() -> argparse.ArgumentParser:
         parents=[common, where],
         help="load the boundaries and print a summary",
     )
-    summary.set_defaults(func=_cmd_communes_summary)
+    summary.set_defaults(func=cli_data.cmd_communes_summary)
     find = communes_sub.add_parser(
         "find",
         **_examples(
@@ -606,7 +145,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     find.add_argument("values", nargs="+", metavar="VALUE")
     find.add_argument("--departement", help="département code or name to disambiguate")
-    find.set_defaults(func=_cmd_communes_find)
+    find.set_defaults(func=cli_data.cmd_communes_find)
     fetch = communes_sub.add_parser(
         "fetch",
         **_examples(
@@ -619,7 +158,7 @@ def _build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--source", choices=["embedded", "etalab", "api-geo"], default="etalab")
     fetch.add_argument("--resolution", choices=["5m", "50m", "100m", "1000m"], default="50m")
     fetch.add_argument("--refresh", action="store_true", help="rebuild even if cached")
-    fetch.set_defaults(func=_cmd_communes_fetch)
+    fetch.set_defaults(func=cli_data.cmd_communes_fetch)
     cache = communes_sub.add_parser(
         "cache",
         **_examples("python -m geo communes cache info", "python -m geo communes cache clear"),
@@ -627,7 +166,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="inspect or clear the boundary cache",
     )
     cache.add_argument("action", choices=["info", "clear"])
-    cache.set_defaults(func=_cmd_communes_cache)
+    cache.set_defaults(func=cli_data.cmd_communes_cache)
 
     data = commands.add_parser("data", help="the shipped TZ/PTCE data")
     data_sub = data.add_subparsers(dest="data_command", required=True)
@@ -656,14 +195,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="INSEE QPV 2024 population table (codeQPV, popMuniQPV): the population of a "
         "quartier is the sum of its QPV (default: the figure its source states, or unknown)",
     )
-    build.set_defaults(func=_cmd_data_build)
+    build.set_defaults(func=cli_data.cmd_data_build)
     report = data_sub.add_parser(
         "report",
         **_examples("python -m geo data report"),
         parents=[common],
         help="data-quality report",
     )
-    report.set_defaults(func=_cmd_data_report)
+    report.set_defaults(func=cli_data.cmd_data_report)
     ids = data_sub.add_parser(
         "ids",
         **_examples(
@@ -676,7 +215,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     ids.add_argument("--kind", choices=["territories", "ptce"], default="territories")
     ids.add_argument("--file", metavar="FILE", help="your own table instead of the shipped one")
-    ids.set_defaults(func=_cmd_data_ids)
+    ids.set_defaults(func=cli_data.cmd_data_ids)
 
     syn = commands.add_parser(
         "synergies",
@@ -693,10 +232,8 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the table: .csv, .xlsx, .parquet, or with the links as lines .gpkg, .geojson",
     )
-    from geo.cli_analysts import add_commands, add_csv_fr
-
-    add_csv_fr(syn)
-    syn.set_defaults(func=_cmd_synergies)
+    _add_csv_fr(syn)
+    syn.set_defaults(func=cli_observatory.cmd_synergies)
 
     opp = commands.add_parser(
         "opportunities",
@@ -720,8 +257,8 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write the table: .csv, .xlsx, or with territory outlines (PTCE points) .gpkg, "
         ".geojson",
     )
-    add_csv_fr(opp)
-    opp.set_defaults(func=_cmd_opportunities)
+    _add_csv_fr(opp)
+    opp.set_defaults(func=cli_observatory.cmd_opportunities)
 
     tl = commands.add_parser(
         "timeline",
@@ -739,8 +276,8 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write the table (.csv, .xlsx) or a chart (.pdf, .svg, .png at 300 dpi, with its "
         "table as .csv)",
     )
-    add_csv_fr(tl)
-    tl.set_defaults(func=_cmd_timeline)
+    _add_csv_fr(tl)
+    tl.set_defaults(func=cli_observatory.cmd_timeline)
 
     map_ = commands.add_parser(
         "map",
@@ -794,9 +331,69 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the page's JS and CSS next to it (no inline script: CSP script-src 'self')",
     )
-    map_.set_defaults(func=_cmd_map)
+    map_.set_defaults(func=cli_publish.cmd_map)
 
-    add_commands(commands, common=common, kilometres=_kilometres, examples=_examples)
+    near = commands.add_parser(
+        "near",
+        **_examples(
+            'python -m geo near "Les Mureaux" --radius-km 10',
+            "python -m geo near 78440 --kind territories",
+            'python -m geo near "Saint-Denis" --departement 974 --out autour.xlsx',
+            "python -m geo near le-port --radius-km 15   # a territory id",
+            'python -m geo near "2.35,48.85"   # longitude,latitude',
+        ),
+        parents=[common],
+        help="the PTCE (or territories) within a radius of a commune, address, point or territory",
+    )
+    near.add_argument(
+        "place",
+        metavar="PLACE",
+        help="commune name or INSEE code, postal address, territory id, or 'longitude,latitude'",
+    )
+    near.add_argument(
+        "--radius-km", type=kilometres, default=10.0, help="search radius (default: 10)"
+    )
+    near.add_argument(
+        "--kind",
+        choices=["ptce", "territories"],
+        default="ptce",
+        help="what to list (default: ptce)",
+    )
+    near.add_argument("--departement", help="département of a commune name several communes share")
+    near.add_argument(
+        "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
+    )
+    near.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
+    near.add_argument(
+        "--out", metavar="FILE", help="write the list: .csv, .xlsx, .gpkg or .geojson"
+    )
+    _add_csv_fr(near)
+    near.set_defaults(func=cli_analysts.cmd_near)
+
+    export = commands.add_parser(
+        "export",
+        **_examples(
+            "python -m geo export tzptce.gpkg      # 4 layers in one GeoPackage",
+            "python -m geo export sig/             # sig/tzptce.gpkg and one .geojson per layer",
+            "python -m geo export tzptce.gpkg --internal --radius-km 30",
+        ),
+        parents=[common],
+        help="GIS files: territories, PTCE, links and opportunities as GeoPackage/GeoJSON layers",
+    )
+    export.add_argument("out", metavar="DIR|FILE.gpkg", help="a .gpkg file or a folder")
+    export.add_argument(
+        "--internal",
+        action="store_true",
+        help="also the internal fields (notes, confiance, alias); public fields by default",
+    )
+    export.add_argument(
+        "--radius-km", type=kilometres, default=20.0, help="proximity radius (default: 20)"
+    )
+    export.add_argument(
+        "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
+    )
+    export.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
+    export.set_defaults(func=cli_analysts.cmd_export)
 
     site = commands.add_parser(
         "site",
@@ -826,7 +423,7 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="your own page templates (Jinja2, e.g. base.html), used before the shipped ones",
     )
-    site.set_defaults(func=_cmd_site)
+    site.set_defaults(func=cli_publish.cmd_site)
 
     assets = commands.add_parser("assets", help="local copies of the map's JS/CSS")
     assets_sub = assets.add_subparsers(dest="assets_command", required=True)
@@ -838,7 +435,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     fetch_assets.add_argument("dir", metavar="DIR")
     fetch_assets.add_argument("--refresh", action="store_true", help="download again")
-    fetch_assets.set_defaults(func=_cmd_assets_fetch)
+    fetch_assets.set_defaults(func=cli_data.cmd_assets_fetch)
     return parser
 
 
@@ -861,8 +458,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     args.offline = getattr(args, "offline", False)
-    from geo.cli_analysts import usage_problem
-
     problem = usage_problem(args)
     if problem:
         print(f"error: {visible(problem)}", file=sys.stderr)

@@ -3,14 +3,13 @@
 Called by :mod:`geo.cli` (which parses the arguments and turns library errors
 into one line and an exit code). Like it, nothing here computes: each
 command loads the inputs, calls one public function and prints what it wrote.
-:func:`usage_problem` checks what argparse cannot (options that exclude each
-other, the folder of an output file) before any command runs.
+The result writers (:func:`write_result`, :func:`links_layer`,
+:func:`opportunity_layer`) also serve the observatory's commands.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,70 +18,23 @@ import pandas as pd
 
 from geo._core.progress import bar as _progress_bar
 from geo._core.progress import step as _step
+from geo.cli_args import dialect
 
 __all__ = [
-    "OUTPUT_OPTIONS",
-    "add_commands",
-    "add_csv_fr",
-    "dialect",
+    "cmd_export",
+    "cmd_near",
     "export_layers",
     "is_gis",
     "links_layer",
     "opportunity_layer",
-    "timeline_format_problem",
-    "usage_problem",
     "write_result",
     "write_static",
 ]
-
-#: Options naming a file to write (``dest``, option): its folder must exist.
-OUTPUT_OPTIONS = (
-    ("out", "--out"),
-    ("static", "--static"),
-    ("umap", "--umap"),
-    ("screenshot", "--screenshot"),
-    ("out_dir", "OUT"),
-)
 
 _NEAR_SHOWN = {
     "ptce": [("distance_km", "km"), ("id", "id"), ("nom", "nom"), ("siege_commune", "siège")],
     "territories": [("distance_km", "km"), ("id", "id"), ("nom", "nom"), ("statut", "statut")],
 }
-
-
-def timeline_format_problem(out: str) -> str | None:
-    """Say why ``timeline --out`` cannot write ``out``, listing what it writes; else ``None``."""
-    from geo.publish.charts import CHART_FORMATS
-    from geo.publish.export import TABLE_FORMATS
-
-    if Path(out).suffix.lower() in (*CHART_FORMATS, *TABLE_FORMATS):
-        return None
-    return (
-        f"cannot write {Path(out).name!r}: use a table ({', '.join(TABLE_FORMATS)}) "
-        f"or a chart ({', '.join(CHART_FORMATS)})"
-    )
-
-
-def usage_problem(args: argparse.Namespace) -> str | None:
-    """Return a sentence saying what is wrong with the options, or ``None``."""
-    if args.command == "map":
-        given = [
-            f"--{name}" for name in ("region", "departement", "territory") if getattr(args, name)
-        ]
-        if len(given) > 1:
-            return (
-                f"{' and '.join(given)} both given: a map shows one région, one département "
-                "or one territory; give only one of them"
-            )
-    for dest, option in OUTPUT_OPTIONS:
-        value = getattr(args, dest, None)
-        if not isinstance(value, str) or not value:
-            continue
-        folder = Path(value).expanduser().parent
-        if not folder.is_dir():
-            what = "is not a folder" if folder.exists() else "does not exist"
-            return f"{option} {value}: the folder {folder} {what}; create it first"
-    return None
 
 
 def write_static(args: argparse.Namespace) -> Path:
@@ -110,7 +62,8 @@ def write_static(args: argparse.Namespace) -> Path:
     return out
 
 
-def _cmd_near(args: argparse.Namespace) -> int:
+def cmd_near(args: argparse.Namespace) -> int:
+    """Run ``near``: the PTCE (or territories) within a radius of a place."""
     from geo.analysis.near import ptce_near, territories_near
     from geo.loading.entities import load_ptce, load_territories
 
@@ -151,21 +104,6 @@ def is_gis(out: str) -> bool:
     from geo.publish.gis import GIS_FORMATS, REFUSED_FORMATS
 
     return Path(out).suffix.lower() in {*GIS_FORMATS, *REFUSED_FORMATS}
-
-
-def dialect(args: argparse.Namespace) -> str:
-    """Return the CSV dialect asked for: ``"fr"`` with ``--csv-fr``, else ``"standard"``."""
-    return "fr" if getattr(args, "csv_fr", False) else "standard"
-
-
-def add_csv_fr(*parsers: argparse.ArgumentParser) -> None:
-    """Give commands that write tables the ``--csv-fr`` option."""
-    for parser in parsers:
-        parser.add_argument(
-            "--csv-fr",
-            action="store_true",
-            help="CSV for French spreadsheets: ';', decimal comma, UTF-8 with BOM",
-        )
 
 
 def write_result(table: Any, out: str, layer: str, csv_dialect: str = "standard") -> Path:
@@ -214,7 +152,8 @@ def export_layers(
     }
 
 
-def _cmd_export(args: argparse.Namespace) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
+    """Run ``export``: the GIS layers, in one GeoPackage or a folder."""
     from geo.loading.entities import load_ptce, load_territories
     from geo.publish.gis import write_gis
 
@@ -243,74 +182,3 @@ def _cmd_export(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     return 0
-
-
-def add_commands(
-    commands: Any,
-    *,
-    common: argparse.ArgumentParser,
-    kilometres: Callable[[str], float],
-    examples: Callable[..., dict[str, Any]],
-) -> None:
-    """Add the analysts' commands (``near``, ``export``) to the subparsers of :mod:`geo.cli`."""
-    near = commands.add_parser(
-        "near",
-        **examples(
-            'python -m geo near "Les Mureaux" --radius-km 10',
-            "python -m geo near 78440 --kind territories",
-            'python -m geo near "Saint-Denis" --departement 974 --out autour.xlsx',
-            "python -m geo near le-port --radius-km 15   # a territory id",
-            'python -m geo near "2.35,48.85"   # longitude,latitude',
-        ),
-        parents=[common],
-        help="the PTCE (or territories) within a radius of a commune, address, point or territory",
-    )
-    near.add_argument(
-        "place",
-        metavar="PLACE",
-        help="commune name or INSEE code, postal address, territory id, or 'longitude,latitude'",
-    )
-    near.add_argument(
-        "--radius-km", type=kilometres, default=10.0, help="search radius (default: 10)"
-    )
-    near.add_argument(
-        "--kind",
-        choices=["ptce", "territories"],
-        default="ptce",
-        help="what to list (default: ptce)",
-    )
-    near.add_argument("--departement", help="département of a commune name several communes share")
-    near.add_argument(
-        "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
-    )
-    near.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
-    near.add_argument(
-        "--out", metavar="FILE", help="write the list: .csv, .xlsx, .gpkg or .geojson"
-    )
-    add_csv_fr(near)
-    near.set_defaults(func=_cmd_near)
-
-    export = commands.add_parser(
-        "export",
-        **examples(
-            "python -m geo export tzptce.gpkg      # 4 layers in one GeoPackage",
-            "python -m geo export sig/             # sig/tzptce.gpkg and one .geojson per layer",
-            "python -m geo export tzptce.gpkg --internal --radius-km 30",
-        ),
-        parents=[common],
-        help="GIS files: territories, PTCE, links and opportunities as GeoPackage/GeoJSON layers",
-    )
-    export.add_argument("out", metavar="DIR|FILE.gpkg", help="a .gpkg file or a folder")
-    export.add_argument(
-        "--internal",
-        action="store_true",
-        help="also the internal fields (notes, confiance, alias); public fields by default",
-    )
-    export.add_argument(
-        "--radius-km", type=kilometres, default=20.0, help="proximity radius (default: 20)"
-    )
-    export.add_argument(
-        "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
-    )
-    export.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
-    export.set_defaults(func=_cmd_export)

@@ -9,8 +9,8 @@
     analysis   synergies, observatory, timeline
     publish    maps, pages, uMap, site, charts, exports
     shipped    build, validate and report the shipped data
-    top        geo/__init__, geo.cli (and its geo.cli_analysts), geo.__main__ and the
-               one-release aliases
+    top        geo/__init__, geo.cli (and its geo.cli_* command modules), geo.__main__
+               and the one-release aliases
 
 A module imports only modules of its own layer or of a layer listed above it
 (function-level imports included), no two modules import each other (directly
@@ -31,7 +31,18 @@ PACKAGE = Path(__file__).resolve().parent.parent / "geo"
 ROOT_STATIC = PACKAGE / "publish" / "static"
 LAYERS = ("base", "_core", "reference", "loading", "analysis", "publish", "shipped", "top")
 BASE = {"geo.errors", "geo.settings", "geo.schema", "geo.crs"}
-TOP = {"geo", "geo.cli", "geo.cli_analysts", "geo.__main__", "geo.datasets", "geo.observatory"}
+TOP = {
+    "geo",
+    "geo.cli",
+    "geo.cli_analysts",
+    "geo.cli_args",
+    "geo.cli_data",
+    "geo.cli_observatory",
+    "geo.cli_publish",
+    "geo.__main__",
+    "geo.datasets",
+    "geo.observatory",
+}
 
 
 def _dotted(path: Path) -> str:
