@@ -343,6 +343,54 @@ def _legend_labels() -> dict[str, Any]:
     }
 
 
+def _check_columns(
+    territories: pd.DataFrame, ptce: pd.DataFrame, synergies: pd.DataFrame | None
+) -> None:
+    """Raise :class:`SchemaError` naming every required column the inputs lack."""
+    problems = _require(territories, field_names("territories", required=True), "territories")
+    problems += _require(ptce, field_names("ptce", required=True), "ptce")
+    if synergies is not None:
+        problems += _require(synergies, _SYNERGY_COLUMNS, "synergies")
+    if problems:
+        raise SchemaError("cannot draw the synergy map: " + "; ".join(problems), problems)
+
+
+def _links_and_radii(
+    territories: gpd.GeoDataFrame,
+    ptce: gpd.GeoDataFrame,
+    synergies: pd.DataFrame | None,
+    radius_km: float | None,
+) -> tuple[pd.DataFrame, float, float]:
+    """Return the links to draw (computed within 20 km when not given) and their radii.
+
+    The radius of the links is the one they were computed with; the rings'
+    is ``radius_km`` when given, else the links' radius.
+    """
+    if synergies is None:
+        from geo.analysis.synergies import synergies as compute_synergies
+
+        synergies = compute_synergies(
+            territories, ptce, radius_km=20.0 if radius_km is None else radius_km
+        )
+    link_km = _radius_of(synergies, 20.0 if radius_km is None else radius_km)
+    ring_km = link_km if radius_km is None else float(radius_km)
+    return _prepare_links(synergies), link_km, ring_km
+
+
+def _focus_codes(t_show: pd.DataFrame, kind: str) -> list[str]:
+    """Return the INSEE codes of the focused territory's communes (none for other maps)."""
+    if kind == "territory" and "codes_insee" in t_show:
+        return split(t_show["codes_insee"].iloc[0], ";")
+    return []
+
+
+def _credit(communes: gpd.GeoDataFrame | None) -> str | None:
+    """Return what the map credits beside the tiles: the boundaries of geo.load_communes."""
+    if communes is None or "geometry_source" in communes.columns:
+        return f"Contours : IGN ADMIN EXPRESS COG {EMBEDDED_VINTAGE}, INSEE"
+    return None
+
+
 def map_data(
     territories: gpd.GeoDataFrame,
     ptce: gpd.GeoDataFrame,
@@ -383,26 +431,13 @@ def map_data(
     CRSError
         Inputs without a CRS.
     """
-    problems = _require(territories, field_names("territories", required=True), "territories")
-    problems += _require(ptce, field_names("ptce", required=True), "ptce")
-    if synergies is not None:
-        problems += _require(synergies, _SYNERGY_COLUMNS, "synergies")
-    if problems:
-        raise SchemaError("cannot draw the synergy map: " + "; ".join(problems), problems)
+    _check_columns(territories, ptce, synergies)
     kind, value = _parse_focus(focus, region, departement, territory)
     extra = _popup_columns(popup_columns, territories, ptce)
     tiles_config = _tiles_config(tiles)
     territories = _as_wgs84(territories, "territories")
     ptce = _as_wgs84(ptce, "ptce")
-    if synergies is None:
-        from geo.analysis.synergies import synergies as compute_synergies
-
-        synergies = compute_synergies(
-            territories, ptce, radius_km=20.0 if radius_km is None else radius_km
-        )
-    link_km = _radius_of(synergies, 20.0 if radius_km is None else radius_km)
-    ring_km = link_km if radius_km is None else float(radius_km)
-    links = _prepare_links(synergies)
+    links, link_km, ring_km = _links_and_radii(territories, ptce, synergies, radius_km)
 
     territories = territories.assign(id=territories["id"].map(_text))
     ptce = ptce.assign(id=ptce["id"].map(_text))
@@ -423,9 +458,6 @@ def map_data(
     p_show = ptce[_isin(ptce["id"], p_sel)]
     bounds = _bounds(t_show, p_show, kind)
     admin = _admin_names()
-    focus_codes: list[str] = []
-    if kind == "territory" and "codes_insee" in t_show:
-        focus_codes = split(t_show["codes_insee"].iloc[0], ";")
     t_table = territory_table(t_show, scale, extra, admin)
     p_table = ptce_table(p_show, extra, admin)
     n_features = len(t_table["rows"]) + len(p_table["rows"]) + len(links)
@@ -440,12 +472,7 @@ def map_data(
         "ringKm": ring_km if rings else None,
         "tiles": tiles_config,
         "embed": bool(embed),
-        # what the map credits beside the tiles: the boundaries of geo.load_communes
-        "credit": (
-            f"Contours : IGN ADMIN EXPRESS COG {EMBEDDED_VINTAGE}, INSEE"
-            if communes is None or "geometry_source" in communes.columns
-            else None
-        ),
+        "credit": _credit(communes),
         "cluster": len(p_table["rows"]) >= _CLUSTER_MIN,
         "canvas": n_features >= _CANVAS_MIN,
         "labels": _legend_labels(),
@@ -457,7 +484,7 @@ def map_data(
         "linksTotal": len(links),
         "linksPerTerritory": MAX_LINKS,
         "d": _outline_table(communes, scale, bounds),
-        "c": _commune_table(communes, focus_codes),
+        "c": _commune_table(communes, _focus_codes(t_show, kind)),
     }
 
 
