@@ -546,15 +546,12 @@ def _summary(ctx: SiteContext, row: Record, region_name: str, n_partners: int, n
     return sentence
 
 
-def territory_page(ctx: SiteContext, data: SiteData, row: Record) -> dict[str, Any]:
-    """Return the context of ``territory.html``: summary, facts, partners, map, sources."""
-    tid = row["id"]
-    name = _text(row["nom"])
+def _territory_facts(
+    ctx: SiteContext, data: SiteData, row: Record, region_name: str, region_page_name: str
+) -> list[tuple[str, Cell]]:
+    """Return the facts of a territory's page as (label, value); the page drops empty ones."""
     region = _text(row.get("region"))
-    region_name = ctx.regions.get(region, _text(row.get("region_nom")))
-    partners = data.links_of_t.get(tid, [])
-    region_page_name = f"regions/{ctx.page_name(region)}.html"
-    facts: list[tuple[str, Cell]] = [
+    return [
         ("Statut", _statut_badge(row["statut"])),
         ("Date d'habilitation", date_fr(row.get("date_habilitation"))),
         ("Texte légal", _text(row.get("texte_legal"))),
@@ -570,8 +567,12 @@ def territory_page(ctx: SiteContext, data: SiteData, row: Record) -> dict[str, A
         ("Entreprise à but d'emploi (EBE)", _text(row.get("ebe"))),
         ("Précision du périmètre", PRECISION_LABELS.get(_text(row.get("precision")), "")),
         ("Périmètre approché", _text(row.get("precision_note"))),
-        *_category_facts(data.category_of_t.get(tid), ctx.radius_km),
+        *_category_facts(data.category_of_t.get(row["id"]), ctx.radius_km),
     ]
+
+
+def _partner_rows(data: SiteData, partners: list[Record]) -> list[list[Cell]]:
+    """Return the rows of a territory's PTCE table: name (linked), relation, distance, zone."""
     partner_rows: list[list[Cell]] = []
     for link in partners:
         prow = data.p_by_id.get(link["ptce_id"])
@@ -584,6 +585,18 @@ def territory_page(ctx: SiteContext, data: SiteData, row: Record) -> dict[str, A
                 PRECISION_LABELS.get(_text(link.get("ptce_precision")), ""),
             ]
         )
+    return partner_rows
+
+
+def territory_page(ctx: SiteContext, data: SiteData, row: Record) -> dict[str, Any]:
+    """Return the context of ``territory.html``: summary, facts, partners, map, sources."""
+    tid = row["id"]
+    name = _text(row["nom"])
+    region = _text(row.get("region"))
+    region_name = ctx.regions.get(region, _text(row.get("region_nom")))
+    partners = data.links_of_t.get(tid, [])
+    region_page_name = f"regions/{ctx.page_name(region)}.html"
+    facts = _territory_facts(ctx, data, row, region_name, region_page_name)
     page = ctx.page_name(tid)
     page_path = f"territoires/{page}.html"
     radius = f"{ctx.radius_km:g}"
@@ -614,7 +627,7 @@ def territory_page(ctx: SiteContext, data: SiteData, row: Record) -> dict[str, A
             _headers(
                 ("PTCE", False), ("Relation", False), ("Distance", True), ("Zone du PTCE", False)
             ),
-            partner_rows,
+            _partner_rows(data, partners),
             f"Aucun PTCE connu à {radius} km ou moins de ce territoire.",
         ),
         # a map of its own, opened on it (33-131 KB for the shipped data, against 403 KB for
