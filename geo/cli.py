@@ -14,11 +14,12 @@ export). Nothing here computes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -462,15 +463,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(f"error: {visible(problem)}", file=sys.stderr)
         return 2
+    try:
+        with _global_options(args), _library_log(), _warnings_shown(args.command):
+            return int(args.func(args))
+    except GeoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a folder as output, a read-only place, an unreadable input...
+        print(visible(f"error: {_io_problem(exc)}: {exc.strerror or exc}"), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+@contextlib.contextmanager
+def _global_options(args: argparse.Namespace) -> Iterator[None]:
+    """Apply ``--data-dir``, ``--offline`` and ``--quiet`` while the command runs, then undo."""
     offline_before, progress_before = settings.offline, settings.progress
     env_before = os.environ.get(DATA_DIR_ENV)
-    if getattr(args, "data_dir", None):
-        os.environ[DATA_DIR_ENV] = str(Path(args.data_dir).resolve())
-    if args.offline:
-        settings.offline = True
-    if getattr(args, "quiet", False):
-        settings.progress = False
-    # Progress notes and diagnostics of the library (logging.getLogger("geo")) on stderr.
+    try:
+        if getattr(args, "data_dir", None):
+            os.environ[DATA_DIR_ENV] = str(Path(args.data_dir).resolve())
+        if args.offline:
+            settings.offline = True
+        if getattr(args, "quiet", False):
+            settings.progress = False
+        yield
+    finally:
+        settings.offline, settings.progress = offline_before, progress_before
+        if env_before is None:
+            os.environ.pop(DATA_DIR_ENV, None)
+        else:
+            os.environ[DATA_DIR_ENV] = env_before
+
+
+@contextlib.contextmanager
+def _library_log() -> Iterator[None]:
+    """Print the library's progress notes and diagnostics (``logging.getLogger("geo")``)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger = logging.getLogger("geo")
@@ -478,37 +508,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")
-            warnings.showwarning = _show_warning
-            if args.command != "communes":
-                # The 4 communes without a boundary matter when loading communes,
-                # not for every map or table built on top of them.
-                from geo.reference.communes import MissingGeometryWarning
-
-                warnings.simplefilter("ignore", MissingGeometryWarning)
-            return int(args.func(args))
-    except GeoError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # a folder as output, a read-only place, an unreadable input...
-        if exc.filename2:  # os.replace(tmp, target) failed: the target cannot be written
-            what = f"cannot write {exc.filename2}"
-        else:
-            what = f"cannot read or write {exc.filename}" if exc.filename else "input/output error"
-        print(visible(f"error: {what}: {exc.strerror or exc}"), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        yield
     finally:
-        settings.offline, settings.progress = offline_before, progress_before
-        if env_before is None:
-            os.environ.pop(DATA_DIR_ENV, None)
-        else:
-            os.environ[DATA_DIR_ENV] = env_before
         logger.removeHandler(handler)
         logger.setLevel(level_before)
+
+
+@contextlib.contextmanager
+def _warnings_shown(command: str) -> Iterator[None]:
+    """Print the library's warnings as one ``warning:`` line each while the command runs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        if command != "communes":
+            # The 4 communes without a boundary matter when loading communes,
+            # not for every map or table built on top of them.
+            from geo.reference.communes import MissingGeometryWarning
+
+            warnings.simplefilter("ignore", MissingGeometryWarning)
+        yield
+
+
+def _io_problem(exc: OSError) -> str:
+    """Say which file an input/output error is about, and whether it was written or read."""
+    if exc.filename2:  # os.replace(tmp, target) failed: the target cannot be written
+        return f"cannot write {exc.filename2}"
+    return f"cannot read or write {exc.filename}" if exc.filename else "input/output error"
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
