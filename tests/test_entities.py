@@ -649,9 +649,9 @@ def test_shipped_data_loads(loader, name, columns):
 
 
 def test_shipped_data_missing(monkeypatch, tmp_path):
-    from geo.loading import entities
+    from geo.loading import shipped_tables
 
-    monkeypatch.setattr(entities, "_data_dir", lambda: tmp_path)
+    monkeypatch.setattr(shipped_tables, "data_dir", lambda: tmp_path)
     with pytest.raises(DataSourceError, match=r"territories.geojson is missing.*path="):
         geo.load_territories()
 

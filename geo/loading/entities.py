@@ -74,9 +74,8 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 import geopandas as gpd
@@ -87,14 +86,13 @@ from shapely.geometry import MultiPolygon, Point
 
 from geo._core import columns as _columns
 from geo._core.columns import is_blank, split_values
-from geo._core.tables import Input, checked_crs, read_input
+from geo._core.tables import Input, read_input
 from geo._core.text import name_key, without_article
 from geo._core.warn import warn
-from geo.crs import WGS84, ZONES, check_lonlat, zone_of_code, zone_of_geometry
+from geo.crs import WGS84, check_lonlat, zone_of_code, zone_of_geometry
 from geo.errors import (
     AmbiguousCommuneError,
     CRSError,
-    DataSourceError,
     GeoWarning,
     InvalidGeometryError,
     SchemaError,
@@ -102,10 +100,17 @@ from geo.errors import (
     UnknownQPVError,
     format_problems,
 )
-from geo.reference import cog
-from geo.reference import names as _names
+from geo.loading.communes import (
+    CommuneIndex,
+    commune_records,
+    departement_code,
+    departement_regions,
+    population,
+    region_names,
+)
+from geo.loading.shipped_tables import load_shipped
 from geo.reference.names import normalise_code
-from geo.reference.placement import commune_under, polygonal, seat_commune, seat_point, union_of
+from geo.reference.placement import polygonal, seat_commune, seat_point, union_of
 from geo.schema import Table, field_names, table_columns
 
 __all__ = [
@@ -114,8 +119,6 @@ __all__ = [
     "load_territories",
 ]
 
-_SHIPPED = {"territories": "territories.geojson", "ptce": "ptce.geojson"}
-_MIN_COVERED_SHARE = 0.005  # a polygon "covers" a commune from 0.5 % of its area
 _INFRA_COMMUNAL_SHARE = 0.95  # below this share of its communes, a polygon is infra-communal
 _LOW_GEOCODING_SCORE = 0.5
 
@@ -356,7 +359,7 @@ def _load(
     qpv: gpd.GeoDataFrame | None,
 ) -> gpd.GeoDataFrame:
     if path is None:
-        return _load_shipped(kind)
+        return load_shipped(kind)
     data = read_input(path, sheet)
     roles = _columns.detect_columns(list(data.frame.columns), kind, options, source=data.source)
     _require_columns(kind, roles, data)
@@ -433,7 +436,7 @@ class _Rows:
         self.unlocated: list[str] = []
         self.fallbacks: list[str] = []
         self.mismatches: list[str] = []
-        self.communes = _Communes()
+        self.communes = CommuneIndex()
 
     # - helpers -
 
@@ -517,7 +520,7 @@ class _Rows:
     def locate(self, *, geocode_addresses: bool) -> None:
         """Find the communes, points and polygons of every row."""
         written = self.cells("departement")
-        self.departements = [_departement_code(v) for v in written]
+        self.departements = [departement_code(v) for v in written]
         self.cells_codes = self.cells("codes")
         self._read_coordinates()
         resolved = self._locate_by_values(written)
@@ -762,7 +765,7 @@ class _Rows:
     def result(self) -> gpd.GeoDataFrame:
         needed = {c for codes in self.area_codes for c in codes}
         needed |= {c for c in self.seat_code if c}
-        communes = _commune_records(self.communes.table, needed)
+        communes = commune_records(self.communes.table, needed)
         if self.kind == "territories":
             self._territory_columns(communes)
         else:
@@ -809,7 +812,7 @@ class _Rows:
                 self.unlocated.append(f"{self.label(i)} ({self.out['id'][i]})")
             self.out["geometry"][i] = geometry
             self.out["precision"][i] = precision
-            whole = _population(communes, codes) if codes else None
+            whole = population(communes, codes) if codes else None
             measured = precision in ("communes", "epci") and whole is not None
             self.out["population_communes"][i] = whole
             self.out["population"][i] = whole if measured else None
@@ -864,8 +867,8 @@ class _Rows:
             self.out["precision"][i] = precision
 
     def _common_columns(self, communes: dict[str, dict[str, Any]]) -> None:
-        regions = _region_names()
-        dep_regions = _departement_regions()
+        regions = region_names()
+        dep_regions = departement_regions()
         for i in range(self.n):
             codes = self.area_codes[i]
             known = [communes[c] for c in codes if c in communes]
@@ -904,7 +907,7 @@ class _Rows:
                 ]
 
 
-# --- communes and geometry helpers -----------------------------------------
+# --- helpers ------------------------------------------------------------------
 
 
 def _resolve(
@@ -938,152 +941,6 @@ def _resolve(
     return out
 
 
-@cog.memo
-def _region_names() -> dict[str, str]:
-    table = cog.regions()
-    return dict(zip(table["code"], table["nom"], strict=True))
-
-
-@cog.memo
-def _departement_regions() -> dict[str, str]:
-    table = cog.departements()
-    return dict(zip(table["code"], table["region"], strict=True))
-
-
-def _departement_code(value: str) -> str | None:
-    """Return the département code written ``value``, or ``None``.
-
-    ``"78"``, ``"7"``, ``"2a"``, ``"93.0"``, ``"Yvelines"`` -> ``"78"``, ``"07"``,
-    ``"2A"``, ``"93"``, ``"78"``.
-    """
-    if not value.strip():
-        return None
-    try:
-        return cog.departement_code(_names.departement_code(value) or value)
-    except SchemaError:
-        return None
-
-
-def _commune_table() -> gpd.GeoDataFrame:
-    from geo.reference.communes import load_communes
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return load_communes(types=("COM", "ARM", "COMD", "COMA"))
-
-
-class _Communes:
-    """The commune table of one load, read once, and its spatial index."""
-
-    def __init__(self) -> None:
-        self._table: gpd.GeoDataFrame | None = None
-        self._points: gpd.GeoDataFrame | None = None
-        self._metric: dict[int, np.ndarray] = {}  # EPSG -> geometries of the point table
-
-    @property
-    def table(self) -> gpd.GeoDataFrame:
-        """All communes (COM, ARM, COMD, COMA)."""
-        if self._table is None:
-            self._table = _commune_table()
-        return self._table
-
-    @property
-    def points(self) -> gpd.GeoDataFrame:
-        """Communes and arrondissements (not their PLM parents), for spatial joins.
-
-        Its spatial index is built on first use and kept with it.
-        """
-        if self._points is None:
-            table = self.table
-            keep = table["type"].isin(["COM", "ARM"]) & ~table["code_insee"].isin(_names.PLM_CODES)
-            self._points = table[keep & table.geometry.notna()].reset_index(drop=True)
-        return self._points
-
-    def metric(self, epsg: int, rows: np.ndarray) -> np.ndarray:
-        """Geometries ``rows`` of :attr:`points` in ``epsg`` (reprojected once per row)."""
-        geoms = self._metric.get(epsg)
-        if geoms is None:
-            geoms = self._metric[epsg] = np.full(len(self.points), None, dtype=object)
-        todo = np.unique(rows[pd.isna(geoms[rows])])
-        if len(todo):
-            source = self.points.geometry.iloc[todo]
-            geoms[todo] = source.to_crs(epsg=epsg).values.to_numpy()
-        return geoms[rows]
-
-    def at(self, points: Sequence[Point | None]) -> list[str | None]:
-        """INSEE code of the commune (or arrondissement) under each point."""
-        if not points:
-            return []
-        table = self.points
-        codes = table["code_insee"].to_numpy(dtype=object)
-        found = commune_under(points, table.geometry.values, codes, tree=table.sindex)
-        return [codes[k] if k >= 0 else None for k in found]
-
-    def of_departement(self, departement: str) -> list[Any]:
-        """Polygons of the communes of a département."""
-        table = self.table
-        rows = (table["type"] == "COM") & (table["departement"] == departement)
-        return list(table.geometry[rows & table.geometry.notna()])
-
-    def under(self, polygons: Sequence[Any]) -> list[tuple[list[str], float]]:
-        """Return the communes each polygon covers and the share of their union it fills.
-
-        A polygon covers a commune from :data:`_MIN_COVERED_SHARE` of the
-        commune's area, or when the commune holds its representative point.
-        All polygons are queried in one call to the spatial index; areas are
-        measured in the metric CRS of each polygon's zone.
-        """
-        out: list[tuple[list[str], float]] = [([], 0.0)] * len(polygons)
-        if not polygons:
-            return out
-        table = self.points
-        shapes = gpd.GeoSeries(list(polygons), crs=WGS84)
-        hit_polygon, hit_commune = table.sindex.query(
-            shapes.values.to_numpy(), predicate="intersects"
-        )
-        zones = zone_of_geometry(shapes).fillna("metropole").to_numpy()
-        codes = table["code_insee"].to_numpy()
-        for zone in np.unique(zones):
-            epsg = ZONES[zone].epsg
-            in_zone = zones[hit_polygon] == zone
-            poly_rows, commune_rows = hit_polygon[in_zone], hit_commune[in_zone]
-            if not len(poly_rows):
-                continue
-            metric_shapes = shapes.iloc[np.flatnonzero(zones == zone)].to_crs(epsg=epsg)
-            by_row = dict(zip(np.flatnonzero(zones == zone), metric_shapes.values, strict=True))
-            shape = np.asarray([by_row[i] for i in poly_rows], dtype=object)
-            commune = self.metric(epsg, commune_rows)
-            area = shapely.area(commune)
-            overlap = shapely.area(shapely.intersection(commune, shape))
-            inside = shapely.contains(commune, shapely.point_on_surface(shape))
-            chosen = (overlap >= _MIN_COVERED_SHARE * area) | inside
-            for i in np.unique(poly_rows[chosen]):
-                mine = chosen & (poly_rows == i)
-                union_area = shapely.union_all(commune[mine]).area
-                share = float(by_row[i].area / union_area) if union_area else 0.0
-                out[i] = (sorted(codes[commune_rows[mine]]), share)
-        return out
-
-
-def _commune_records(table: gpd.GeoDataFrame, codes: set[str]) -> dict[str, dict[str, Any]]:
-    """Attributes and geometry of some communes of ``table``, by code.
-
-    A code shared by a commune and one of its communes déléguées stands for
-    the commune; an arrondissement code for the arrondissement.
-    """
-    rows = table[table["code_insee"].isin(list(codes))]
-    order = rows["type"].map({"COM": 0, "ARM": 1}).fillna(2)
-    rows = rows.assign(_order=order.to_numpy()).sort_values("_order")
-    rows = rows.drop_duplicates("code_insee").drop(columns="_order")
-    return {r["code_insee"]: r for r in rows.to_dict("records")}
-
-
-def _population(communes: dict[str, dict[str, Any]], codes: Sequence[str]) -> int | None:
-    values = [communes[c]["population"] for c in codes if c in communes]
-    values = [int(v) for v in values if not pd.isna(v)]
-    return sum(values) if values else None
-
-
 def _number(text: str) -> float:
     try:
         return float(text.replace(",", ".").replace(" ", "").replace("\u00a0", ""))
@@ -1093,43 +950,3 @@ def _number(text: str) -> float:
 
 def _unique(values: Iterable[Any]) -> list[str]:
     return list(dict.fromkeys(str(v) for v in values if not is_blank(v)))
-
-
-# --- shipped tables ---------------------------------------------------------
-
-
-def _data_dir() -> Path:
-    from geo._core.datadir import data_dir
-
-    return data_dir()
-
-
-def _load_shipped(kind: Table) -> gpd.GeoDataFrame:
-    path = _data_dir() / _SHIPPED[kind]
-    if not path.is_file():
-        raise DataSourceError(
-            f"the shipped table {path} is missing: this installation has no "
-            f"{_SHIPPED[kind]} (it lives in data/ of the source checkout); pass "
-            f"path=... to load your own file"
-        )
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:
-        raise DataSourceError(f"cannot read the shipped table {path}: {exc}") from exc
-    gdf = gdf.set_geometry(checked_crs(gdf.geometry, path.name))
-    columns = table_columns(kind)
-    numbers = field_names(kind, type="int")
-    for column in columns:
-        if column not in gdf.columns:
-            gdf[column] = None
-    text = [c for c in columns if c not in (*numbers, "geometry")]
-    for column in text:
-        gdf[column] = gdf[column].astype(object).where(gdf[column].notna(), None)
-    gdf["id"] = gdf["id"].astype(str).astype(object)
-    for column in numbers:
-        gdf[column] = pd.to_numeric(gdf[column], errors="coerce").astype("Int64")
-    duplicated = sorted(set(gdf.loc[gdf["id"].duplicated(), "id"]))
-    if duplicated:
-        raise SchemaError(f"the shipped table {path} repeats ids {duplicated}: rebuild it")
-    extra = [c for c in gdf.columns if c not in columns]
-    return gdf[[*columns, *extra]].reset_index(drop=True)
