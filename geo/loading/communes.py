@@ -2,8 +2,9 @@
 
 :class:`CommuneIndex` reads the commune table once per load and answers the
 spatial questions of the steps (the commune under a point, the communes a
-polygon covers); the rest are small look-ups (records by code, population,
-regions, département codes).
+polygon covers); :func:`resolve` turns written codes and names into communes
+with :func:`geo.reference.lookup.resolve_each`; the rest are small look-ups
+(records by code, population, regions, département codes).
 
 It reads only the reference tables of :mod:`geo.reference`; it knows nothing of
 the user's file but the values handed to it.
@@ -22,7 +23,8 @@ import shapely
 from shapely.geometry import Point
 
 from geo.crs import WGS84, ZONES, zone_of_geometry
-from geo.errors import SchemaError
+from geo.errors import AmbiguousCommuneError, SchemaError, UnknownCommuneError
+from geo.loading.records import Report
 from geo.reference import cog
 from geo.reference import names as _names
 from geo.reference.placement import commune_under
@@ -35,9 +37,47 @@ __all__ = [
     "departement_regions",
     "population",
     "region_names",
+    "resolve",
 ]
 
 MIN_COVERED_SHARE = 0.005  # a polygon "covers" a commune from 0.5 % of its area
+
+#: A commune found by :func:`resolve`: its code, name, how it matched, and
+#: whether it was an old code (then ``note`` names what it became).
+Match = dict[str, Any]
+
+
+def resolve(
+    values: list[str], departements: list[str | None], labels: list[str]
+) -> tuple[dict[int, list[Match]], Report]:
+    """Resolve values to communes: the matches per request, and the requests that failed.
+
+    The failures are the messages of the error raised for these rows, with
+    suggestions; ambiguous ones are told by their type, not by their text.
+    """
+    from geo.reference.lookup import resolve_each
+
+    found = resolve_each(values, departements, where=labels, suggest=True)
+    out: dict[int, list[Match]] = {}
+    unknown: list[str] = []
+    ambiguous: list[str] = []
+    for k, result in enumerate(found):
+        if isinstance(result, UnknownCommuneError):
+            unknown.append(str(result))
+            if isinstance(result, AmbiguousCommuneError):
+                ambiguous.append(str(result))
+            continue
+        out[k] = [
+            {
+                "code_insee": m.code_insee,
+                "nom": m.nom,
+                "matched_by": m.matched_by,
+                "note": m.note,
+                "old": m.matched_by == "old-code",
+            }
+            for m in result
+        ]
+    return out, Report(communes=tuple(unknown), ambiguous=tuple(ambiguous))
 
 
 @cog.memo
