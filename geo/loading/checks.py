@@ -185,28 +185,36 @@ def _number(text: str) -> float:
         return float("nan")
 
 
-def read_coordinates(source: Source, rows: Rows) -> Step:
-    """Read longitude/latitude cells and point geometries; check they are in France."""
+def _lonlat_cells(source: Source) -> tuple[dict[int, Point], Report]:
+    """Return the points the latitude/longitude cells give, and the cells that give none."""
     labels = source.labels
     points: dict[int, Point] = {}
     coordinates: list[str] = []
     schema: list[str] = []
+    lats, lons = source.cells("lat"), source.cells("lon")
+    for i, (lat_text, lon_text) in enumerate(zip(lats, lons, strict=True)):
+        if not lat_text and not lon_text:
+            continue
+        lon, lat = _number(lon_text), _number(lat_text)
+        message = check_lonlat(lon, lat, labels[i])
+        if message is None:
+            points[i] = Point(lon, lat)
+        elif np.isfinite(lon) and np.isfinite(lat):
+            coordinates.append(message)
+        else:
+            schema.append(
+                f'{labels[i]} latitude "{lat_text}", longitude "{lon_text}" '
+                "are not both numbers (use a dot or a comma as decimal mark)"
+            )
+    return points, Report(schema=tuple(schema), coordinates=tuple(coordinates))
+
+
+def read_coordinates(source: Source, rows: Rows) -> Step:
+    """Read longitude/latitude cells and point geometries; check they are in France."""
+    points: dict[int, Point] = {}
+    found = Report()
     if "lat" in source.roles:
-        lats, lons = source.cells("lat"), source.cells("lon")
-        for i, (lat_text, lon_text) in enumerate(zip(lats, lons, strict=True)):
-            if not lat_text and not lon_text:
-                continue
-            lon, lat = _number(lon_text), _number(lat_text)
-            message = check_lonlat(lon, lat, labels[i])
-            if message is None:
-                points[i] = Point(lon, lat)
-            elif np.isfinite(lon) and np.isfinite(lat):
-                coordinates.append(message)
-            else:
-                schema.append(
-                    f'{labels[i]} latitude "{lat_text}", longitude "{lon_text}" '
-                    "are not both numbers (use a dot or a comma as decimal mark)"
-                )
+        points, found = _lonlat_cells(source)
     if source.geometry is not None:
         for i, geom in enumerate(source.geometry):
             if isinstance(geom, Point) and i not in points:
@@ -216,4 +224,4 @@ def read_coordinates(source: Source, rows: Rows) -> Step:
         for i, point in points.items():
             seat_point[i], point_given[i] = point, True
         rows = replace(rows, seat_point=tuple(seat_point), point_given=tuple(point_given))
-    return rows, Report(schema=tuple(schema), coordinates=tuple(coordinates))
+    return rows, found
