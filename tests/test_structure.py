@@ -432,7 +432,6 @@ def _long_modules() -> list[str]:
 # Both checks fail today: the splits of issue 17 are not all done (see the closing
 # note). They are strict xfails, not an allow-list: every run lists the offenders,
 # and the mark must go (the run fails) as soon as the package complies.
-@pytest.mark.xfail(strict=True, reason="issue 17: modules over 800 lines not yet split")
 def test_no_module_over_800_lines() -> None:
     long = _long_modules()
     assert not long, f"{len(long)} modules over {MAX_MODULE_LINES} lines: {long}"
