@@ -70,7 +70,7 @@ def _child(side: str, n: int) -> None:
 
     territories, ptce = inputs(n)
     if side == "project":
-        nearest_ptce(territories.iloc[:100], ptce)  # imports and caches, not the work
+        nearest_ptce(territories.iloc[:100], ptce, geometry=False)  # imports, caches
     else:
         gpd.sjoin_nearest(territories.iloc[:100].to_crs(2154), ptce.to_crs(2154))
     gc.collect()
@@ -78,7 +78,7 @@ def _child(side: str, n: int) -> None:
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     start = time.perf_counter()
     if side == "project":
-        result = nearest_ptce(territories, ptce)
+        result = nearest_ptce(territories, ptce, geometry=False)  # like sjoin: no lines
         found = int(result["ptce_id"].notna().sum())
     else:
         joined = gpd.sjoin_nearest(

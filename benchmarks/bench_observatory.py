@@ -13,6 +13,9 @@ Targets
 - 10,000 synthetic territories x 10,000 PTCE (mainland France): time and peak
   memory of opportunities() and radius_sensitivity(), each in a fresh process,
   beside synergies() alone.
+
+The peers are the plain tables (``geometry=False``), as opportunities() calls
+them; opportunities() itself returns its default GeoDataFrame.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ def shipped() -> None:
     territories, ptce = geo.load_territories(), geo.load_ptce()
     opportunities(territories, ptce)  # warm: communes, PTCE areas
     ours, peer = paired(
-        lambda: opportunities(territories, ptce), lambda: synergies(territories, ptce), repeat=7
+        lambda: opportunities(territories, ptce),
+        lambda: synergies(territories, ptce, geometry=False),
+        repeat=7,
     )
     row(
         "opportunities, shipped data (warm)",
@@ -52,7 +57,10 @@ def shipped() -> None:
     )
     ours, peer = paired(
         lambda: opportunities(territories, ptce),
-        lambda: (synergies(territories, ptce), nearest_ptce(territories, ptce)),
+        lambda: (
+            synergies(territories, ptce, geometry=False),
+            nearest_ptce(territories, ptce, geometry=False),
+        ),
         repeat=7,
     )
     row(
@@ -64,13 +72,13 @@ def shipped() -> None:
     )
     ours, peer = paired(
         lambda: opportunities(territories, ptce, by="ptce"),
-        lambda: synergies(territories, ptce),
+        lambda: synergies(territories, ptce, geometry=False),
         repeat=7,
     )
     row("opportunities by='ptce', shipped data (warm)", ours, "synergies()", peer)
     ours, peer = paired(
         lambda: radius_sensitivity(territories, ptce, RADII),
-        lambda: [synergies(territories, ptce, radius_km=r) for r in RADII],
+        lambda: [synergies(territories, ptce, radius_km=r, geometry=False) for r in RADII],
         repeat=7,
     )
     row(
@@ -82,7 +90,7 @@ def shipped() -> None:
     )
     ours, peer = paired(
         lambda: radius_sensitivity(territories, ptce, RADII),
-        lambda: synergies(territories, ptce, radius_km=max(RADII)),
+        lambda: synergies(territories, ptce, radius_km=max(RADII), geometry=False),
         repeat=7,
     )
     row(
@@ -122,9 +130,9 @@ def _child(job: str, n: int, queue) -> None:
     territories, ptce = synthetic(n)
     calls: dict[str, Callable[[], object]] = {
         "opportunities": lambda: opportunities(territories, ptce, radius_km=20),
-        "synergies-20": lambda: synergies(territories, ptce, radius_km=20),
+        "synergies-20": lambda: synergies(territories, ptce, radius_km=20, geometry=False),
         "radius_sensitivity": lambda: radius_sensitivity(territories, ptce, RADII),
-        "synergies-50": lambda: synergies(territories, ptce, radius_km=50),
+        "synergies-50": lambda: synergies(territories, ptce, radius_km=50, geometry=False),
     }
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()

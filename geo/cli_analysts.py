@@ -3,8 +3,8 @@
 Called by :mod:`geo.cli` (which parses the arguments and turns library errors
 into one line and an exit code). Like it, nothing here computes: each
 command loads the inputs, calls one public function and prints what it wrote.
-The result writers (:func:`write_result`, :func:`links_layer`,
-:func:`opportunity_layer`) also serve the observatory's commands.
+The result writer (:func:`write_result`: a result's own geometry to GIS files,
+its plain table to spreadsheets) also serves the observatory's commands.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ __all__ = [
     "cmd_near",
     "export_layers",
     "is_gis",
-    "links_layer",
-    "opportunity_layer",
     "write_result",
     "write_static",
 ]
@@ -118,23 +116,6 @@ def write_result(table: Any, out: str, layer: str, csv_dialect: str = "standard"
     return write_table(table, out, sheet_name=layer, dialect=csv_dialect)
 
 
-def links_layer(pairs: Any, territories: Any, ptce: Any) -> gpd.GeoDataFrame:
-    """Return a synergy table with its link lines (PTCE seat -> territory) as geometry."""
-    from geo.analysis.links import link_lines
-
-    lines = link_lines(pairs, territories, ptce).to_numpy()
-    return gpd.GeoDataFrame(pairs, geometry=lines, crs="EPSG:4326")
-
-
-def opportunity_layer(table: Any, territories: Any, ptce: Any) -> gpd.GeoDataFrame:
-    """Return an opportunities table with the territory's outline, or the PTCE's point."""
-    by_ptce = "ptce_id" in table.columns and "territory_id" not in table.columns
-    source, key = (ptce, "ptce_id") if by_ptce else (territories, "territory_id")
-    shapes = source.set_index(source["id"].astype(str)).geometry.to_crs("EPSG:4326")
-    geometry = shapes.reindex(table[key].astype(str)).to_numpy()
-    return gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
-
-
 def export_layers(
     territories: gpd.GeoDataFrame, ptce: gpd.GeoDataFrame, radius_km: float
 ) -> dict[str, Any]:
@@ -142,13 +123,12 @@ def export_layers(
     from geo.analysis.observatory import opportunities
     from geo.analysis.synergies import synergies
 
-    pairs = synergies(territories, ptce, radius_km=radius_km)
-    table = opportunities(territories, ptce, pairs, radius_km=radius_km)
+    pairs = synergies(territories, ptce, radius_km=radius_km)  # with the link lines
     return {
         "territoires": territories,
         "ptce": ptce,
-        "liens": links_layer(pairs, territories, ptce),
-        "opportunites": opportunity_layer(table, territories, ptce),
+        "liens": pairs,
+        "opportunites": opportunities(territories, ptce, pairs, radius_km=radius_km),
     }
 
 

@@ -43,7 +43,7 @@ def cmd_synergies(args: argparse.Namespace) -> int:
     """Run ``synergies``: the territory–PTCE pairs, their summary, and ``--out``."""
     from geo.analysis.summaries import synergy_summary
     from geo.analysis.synergies import synergies
-    from geo.cli_analysts import is_gis, links_layer, write_result
+    from geo.cli_analysts import is_gis, write_result
     from geo.publish.export import write_synergies
 
     with _progress_bar(4, "synergies") as bar:
@@ -55,7 +55,7 @@ def cmd_synergies(args: argparse.Namespace) -> int:
         territories = _own(territories, view.own_territory_ids)
         summary = synergy_summary(territories, ptce, table, radius_km=args.radius_km)
         if args.out and is_gis(args.out):  # the links as lines, for QGIS
-            write_result(links_layer(table, territories, ptce), args.out, "liens")
+            write_result(table, args.out, "liens")
         elif args.out and args.csv_fr and args.out.lower().endswith(".csv"):
             write_result(table, args.out, "synergies", "fr")
         elif args.out:
@@ -140,7 +140,7 @@ def cmd_opportunities(args: argparse.Namespace) -> int:
     from geo.analysis.observatory import LABELS_FR, opportunities
     from geo.analysis.summaries import opportunity_summary
     from geo.analysis.synergies import synergies
-    from geo.cli_analysts import is_gis, opportunity_layer, write_result
+    from geo.cli_analysts import is_gis, write_result
     from geo.cli_args import dialect
     from geo.publish.export import write_table
 
@@ -150,7 +150,7 @@ def cmd_opportunities(args: argparse.Namespace) -> int:
         own_t, own_p = _filtered(args, territories, ptce)
         shown_t = own_t
         shown_p = own_p if args.by == "ptce" else ptce
-        pairs = synergies(territories, ptce, radius_km=args.radius_km)
+        pairs = synergies(territories, ptce, radius_km=args.radius_km, geometry=False)
         table = opportunities(
             territories if args.by == "ptce" else shown_t,
             shown_p,
@@ -168,7 +168,7 @@ def cmd_opportunities(args: argparse.Namespace) -> int:
             radius_km=args.radius_km,
         )
         if args.out and is_gis(args.out):  # territory outlines or PTCE points
-            write_result(opportunity_layer(table, territories, ptce), args.out, "opportunites")
+            write_result(table, args.out, "opportunites")
         elif args.out:
             write_table(table, args.out, sheet_name="opportunites", dialect=dialect(args))
         _step(bar, "export")
@@ -179,7 +179,7 @@ def cmd_opportunities(args: argparse.Namespace) -> int:
         + ", ".join(f"{name} {int(n)}" for name, n in counts.items())
     )
     if args.region or args.departement:  # the région(s) of the filtered rows, not France
-        summary = summary[summary["region"].isin(set(table["region_nom"].dropna()))]
+        summary = summary[summary["region"].isin(set(table[f"{args.by}_region_nom"].dropna()))]
     _print_french(summary, _SUMMARY_SHOWN, LABELS_FR)
     last = summary.iloc[-1] if len(summary) else None
     if last is not None and summary["population_th"].notna().iloc[-1]:

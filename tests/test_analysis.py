@@ -52,7 +52,7 @@ def territory(geom=None, **columns) -> gpd.GeoDataFrame:
 
 def one_pair(terr, ptce, **kwargs) -> pd.Series | None:
     table = synergies(terr, ptce, **kwargs)
-    assert list(table.columns) == SYNERGY_COLUMNS
+    assert list(table.columns) == [*SYNERGY_COLUMNS, "link_geometry"]
     assert len(table) <= 1
     return table.iloc[0] if len(table) else None
 
@@ -202,7 +202,7 @@ def test_shared_commune_codes_overlap_even_without_geometry():
     row = one_pair(terr, ptce)
     assert row["relation"] == "overlap"
     assert row["shared_communes"] == "14167"
-    assert row["zone"] == "metropole"
+    assert row["territory_zone"] == "metropole"
     assert math.isnan(row["seat_distance_km"])
     near = nearest_ptce(terr, ptce).iloc[0]
     assert near["ptce_id"] == "p" and near["relation"] == "overlap"
@@ -274,7 +274,7 @@ def test_empty_perimeters_are_skipped_but_reported():
     table = synergies(terr, ptce)
     assert table["territory_id"].tolist() == ["ok"]
     near = nearest_ptce(terr, ptce)
-    assert list(near.columns) == NEAREST_COLUMNS
+    assert list(near.columns) == [*NEAREST_COLUMNS, "link_geometry"]
     assert near["territory_id"].tolist() == ["none", "empty", "ok"]  # input order
     assert near["reason"].iloc[:2].tolist() == ["no geometry", "no geometry"]
     assert near["ptce_id"].iloc[:2].isna().all()
@@ -318,7 +318,7 @@ def test_cross_zone_pairs_are_never_measured():
     lyon = gpd.GeoDataFrame({"id": ["lyon"]}, geometry=[_mairie("69123")], crs=4326)
     assert synergies(reunion, lyon, radius_km=20_000).empty
     row = nearest_ptce(reunion, lyon, radius_km=20_000).iloc[0]
-    assert row["zone"] == "reunion"
+    assert row["territory_zone"] == "reunion"
     assert pd.isna(row["ptce_id"]) and row["reason"] == "no PTCE in zone"
     # Even when the user claims both are in the same place, a zone column wins.
     forced = reunion.assign(zone="metropole")
@@ -330,7 +330,7 @@ def test_reunion_distance_agrees_with_geodesic():
     terr = gpd.GeoDataFrame({"id": ["le-port"]}, geometry=[le_port], crs=4326)
     ptce = gpd.GeoDataFrame({"id": ["st-denis"]}, geometry=[saint_denis], crs=4326)
     row = one_pair(terr, ptce, radius_km=30)
-    assert row["zone"] == "reunion"
+    assert row["territory_zone"] == "reunion"
     _, _, geodesic_m = Geod(ellps="WGS84").inv(le_port.x, le_port.y, saint_denis.x, saint_denis.y)
     assert 10 < geodesic_m / 1000 < 25
     assert row["distance_km"] == pytest.approx(geodesic_m / 1000, rel=0.005)
@@ -505,7 +505,7 @@ def test_nearest_commune_inside_and_at_sea():
 def _export_inputs():
     terr = frame(["t"], [square(X, Y)], nom=["Vénissieux – Les Minguettes"], statut=["TH"])
     ptce = frame(["in", "out"], [Point(X + 500, Y + 500), Point(X + 3 * KM, Y + 500)])
-    return terr, ptce, synergies(terr, ptce)
+    return terr, ptce, synergies(terr, ptce, geometry=False)
 
 
 @pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])

@@ -145,4 +145,4 @@ def test_text_columns_are_stored_as_pandas_infers_them() -> None:
         inferred = pd.DataFrame({"x": values.to_numpy(dtype=object)})["x"].dtype
         assert table[column].dtype == inferred, column
     empty = synergies(territories.iloc[:0], ptce)
-    assert empty.empty and list(empty.columns) == SYNERGY_COLUMNS
+    assert empty.empty and list(empty.columns) == [*SYNERGY_COLUMNS, "link_geometry"]

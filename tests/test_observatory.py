@@ -96,7 +96,7 @@ def by_id(table: pd.DataFrame, column: str = "territory_id") -> dict[str, pd.Ser
 def test_categories_at_known_distances(hand_made):
     territories, ptce = hand_made
     table = opportunities(territories, ptce, radius_km=20)
-    assert list(table.columns) == OPPORTUNITY_COLUMNS
+    assert list(table.columns) == [*OPPORTUNITY_COLUMNS, "territory_geometry"]
     assert list(table["territory_id"]) == list(territories["id"])  # input order
     rows = by_id(table)
     assert rows["overlap"]["category"] == "co-localisé"
@@ -198,7 +198,7 @@ def test_by_ptce_lists_territories_and_ptce_without_tz(hand_made):
     )
     ptce = pd.concat([ptce, extra], ignore_index=True)
     table = opportunities(territories, ptce, radius_km=20, by="ptce")
-    assert list(table.columns) == PTCE_OPPORTUNITY_COLUMNS
+    assert list(table.columns) == [*PTCE_OPPORTUNITY_COLUMNS, "ptce_geometry"]
     assert list(table["ptce_id"]) == list(ptce["id"])
     rows = by_id(table, "ptce_id")
     assert rows["p-in"]["category"] == "co-localisé"
@@ -327,7 +327,7 @@ def test_shipped_seed_pairs_are_co_located(shipped, shared_reference):
 def test_shipped_every_territory_appears_once(shipped):
     territories, ptce = shipped
     table = opportunities(territories, ptce)
-    th = table[table["statut"] == "TH"]
+    th = table[table["territory_statut"] == "TH"]
     assert th["territory_id"].is_unique
     assert sorted(th["territory_id"]) == sorted(
         territories.loc[territories["statut"] == "TH", "id"]
@@ -336,7 +336,7 @@ def test_shipped_every_territory_appears_once(shipped):
     assert set(table["category"]) <= set(CATEGORIES)
     unmeasurable = table[table["category"] == "non mesurable"]
     assert unmeasurable["reason"].notna().all()
-    assert (table.loc[table["statut"] != "PE", "support_ptce_id"]).isna().all()
+    assert (table.loc[table["territory_statut"] != "PE", "support_ptce_id"]).isna().all()
 
 
 def test_shipped_radius_sensitivity_matches_synergies_at_each_radius(shipped):

@@ -241,7 +241,7 @@ def test_pages_french_accessible_structure_public_fields(site):
     index = (root / "index.html").read_text(encoding="utf-8")
     for label in ("territoires habilités (TH)", "projets émergents (PE)", "TH isolés"):
         assert label in index
-    isolated = category[(category["statut"] == "TH") & (category["category"] == "isolé")]
+    isolated = category[(category["territory_statut"] == "TH") & (category["category"] == "isolé")]
     assert f'<span class="n">{len(isolated)}</span> TH isolés' in index
     # the timeline chart and its data table, from geo.timeline
     assert '<img src="assets/evolution.svg"' in index and 'alt="Graphique de' in index

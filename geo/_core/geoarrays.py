@@ -10,16 +10,25 @@ projects arrays into a zone's legal metric CRS (:data:`geo.crs.ZONES`) the way
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
 from geo.crs import WGS84, ZONES, to_metric
 from geo.errors import CRSError
 
-__all__ = ["WGS84_CRS", "has_geometry", "metric", "wgs84_geometry"]
+__all__ = [
+    "WGS84_CRS",
+    "has_geometry",
+    "metric",
+    "metric_crs",
+    "wgs84_geometry",
+    "with_geometry",
+]
 
 WGS84_CRS = CRS.from_user_input(WGS84)
 
@@ -85,4 +94,26 @@ def metric(geoms: np.ndarray, zone: str) -> np.ndarray:
             out[present] = to_metric(series, zone).values.to_numpy()
         else:
             out[present] = shapely.transform(values, project)
+    return out
+
+
+def metric_crs(zones: np.ndarray | pd.Series | Sequence[object]) -> dict[str, str]:
+    """Return the legal metric CRS of each zone named in ``zones``: ``{"metropole": "EPSG:2154"}``.
+
+    Missing and unknown values are passed over; zones come in the order of
+    :data:`geo.crs.ZONES`.
+    """
+    named = set(pd.Series(np.asarray(zones, dtype=object)).dropna().unique())
+    return {name: f"EPSG:{zone.epsg}" for name, zone in ZONES.items() if name in named}
+
+
+def with_geometry(table: pd.DataFrame, column: str, geoms: np.ndarray) -> gpd.GeoDataFrame:
+    """Return ``table`` with ``geoms`` (WGS84, ``None`` allowed) as its active geometry ``column``.
+
+    ``table`` is taken as it is (no copy: pass a new table) and its ``attrs`` are kept.
+    """
+    attrs = dict(table.attrs)
+    table[column] = gpd.array.from_shapely(np.asarray(geoms, dtype=object), crs=WGS84)
+    out = gpd.GeoDataFrame(table, geometry=column, crs=WGS84)
+    out.attrs = attrs
     return out

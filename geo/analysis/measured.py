@@ -79,7 +79,7 @@ def pair_table(
 ) -> pd.DataFrame:
     """Return the synergy table to use: the one given (checked), or computed once."""
     if table is None:
-        return compute_synergies(territories, ptce, radius_km=radius_km)
+        return compute_synergies(territories, ptce, radius_km=radius_km, geometry=False)
     if not isinstance(table, pd.DataFrame):
         raise ArgumentError(
             f"synergies must be a table from geo.synergies(), got {type(table).__name__}"

@@ -39,6 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo._core.geoarrays import metric_crs, wgs84_geometry, with_geometry
 from geo.analysis.measured import (
     KEYS,
     Measured,
@@ -62,9 +63,17 @@ __all__ = [
     "CATEGORY_EN",
     "LABELS_FR",
     "OPPORTUNITY_COLUMNS",
+    "PTCE_GEOMETRY",
     "PTCE_OPPORTUNITY_COLUMNS",
+    "TERRITORY_GEOMETRY",
     "opportunities",
 ]
+
+#: Geometry column of :func:`opportunities` by territory: the territory's geometry.
+TERRITORY_GEOMETRY = "territory_geometry"
+
+#: Geometry column of :func:`opportunities` by PTCE: the PTCE's point.
+PTCE_GEOMETRY = "ptce_geometry"
 
 #: Territory categories in French (the values of the ``category`` column), in order.
 CATEGORIES = ("co-localisé", "proche", "isolé", "non mesurable")
@@ -83,12 +92,12 @@ CATEGORY_EN = {
 OPPORTUNITY_COLUMNS = [
     "territory_id",
     "territory_nom",
-    "statut",
-    "region",
-    "region_nom",
-    "departement",
-    "population",
-    "zone",
+    "territory_statut",
+    "territory_region",
+    "territory_region_nom",
+    "territory_departement",
+    "territory_population",
+    "territory_zone",
     "category",
     "category_en",
     "reason",
@@ -111,10 +120,10 @@ OPPORTUNITY_COLUMNS = [
 PTCE_OPPORTUNITY_COLUMNS = [
     "ptce_id",
     "ptce_nom",
-    "region",
-    "region_nom",
-    "departement",
-    "zone",
+    "ptce_region",
+    "ptce_region_nom",
+    "ptce_departement",
+    "ptce_zone",
     "category",
     "category_en",
     "reason",
@@ -137,12 +146,14 @@ PTCE_OPPORTUNITY_COLUMNS = [
 LABELS_FR = {
     "territory_id": "Identifiant du territoire",
     "territory_nom": "Territoire",
+    "territory_statut": "Statut",
+    "territory_region": "Code région",
+    "territory_region_nom": "Région",
+    "territory_departement": "Département",
+    "territory_population": "Population",
+    "territory_zone": "Zone",
     "statut": "Statut",
     "region": "Région",
-    "region_nom": "Région",
-    "departement": "Département",
-    "population": "Population",
-    "zone": "Zone",
     "category": "Catégorie",
     "category_en": "Catégorie (anglais)",
     "reason": "Motif",
@@ -161,6 +172,10 @@ LABELS_FR = {
     "flags": "Signalements",
     "ptce_id": "Identifiant du PTCE",
     "ptce_nom": "PTCE",
+    "ptce_region": "Code région",
+    "ptce_region_nom": "Région",
+    "ptce_departement": "Département",
+    "ptce_zone": "Zone",
     "n_territories_overlap": "Territoires qui chevauchent",
     "n_territories_near": "Territoires proches",
     "territories_overlap": "Territoires qui chevauchent (identifiants)",
@@ -244,6 +259,7 @@ def opportunities(
     *,
     radius_km: float = 20,
     by: str = "territory",
+    geometry: bool = True,
 ) -> pd.DataFrame:
     """Tell, for each territory (or each PTCE), whether a partner lies within reach.
 
@@ -262,12 +278,22 @@ def opportunities(
         The proximity radius, in kilometres.
     by
         ``"territory"``: one row per territory; ``"ptce"``: one row per PTCE.
+    geometry
+        ``True``: a GeoDataFrame with each row's place. ``False``: the same
+        table as a plain DataFrame (for a table or a count).
 
     Returns
     -------
-    DataFrame
-        ``by="territory"``: columns :data:`OPPORTUNITY_COLUMNS`, one row per
-        territory in input order. ``category`` is one of :data:`CATEGORIES`
+    GeoDataFrame or DataFrame
+        ``by="territory"``: columns :data:`OPPORTUNITY_COLUMNS`, then (with
+        ``geometry``) the active geometry column :data:`TERRITORY_GEOMETRY`
+        (``"territory_geometry"``): the territory's geometry in EPSG:4326
+        (``None`` when it has none). One row per
+        territory in input order. Columns describing the territory are named
+        ``territory_*`` (``territory_statut``, ``territory_region_nom``,
+        ``territory_population``...): merging the table onto
+        :func:`geo.load_territories` on ``territory_id`` adds no ``_x``/``_y``
+        column. ``category`` is one of :data:`CATEGORIES`
         (``category_en`` its English name, see the module documentation);
         ``reason`` says why a row is not measurable, or that no PTCE is
         located in its zone. ``nearest_ptce_*``, ``relation`` and
@@ -291,8 +317,17 @@ def opportunities(
         or not at all), and the nearest TH and PE with their distance. Beyond
         the radius that distance is measured from the PTCE's geometry (its
         seat, or its area when the geometry is a polygon) and its communes.
+        With ``geometry``, the active geometry column :data:`PTCE_GEOMETRY`
+        (``"ptce_geometry"``) holds the PTCE's geometry in EPSG:4326: its
+        seat point (for a PTCE placed at département level, the point that
+        places it on a map, never measured). Columns describing the PTCE are
+        named ``ptce_*``: merging onto :func:`geo.load_ptce` on ``ptce_id``
+        adds no ``_x``/``_y`` column.
 
-        ``table.attrs["radius_km"]`` records the radius.
+        ``table.attrs["radius_km"]`` records the radius and
+        ``table.attrs["metric_crs"]`` the legal metric CRS of each zone of the
+        rows (``{"metropole": "EPSG:2154", ...}``), in which the distances
+        were measured.
 
     Raises
     ------
@@ -308,7 +343,9 @@ def opportunities(
     >>> table = geo.opportunities(geo.load_territories(), geo.load_ptce(), radius_km=20)
     >>> sorted(set(table["category"]) - set(CATEGORIES))
     []
-    >>> isolated = table[(table["statut"] == "TH") & (table["category"] == "isolé")]
+    >>> isolated = table[(table["territory_statut"] == "TH") & (table["category"] == "isolé")]
+    >>> table.geometry.name, table.crs.to_string()
+    ('territory_geometry', 'EPSG:4326')
     """
     if by not in ("territory", "ptce"):
         raise ArgumentError(f"by must be 'territory' or 'ptce', got {by!r}")
@@ -318,10 +355,17 @@ def opportunities(
     table = pair_table(territories, ptce, synergies, radius)
     if by == "ptce":
         out = _by_ptce(territories, ptce, table, radius)
+        zones, column, places = out["ptce_zone"], PTCE_GEOMETRY, ptce
     else:
         out = _by_territory(territories, ptce, table, radius)
+        zones, column, places = out["territory_zone"], TERRITORY_GEOMETRY, territories
     out.attrs["radius_km"] = radius
-    return out
+    out.attrs["metric_crs"] = metric_crs(zones)
+    if not geometry:
+        return out
+    return with_geometry(
+        out, column, wgs84_geometry(places, "ptce" if by == "ptce" else "territories")
+    )
 
 
 def _by_territory(
@@ -357,12 +401,12 @@ def _by_territory(
         {
             "territory_id": m.ids,
             "territory_nom": column_text(frame, "nom"),
-            "statut": statut,
-            "region": column_text(frame, "region"),
-            "region_nom": column_text(frame, "region_nom"),
-            "departement": departement,
-            "population": _population(frame).to_numpy(),
-            "zone": m.zone,
+            "territory_statut": statut,
+            "territory_region": column_text(frame, "region"),
+            "territory_region_nom": column_text(frame, "region_nom"),
+            "territory_departement": departement,
+            "territory_population": _population(frame).to_numpy(),
+            "territory_zone": m.zone,
             "category": category,
             "category_en": [CATEGORY_EN[c] for c in category],
             "reason": [_REASON_FR.get(r, r) if r else None for r in reason],
@@ -381,7 +425,7 @@ def _by_territory(
             "flags": _territory_flags(t_prec, approx_perimeter, pair_approx, n_unmeasured),
         }
     )
-    out["population"] = out["population"].astype("Int64")
+    out["territory_population"] = out["territory_population"].astype("Int64")
     return out[OPPORTUNITY_COLUMNS]
 
 
@@ -423,7 +467,9 @@ def _nearest_beyond(
     if not len(far):
         return
     # Only PTCE with a seat or an area can be nearest: the others are not even prepared.
-    near = nearest_ptce(territories.iloc[far], ptce[ptce_measurable(ptce)], radius_km=radius)
+    near = nearest_ptce(
+        territories.iloc[far], ptce[ptce_measurable(ptce)], radius_km=radius, geometry=False
+    )
     found = near["ptce_id"].notna().to_numpy()
     nearest_id[far[found]] = near["ptce_id"].to_numpy()[found]
     relation[far[found]] = near["relation"].to_numpy()[found]
@@ -495,10 +541,10 @@ def _by_ptce(
         {
             "ptce_id": ids,
             "ptce_nom": column_text(frame, "nom"),
-            "region": column_text(frame, "region"),
-            "region_nom": column_text(frame, "region_nom"),
-            "departement": column_text(frame, "departement"),
-            "zone": zone_column(ptce),
+            "ptce_region": column_text(frame, "region"),
+            "ptce_region_nom": column_text(frame, "region_nom"),
+            "ptce_departement": column_text(frame, "departement"),
+            "ptce_zone": zone_column(ptce),
             "category": key,
             "category_en": [CATEGORY_EN[k] for k in key],
             "reason": reason,
@@ -601,4 +647,4 @@ def _nearest_territory(
         as_territories = as_territories.set_geometry(geoms)
     keep = [c for c in ("id", "nom", "codes_insee", "zone") if c in territories.columns]
     as_ptce = gpd.GeoDataFrame(territories[keep].copy(), geometry=territories.geometry.copy())
-    return nearest_ptce(as_territories, as_ptce, radius_km=radius)
+    return nearest_ptce(as_territories, as_ptce, radius_km=radius, geometry=False)

@@ -48,6 +48,7 @@ LABELS_FR = {
     "ptce_id": "Identifiant du PTCE",
     "ptce_nom": "PTCE",
     "zone": "Zone",
+    "territory_zone": "Zone",
     "relation": "Relation",
     "distance_km": "Distance (km)",
     "seat_distance_km": "Distance au siège (km)",

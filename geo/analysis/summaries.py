@@ -166,7 +166,7 @@ def synergy_summary(
         As in :func:`synergies`.
     """
     if synergies is None:
-        synergies = compute_synergies(territories, ptce, radius_km=radius_km)
+        synergies = compute_synergies(territories, ptce, radius_km=radius_km, geometry=False)
     elif synergies.attrs.get("radius_km", radius_km) < radius_km:
         raise ArgumentError(
             f"the synergies table was computed with radius_km="

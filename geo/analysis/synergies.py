@@ -48,8 +48,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo._core.geoarrays import has_geometry
+from geo._core.geoarrays import has_geometry, metric_crs, with_geometry
 from geo.analysis.inputs import Side, and_none, factorized_text, prepare, ranks, text_column
+from geo.analysis.links import pair_lines
 from geo.analysis.pairs import measure_pairs
 from geo.analysis.relations import (
     APPROXIMATE_TERRITORY_PRECISIONS,
@@ -61,11 +62,16 @@ from geo.crs import ZONES
 from geo.errors import ArgumentError
 
 __all__ = [
+    "LINK_GEOMETRY",
     "NEAREST_COLUMNS",
     "SYNERGY_COLUMNS",
     "nearest_ptce",
     "synergies",
 ]
+
+#: Name of the geometry column of :func:`synergies` and :func:`nearest_ptce`: the link
+#: line from the PTCE seat to the territory (not ``geometry``, which the inputs hold).
+LINK_GEOMETRY = "link_geometry"
 
 #: Columns of :func:`synergies`, in order.
 SYNERGY_COLUMNS = [
@@ -74,7 +80,7 @@ SYNERGY_COLUMNS = [
     "territory_statut",
     "ptce_id",
     "ptce_nom",
-    "zone",
+    "territory_zone",
     "relation",
     "distance_km",
     "seat_distance_km",
@@ -93,7 +99,7 @@ NEAREST_COLUMNS = [
     "territory_id",
     "territory_nom",
     "territory_statut",
-    "zone",
+    "territory_zone",
     "ptce_id",
     "ptce_nom",
     "relation",
@@ -104,9 +110,12 @@ NEAREST_COLUMNS = [
 
 
 def _synergy_frame(
-    pairs: dict[str, np.ndarray], shared: np.ndarray, terr: Side, ptce: Side
+    pairs: dict[str, np.ndarray], shared: np.ndarray, terr: Side, ptce: Side, geometry: bool
 ) -> pd.DataFrame:
-    """Build the synergy table of measured pairs, sorted by territory, relation, distance, PTCE."""
+    """Build the synergy table of measured pairs, sorted by territory, relation, distance, PTCE.
+
+    With ``geometry``, a GeoDataFrame whose geometry is each pair's link line.
+    """
     order = np.lexsort(
         (
             ranks(ptce.ids)[pairs["p"]] if len(ptce.id_array) else pairs["p"],
@@ -125,6 +134,7 @@ def _synergy_frame(
     through_area = t_approx | (p_approx & ~pairs["_seat_only"].astype(bool))
     approximate = linked & through_area
     certainty = _certainty(pairs, shared, terr, t, through_area)
+    zone_names = np.array(list(ZONES), dtype=object)
     table = pd.DataFrame(
         {
             "territory_id": terr.id_column(t),
@@ -132,7 +142,7 @@ def _synergy_frame(
             "territory_statut": terr.column("statut", t),
             "ptce_id": text_column(ptce.ids, p),
             "ptce_nom": ptce.column("nom", p),
-            "zone": text_column(np.array(list(ZONES), dtype=object), pairs["zone"]),
+            "territory_zone": text_column(zone_names, pairs["zone"]),
             "relation": text_column(np.array(RELATIONS, dtype=object), pairs["rank"]),
             "distance_km": pairs["distance_km"],
             "seat_distance_km": pairs["seat_distance_km"],
@@ -146,7 +156,11 @@ def _synergy_frame(
             "relation_fr": _relation_fr(pairs["rank"], certainty),
         }
     )
-    return table
+    table.attrs["metric_crs"] = metric_crs(zone_names[np.unique(pairs["zone"])])
+    if not geometry:
+        return table
+    lines = pair_lines(terr, ptce, t, p, zone_names[pairs["zone"]])
+    return with_geometry(table, LINK_GEOMETRY, lines)
 
 
 _CERTAINTY_CODES = {name: k for k, name in enumerate(("sûr", "probable", "non mesurable"))}
@@ -221,6 +235,7 @@ def synergies(
     radius_km: float = 20,
     ptce_areas: gpd.GeoSeries | None = None,
     make_valid: bool = False,
+    geometry: bool = True,
 ) -> pd.DataFrame:
     """List every territory–PTCE pair that overlaps, touches or lies within a radius.
 
@@ -246,14 +261,25 @@ def synergies(
     make_valid
         Repair invalid polygons with :func:`shapely.make_valid` instead of
         raising.
+    geometry
+        ``True``: a GeoDataFrame with the link lines. ``False``: the same
+        table as a plain DataFrame, without drawing the lines (faster: for a
+        table, a count or a join where the lines are not needed).
 
     Returns
     -------
-    DataFrame
-        Columns :data:`SYNERGY_COLUMNS`, one row per pair, sorted by
+    GeoDataFrame or DataFrame
+        Columns :data:`SYNERGY_COLUMNS`, then (with ``geometry``) the active
+        geometry column :data:`LINK_GEOMETRY` (``"link_geometry"``), in
+        EPSG:4326: a LineString from the PTCE seat to the nearest point of the
+        territory, computed in the zone's metric CRS (zero length when the
+        seat is inside; ``None`` when the territory has no geometry or the
+        PTCE no seat, as for a PTCE placed at département level). One row
+        per pair, sorted by
         territory id, relation (overlap, adjacent, near), distance and PTCE id.
-        ``relation`` is defined in the module documentation; ``zone`` is the
-        zone in whose legal CRS the pair was measured; ``distance_km`` is 0
+        ``relation`` is defined in the module documentation; ``territory_zone``
+        is the zone of the territory, in whose legal CRS the pair was measured
+        (its PTCE is in the same zone); ``distance_km`` is 0
         for overlapping and adjacent pairs; ``seat_distance_km`` is NaN when
         the territory has no geometry (an overlap found through shared
         communes only); ``shared_communes`` is ``""`` when none;
@@ -269,7 +295,12 @@ def synergies(
         found through an approximate perimeter: a territory of precision
         ``"infra-communal"`` or ``"epci"``, or a PTCE whose ``precision`` is not
         ``"communes"`` unless the seat point alone gives the relation.
-        ``table.attrs["radius_km"]`` records the radius used.
+        ``table.attrs["radius_km"]`` records the radius used and
+        ``table.attrs["metric_crs"]`` the metric CRS of each zone measured
+        (``{"metropole": "EPSG:2154", "reunion": "EPSG:2975"}``). No column
+        has the name of a column of :func:`geo.load_territories` or
+        :func:`geo.load_ptce`: merging either on ``territory_id`` or
+        ``ptce_id`` adds no ``_x``/``_y`` column.
 
     Raises
     ------
@@ -288,17 +319,17 @@ def synergies(
     >>> pairs = set(zip(overlap["territory_id"], overlap["ptce_id"]))
     >>> ("les-mureaux", "vivre-les-mureaux") in pairs
     True
+    >>> table.geometry.name, table.crs.to_string(), table.attrs["metric_crs"]["metropole"]
+    ('link_geometry', 'EPSG:4326', 'EPSG:2154')
     """
     terr, pt = prepare(territories, ptce, ptce_areas, make_valid)
     radius_m = _radius_m(radius_km)
     pairs, shared = measure_pairs(terr, pt, radius_m, nearest=False)
     keep = pairs["rank"] != RANK["far"]
-    table = _synergy_frame({key: values[keep] for key, values in pairs.items()}, shared, terr, pt)
+    kept = {key: values[keep] for key, values in pairs.items()}
+    table = _synergy_frame(kept, shared, terr, pt, geometry)
     table.attrs["radius_km"] = float(radius_km)
     return table
-
-
-_synergy_table = synergies  # synergy_summary's argument shadows the function name
 
 
 def nearest_ptce(
@@ -308,20 +339,24 @@ def nearest_ptce(
     radius_km: float = 20,
     ptce_areas: gpd.GeoSeries | None = None,
     make_valid: bool = False,
+    geometry: bool = True,
 ) -> pd.DataFrame:
     """Find the nearest PTCE of every territory, in the territory's zone.
 
     Parameters
     ----------
-    territories, ptce, ptce_areas, make_valid
+    territories, ptce, ptce_areas, make_valid, geometry
         As in :func:`synergies`.
     radius_km
         Beyond this distance the relation is ``"far"`` instead of ``"near"``.
 
     Returns
     -------
-    DataFrame
-        Columns :data:`NEAREST_COLUMNS`, one row per territory in input
+    GeoDataFrame or DataFrame
+        Columns :data:`NEAREST_COLUMNS` then, with ``geometry``, the link line
+        to the nearest PTCE as in :func:`synergies` (``None`` when there is
+        none); ``attrs`` as in :func:`synergies`, ``territory_zone`` the zone
+        of the territory. One row per territory in input
         order. The nearest PTCE is the one whose area or seat is closest to
         the territory; among ties (several at distance 0) the strongest
         relation wins (overlap, then adjacent), then the larger common area,
@@ -361,12 +396,12 @@ def nearest_ptce(
     )
     why[best_p >= 0] = 3
     everything = np.arange(n)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "territory_id": terr.id_column(),
             "territory_nom": terr.column("nom", everything),
             "territory_statut": terr.column("statut", everything),
-            "zone": factorized_text(terr.zone),
+            "territory_zone": factorized_text(terr.zone),
             "ptce_id": text_column(and_none(pt.ids), best_p),
             "ptce_nom": text_column(and_none(pt.text("nom")), best_p),
             "relation": text_column(np.array([*RELATIONS, None], dtype=object), rank),
@@ -375,3 +410,7 @@ def nearest_ptce(
             "reason": text_column(reasons, why),
         }
     )[NEAREST_COLUMNS]
+    table.attrs["metric_crs"] = metric_crs(terr.zone)
+    if not geometry:
+        return table
+    return with_geometry(table, LINK_GEOMETRY, pair_lines(terr, pt, everything, best_p, terr.zone))

@@ -19,7 +19,7 @@ from geo._core.files import atomic_path
 from geo.errors import SchemaError
 from geo.publish.spreadsheet import write_spreadsheet
 
-__all__ = ["FORMATS", "TABLE_FORMATS", "write_synergies", "write_table"]
+__all__ = ["FORMATS", "TABLE_FORMATS", "plain_table", "write_synergies", "write_table"]
 
 #: Supported extensions and what they hold.
 FORMATS = {
@@ -48,15 +48,18 @@ def write_synergies(
     Parameters
     ----------
     table
-        A table from :func:`geo.synergies` (or :func:`geo.nearest_ptce`).
+        A table from :func:`geo.synergies` (or :func:`geo.nearest_ptce`). A
+        GeoDataFrame's geometry (the link lines) goes to ``.geojson`` only:
+        the other formats hold the plain table.
     path
         Target file: ``.csv`` (UTF-8 without BOM, comma-separated),
         ``.xlsx`` (sheet ``synergies``), ``.geojson`` (link lines) or
         ``.parquet``. Its directory is created when missing.
     territories, ptce
-        The inputs of the table; required for ``.geojson``, whose lines join
-        each PTCE seat to the nearest point of its territory (a zero-length
-        line when the seat is inside; no geometry when either is missing).
+        The inputs of the table; required for ``.geojson`` when ``table``
+        has no geometry (``geometry=False``): its lines then join each PTCE
+        seat to the nearest point of its territory (a zero-length line when
+        the seat is inside; no geometry when either is missing).
 
     Returns
     -------
@@ -78,7 +81,7 @@ def write_synergies(
     >>> folder = tempfile.mkdtemp()
     >>> write_synergies(table, f"{folder}/synergies.xlsx").name
     'synergies.xlsx'
-    >>> write_synergies(table, f"{folder}/liens.geojson", territories=territories, ptce=ptce).name
+    >>> write_synergies(table, f"{folder}/liens.geojson").name
     'liens.geojson'
     """
     path = Path(path)
@@ -89,20 +92,14 @@ def write_synergies(
             f"use one of {', '.join(FORMATS)}"
         )
     if ext == ".geojson":
-        if territories is None or ptce is None:
-            raise SchemaError(
-                "writing GeoJSON link lines needs the inputs of the table: "
-                "write_synergies(table, path, territories=..., ptce=...)"
-            )
-        from geo.analysis.links import link_lines
-
-        lines = link_lines(table, territories, ptce)  # validates before any file is opened
+        lines = _link_lines(table, territories, ptce)  # validates before any file is opened
         # Round to 1e-6 degree (about 0.1 m); set_precision would drop the
         # zero-length lines of seats inside their territory.
         lines = lines.transform(lambda xy: np.round(xy, 6))
-        payload = gpd.GeoDataFrame(table.copy(), geometry=lines, crs=lines.crs).to_json(
+        payload = gpd.GeoDataFrame(plain_table(table), geometry=lines, crs=lines.crs).to_json(
             na="null", drop_id=True, ensure_ascii=False
         )
+    table = plain_table(table)
     if ext in (".csv", ".xlsx"):
         return write_spreadsheet(table, path, sheet_name="synergies")
     with atomic_path(path) as tmp:
@@ -111,6 +108,34 @@ def write_synergies(
         else:
             tmp.write_text(payload, encoding="utf-8")
     return path
+
+
+def _link_lines(
+    table: pd.DataFrame, territories: gpd.GeoDataFrame | None, ptce: gpd.GeoDataFrame | None
+) -> gpd.GeoSeries:
+    """Return the table's own link lines (in EPSG:4326), or lines drawn from its inputs."""
+    if isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table.columns:
+        return table.geometry.to_crs("EPSG:4326")
+    if territories is None or ptce is None:
+        raise SchemaError(
+            "writing GeoJSON link lines needs a table with its geometry "
+            "(geo.synergies(..., geometry=True)) or the inputs of the table: "
+            "write_synergies(table, path, territories=..., ptce=...)"
+        )
+    from geo.analysis.links import link_lines
+
+    return link_lines(table, territories, ptce)
+
+
+def plain_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` without its active geometry column (a DataFrame as it is).
+
+    Spreadsheets and Parquet hold the plain table; the geometry goes to GIS
+    files (:func:`geo.write_gis`).
+    """
+    if isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table.columns:
+        return pd.DataFrame(table.drop(columns=table.geometry.name))
+    return table
 
 
 def write_table(
@@ -128,7 +153,8 @@ def write_table(
     Parameters
     ----------
     table
-        Any table without geometry.
+        Any result table; a GeoDataFrame is written without its geometry
+        (write it with :func:`geo.write_gis` for a GIS file).
     path
         Target file: ``.csv`` (UTF-8 without BOM, comma-separated) or ``.xlsx``.
         Its directory is created when missing.
@@ -157,4 +183,4 @@ def write_table(
             f"cannot write {path.name!r}: unknown extension {ext or '(none)'!r}; "
             f"use one of {', '.join(TABLE_FORMATS)}"
         )
-    return write_spreadsheet(table, path, sheet_name=sheet_name, dialect=dialect)
+    return write_spreadsheet(plain_table(table), path, sheet_name=sheet_name, dialect=dialect)

@@ -370,7 +370,7 @@ def _links_and_radii(
         from geo.analysis.synergies import synergies as compute_synergies
 
         synergies = compute_synergies(
-            territories, ptce, radius_km=20.0 if radius_km is None else radius_km
+            territories, ptce, radius_km=20.0 if radius_km is None else radius_km, geometry=False
         )
     link_km = _radius_of(synergies, 20.0 if radius_km is None else radius_km)
     ring_km = link_km if radius_km is None else float(radius_km)

@@ -43,6 +43,7 @@ from geo._core.files import atomic_path
 from geo.crs import WGS84
 from geo.errors import ArgumentError, CRSError, SchemaError
 from geo.publish import site_data
+from geo.publish.export import plain_table
 from geo.publish.frtext import RELATION_LABELS, public_urls, safe_url
 from geo.publish.frtext import text as _text
 from geo.publish.site_data import SITE_TITLE, TIMELINE_CHART, Record, SiteContext, SiteData
@@ -143,8 +144,8 @@ def _prepare(
     if synergies is None:
         from geo.analysis.synergies import synergies as compute
 
-        synergies = compute(territories, ptce, radius_km=radius)
-    links = pd.DataFrame(synergies).copy()
+        synergies = compute(territories, ptce, radius_km=radius, geometry=False)
+    links = pd.DataFrame(plain_table(synergies)).copy()  # the link lines go to no page
     for column in ("territory_id", "ptce_id", "relation"):
         links[column] = links[column].map(_text)
     links = links[links["relation"].isin(list(RELATION_LABELS))]
@@ -158,8 +159,10 @@ def _prepare(
     from geo.analysis.observatory import opportunities
     from geo.analysis.timeline import timeline
 
-    by_territory = opportunities(territories, ptce, synergies, radius_km=radius)
-    by_ptce = opportunities(territories, ptce, synergies, radius_km=radius, by="ptce")
+    by_territory = opportunities(territories, ptce, synergies, radius_km=radius, geometry=False)
+    by_ptce = opportunities(
+        territories, ptce, synergies, radius_km=radius, by="ptce", geometry=False
+    )
     years = timeline(territories, ptce, synergies, radius_km=radius)
     years = site_data.trim_timeline(years)
 

@@ -133,7 +133,7 @@ def prepare_inputs(
     if synergies is None:
         from geo.analysis.synergies import synergies as compute
 
-        synergies = compute(territories, ptce, radius_km=radius_km)
+        synergies = compute(territories, ptce, radius_km=radius_km, geometry=False)
 
     territories = territories.assign(id=territories["id"].map(_text)).sort_values("id")
     ptce = ptce.assign(id=ptce["id"].map(_text)).sort_values("id")
