@@ -67,8 +67,16 @@ def test_readme_analyst_block_runs(tmp_path, monkeypatch):
     namespace: dict = {}
     exec(compile(first + "\n" + second, "README.md", "exec"), namespace)
     assert namespace["autour"].crs.to_epsg() == 4326
-    layers = [name for name, _ in pyogrio.list_layers(tmp_path / "tzptce.gpkg")]
-    assert layers == ["territoires", "ptce_autour"]
+    isolated = namespace["isoles"]
+    assert isolated.geometry.name == "territory_geometry" and isolated.crs.to_epsg() == 4326
+    assert set(isolated.geom_type) <= {"Polygon", "MultiPolygon"} and len(isolated) > 0
+    assert isolated.attrs["metric_crs"]["metropole"] == "EPSG:2154"
+    layers = pyogrio.list_layers(tmp_path / "tzptce.gpkg")
+    assert [(name, kind) for name, kind in layers] == [
+        ("isoles", "MultiPolygon"),
+        ("liens", "LineString"),
+        ("ptce_autour", "Point"),
+    ]
     assert (tmp_path / "carte.pdf").read_bytes().startswith(b"%PDF")
     page = namespace["carte"].get_root().render()
     assert "Mon repère" in page and "leaflet.awesome-markers.js" in page
