@@ -436,6 +436,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     fetch_assets.add_argument("dir", metavar="DIR")
     fetch_assets.add_argument("--refresh", action="store_true", help="download again")
+    fetch_assets.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also this file (a folium plugin's JS/CSS an offline page asks for); repeatable",
+    )
     fetch_assets.set_defaults(func=cli_data.cmd_assets_fetch)
     return parser
 

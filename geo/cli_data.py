@@ -158,8 +158,9 @@ def cmd_data_report(args: argparse.Namespace) -> int:
 
 def cmd_assets_fetch(args: argparse.Namespace) -> int:
     """Run ``assets fetch``: download the map's JS/CSS once, for ``map --offline``."""
-    from geo.publish.assets import fetch_assets
+    from geo.publish.assets import default_assets, fetch_assets
 
-    written = fetch_assets(args.dir, refresh=args.refresh)
+    urls = [*default_assets(), *args.url] if args.url else None
+    written = fetch_assets(args.dir, urls, refresh=args.refresh)
     print(f"{len(written)} asset files in {args.dir} (for: python -m geo map --offline --assets)")
     return 0

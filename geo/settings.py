@@ -31,6 +31,7 @@ from geo.errors import ArgumentError
 __all__ = [
     "UnknownSettingError",
     "api_geo_url",
+    "assets_mirror",
     "ban_url",
     "cache_dir",
     "checked_vintage",
@@ -117,6 +118,13 @@ ban_url: str = "https://api-adresse.data.gouv.fr"
 qpv_url: str | None = (
     "https://www.data.gouv.fr/api/1/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"
 )
+
+
+#: Base URL of a mirror of the CDNs the maps load their JavaScript and CSS
+#: from (an intranet copy, a local test server), laid out like an asset
+#: directory: ``<mirror>/<host>/<path>`` (see
+#: :func:`geo.publish.assets.asset_path`). ``None``: the CDNs themselves.
+assets_mirror: str | None = None
 
 
 def default_cache_dir() -> Path:

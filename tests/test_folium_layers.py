@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import urlsplit
 
 import folium
 import folium.plugins
 import pandas as pd
 import pytest
-from conftest import NODE_MODULES, BrowserPage
+from conftest import NODE_MODULES, BrowserPage, LocalServer, Reply, npm_file
 
 import geo
+from geo.errors import DataSourceError
+from geo.publish import assets as _assets
 from geo.publish import foliummap
 
 ZONE = {
@@ -146,5 +149,155 @@ def test_user_layers_render_and_work_in_chromium(browser, shipped, tmp_path):
         page.wait_js("return document.querySelector('.leaflet-tooltip') !== null;")
         assert "Mon repère" in page.page.inner_text(".leaflet-tooltip")
         assert page.errors == []
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- offline pages
+
+#: The icon fonts' stylesheets folium declares (Bootstrap 3.0.0 glyphicons, Font Awesome
+#: 6.2.0, folium's rotate CSS) are in no local package: the mirror serves stand-ins.
+STAND_INS = {
+    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/"
+    "leaflet.awesome.rotate.min.css",
+}
+
+
+def _local_copy(url: str) -> bytes:
+    """The bytes a CDN serves for ``url``, from the npm packages (stand-ins for the fonts' CSS)."""
+    if url in STAND_INS:
+        return b"/* stand-in: this stylesheet is in no local package */"
+    if url == "https://code.jquery.com/jquery-3.7.1.min.js":
+        return (NODE_MODULES / "jquery/dist/jquery.min.js").read_bytes()
+    if "/Leaflet.awesome-markers/2.0.2/" in url:  # 2.0.2 on cdnjs, 2.0.5 on npm
+        name = url.split("/2.0.2/", 1)[1]
+        return (NODE_MODULES / "leaflet.awesome-markers/dist" / name).read_bytes()
+    local = npm_file(url)
+    assert local is not None, f"no local copy of {url}"
+    return local.read_bytes()
+
+
+@pytest.fixture()
+def mirror():
+    """A real HTTP server on 127.0.0.1 serving the CDN files as an asset mirror does."""
+    server = LocalServer()
+    pending = list(_assets.default_assets())
+    while pending:
+        url = urlsplit(pending.pop())._replace(query="", fragment="").geturl()
+        body = _local_copy(url)
+        server.route(f"/cdn/{_assets.asset_path('', url).as_posix()}", Reply(200, body))
+        if url.endswith(".css"):
+            pending += _assets._css_references(body.decode(), url)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _offline_layers(territories, ptce) -> folium.Map:
+    """What issue 22 asks to render offline: an Icon marker, a GeoJson, a LayerControl."""
+    m = geo.synergy_map(territories, ptce, region="11", tiles=False)
+    folium.Marker(
+        [48.99, 1.91], tooltip="Mon repère", icon=folium.Icon(color="red", icon="info-sign")
+    ).add_to(m)
+    folium.Marker([48.92, 1.85], tooltip="Sans icône").add_to(m)  # Leaflet's default icon
+    folium.GeoJson(ZONE, name="Ma zone", style_function=lambda f: {"color": "#00aa00"}).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def test_assets_fetch_knows_what_added_layers_load(shipped):
+    page = _with_user_layers(*shipped).get_root().render()
+    declared = _assets.asset_urls(page)
+    assert "https://code.jquery.com/jquery-3.7.1.min.js" in declared
+    assert foliummap.BRANCA_D3_JS in declared  # the Choropleth's legend
+    assert sorted(set(declared) - set(_assets.default_assets())) == []
+
+
+def test_offline_page_with_added_layers_and_no_network_names_what_is_missing(
+    shipped, tmp_path, monkeypatch, connect_guard
+):
+    monkeypatch.setattr(geo.settings, "offline", True)
+    assets = tmp_path / "assets"
+    for url in _assets.MAP_ASSETS:  # the synergy map's own assets are there
+        target = _assets.asset_path(assets, url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"/* */")
+    m = _offline_layers(*shipped)
+    folium.plugins.MiniMap().add_to(m)  # a plugin that assets fetch does not know by default
+    with pytest.raises(DataSourceError) as info:
+        geo.write_map(m, tmp_path / "carte.html", offline=True, assets_dir=assets)
+    message = str(info.value)
+    assert "https://code.jquery.com/jquery-3.7.1.min.js" in message
+    assert "leaflet.awesome-markers.js" in message and "offline mode is on" in message
+    assert "leaflet@1.9.3" not in message  # present, so not listed
+    minimap = [u for u in _assets.asset_urls(m.get_root().render()) if "inimap" in u]
+    assert minimap and all(u in message for u in minimap)
+    command = f"python -m geo assets fetch {assets} --url {minimap[0]}"
+    assert command in message  # the one command: the defaults, and the plugin's files
+    assert "--url https://code.jquery.com" not in message  # known by default
+    assert not (tmp_path / "carte.html").exists() and connect_guard.attempts == []
+
+
+def test_assets_fetch_command_takes_a_plugins_files(capsys, mirror, tmp_path, monkeypatch):
+    from geo.cli import main
+
+    plugin = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/images/marker-icon.png"
+    monkeypatch.setattr(geo.settings, "assets_mirror", mirror.url + "/cdn/")
+    assert main(["assets", "fetch", str(tmp_path / "a"), "--url", plugin]) == 0
+    assert _assets.asset_path(tmp_path / "a", plugin).is_file()
+    fetched = {r.path for r in mirror.requests}
+    assert "/cdn/code.jquery.com/jquery-3.7.1.min.js" in fetched  # the defaults too
+    assert "/cdn/cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/images/marker-icon.png" in fetched
+
+
+@pytest.mark.browser
+def test_offline_page_with_added_layers_renders_with_no_network(
+    browser, shipped, tmp_path, mirror, monkeypatch, connect_guard
+):
+    monkeypatch.setattr(geo.settings, "assets_mirror", mirror.url + "/cdn")
+    assets = tmp_path / "assets"
+    path = geo.write_map(
+        _offline_layers(*shipped), tmp_path / "carte.html", offline=True, assets_dir=assets
+    )
+    assert connect_guard.others() == []  # fetched from the mirror on 127.0.0.1 only
+    fetched = len(mirror.requests)
+    assert _assets.asset_path(assets, "https://code.jquery.com/jquery-3.7.1.min.js").is_file()
+    text = path.read_text(encoding="utf-8")
+    assert _assets.asset_urls(text) == []
+    assert "data:image/png;base64," in text  # awesome-markers' images, from its stylesheet
+    geo.write_map(
+        _offline_layers(*shipped), tmp_path / "again.html", offline=True, assets_dir=assets
+    )
+    assert len(mirror.requests) == fetched  # the cache serves the second page
+    page = BrowserPage(browser, path, allow_network=False)
+    try:
+        page.wait_js("return document.querySelector('.awesome-marker-icon-red') !== null;")
+        found = page.js(
+            """
+            const paths = [...document.querySelectorAll('path.leaflet-interactive')];
+            const controls = [...document.querySelectorAll('.leaflet-control-layers')];
+            return {
+              zone: paths.some(p => p.getAttribute('stroke') === '#00aa00'),
+              marker: getComputedStyle(document.querySelector('.awesome-marker'))
+                .backgroundImage.slice(0, 20),
+              controls: controls.map(c => c.textContent),
+              plain: [...document.querySelectorAll('img.leaflet-marker-icon')]
+                .map(i => i.src.slice(0, 15)),
+              territories: document.querySelectorAll('.geo-cards > li').length,
+            };
+            """
+        )
+        assert found["zone"] and found["marker"] == 'url("data:image/png;'
+        users = [c for c in found["controls"] if "Ma zone" in c]
+        assert len(users) == 1 and "PTCE (siège)" in users[0]
+        assert found["territories"] > 0
+        assert found["plain"] == ["data:image/png;"]  # the default marker, from the page
+        page.page.hover(".awesome-marker-icon-red")
+        page.wait_js("return document.querySelector('.leaflet-tooltip') !== null;")
+        assert "Mon repère" in page.page.inner_text(".leaflet-tooltip")
+        assert page.external == [] and page.errors == []
     finally:
         page.close()

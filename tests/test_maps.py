@@ -614,7 +614,7 @@ def test_simplify_keeps_shared_borders(communes):
     assert shapely.intersection(simplified[0], simplified[1]).area < 1e-9  # no overlap
 
 
-def test_write_map_atomic_and_offline_errors(data, communes, tmp_path):
+def test_write_map_atomic_and_offline_errors(data, communes, tmp_path, monkeypatch):
     territories, ptce, table = data
     m = maps.synergy_map(territories, ptce, table, communes=communes)
     out = maps.write_map(m, tmp_path / "sub" / "carte.html")
@@ -622,8 +622,11 @@ def test_write_map_atomic_and_offline_errors(data, communes, tmp_path):
     assert [p.name for p in out.parent.iterdir()] == ["carte.html"]
     with pytest.raises(ArgumentError, match="assets_dir"):
         maps.write_map(m, tmp_path / "offline.html", offline=True)
+    monkeypatch.setattr(geo.settings, "offline", True)  # else the missing files are fetched
     with pytest.raises(
-        DataSourceError, match=r"map assets missing from .*none: https://cdn.*/leaflet\.(js|css)"
+        DataSourceError,
+        match=r"map assets missing from .*none: https://cdn.*/leaflet\.(js|css).*offline mode is "
+        r"on.*: python -m geo assets fetch \S*none \(",
     ):
         maps.write_map(m, tmp_path / "offline.html", offline=True, assets_dir=tmp_path / "none")
     assert not (tmp_path / "offline.html").exists()

@@ -13,33 +13,58 @@ dist/leaflet.js`` (see :func:`asset_path`). Fill it once while online with
 :func:`fetch_assets`, or copy the files there yourself (for instance from the
 npm packages of the same versions).
 
-Only :func:`fetch_assets` touches the network.
+Pages of maps with the user's own folium layers also load what folium
+declares for them (jQuery, Leaflet.awesome-markers and icon fonts for an
+``Icon``, d3 for a ``Choropleth`` legend, a plugin's files):
+:func:`default_assets` lists the common ones, :func:`missing_assets` what a
+given page still lacks, and :func:`complete_assets` fetches that before a
+page is inlined, or says which URLs are missing and the command that fetches
+them when offline mode is on. Downloads go to the CDNs, or to the mirror of
+:data:`geo.settings.assets_mirror`.
+
+Only :func:`fetch_assets` and :func:`complete_assets` touch the network.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import mimetypes
 import os
 import re
+import shlex
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
-from geo.errors import DataSourceError
+from geo import settings
+from geo.errors import ArgumentError, DataSourceError
 
 __all__ = [
     "MAP_ASSETS",
     "asset_path",
     "asset_urls",
+    "complete_assets",
+    "default_assets",
     "fetch_assets",
+    "fetch_command",
     "inline_assets",
+    "mirror_url",
+    "missing_assets",
 ]
 
 # The one definition of every CDN asset of the maps (folium 0.20 versions);
 # geo.publish.maps loads exactly these.
-LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
-LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+_LEAFLET = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/"
+LEAFLET_JS = _LEAFLET + "leaflet.js"
+LEAFLET_CSS = _LEAFLET + "leaflet.css"
+#: Leaflet's default marker images (a folium ``Marker`` without ``Icon``), by option
+#: name: Leaflet finds them at run time from its CSS, which an inlined page defeats.
+LEAFLET_IMAGES = {
+    "iconUrl": _LEAFLET + "images/marker-icon.png",
+    "iconRetinaUrl": _LEAFLET + "images/marker-icon-2x.png",
+    "shadowUrl": _LEAFLET + "images/marker-shadow.png",
+}
 _CLUSTER = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/"
 CLUSTER_JS = _CLUSTER + "leaflet.markercluster.js"
 CLUSTER_CSS = (_CLUSTER + "MarkerCluster.css", _CLUSTER + "MarkerCluster.Default.css")
@@ -47,11 +72,12 @@ _FULLSCREEN = "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/"
 FULLSCREEN_JS = _FULLSCREEN + "Control.FullScreen.min.js"
 FULLSCREEN_CSS = _FULLSCREEN + "Control.FullScreen.css"
 
-#: CDN URLs of every asset a :func:`geo.publish.maps.synergy_map` page loads; images
-#: referenced by the CSS are fetched with them.
+#: CDN URLs of every asset a :func:`geo.publish.maps.synergy_map` page loads, and
+#: Leaflet's default marker images; images referenced by the CSS are fetched with them.
 MAP_ASSETS: tuple[str, ...] = (
     LEAFLET_JS,
     LEAFLET_CSS,
+    *LEAFLET_IMAGES.values(),
     CLUSTER_JS,
     *CLUSTER_CSS,
     FULLSCREEN_JS,
@@ -103,11 +129,54 @@ def _host(url: str) -> str:
     return (urlsplit(url).netloc or "").lower()
 
 
-def _fetch(url: str, target: Path) -> None:
+def default_assets() -> tuple[str, ...]:
+    """Return what ``python -m geo assets fetch`` downloads by default.
+
+    The synergy map's own assets (:data:`MAP_ASSETS`) and those folium
+    declares for the elements users commonly add (``Marker`` with an
+    ``Icon``, ``Popup``, ``Choropleth``: see
+    :func:`geo.publish.foliummap.user_asset_urls`).
+    """
+    from geo.publish.foliummap import user_asset_urls  # imports folium
+
+    return tuple(dict.fromkeys((*MAP_ASSETS, *user_asset_urls())))
+
+
+def mirror_url(url: str) -> str:
+    """Return where an asset is downloaded from: its CDN, or the mirror's copy.
+
+    With :data:`geo.settings.assets_mirror` set, ``https://<host>/<path>``
+    is fetched from ``<mirror>/<host>/<path>`` (the query string dropped, as
+    in the asset directory).
+
+    Raises
+    ------
+    ArgumentError
+        :data:`geo.settings.assets_mirror` is not an ``http(s)`` URL.
+    """
+    base = settings.assets_mirror
+    if not base:
+        return url
+    if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
+        raise ArgumentError(
+            f"geo.settings.assets_mirror must be an http(s) URL such as "
+            f"'https://intranet.example/cdn', got {base!r}"
+        )
+    return f"{base.rstrip('/')}/{quote(asset_path('', url).as_posix(), safe='/@')}"
+
+
+def fetch_command(assets_dir: str | os.PathLike[str], urls: Iterable[str]) -> str:
+    """Return the command line that fetches ``urls`` into ``assets_dir``."""
+    known = set(default_assets())
+    extra = "".join(f" --url {shlex.quote(u)}" for u in dict.fromkeys(urls) if u not in known)
+    return f"python -m geo assets fetch {shlex.quote(str(assets_dir))}{extra}"
+
+
+def _fetch(url: str, target: Path, assets_dir: Path) -> None:
     from geo._core.download import download  # imports requests: only when fetching
 
-    hint = "copy the file into the asset directory by hand (see geo.publish.assets.asset_path)"
-    download(url, target, description="map asset", hint=hint)
+    hint = f"fetch it later with: {fetch_command(assets_dir, [url])}, or copy the file to {target}"
+    download(mirror_url(url), target, description="map asset", hint=hint)
 
 
 def _untrusted_reference(css_url: str, ref_url: str, trusted: set[str]) -> DataSourceError:
@@ -131,8 +200,8 @@ def fetch_assets(
     assets_dir
         Target directory, created when missing.
     urls
-        Asset URLs; :data:`MAP_ASSETS` by default. Use :func:`asset_urls` on
-        a rendered page to get the assets of any folium map.
+        Asset URLs; :func:`default_assets` by default. Use :func:`asset_urls`
+        on a rendered page to get the assets of any folium map.
     refresh
         Download files that are already present again.
 
@@ -146,11 +215,12 @@ def fetch_assets(
     DataSourceError
         When a file cannot be downloaded (URL and reason in the message), or
         a stylesheet refers to a file that is not on one of the trusted CDN
-        hosts (those of :data:`MAP_ASSETS` and of ``urls``): nothing is then
-        fetched from that host.
+        hosts (those of :func:`default_assets` and of ``urls``): nothing is
+        then fetched from that host.
     """
-    pending = list(MAP_ASSETS if urls is None else urls)
-    trusted = {_host(u) for u in (*MAP_ASSETS, *pending)}
+    defaults = default_assets()
+    pending = list(defaults if urls is None else urls)
+    trusted = {_host(u) for u in (*defaults, *pending)}
     done: list[Path] = []
     seen: set[str] = set()
     while pending:
@@ -160,7 +230,7 @@ def fetch_assets(
         seen.add(url)
         target = asset_path(assets_dir, url)
         if refresh or not target.is_file():
-            _fetch(url, target)
+            _fetch(url, target, Path(assets_dir))
         done.append(target)
         if target.suffix == ".css":
             css = target.read_text(encoding="utf-8", errors="replace")
@@ -172,13 +242,75 @@ def fetch_assets(
     return done
 
 
-def _missing_error(assets_dir: Path, urls: list[str]) -> DataSourceError:
+def _missing_error(assets_dir: Path, urls: list[str], why: str = "") -> DataSourceError:
     unique = list(dict.fromkeys(urls))
     return DataSourceError(
-        f"{len(unique)} map assets missing from {assets_dir}: {', '.join(unique)}; fill the "
-        "directory once while online with geo.publish.assets.fetch_assets(dir), or copy each file "
-        "to <dir>/<host>/<path of the URL> (e.g. from the npm package of the same version)"
+        f"{len(unique)} map assets missing from {assets_dir}: {', '.join(unique)}{why}; fetch "
+        f"them once while online with: {fetch_command(assets_dir, unique)} (or "
+        "geo.publish.assets.fetch_assets(dir, urls)), or copy each file to "
+        "<dir>/<host>/<path of the URL> (e.g. from the npm package of the same version)"
     )
+
+
+def missing_assets(html: str, assets_dir: str | os.PathLike[str]) -> list[str]:
+    """List what a rendered page needs and ``assets_dir`` lacks, in page order.
+
+    Scripts and stylesheets of the page (:func:`asset_urls`), and the files
+    (images, fonts) that the stylesheets present in ``assets_dir`` refer to.
+    """
+    missing: list[str] = []
+    for url in asset_urls(html):
+        path = asset_path(assets_dir, url)
+        if not path.is_file():
+            missing.append(url)
+        elif path.suffix == ".css":
+            css = path.read_text(encoding="utf-8", errors="replace")
+            refs = _css_references(css, url)
+            missing += [r for r in refs if not asset_path(assets_dir, r).is_file()]
+        if url == LEAFLET_JS:
+            images = LEAFLET_IMAGES.values()
+            missing += [u for u in images if not asset_path(assets_dir, u).is_file()]
+    return list(dict.fromkeys(missing))
+
+
+def complete_assets(html: str, assets_dir: str | os.PathLike[str]) -> list[Path]:
+    """Fetch into ``assets_dir`` what a rendered page needs and it lacks.
+
+    Parameters
+    ----------
+    html
+        A rendered page, e.g. a folium map with the user's own layers.
+    assets_dir
+        Directory laid out as :func:`asset_path` says.
+
+    Returns
+    -------
+    list of Path
+        The files fetched (none when everything was there).
+
+    Raises
+    ------
+    DataSourceError
+        Offline mode is on (:data:`geo.settings.offline`) and files are
+        missing: the message names every missing URL and the command that
+        fetches them; or a download failed (see :func:`fetch_assets`).
+    """
+    missing = missing_assets(html, assets_dir)
+    if not missing:
+        return []
+    from geo._core.download import is_offline
+
+    if is_offline():
+        why = " (not fetched: offline mode is on, geo.settings.offline or TZPTCE_OFFLINE)"
+        raise _missing_error(Path(assets_dir), missing, why)
+    # the page's own list, not the missing files alone: a stylesheet's references are
+    # then checked against the trusted hosts again (see fetch_assets)
+    before = {asset_path(assets_dir, url) for url in missing}
+    page_assets = asset_urls(html)
+    if LEAFLET_JS in page_assets:
+        page_assets += LEAFLET_IMAGES.values()
+    done = fetch_assets(assets_dir, page_assets)
+    return [path for path in done if path in before]
 
 
 def _data_uri(path: Path) -> str:
@@ -208,6 +340,20 @@ def _inline_css(url: str, assets_dir: Path, missing: list[str]) -> str:
 
     css = _CSS_URL.sub(replace, css)
     return re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)
+
+
+def _default_icon_script(assets_dir: Path) -> str:
+    """Point Leaflet's default marker at its images as ``data:`` URIs (when present).
+
+    Leaflet derives the images' folder from the URL of a CSS background, which
+    :func:`inline_assets` turns into a ``data:`` URI: without this, a plain
+    marker would ask for ``marker-icon.png`` beside the page.
+    """
+    paths = {name: asset_path(assets_dir, url) for name, url in LEAFLET_IMAGES.items()}
+    if not all(path.is_file() for path in paths.values()):
+        return ""
+    options = json.dumps({name: _data_uri(path) for name, path in paths.items()})
+    return f'\nL.Icon.Default.imagePath = "";\nL.Icon.Default.mergeOptions({options});'
 
 
 def inline_assets(html: str, assets_dir: str | os.PathLike[str]) -> str:
@@ -241,6 +387,8 @@ def inline_assets(html: str, assets_dir: str | os.PathLike[str]) -> str:
             return match.group(0)
         js = path.read_text(encoding="utf-8", errors="replace")
         js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE).replace("<!--", "<\\!--")
+        if url == LEAFLET_JS:
+            js += _default_icon_script(assets_dir)
         return f"<script>/* {url} */\n{js}\n</script>"
 
     def link(match: re.Match[str]) -> str:

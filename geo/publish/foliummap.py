@@ -48,6 +48,7 @@ __all__ = [
     "PageElement",
     "RawHTML",
     "page_figure",
+    "user_asset_urls",
 ]
 
 #: The accessible name of a map's frame in a notebook.
@@ -66,6 +67,22 @@ USER_ASSETS = {
         "awesome_rotate_css",
     ),
 }
+
+#: d3 3.5.5, which branca's colour scales (the legend of a ``Choropleth``) load;
+#: branca writes this URL in its ``ColorMap.render``, not in ``default_js``.
+BRANCA_D3_JS = "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"
+
+
+def user_asset_urls() -> tuple[str, ...]:
+    """Return the CDN URLs of :data:`USER_ASSETS` (folium's own) and branca's d3.
+
+    What a page loads for the folium elements users commonly add, beside the
+    synergy map's own assets; plugins declare more of their own.
+    """
+    js = [url for name, url in folium.Map.default_js if name in USER_ASSETS["js"]]
+    css = [url for name, url in folium.Map.default_css if name in USER_ASSETS["css"]]
+    return (*js, *css, BRANCA_D3_JS)
+
 
 #: The page skeleton: folium's, with ``lang="fr"``, a viewport that allows
 #: zooming and no empty inline script.

@@ -688,7 +688,10 @@ def write_map(
     offline
         Inline every CDN JavaScript and CSS asset so that the single file
         works with no network (tiles excepted: the département outlines
-        remain).
+        remain), those of the folium layers you added included. Assets
+        missing from the asset directory are fetched into it first
+        (:func:`geo.publish.assets.complete_assets`), unless offline mode
+        is on.
     assets_dir
         Local asset directory for ``offline`` (see
         :func:`geo.publish.assets.fetch_assets`); defaults to the map's
@@ -707,7 +710,9 @@ def write_map(
     Raises
     ------
     DataSourceError
-        ``offline`` and assets missing from ``assets_dir``.
+        ``offline`` and assets missing from ``assets_dir`` that cannot be
+        fetched (offline mode, network failure): the message names each URL
+        and the ``python -m geo assets fetch`` command that fetches them.
     ArgumentError
         ``offline`` without any asset directory.
     """
@@ -760,6 +765,7 @@ def write_page(
                 "write_map(offline=True) needs assets_dir=: a directory filled once with "
                 "geo.publish.assets.fetch_assets(dir) while online"
             )
+        _assets.complete_assets(page, assets_dir)  # what the user's own layers load too
         page = _assets.inline_assets(page, assets_dir)
     path = Path(path)
     files: dict[Path, str] = {}
