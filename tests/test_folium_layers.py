@@ -12,7 +12,7 @@ import pytest
 from conftest import NODE_MODULES, BrowserPage, LocalServer, Reply, npm_file
 
 import geo
-from geo.errors import DataSourceError
+from geo.errors import ArgumentError, DataSourceError
 from geo.publish import assets as _assets
 from geo.publish import foliummap
 
@@ -239,6 +239,17 @@ def test_offline_page_with_added_layers_and_no_network_names_what_is_missing(
     assert command in message  # the one command: the defaults, and the plugin's files
     assert "--url https://code.jquery.com" not in message  # known by default
     assert not (tmp_path / "carte.html").exists() and connect_guard.attempts == []
+
+
+def test_assets_mirror_is_laid_out_like_the_asset_directory(monkeypatch):
+    url = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js?v=1"
+    assert _assets.mirror_url(url) == url  # no mirror: the CDN
+    monkeypatch.setattr(geo.settings, "assets_mirror", "https://intranet.example/cdn/")
+    expected = "https://intranet.example/cdn/cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+    assert _assets.mirror_url(url) == expected
+    monkeypatch.setattr(geo.settings, "assets_mirror", "/srv/cdn")
+    with pytest.raises(ArgumentError, match="assets_mirror must be an http"):
+        _assets.mirror_url(url)
 
 
 def test_assets_fetch_command_takes_a_plugins_files(capsys, mirror, tmp_path, monkeypatch):
