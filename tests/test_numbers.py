@@ -430,7 +430,28 @@ def test_blocked_pe_are_not_drawn_as_active_by_default(shipped):
     assert blocked <= area_view(territories, ptce, table, include_stopped=True).territory_ids
     # Asked for by id, a blocked PE is shown, with its status.
     one = area_view(territories, ptce, table, territory="schiltigheim")
-    assert one.territory_ids == {"schiltigheim"}
+    assert one.territory_ids == {"schiltigheim"} and one.stopped_ids == set()
+    # the view counts what it leaves out, for the outputs to say so
+    assert view.stopped_ids == blocked
+    assert area_view(territories, ptce, table).stopped_ids == blocked
+    assert len(area_view(territories, ptce, table, departement="68").stopped_ids) == 1
+    assert area_view(territories, ptce, table, region="Bretagne").stopped_ids == set()
+    assert area_view(territories, ptce, table, include_stopped=True).stopped_ids == set()
+
+
+def test_maps_say_that_the_blocked_pe_are_left_out(shipped):
+    from geo.publish.maps import map_data
+    from geo.publish.pagetext import description
+
+    territories, ptce, table = shipped
+    national = map_data(territories, ptce, table, tiles=False)
+    said = "Non représentés : 5 projets émergents bloqués ou arrêtés (selon leur source)."
+    assert national["leftOut"] == said
+    assert description(national).endswith(" " + said)  # the page's facts and meta description
+    haut_rhin = map_data(territories, ptce, table, departement="68", tiles=False)
+    assert haut_rhin["leftOut"].startswith("Non représenté : 1 projet émergent bloqué")
+    bretagne = map_data(territories, ptce, table, region="Bretagne", tiles=False)
+    assert bretagne["leftOut"] is None and "Non représenté" not in description(bretagne)
 
 
 # --- dates that say what is known ----------------------------------------------------

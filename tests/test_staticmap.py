@@ -115,8 +115,19 @@ def test_a_focused_map_has_one_panel_and_names_its_area(shipped):
     assert len(fig.axes) == 1
     assert any(t.get_text() == "Territoires zéro chômeur et PTCE — Occitanie" for t in fig.texts)
     port = geo.static_map(*shipped, territory="le-port", date=DATE)
-    assert any(t.get_text().startswith("Le Port") for t in port.texts)
+    assert port._geo_title == "Le Port (La Réunion) : PTCE et synergies"  # AreaView.title
+    assert any(t.get_text() == port._geo_title for t in port.texts)
     assert not any("Outre-mer" in t.get_text() for t in port.texts)
+    yvelines = geo.static_map(*shipped, departement="78", date=DATE)
+    assert yvelines._geo_title == "Territoires zéro chômeur et PTCE — Yvelines (78)"
+
+
+def test_the_caption_says_that_the_blocked_pe_are_left_out(shipped, national):
+    said = "Non représentés : 5 projets émergents bloqués ou arrêtés (selon leur source)."
+    assert national._geo_description.endswith(said)
+    assert sum(said in t.get_text() for t in national.texts) == 1  # printed under the title
+    bretagne = geo.static_map(*shipped, region="Bretagne", date=DATE)
+    assert not any("Non représenté" in t.get_text() for t in bretagne.texts)
 
 
 def test_scale_bar_lengths_are_round():

@@ -13,7 +13,8 @@ territories and the uMap export 8). The rule, written once:
 - **territory**: that territory, its links and their PTCE.
 
 A PE whose ``statut_detail`` says the project is blocked or stopped is not an
-active PE: it is left out unless ``include_stopped=True`` (or asked for by id).
+active PE: it is left out unless ``include_stopped=True`` (or asked for by id),
+and the view counts those it leaves out (``stopped_ids``) for the outputs to say so.
 
 An unknown région, département or territory id raises one error class,
 :class:`geo.reference.areas.UnknownAreaError`, with the closest names ("did you
@@ -47,9 +48,14 @@ class AreaView:
     own_territory_ids: frozenset[str]  #: the territories of the area itself
     own_ptce_ids: frozenset[str]  #: the PTCE of the area itself
     links: pd.DataFrame  #: the links shown (rows of the synergy table given)
+    #: the blocked or stopped PE of the area that the view leaves out
+    stopped_ids: frozenset[str] = frozenset()
 
     def title(self, base: str) -> str:
-        """Return ``base`` titled with the area (unchanged for a national view).
+        """Return the title of an output of this view, from the general ``base``.
+
+        ``base`` for a national view, ``base — <area>`` for a région or a
+        département, ``<territory> : PTCE et synergies`` for a territory.
 
         Examples
         --------
@@ -57,7 +63,12 @@ class AreaView:
         ...                 frozenset(), frozenset(), pd.DataFrame())
         >>> view.title("Territoires zéro chômeur et PTCE")
         'Territoires zéro chômeur et PTCE — Bretagne'
+        >>> AreaView("territory", "t1", "Les Mureaux", frozenset(), frozenset(), frozenset(),
+        ...          frozenset(), pd.DataFrame()).title("Territoires zéro chômeur et PTCE")
+        'Les Mureaux : PTCE et synergies'
         """
+        if self.kind == "territory":
+            return f"{self.label} : PTCE et synergies"
         return base if self.kind == "national" else f"{base} — {self.label}"
 
     def territories(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -150,12 +161,13 @@ def area_view(
             raise UnknownAreaError(
                 f"territory {tid!r}: no territory with this id{hint} (python -m geo data ids)"
             )
-        own_t, own_p = {tid}, set()
+        own_t, own_p, inside = {tid}, set(), {tid}
         name = territories.loc[t_ids == tid, "nom"].map(_text)
         label = name.iloc[0] if "nom" in territories.columns and len(name) else tid
         code: str | None = tid
     elif kind == "national":
         own_t, own_p, label, code = set(active), set(p_ids), "France", None
+        inside = set(t_ids)
     else:
         code = area_code(value, kind) if _is_known(value, kind) else _text(value)
         inside = _inside(territories, t_ids, kind, value)
@@ -169,15 +181,17 @@ def area_view(
     if kind != "national":
         shown_links &= link_t.isin(own_t) | link_p.isin(own_p)
     chosen = links[shown_links.to_numpy()] if len(links) else links
+    shown_t = own_t | set(link_t[shown_links])
     return AreaView(
         kind=kind,
         code=code,
         label=label,
-        territory_ids=frozenset(own_t | set(link_t[shown_links])),
+        territory_ids=frozenset(shown_t),
         ptce_ids=frozenset(own_p | set(link_p[shown_links])),
         own_territory_ids=frozenset(own_t),
         own_ptce_ids=frozenset(own_p),
         links=chosen,
+        stopped_ids=frozenset((inside & set(t_ids[stopped])) - shown_t),
     )
 
 

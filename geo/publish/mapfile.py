@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 
@@ -65,13 +64,6 @@ def make_map(
         territories = load_territories(territories)
     if not isinstance(ptce, gpd.GeoDataFrame):
         ptce = load_ptce(ptce)
-    title = DEFAULT_TITLE
-    if territory:
-        table: Any = territories  # a GeoDataFrame by now (geopandas is untyped)
-        ids = table["id"].astype(str).str.strip()
-        hit = table.loc[ids == str(territory).strip(), "nom"]
-        if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0].strip():
-            title = f"{hit.iloc[0].strip()} : PTCE et synergies"
     data = map_data(
         territories,
         ptce,
@@ -81,7 +73,7 @@ def make_map(
         radius_km=radius_km,
         rings=rings,
         tiles=tiles,
-        title=title,
+        title=DEFAULT_TITLE,  # titled with the area or territory by map_data
         embed=embed,
         popup_columns=popup_columns,
     )

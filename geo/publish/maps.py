@@ -40,7 +40,7 @@ from geo.publish import assets as _assets
 from geo.publish import page as _mappage
 from geo.publish import pagedata as _pagedata
 from geo.publish.area import area_view
-from geo.publish.frtext import DEFAULT_TITLE
+from geo.publish.frtext import DEFAULT_TITLE, left_out_fr
 from geo.publish.frtext import text as _text
 from geo.publish.maptables import (
     MAX_LINKS,
@@ -464,6 +464,7 @@ def map_data(
     return {
         "version": 1,
         "title": _text(title),
+        "leftOut": left_out_fr(len(view.stopped_ids)),  # the blocked PE, not drawn
         "kind": kind,
         "focus": f"t:{value}" if kind == "territory" else None,
         "bounds": bounds,

@@ -74,12 +74,13 @@ def description(data: dict[str, Any]) -> str:
         many = "s" if n_pe > 1 else ""
         status.append(f"{n_pe} projet{many} émergent{many}")
     statut_text = f" ({', '.join(status)})" if status else ""
+    left_out = data.get("leftOut")
     return (
         f"Carte et liste de {_plural(n_t, 'territoire zéro chômeur', 'territoires zéro chômeur')}"
         f"{statut_text} et de {_plural(n_p, 'PTCE', 'PTCE')}, avec leurs "
         f"{data.get('linksTotal', len(data['l']))} liens "
         f"de synergie à {_km(data.get('radiusKm'))} au plus."
-    )
+    ) + (f" {left_out}" if left_out else "")
 
 
 def _entries(data: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -320,6 +320,19 @@ def _draw_links(
 
 
 def _legend_handles(data: dict[str, Any]) -> list[Any]:
+    """Return the legend's entries: territories, PTCE, links, then the basemap."""
+    from matplotlib.patches import Patch
+
+    return [
+        *_territory_handles(data),
+        *_ptce_handles(),
+        *_link_handles(data),
+        Patch(facecolor=_LAND, edgecolor=_OUTLINE, linewidth=0.5, label="département"),
+    ]
+
+
+def _territory_handles(data: dict[str, Any]) -> list[Any]:
+    """Return one entry per territory status drawn, and the approximate outline."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -362,6 +375,14 @@ def _legend_handles(data: dict[str, Any]) -> list[Any]:
                 label="symbole creux, contour tireté : contour approximatif",
             )
         )
+    return handles
+
+
+def _ptce_handles() -> list[Any]:
+    """Return the two PTCE symbols: action zone known (filled) or not (hollow)."""
+    from matplotlib.lines import Line2D
+
+    handles: list[Any] = []
     handles.append(
         Line2D(
             [],
@@ -388,6 +409,14 @@ def _legend_handles(data: dict[str, Any]) -> list[Any]:
             label="PTCE, siège seul ou zone inconnue",
         )
     )
+    return handles
+
+
+def _link_handles(data: dict[str, Any]) -> list[Any]:
+    """Return one line style per relation, with the distance for ``near``."""
+    from matplotlib.lines import Line2D
+
+    handles: list[Any] = []
     radius = f"{data['radiusKm']:g}".replace(".", ",")
     for key, (label, *_style) in RELATIONS.items():
         style = _link_style(key)
@@ -401,7 +430,6 @@ def _legend_handles(data: dict[str, Any]) -> list[Any]:
                 label=f"lien : {label}" + (f" (≤ {radius} km)" if key == "near" else ""),
             )
         )
-    handles.append(Patch(facecolor=_LAND, edgecolor=_OUTLINE, linewidth=0.5, label="département"))
     return handles
 
 
@@ -413,12 +441,13 @@ def _subtitle(data: dict[str, Any]) -> str:
     drawn, total = len(data["l"]), data["linksTotal"]
     plural = "s" if total > 1 else ""
     links = f"{total} lien{plural}" if drawn == total else f"{drawn} liens dessinés sur {total}"
+    left_out = data.get("leftOut")
     return (
         f"{len(t_rows)} territoire{'s' if len(t_rows) > 1 else ''} ({', '.join(parts)}) ; "
         f"{located} PTCE localisés sur {len(p_rows)} ; {links} territoire–PTCE "
         "(chevauchement, communes voisines ou distance "
         f"≤ {data['radiusKm']:g} km)".replace(".", ",")
-    )
+    ) + (f". {left_out}" if left_out else "")
 
 
 def _sources(when: dt.date, national: bool) -> str:
@@ -466,9 +495,10 @@ def static_map(
     territories, ptce, synergies, communes, region, departement, territory, radius_km
         As for :func:`geo.synergy_map`.
     title
-        Title printed above the map; by default "Territoires zéro chômeur et
-        PTCE", followed by the région or département, or "<territory> : PTCE et
-        synergies" for a territory.
+        Title printed above the map; by default the title of the area
+        (:meth:`geo.publish.area.AreaView.title`): "Territoires zéro chômeur
+        et PTCE", followed by the région or département, or "<territory> :
+        PTCE et synergies" for a territory.
     width_mm, height_mm
         Size of the figure in millimetres (190 × 200 mm by default, an A4
         page's width inside its margins).
@@ -512,8 +542,6 @@ def static_map(
         tiles=False,
         title=title or DEFAULT_TITLE,
     )
-    if title is None:
-        data["title"] = _title(data, territories, region, departement, territory)
     matplotlib, figure_class = matplotlib_modules()
     with matplotlib.rc_context(rc_params()):
         fig = figure_class(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=100)
@@ -521,25 +549,6 @@ def static_map(
     fig._geo_description = _subtitle(data)  # type: ignore[attr-defined]
     fig._geo_title = data["title"]  # type: ignore[attr-defined]
     return fig
-
-
-def _title(
-    data: dict[str, Any],
-    territories: gpd.GeoDataFrame,
-    region: str | None,
-    departement: str | None,
-    territory: str | None,
-) -> str:
-    """Return the default title of a map: national, of an area, or of a territory."""
-    if territory:
-        hit = territories.loc[territories["id"].astype(str) == str(territory), "nom"]
-        if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0].strip():
-            return f"{hit.iloc[0].strip()} : PTCE et synergies"
-    area = region or departement
-    if area:
-        names = dict(data["regions"] if region else data["departements"])
-        return f"{DEFAULT_TITLE} — {names.get(str(area).strip().upper(), str(area).strip())}"
-    return DEFAULT_TITLE
 
 
 def _date(value: dt.date | str | None) -> dt.date:

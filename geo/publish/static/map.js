@@ -1009,6 +1009,7 @@ var geoTzptce = (function () {
           row(boxSwatch("#ffffff", "#555555", true), "contour en tirets, symbole creux : " +
               "contour approximatif (quartiers, EPCI)");
         }
+        if (data.leftOut) { row(null, data.leftOut); }
         var pDrawn = ds.p.filter(function (p) { return p.point; });
         el("h2", null, "PTCE (" + count(pDrawn.length, ds.p.length) + ")", details);
         if (!pDrawn.length && data.kind === "territory") {
