@@ -453,11 +453,12 @@ def test_date_fr_by_pattern(value, shown):
         ("-inf", ""),
         ("nan", ""),
         (None, ""),
-        ("environ <3000>", "environ <3000>"),  # text: the page shows it literally
+        ("environ <3000>", ""),  # not a count
+        (True, ""),
     ],
 )
 def test_population_text(value, shown):
-    assert maptables._population(value) == shown
+    assert frtext.population_fr(value) == shown
 
 
 def test_details_texts_dates_population_sources(data, communes):
@@ -1990,5 +1991,24 @@ def test_browser_embed_options_in_the_address(browser, data, communes, tmp_path)
     page = BrowserPage(browser, path.as_uri() + "?legende=ouverte", viewport=(390, 844))
     try:
         assert page.page.evaluate(EMBED_STATE_JS)["legend"] is True
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_browser_legend_says_the_blocked_pe_are_left_out(browser, tmp_path):
+    territories, ptce = geo.load_territories(), geo.load_ptce()
+    path = _write(
+        maps.synergy_map(territories, ptce, departement="68", tiles=False), tmp_path, "68.html"
+    )
+    page = BrowserPage(browser, path)
+    try:
+        _legend(page, True)
+        legend = page.page.inner_text(".geo-legend")
+        said = "Non représenté : 1 projet émergent bloqué ou arrêté (selon sa source)."
+        assert said in legend
+        facts = re.search(r'<p class="geo-facts">(.*?)</p>', path.read_text(encoding="utf-8"))
+        assert facts and facts.group(1).endswith(said)  # the text alternative says it too
+        assert page.errors == []
     finally:
         page.close()

@@ -83,20 +83,6 @@ def _urls(value: Any) -> list[str]:
     return [text] if text else []
 
 
-def _population(value: Any) -> str:
-    """Write a population with a narrow no-break space every three digits; ``""`` when unusable."""
-    text = _text(value)
-    if not text:
-        return ""
-    try:
-        number = float(text)
-        return f"{int(number):,}".replace(",", "\u202f")
-    except ValueError:  # text, or nan
-        return "" if text.lower() == "nan" else text
-    except OverflowError:  # inf, 1e999
-        return ""
-
-
 def _dep_names(code: str, dep_names: dict[str, str]) -> str:
     """Name of a département code, or names of a ``;``-separated list ("Ain, Aisne")."""
     names = [dep_names.get(part.strip(), "") for part in _text(code).split(";")]

@@ -30,7 +30,7 @@ from geo._core.text import name_key
 from geo.errors import ArgumentError, SchemaError
 from geo.reference import cog
 
-__all__ = ["EmptyAreaError", "UnknownAreaError", "area_code", "area_masks", "area_name", "in_area"]
+__all__ = ["EmptyAreaError", "UnknownAreaError", "area_code", "area_name", "in_area"]
 
 
 class UnknownAreaError(ArgumentError, SchemaError):
@@ -184,63 +184,3 @@ def area_name(value: object, kind: str) -> str:
         return f"{label} {str(value)!r}"
     table = cog.regions() if kind == "region" else cog.departements()
     return f"{label} {code} ({table.set_index('code').at[code, 'nom']})"
-
-
-def area_masks(
-    *frames: pd.DataFrame,
-    region: str | Iterable[str] | None = None,
-    departement: str | Iterable[str] | None = None,
-    what: str = "territory or PTCE",
-) -> list[pd.Series]:
-    """Return which rows of each table lie in an area; refuse an area where none does.
-
-    The one selection of the command line and the publishers: ``--departement 2a``,
-    ``2A`` or ``Corse-du-Sud`` select the same rows everywhere, and an area with
-    no row in any table is an error, never an empty result.
-
-    Parameters
-    ----------
-    *frames
-        Tables as for :func:`in_area`; one without the column has no row there.
-    region, departement
-        As for :func:`in_area`.
-    what
-        What the rows are, for the message.
-
-    Returns
-    -------
-    list of Series of bool
-        One mask per table, in order.
-
-    Raises
-    ------
-    EmptyAreaError
-        No table has a row in the area (the message names it: code and name).
-    UnknownAreaError
-        As for :func:`in_area`.
-
-    Examples
-    --------
-    >>> rows = pd.DataFrame({"departement": ["2A", "974"]})
-    >>> [m.tolist() for m in area_masks(rows, departement="corse du sud")]
-    [[True, False]]
-    >>> area_masks(rows, departement="2b")
-    Traceback (most recent call last):
-    ...
-    geo.reference.areas.EmptyAreaError: no territory or PTCE in département 2B (Haute-Corse)
-    """
-    masks = []
-    for frame in frames:
-        column = "region" if region is not None else "departement"
-        if column in frame.columns:
-            masks.append(in_area(frame, region=region, departement=departement))
-        else:
-            masks.append(pd.Series(False, index=frame.index))
-    if not any(mask.any() for mask in masks):
-        names = [
-            area_name(v, kind)
-            for kind, values in (("region", region), ("departement", departement))
-            for v in _items(values) or []
-        ]
-        raise EmptyAreaError(f"no {what} in {' and '.join(names) or 'no area'}")
-    return masks
