@@ -64,6 +64,30 @@ ROUTES = (
 )
 
 
+#: What the added layers show in the page: their paths, markers and layer controls.
+FOUND_JS = """
+const paths = [...document.querySelectorAll('path.leaflet-interactive')];
+const controls = [...document.querySelectorAll('.leaflet-control-layers')];
+return {
+  circle: paths.some(p => p.getAttribute('stroke') === '#123456'),
+  zone: paths.some(p => p.getAttribute('stroke') === '#00aa00'),
+  awesome: document.querySelectorAll('.awesome-marker-icon-red').length,
+  marker: getComputedStyle(document.querySelector('.awesome-marker')).backgroundImage.slice(0, 20),
+  plain: [...document.querySelectorAll('img.leaflet-marker-icon')].map(i => i.src.slice(0, 15)),
+  controls: controls.map(c => c.textContent),
+  fullscreen: !!document.querySelector('[title="Plein écran (ajouté)"]'),
+  territories: document.querySelectorAll('.geo-cards > li').length,
+};
+"""
+
+
+def _tooltip(page, selector: str) -> str:
+    """Hover an element and return the text of the tooltip it opens."""
+    page.page.hover(selector)
+    page.wait_js("return document.querySelector('.leaflet-tooltip') !== null;")
+    return page.page.inner_text(".leaflet-tooltip")
+
+
 @pytest.fixture(scope="module")
 def shipped():
     return geo.load_territories(), geo.load_ptce()
@@ -125,19 +149,7 @@ def test_user_layers_render_and_work_in_chromium(browser, shipped, tmp_path):
     try:
         assert page.errors == []
         page.wait_js("return document.querySelector('.awesome-marker') !== null;")
-        found = page.js(
-            """
-            const paths = [...document.querySelectorAll('path.leaflet-interactive')];
-            const controls = [...document.querySelectorAll('.leaflet-control-layers')];
-            return {
-              circle: paths.some(p => p.getAttribute('stroke') === '#123456'),
-              zone: paths.some(p => p.getAttribute('stroke') === '#00aa00'),
-              awesome: document.querySelectorAll('.awesome-marker-icon-red').length,
-              controls: controls.map(c => c.textContent),
-              fullscreen: !!document.querySelector('[title="Plein écran (ajouté)"]'),
-            };
-            """
-        )
+        found = page.js(FOUND_JS)
         assert found["circle"] and found["zone"] and found["awesome"] == 1
         assert found["fullscreen"]
         # the user's control (not collapsed) lists their layers and the synergy map's
@@ -145,9 +157,7 @@ def test_user_layers_render_and_work_in_chromium(browser, shipped, tmp_path):
         assert len(users) == 1
         assert "Ma choroplèthe" in users[0] and "PTCE (siège)" in users[0]
         # the marker's tooltip works
-        page.page.hover(".awesome-marker-icon-red")
-        page.wait_js("return document.querySelector('.leaflet-tooltip') !== null;")
-        assert "Mon repère" in page.page.inner_text(".leaflet-tooltip")
+        assert _tooltip(page, ".awesome-marker-icon-red") == "Mon repère"
         assert page.errors == []
     finally:
         page.close()
@@ -286,29 +296,13 @@ def test_offline_page_with_added_layers_renders_with_no_network(
     page = BrowserPage(browser, path, allow_network=False)
     try:
         page.wait_js("return document.querySelector('.awesome-marker-icon-red') !== null;")
-        found = page.js(
-            """
-            const paths = [...document.querySelectorAll('path.leaflet-interactive')];
-            const controls = [...document.querySelectorAll('.leaflet-control-layers')];
-            return {
-              zone: paths.some(p => p.getAttribute('stroke') === '#00aa00'),
-              marker: getComputedStyle(document.querySelector('.awesome-marker'))
-                .backgroundImage.slice(0, 20),
-              controls: controls.map(c => c.textContent),
-              plain: [...document.querySelectorAll('img.leaflet-marker-icon')]
-                .map(i => i.src.slice(0, 15)),
-              territories: document.querySelectorAll('.geo-cards > li').length,
-            };
-            """
-        )
+        found = page.js(FOUND_JS)
         assert found["zone"] and found["marker"] == 'url("data:image/png;'
         users = [c for c in found["controls"] if "Ma zone" in c]
         assert len(users) == 1 and "PTCE (siège)" in users[0]
         assert found["territories"] > 0
         assert found["plain"] == ["data:image/png;"]  # the default marker, from the page
-        page.page.hover(".awesome-marker-icon-red")
-        page.wait_js("return document.querySelector('.leaflet-tooltip') !== null;")
-        assert "Mon repère" in page.page.inner_text(".leaflet-tooltip")
+        assert _tooltip(page, ".awesome-marker-icon-red") == "Mon repère"
         assert page.external == [] and page.errors == []
     finally:
         page.close()
