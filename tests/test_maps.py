@@ -667,6 +667,30 @@ def test_fetch_assets_from_server_and_inline(local_server, tmp_path):
         _assets.fetch_assets(tmp_path / "assets", [f"{local_server.url}/lib/1.0/gone.js"])
 
 
+def test_offline_pages_fetch_and_inline_one_format_per_icon_font(local_server, tmp_path):
+    css = (
+        "@font-face{font-family:'Icons';src:url(../fonts/i.eot);"
+        "src:url(../fonts/i.eot?#iefix) format('embedded-opentype'),"
+        "url(../fonts/i.woff2) format('woff2'),url(../fonts/i.ttf) format('truetype')}"
+        ".icon{font-family:'Icons'}"
+    )
+    local_server.route("/icons/1.0/css/icons.css", Reply(200, css.encode()))
+    for name in ("i.eot", "i.woff2", "i.ttf"):
+        local_server.route(f"/icons/1.0/fonts/{name}", Reply(200, b"wOF2" + name.encode()))
+    url = f"{local_server.url}/icons/1.0/css/icons.css"
+    _assets.fetch_assets(tmp_path / "assets", [url])
+    assert sorted(r.path for r in local_server.requests) == [
+        "/icons/1.0/css/icons.css",
+        "/icons/1.0/fonts/i.woff2",
+    ]
+    page = f'<html><head><link rel="stylesheet" href="{url}"/></head><body></body></html>'
+    inlined = _assets.inline_assets(page, tmp_path / "assets")
+    assert inlined.count("url(") == 1 and ".ttf" not in inlined and ".eot" not in inlined
+    woff2 = base64.b64encode(b"wOF2i.woff2").decode()
+    assert f"base64,{woff2}\") format('woff2')}}" in inlined
+    assert ".icon{font-family:'Icons'}" in inlined
+
+
 def _clear_departement_caches() -> None:
     outlines.clear()
 

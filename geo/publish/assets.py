@@ -51,6 +51,7 @@ __all__ = [
     "inline_assets",
     "mirror_url",
     "missing_assets",
+    "one_font_format",
 ]
 
 # The one definition of every CDN asset of the maps (folium 0.20 versions);
@@ -115,9 +116,53 @@ def asset_urls(html: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.IGNORECASE)
+_FONT_SRC = re.compile(r"(?<![-\w])src\s*:\s*(?P<value>[^;}]+);?", re.IGNORECASE)
+
+
+def _src_entries(value: str) -> list[str]:
+    """Split a ``src`` value at its top-level commas (``url(a) format("woff2"), url(b)``)."""
+    entries, depth, start = [], 0, 0
+    for i, char in enumerate(value):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            entries.append(value[start:i].strip())
+            start = i + 1
+    return [e for e in (*entries, value[start:].strip()) if e]
+
+
+def one_font_format(css: str) -> str:
+    """Keep one file per ``@font-face``: the WOFF2 one (else WOFF) when the rule offers it.
+
+    Icon fonts list the same font in up to five formats for old browsers
+    (EOT, SVG, TTF...); every browser that runs Leaflet reads WOFF2 or WOFF.
+    An offline page then fetches and inlines one file per font, not five.
+    A rule with neither format is kept as it is.
+
+    Examples
+    --------
+    >>> one_font_format('@font-face{font-family:"F";src:url(f.eot);'
+    ...                 'src:url(f.woff2) format("woff2"),url(f.ttf) format("truetype")}')
+    '@font-face{font-family:"F";src:url(f.woff2) format("woff2")}'
+    """
+
+    def rule(match: re.Match[str]) -> str:
+        text = match.group(0)
+        entries = [e for m in _FONT_SRC.finditer(text) for e in _src_entries(m.group("value"))]
+        for kind in ("woff2", "woff"):
+            pattern = re.compile(rf"format\(\s*['\"]?{kind}['\"]?\s*\)", re.IGNORECASE)
+            chosen = [e for e in entries if pattern.search(e)]
+            if chosen:
+                rest = _FONT_SRC.sub("", text)[:-1].rstrip().rstrip(";")
+                return f"{rest}{'' if rest.endswith('{') else ';'}src:{chosen[0]}}}"
+        return text
+
+    return _FONT_FACE.sub(rule, css)
+
+
 def _css_references(css: str, base_url: str) -> list[str]:
     refs = []
-    for match in _CSS_URL.finditer(css):
+    for match in _CSS_URL.finditer(one_font_format(css)):
         ref = match.group("ref").strip()
         if ref.startswith(("data:", "#")):
             continue
@@ -325,7 +370,7 @@ def _inline_css(url: str, assets_dir: Path, missing: list[str]) -> str:
     if not path.is_file():
         missing.append(url)
         return ""
-    css = path.read_text(encoding="utf-8", errors="replace")
+    css = one_font_format(path.read_text(encoding="utf-8", errors="replace"))
 
     def replace(match: re.Match[str]) -> str:
         ref = match.group("ref").strip()
