@@ -429,15 +429,12 @@ def _long_modules() -> list[str]:
     ]
 
 
-# Both checks fail today: the splits of issue 17 are not all done (see the closing
-# note). They are strict xfails, not an allow-list: every run lists the offenders,
-# and the mark must go (the run fails) as soon as the package complies.
+# The size rules of issue 17: no allow-list; a failing run lists the offenders.
 def test_no_module_over_800_lines() -> None:
     long = _long_modules()
     assert not long, f"{len(long)} modules over {MAX_MODULE_LINES} lines: {long}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: functions over 80 lines not yet split")
 def test_no_function_over_80_lines_unless_declarative() -> None:
     long = [f for name, tree in _modules().items() for f in long_functions(tree, name)]
     assert not long, f"{len(long)} functions over {MAX_FUNCTION_LINES} lines: {long}"
