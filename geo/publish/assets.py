@@ -39,6 +39,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from geo import settings
 from geo.errors import ArgumentError, DataSourceError
+from geo.publish.static_files import static_text
 
 __all__ = [
     "MAP_ASSETS",
@@ -392,13 +393,18 @@ def _default_icon_script(assets_dir: Path) -> str:
 
     Leaflet derives the images' folder from the URL of a CSS background, which
     :func:`inline_assets` turns into a ``data:`` URI: without this, a plain
-    marker would ask for ``marker-icon.png`` beside the page.
+    marker would ask for ``marker-icon.png`` beside the page. The images go in a
+    JSON block read by the shipped ``static/leaflet-icons.js``.
     """
     paths = {name: asset_path(assets_dir, url) for name, url in LEAFLET_IMAGES.items()}
     if not all(path.is_file() for path in paths.values()):
         return ""
     options = json.dumps({name: _data_uri(path) for name, path in paths.items()})
-    return f'\nL.Icon.Default.imagePath = "";\nL.Icon.Default.mergeOptions({options});'
+    options = options.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        f'\n<script type="application/json" id="geo-leaflet-icons">{options}</script>'
+        f"\n<script>\n{static_text('leaflet-icons.js')}</script>"
+    )
 
 
 def inline_assets(html: str, assets_dir: str | os.PathLike[str]) -> str:
@@ -432,9 +438,8 @@ def inline_assets(html: str, assets_dir: str | os.PathLike[str]) -> str:
             return match.group(0)
         js = path.read_text(encoding="utf-8", errors="replace")
         js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE).replace("<!--", "<\\!--")
-        if url == LEAFLET_JS:
-            js += _default_icon_script(assets_dir)
-        return f"<script>/* {url} */\n{js}\n</script>"
+        after = _default_icon_script(assets_dir) if url == LEAFLET_JS else ""
+        return f"<script>/* {url} */\n{js}\n</script>{after}"
 
     def link(match: re.Match[str]) -> str:
         url = match.group("url")
