@@ -371,7 +371,9 @@ def npm_file(url: str) -> Path | None:
     parts = urlsplit(url)
     path = parts.path
     if parts.netloc == "cdn.jsdelivr.net" and path.startswith("/npm/"):
-        spec, _, rest = path[len("/npm/") :].partition("/")
+        segments = path[len("/npm/") :].split("/")
+        scoped = segments[0].startswith("@")  # "@scope/name@version/..."
+        spec, rest = "/".join(segments[: 1 + scoped]), "/".join(segments[1 + scoped :])
         package, _, version = spec.rpartition("@")
         candidates = [rest]
     elif parts.netloc == "cdnjs.cloudflare.com" and path.startswith("/ajax/libs/"):

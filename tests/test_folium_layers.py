@@ -36,7 +36,9 @@ ZONE = {
 
 def _npm(route, path):
     local = NODE_MODULES / path
-    kind = {".css": "text/css", ".png": "image/png"}.get(local.suffix, "text/javascript")
+    kind = {".css": "text/css", ".png": "image/png", ".woff2": "font/woff2"}.get(
+        local.suffix, "text/javascript"
+    )
     route.fulfill(
         path=str(local), headers={"Access-Control-Allow-Origin": "*", "Content-Type": kind}
     )
@@ -48,8 +50,8 @@ def _empty_css(route, request):
 
 # folium's declared URLs that conftest.npm_file does not map -> the npm copies (jQuery from
 # its own CDN; awesome-markers 2.0.2 on cdnjs, 2.0.5 on npm); d3 3.5.5 (branca's colour
-# scales) is mapped there; the icon fonts' stylesheets (glyphicons, Font Awesome, folium's
-# rotate CSS) are served empty
+# scales) is mapped there, Font Awesome 6.2.0 too; the glyphicons' and folium's rotate
+# stylesheets (in no npm package) are served empty
 ROUTES = (
     ("**/code.jquery.com/jquery-3.7.1.min.js", lambda r, q: _npm(r, "jquery/dist/jquery.min.js")),
     (
@@ -59,7 +61,10 @@ ROUTES = (
         ),
     ),
     ("**/bootstrap-glyphicons.css", _empty_css),
-    ("**/fontawesome-free@6.2.0/css/all.min.css", _empty_css),
+    (
+        "**/npm/@fortawesome/fontawesome-free@6.2.0/**",
+        lambda r, q: _npm(r, "@fortawesome/fontawesome-free/" + q.url.split("@6.2.0/", 1)[1]),
+    ),
     ("**/leaflet.awesome.rotate.min.css", _empty_css),
 )
 
@@ -165,11 +170,11 @@ def test_user_layers_render_and_work_in_chromium(browser, shipped, tmp_path):
 
 # --------------------------------------------------------------------------- offline pages
 
-#: The icon fonts' stylesheets folium declares (Bootstrap 3.0.0 glyphicons, Font Awesome
-#: 6.2.0, folium's rotate CSS) are in no local package: the mirror serves stand-ins.
+#: Two stylesheets folium declares are in no npm package (Bootstrap 3.0.0's separate
+#: glyphicons file, folium's rotate CSS): the mirror serves stand-ins for them. Font
+#: Awesome 6.2.0 is the real npm copy, its fonts included.
 STAND_INS = {
     "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css",
     "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/"
     "leaflet.awesome.rotate.min.css",
 }
@@ -289,6 +294,9 @@ def test_offline_page_with_added_layers_renders_with_no_network(
     text = path.read_text(encoding="utf-8")
     assert _assets.asset_urls(text) == []
     assert "data:image/png;base64," in text  # awesome-markers' images, from its stylesheet
+    # Font Awesome's real stylesheet: its solid font inlined once, in one format only
+    assert text.count("fa-solid-900") == 0 and ".ttf" not in text
+    assert text.count("data:font/woff2;base64,") >= 3
     geo.write_map(
         _offline_layers(*shipped), tmp_path / "again.html", offline=True, assets_dir=assets
     )
