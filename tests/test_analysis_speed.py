@@ -15,7 +15,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from geo._core import geoarrays
+from geo._core import geoarrays, pointgrid
 from geo.analysis import inputs, pairs
 from geo.analysis.synergies import SYNERGY_COLUMNS, nearest_ptce, synergies
 from geo.crs import ZONES, to_metric, zone_of_geometry
@@ -146,3 +146,149 @@ def test_text_columns_are_stored_as_pandas_infers_them() -> None:
         assert table[column].dtype == inferred, column
     empty = synergies(territories.iloc[:0], ptce)
     assert empty.empty and list(empty.columns) == [*SYNERGY_COLUMNS, "link_geometry"]
+
+
+# --- nearest among points, from coordinates (geo._core.pointgrid) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("n_sites", "layout"),
+    [
+        (1, "spread"),
+        (3, "spread"),
+        (40, "spread"),
+        (500, "spread"),
+        (40, "line"),
+        (40, "strip"),
+        (7, "same"),
+    ],
+)
+def test_site_grid_finds_every_nearest_site_query_nearest_finds(n_sites: int, layout: str):
+    """On a lattice (many sites at the same distance), ties included, queries beyond the sites."""
+    rng = np.random.default_rng(n_sites)
+    sx = rng.integers(0, 30, n_sites) * 1000.0
+    sy = rng.integers(0, 30, n_sites) * 1000.0
+    qx = rng.integers(-10, 70, 3000) * 500.0
+    qy = rng.integers(-10, 70, 3000) * 500.0
+    if layout == "line":
+        qy[:] = 7_000.0
+    elif layout == "strip":  # a few grid cells, not a million
+        qy[:] = 7_000.0 + rng.uniform(0, 1e-6, len(qy))
+    elif layout == "same":
+        qx[:], qy[:] = 12_500.0, 3_000.0
+    q, s = pointgrid.nearest_sites(qx, qy, sx, sy)
+    grid = pointgrid.SiteGrid(sx, sy, qx, qy)
+    assert grid.nx * grid.ny <= 3 * 4 * n_sites + 1  # about four cells a site
+    tree = shapely.STRtree(shapely.points(sx, sy))
+    eq, es = tree.query_nearest(shapely.points(qx, qy), all_matches=True)
+    expected = np.lexsort((es, eq))
+    assert q.tolist() == eq[expected].tolist()
+    assert s.tolist() == es[expected].tolist()
+    if n_sites > 1 and layout != "same":
+        assert (np.bincount(q) > 1).any()  # ties were there to be kept
+
+
+def test_site_grid_keeps_ties_only_when_exactly_equal() -> None:
+    """Sites one rounding step apart are not tied: the nearer one alone is nearest."""
+    far = np.nextafter(1000.0, 2000.0)
+    sx = np.array([1000.0, -far, -1000.0, 0.0])
+    sy = np.array([0.0, 0.0, 0.0, far])
+    q, s = pointgrid.nearest_sites(np.zeros(1), np.zeros(1), sx, sy)
+    assert q.tolist() == [0, 0] and s.tolist() == [0, 2]
+
+
+def test_point_measures_equal_geometry_measures() -> None:
+    """Every pair of points measured from coordinates as through the geometries."""
+    rng = np.random.default_rng(4)
+    t_xy = np.column_stack([X + rng.integers(0, 20, 30) * 0.5, Y + rng.integers(0, 20, 30) * 0.5])
+    s_xy = np.column_stack([X + rng.integers(0, 20, 12) * 0.5, Y + rng.integers(0, 20, 12) * 0.5])
+    s_xy[0] = t_xy[0]
+    s_xy[1] = [t_xy[1, 0], t_xy[1, 1] + 0.5]  # same x, not the same point
+    t_xy[2] = np.nan  # no geometry
+    s_xy[3] = np.nan  # no seat
+    t_geom = np.array(shapely.points(t_xy), dtype=object)
+    seat = np.array(shapely.points(s_xy), dtype=object)
+    t_geom[2], seat[3] = None, None
+    n_t, n_s = len(t_xy), len(s_xy)
+    shapes = pairs._ZoneData(
+        "metropole",
+        np.arange(n_t),
+        np.arange(n_s),
+        t_geom,
+        np.full(n_s, None),
+        seat,
+        shapely.area(t_geom),
+    )
+    points = pairs._ZonePoints("metropole", np.arange(n_t), np.arange(n_s), *t_xy.T, *s_xy.T, None)
+    ti, pj = np.repeat(np.arange(n_t), n_s), np.tile(np.arange(n_s), n_t)
+    shared = (ti == 5) & (pj == 7)
+    by_shapes = pairs._classify(shapes, ti, pj, shared, 2.0)
+    by_points = pairs._classify(points, ti, pj, shared, 2.0)
+    assert by_shapes.keys() == by_points.keys()
+    for key, expected in by_shapes.items():
+        np.testing.assert_array_equal(by_points[key], expected, err_msg=key)
+    assert set(by_points["rank"]) == {0, 1, 2, 3}
+
+
+def test_point_distance_is_the_distance_geos_gives() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.uniform(100_000, 1_200_000, (20_000, 2))
+    b = rng.uniform(6_000_000, 7_100_000, (20_000, 2))
+    ours = pointgrid.point_distance(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    theirs = shapely.distance(shapely.points(a), shapely.points(b))
+    assert (ours == theirs).all()
+
+
+def _point_inputs(seed: int):
+    """Territory points and PTCE seats near Lyon and in La Réunion, with ties and gaps (WGS84)."""
+    rng = np.random.default_rng(seed)
+    t_xy = np.column_stack([X + rng.uniform(0, 80_000, 400), Y + rng.uniform(0, 80_000, 400)])
+    p_xy = np.column_stack([X + rng.uniform(0, 80_000, 60), Y + rng.uniform(0, 80_000, 60)])
+    p_xy[5] = p_xy[4]  # two PTCE at one address (ids in reverse order: the smaller wins)
+    p_xy[9] = p_xy[4]
+    t_xy[0] = p_xy[0]  # a territory on a seat: overlap
+    t_xy[1] = p_xy[1] + [0.4, 0.3]  # half a metre away: adjacent
+    t_xy[2:6] = p_xy[4] + [900.0, 0.0]  # four territories tied between three seats
+    lyon = list(gpd.GeoSeries(shapely.points(t_xy), crs=2154).to_crs(4326).values)
+    seats = list(gpd.GeoSeries(shapely.points(p_xy), crs=2154).to_crs(4326).values)
+    lyon[7] = None  # no geometry
+    reunion_t = list(shapely.points(rng.uniform(55.3, 55.7, 30), rng.uniform(-21.3, -21.0, 30)))
+    reunion_p = list(shapely.points(rng.uniform(55.3, 55.7, 4), rng.uniform(-21.3, -21.0, 4)))
+    guadeloupe = [Point(-61.5, 16.2)]  # no PTCE in its zone
+    geoms = lyon + reunion_t + guadeloupe
+    seats += reunion_p
+    precision = ["communes"] * len(seats)
+    precision[3] = "departement"  # its point only places it on a map: never measured
+    territories = gpd.GeoDataFrame(
+        {"id": [f"t{i:03d}" for i in range(len(geoms))]}, geometry=geoms, crs=4326
+    )
+    ptce = gpd.GeoDataFrame(
+        {
+            "id": [f"p{i:03d}" for i in reversed(range(len(seats)))],
+            "nom": [f"P {i}" for i in range(len(seats))],
+            "precision": precision,
+        },
+        geometry=seats,
+        crs=4326,
+    )
+    return territories, ptce
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_ptce_of_points_by_grid_equals_by_geometries(seed: int, monkeypatch) -> None:
+    territories, ptce = _point_inputs(seed)
+    terr, pt = inputs.prepare(territories, ptce, None, False)
+    zones = list(pairs._zone_data(terr, pt, 50, points=True))
+    assert zones and all(isinstance(z, pairs._ZonePoints) for z in zones)  # the grid path
+    monkeypatch.setattr(pairs, "_CHUNK", 50)  # the grid serves several chunks
+    by_grid = nearest_ptce(territories, ptce, radius_km=3)
+    monkeypatch.setattr(pairs, "_POINT_GRID", False)
+    by_geometries = nearest_ptce(territories, ptce, radius_km=3)
+    pd.testing.assert_frame_equal(by_grid, by_geometries, check_exact=True)
+    relations = set(by_grid["relation"].dropna())
+    assert relations == {"overlap", "adjacent", "near", "far"}
+    assert set(by_grid["reason"].dropna()) == {"no geometry", "no PTCE in zone"}
+    assert by_grid.loc[0, "ptce_id"] == ptce.loc[0, "id"]
+    tied = set(ptce.loc[[4, 5, 9], "id"])
+    assert set(by_grid.loc[2:5, "ptce_id"]) == {min(tied)}  # the smallest id of the tie
+    assert ptce.loc[3, "id"] not in set(by_grid["ptce_id"])

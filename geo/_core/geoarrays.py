@@ -26,6 +26,7 @@ __all__ = [
     "has_geometry",
     "metric",
     "metric_crs",
+    "metric_xy",
     "wgs84_geometry",
     "with_geometry",
 ]
@@ -117,3 +118,18 @@ def with_geometry(table: pd.DataFrame, column: str, geoms: np.ndarray) -> gpd.Ge
     out = gpd.GeoDataFrame(table, geometry=column, crs=WGS84)
     out.attrs = attrs
     return out
+
+
+def metric_xy(points: np.ndarray, zone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates in the metric CRS of ``zone`` of WGS84 points (NaN where missing).
+
+    The coordinates :func:`metric` gives the same points, without building
+    the projected points: for measures that need only coordinates.
+    """
+    x = np.full(len(points), np.nan)
+    y = np.full(len(points), np.nan)
+    present = has_geometry(points)
+    if present.any():
+        xy = shapely.get_coordinates(points[present])
+        x[present], y[present] = _to_metric_transformer(zone).transform(xy[:, 0], xy[:, 1])
+    return x, y

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo._core.geoarrays import has_geometry, metric
+from geo._core.geoarrays import has_geometry, metric, metric_xy
+from geo._core.pointgrid import SiteGrid, point_distance
 from geo.analysis.inputs import Side, ranks
 from geo.analysis.relations import AREA_TOLERANCE_M2, TOUCH_TOLERANCE_M
 from geo.crs import ZONES
@@ -69,21 +70,69 @@ class _ZoneData:
     t_area: np.ndarray  # area of each t_geom (m²; NaN when missing)
 
 
+@dataclass
+class _ZonePoints:
+    """A zone whose every footprint is a point: metric coordinates only (NaN when missing)."""
+
+    zone: str
+    t_pos: np.ndarray
+    p_pos: np.ndarray
+    tx: np.ndarray
+    ty: np.ndarray
+    sx: np.ndarray  # PTCE seats
+    sy: np.ndarray
+    grid: SiteGrid | None  # the located seats, over every territory point of the zone
+
+
+#: Whether :func:`measure_pairs` matches zones of points by their coordinates
+#: (tests turn it off to compare with the geometry path).
+_POINT_GRID = True
+
 #: Territories measured at once: bounds the memory of :func:`nearest_ptce` on
 #: large inputs (their metric copies and measured pairs exist one chunk at a time).
 _CHUNK = 1 << 16
 
 
-def _zone_data(terr: Side, ptce: Side, chunk: int | None = None) -> Iterator[_ZoneData]:
-    """Metric data of each zone, territories by chunks of ``chunk`` (all at once by default)."""
+def _only_points(*columns: np.ndarray) -> bool:
+    """Whether every geometry of these WGS84 arrays is a 2D point (or missing)."""
+    for geoms in columns:
+        types = shapely.get_type_id(geoms)
+        if (types > 0).any() or shapely.has_z(geoms[types == 0]).any():
+            return False
+    return True
+
+
+def _zone_data(
+    terr: Side, ptce: Side, chunk: int | None = None, *, points: bool = False
+) -> Iterator[_ZoneData | _ZonePoints]:
+    """Metric data of each zone, territories by chunks of ``chunk`` (all at once by default).
+
+    With ``points``, a zone where territories and PTCE seats are all points and
+    no PTCE has an area is given as coordinates (:class:`_ZonePoints`).
+    """
     for zone in ZONES:
         t_all = np.flatnonzero(terr.zone == zone)
         p_pos = np.flatnonzero(ptce.zone == zone)
         if not len(t_all) or not len(p_pos):
             continue
+        step = chunk or len(t_all)
+        if (
+            points
+            and not has_geometry(ptce.geom[p_pos]).any()
+            and _only_points(terr.geom[t_all], ptce.seat[p_pos])
+        ):
+            sx, sy = metric_xy(ptce.seat[p_pos], zone)
+            tx, ty = metric_xy(terr.geom[t_all], zone)
+            t_ok, p_ok = ~np.isnan(tx), ~np.isnan(sx)
+            grid = None
+            if t_ok.any() and p_ok.any():
+                grid = SiteGrid(sx[p_ok], sy[p_ok], tx[t_ok], ty[t_ok])
+            for start in range(0, len(t_all), step):
+                at = slice(start, start + step)
+                yield _ZonePoints(zone, t_all[at], p_pos, tx[at], ty[at], sx, sy, grid)
+            continue
         n_p = len(p_pos)
         p_metric = metric(np.concatenate([ptce.geom[p_pos], ptce.seat[p_pos]]), zone)
-        step = chunk or len(t_all)
         for start in range(0, len(t_all), step):
             t_pos = t_all[start : start + step]
             t_geom = metric(terr.geom[t_pos], zone)
@@ -145,8 +194,20 @@ def _distance(a: np.ndarray, b: np.ndarray, zero: np.ndarray | None = None) -> n
     return out
 
 
-def _classify(z: _ZoneData, ti: np.ndarray, pj: np.ndarray, has_shared: np.ndarray, radius_m):
-    """Measure pairs (local indices in ``z``) and name their relation."""
+@dataclass
+class _Measures:
+    """What is measured of each pair, before naming its relation."""
+
+    seat_in: np.ndarray  # the seat meets the territory's interior
+    d_seat: np.ndarray  # territory to seat (m; NaN when either is missing)
+    d_area: np.ndarray  # territory to area of action (m; NaN when either is missing)
+    inter_area: np.ndarray  # common area (m²)
+    area_in: np.ndarray  # the area of action overlaps the territory
+    t_area: np.ndarray  # the territory's area (m²; NaN when missing)
+
+
+def _measure_shapes(z: _ZoneData, ti: np.ndarray, pj: np.ndarray) -> _Measures:
+    """Measure pairs of geometries (local indices in ``z``)."""
     t = z.t_geom[ti]
     area = z.p_area[pj]
     seat = z.p_seat[pj]
@@ -154,7 +215,6 @@ def _classify(z: _ZoneData, ti: np.ndarray, pj: np.ndarray, has_shared: np.ndarr
     # A point inside a polygon is at distance 0 from it (GEOS says so exactly).
     d_seat = _distance(t, seat, seat_in & _is_polygonal(t))
     d_area = _distance(t, area)
-    dist = np.fmin(d_seat, d_area)
     inter_area = np.zeros(len(ti))
     area_in = np.zeros(len(ti), dtype=bool)
     touching = np.flatnonzero(d_area <= TOUCH_TOLERANCE_M)
@@ -166,22 +226,55 @@ def _classify(z: _ZoneData, ti: np.ndarray, pj: np.ndarray, has_shared: np.ndarr
         area_in[touching] = np.where(
             both_polygons, inter_area[touching] > AREA_TOLERANCE_M2, interiors
         )
-    overlap = has_shared | seat_in | area_in
+    return _Measures(seat_in, d_seat, d_area, inter_area, area_in, z.t_area[ti])
+
+
+def _measure_points(z: _ZonePoints, ti: np.ndarray, pj: np.ndarray) -> _Measures:
+    """Measure pairs of points (local indices in ``z``) as :func:`_measure_shapes` would.
+
+    Two points: the seat meets the territory's interior when they are the same
+    point; the distance is the one GEOS gives; no area of action, no common
+    area; a point's area is 0.
+    """
+    tx, ty, sx, sy = z.tx[ti], z.ty[ti], z.sx[pj], z.sy[pj]
+    n = len(ti)
+    return _Measures(
+        seat_in=(tx == sx) & (ty == sy),
+        d_seat=point_distance(tx, ty, sx, sy),
+        d_area=np.full(n, np.nan),
+        inter_area=np.zeros(n),
+        area_in=np.zeros(n, dtype=bool),
+        t_area=np.where(np.isnan(tx), np.nan, 0.0),
+    )
+
+
+def _classify(
+    z: _ZoneData | _ZonePoints,
+    ti: np.ndarray,
+    pj: np.ndarray,
+    has_shared: np.ndarray,
+    radius_m: float,
+) -> dict[str, np.ndarray]:
+    """Measure pairs (local indices in ``z``) and name their relation."""
+    m = _measure_points(z, ti, pj) if isinstance(z, _ZonePoints) else _measure_shapes(z, ti, pj)
+    dist = np.fmin(m.d_seat, m.d_area)
+    overlap = has_shared | m.seat_in | m.area_in
     adjacent = ~overlap & (dist <= TOUCH_TOLERANCE_M)
     near = ~overlap & ~adjacent & (dist <= radius_m)
     rank = np.where(overlap, 0, np.where(adjacent, 1, np.where(near, 2, 3)))
     # Evidence that only the seat gives (no shared commune, no common area).
     seat_only = np.where(
-        overlap, ~has_shared & ~area_in, ~(d_area <= TOUCH_TOLERANCE_M) & (d_seat <= dist)
+        overlap,
+        ~has_shared & ~m.area_in,
+        ~(m.d_area <= TOUCH_TOLERANCE_M) & (m.d_seat <= dist),
     )
-    t_area = z.t_area[ti]
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(t_area > 0, 100.0 * inter_area / t_area, np.nan)
+        share = np.where(m.t_area > 0, 100.0 * m.inter_area / m.t_area, np.nan)
     return {
         "rank": rank,
         "distance_km": np.where(overlap | adjacent, 0.0, dist / 1000.0),
-        "seat_distance_km": d_seat / 1000.0,
-        "overlap_area_km2": inter_area / 1e6,
+        "seat_distance_km": m.d_seat / 1000.0,
+        "overlap_area_km2": m.inter_area / 1e6,
         "overlap_share_pct": share,
         "_seat_only": seat_only,
         "_sort_distance": dist,
@@ -208,6 +301,10 @@ _PAIR_KEYS = (
     "_sort_distance",
 )
 
+#: What :func:`measure_pairs` keeps of each territory's nearest pair (what the
+#: nearest table says): less memory on large inputs.
+_NEAREST_KEYS = ("t", "p", "zone", "rank", "distance_km", "seat_distance_km")
+
 
 def measure_pairs(
     terr: Side, ptce: Side, radius_m: float, *, nearest: bool
@@ -217,7 +314,11 @@ def measure_pairs(
     ``t`` and ``p`` are positions in the inputs, ``zone`` an index in
     :data:`ZONES`, ``rank`` an index in :data:`RELATIONS`, ``shared_communes``
     an index in the second array returned (the shared codes); the pairs are in
-    no particular order.
+    no particular order. With ``nearest``, one pair per territory that has one,
+    and only the keys of :data:`_NEAREST_KEYS`; a zone where every footprint is a
+    point is matched from coordinates (:class:`geo._core.pointgrid.SiteGrid`)
+    when :data:`_POINT_GRID` is true: the same pairs and measures as through
+    the geometries, faster.
     """
     n_p = max(len(ptce.id_array), 1)
     code_t, code_p, code_text = _code_pairs(terr, ptce)
@@ -226,8 +327,10 @@ def measure_pairs(
     zone_names = list(ZONES)
     parts: list[dict[str, np.ndarray]] = []
     in_chunk = np.zeros(len(terr.id_array), dtype=bool)
-    for z in _zone_data(terr, ptce, _CHUNK if nearest else None):
-        if nearest:
+    for z in _zone_data(terr, ptce, _CHUNK if nearest else None, points=nearest and _POINT_GRID):
+        if isinstance(z, _ZonePoints):
+            ti, pj = _nearest_points(z)
+        elif nearest:
             ti, pj = _nearest_pairs(z)
         else:
             ti, pj = _tree_pairs(z, radius_m)
@@ -258,17 +361,16 @@ def measure_pairs(
         )
         if nearest:  # keep each territory's best pair only (bounded memory)
             best = _best_per_territory(measured, ptce)
-            measured = {key: values[best] for key, values in measured.items()}
+            measured = {key: measured[key][best] for key in _NEAREST_KEYS}
         parts.append(measured)
+    keys = _NEAREST_KEYS if nearest else _PAIR_KEYS
     if not parts:
         # Nothing measured: the columns hold no type either (as the table always had).
-        empty = {key: np.empty(0, dtype=object) for key in _PAIR_KEYS}
-        ints = ("t", "p", "zone", "rank", "shared_communes")
+        empty = {key: np.empty(0, dtype=object) for key in keys}
+        ints = {"t", "p", "zone", "rank", "shared_communes"} & set(keys)
         empty.update({key: np.empty(0, dtype=np.int64) for key in ints})
         return empty, shared_values
-    return {
-        key: np.concatenate([part[key] for part in parts]) for key in _PAIR_KEYS
-    }, shared_values
+    return {key: np.concatenate([part.pop(key) for part in parts]) for key in keys}, shared_values
 
 
 def _best_per_territory(pairs: dict[str, np.ndarray], ptce: Side) -> np.ndarray:
@@ -311,3 +413,12 @@ def _nearest_pairs(z: _ZoneData) -> tuple[np.ndarray, np.ndarray]:
     tree = shapely.STRtree(items[ok])
     q, hit = tree.query_nearest(z.t_geom[t_ok], all_matches=True)
     return t_ok[q], owner[ok][hit]
+
+
+def _nearest_points(z: _ZonePoints) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_nearest_pairs` of a zone of points, from their coordinates."""
+    t_ok = np.flatnonzero(~np.isnan(z.tx))
+    if z.grid is None or not len(t_ok):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    ti, pj = z.grid.nearest(z.tx[t_ok], z.ty[t_ok])
+    return t_ok[ti], np.flatnonzero(~np.isnan(z.sx))[pj]
