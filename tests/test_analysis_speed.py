@@ -15,11 +15,12 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
+import geo
 from geo._core import geoarrays, pointgrid
 from geo.analysis import inputs, pairs
 from geo.analysis.synergies import SYNERGY_COLUMNS, nearest_ptce, synergies
 from geo.crs import ZONES, to_metric, zone_of_geometry
-from geo.reference import nearest
+from geo.reference import cog, nearest
 from geo.reference.nearest import nearest_commune
 
 X, Y = 842_000.0, 6_519_000.0  # Lambert-93, near Lyon
@@ -292,3 +293,22 @@ def test_nearest_ptce_of_points_by_grid_equals_by_geometries(seed: int, monkeypa
     tied = set(ptce.loc[[4, 5, 9], "id"])
     assert set(by_grid.loc[2:5, "ptce_id"]) == {min(tied)}  # the smallest id of the tie
     assert ptce.loc[3, "id"] not in set(by_grid["ptce_id"])
+
+
+def test_areas_from_codes_read_only_their_departements_and_equal_the_whole_table() -> None:
+    """PTCE areas built from the départements of their codes are those of the whole table."""
+    listed = ["2A004;2B033;14167", "75101;75056;69123;69381", "97411;97415", "99999;14168"]
+    ptce = gpd.GeoDataFrame(
+        {"id": ["corse", "paris-lyon", "reunion", "unknown"], "codes_insee": listed},
+        geometry=[Point(8.7, 41.9), Point(2.35, 48.85), Point(55.45, -20.9), Point(0.3, 49.2)],
+        crs=4326,
+    )
+    territories = gpd.GeoDataFrame({"id": ["t"]}, geometry=[Point(2.3, 48.8)], crs=4326)
+    cog.clear()  # a cold memory: only the départements of the codes are read
+    with pytest.warns(inputs.MissingAreaWarning, match="99999"):
+        _, pt = inputs.prepare(territories, ptce, None, False)
+    every = geo.load_communes(types=("COM", "ARM"))
+    by_code = dict(zip(every["code_insee"], every.geometry.values, strict=True))
+    for area, codes in zip(pt.geom, listed, strict=True):
+        parts = [by_code[c] for c in sorted(codes.split(";")) if c in by_code]
+        assert shapely.equals_exact(area, shapely.union_all(parts), tolerance=0)

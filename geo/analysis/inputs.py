@@ -307,22 +307,37 @@ _AREA_CACHE: dict[tuple[str, frozenset[str]], object] = {}
 register_cache(_AREA_CACHE.clear)
 
 
+def _boundaries_of(codes: set[str]) -> dict[str, object]:
+    """Return the boundary of each of these commune (or arrondissement) codes that has one.
+
+    Only the départements of the codes are read when the commune table is not
+    in memory yet (all of it when a code names no known département).
+    """
+    from geo.reference.cog import departements
+    from geo.reference.communes import MissingGeometryWarning, load_communes
+
+    wanted = {code[:3] if code.startswith("97") else code[:2] for code in codes}
+    with warnings.catch_warnings():
+        # a commune without a boundary matters only if an area lists it: said by the caller
+        warnings.simplefilter("ignore", MissingGeometryWarning)
+        if wanted <= set(departements()["code"]):
+            communes = load_communes(types=("COM", "ARM"), departements=sorted(wanted))
+        else:
+            communes = load_communes(types=("COM", "ARM"))
+    listed = communes["code_insee"].isin(codes).to_numpy()
+    geoms = communes.geometry.values.to_numpy()[listed]
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return dict(
+        zip(communes["code_insee"].to_numpy()[listed][present], geoms[present], strict=True)
+    )
+
+
 def _areas_from_codes(code_sets: list[frozenset[str]], ids: list[str]) -> list[object]:
     """Union of the commune boundaries of each code set (cached)."""
     key_of = [(settings.vintage, codes) for codes in code_sets]
     missing = [k for k in key_of if k not in _AREA_CACHE]
     if missing:
-        from geo.reference.communes import MissingGeometryWarning, load_communes
-
-        with warnings.catch_warnings():
-            # a commune without a boundary matters only if an area lists it: said below
-            warnings.simplefilter("ignore", MissingGeometryWarning)
-            communes = load_communes(types=("COM", "ARM"))
-        by_code = {
-            code: geom
-            for code, geom in zip(communes["code_insee"], communes.geometry.values, strict=True)
-            if geom is not None and not geom.is_empty
-        }
+        by_code = _boundaries_of(set().union(*(key[1] for key in missing)))
         unknown: list[str] = []
         for key, pid in zip(key_of, ids, strict=True):
             if key not in missing or key in _AREA_CACHE:
