@@ -346,7 +346,7 @@ def _areas_from_codes(code_sets: list[frozenset[str]], ids: list[str]) -> list[o
             bad = [c for c, g in zip(sorted(key[1]), parts, strict=True) if g is None]
             if bad:
                 unknown.append(f"{pid!r}: {', '.join(bad)}")
-            parts = [g for g in parts if g is not None and not g.is_empty]
+            parts = [g for g in parts if g is not None]  # none empty: see _boundaries_of
             _AREA_CACHE[key] = shapely.union_all(parts) if parts else None
         if unknown:
             warn(
