@@ -59,7 +59,6 @@ from geo.reference.cog import (
     region_code,
     regions,
 )
-from geo.reference.sources import load_remote, read_boundary_file
 
 __all__ = [
     "CACHE_PREFIXES",
@@ -155,10 +154,14 @@ def load_communes(
     if unknown_types:
         raise SchemaError(f"unknown commune types {sorted(unknown_types)}; use some of {_TYPES}")
     if path is not None:
+        from geo.reference.sources import read_boundary_file  # (and the network code: on demand)
+
         table = read_boundary_file(path, code_column=code_column, name_column=name_column)
     elif source == "embedded":
         table = _embedded_table(refresh=refresh, departements=_as_list(departements))
     elif source in ("etalab", "api-geo"):
+        from geo.reference.sources import load_remote
+
         table = load_remote(
             source,
             resolution=resolution,
