@@ -8,7 +8,9 @@ resident memory (``ru_maxrss``) is its own: the row prints the time and the
 memory added over the inputs. The peer reprojects both sides to Lambert-93 and
 calls ``sjoin_nearest(..., distance_col=...)``, which gives each point its
 nearest seat and the distance, as ``nearest_ptce`` does (``nearest_ptce`` also
-names the relation and says why a territory has none).
+names the relation and says why a territory has none). Both sides are points:
+``nearest_ptce`` then matches them from their coordinates (a grid, exact and
+with every tie, :mod:`geo._core.pointgrid`), the peer through its STRtree.
 Targets: time <= 1.0x, memory <= 1.5x of the peer.
 """
 

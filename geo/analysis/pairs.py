@@ -2,10 +2,13 @@
 
 Candidate pairs come from shared communes and from spatial indexes
 (:class:`shapely.STRtree`: every pair within a distance, or each territory's
-nearest PTCE), never from an all-pairs loop; each pair is then measured in the
-legal metric CRS of its zone (:data:`geo.crs.ZONES`) and given its relation
-(see :mod:`geo.analysis.synergies`). Works on prepared :class:`Side` arrays and
-returns arrays: building the tables is :mod:`geo.analysis.synergies`' job.
+nearest PTCE; in a zone where territories and seats are all points, the
+nearest from a grid over their coordinates, :mod:`geo._core.pointgrid`, with
+the same pairs, ties and distances), never from an all-pairs loop; each pair
+is then measured in the legal metric CRS of its zone (:data:`geo.crs.ZONES`)
+and given its relation (see :mod:`geo.analysis.synergies`). Works on prepared
+:class:`Side` arrays and returns arrays: building the tables is
+:mod:`geo.analysis.synergies`' job.
 """
 
 from __future__ import annotations
