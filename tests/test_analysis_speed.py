@@ -8,6 +8,9 @@ off) on the same inputs and compares the results exactly.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -312,3 +315,13 @@ def test_areas_from_codes_read_only_their_departements_and_equal_the_whole_table
     for area, codes in zip(pt.geom, listed, strict=True):
         parts = [by_code[c] for c in sorted(codes.split(";")) if c in by_code]
         assert shapely.equals_exact(area, shapely.union_all(parts), tolerance=0)
+
+
+def test_measuring_imports_no_network_code() -> None:
+    """Loading communes and measuring synergies (what `geo map` does) leave requests unimported."""
+    code = (
+        "import sys, geo.reference.communes, geo.analysis.synergies, geo.publish.maps; "
+        "print(sorted(m for m in ('requests', 'geo._core.download') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
