@@ -192,6 +192,24 @@ def test_site_grid_finds_every_nearest_site_query_nearest_finds(n_sites: int, la
         assert (np.bincount(q) > 1).any()  # ties were there to be kept
 
 
+@pytest.mark.parametrize("pairs_at_once", [1, 7, 1 << 19])
+def test_site_grid_by_runs_of_pairs_finds_what_query_nearest_finds(pairs_at_once, monkeypatch):
+    """Queries in a cluster amid a ring of sites: every site a candidate, in runs of any size."""
+    angle = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    sx, sy = np.round(50_000 * np.cos(angle)), np.round(50_000 * np.sin(angle))
+    rng = np.random.default_rng(2)
+    qx, qy = rng.integers(-4, 5, 500) * 10.0, rng.integers(-4, 5, 500) * 10.0
+    qx[:3], qy[:3] = 0.0, 0.0  # at the centre: every site at the same distance, or nearly
+    monkeypatch.setattr(pointgrid, "_PAIRS", pairs_at_once)
+    q, s = pointgrid.nearest_sites(qx, qy, sx, sy)
+    eq, es = shapely.STRtree(shapely.points(sx, sy)).query_nearest(
+        shapely.points(qx, qy), all_matches=True
+    )
+    expected = np.lexsort((es, eq))
+    assert q.tolist() == eq[expected].tolist()
+    assert s.tolist() == es[expected].tolist()
+
+
 def test_site_grid_keeps_ties_only_when_exactly_equal() -> None:
     """Sites one rounding step apart are not tied: the nearer one alone is nearest."""
     far = np.nextafter(1000.0, 2000.0)

@@ -20,8 +20,8 @@ __all__ = ["SiteGrid", "nearest_sites", "point_distance"]
 #: Grid cells per site: finer cells mean fewer candidates per query, more cells to bound.
 _CELLS_PER_SITE = 4
 
-#: Queries measured at once (bounds the memory of the candidate pairs).
-_CHUNK = 1 << 16
+#: Candidate pairs (query, site) measured at once: bounds the memory.
+_PAIRS = 1 << 19
 
 
 def point_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray) -> np.ndarray:
@@ -79,13 +79,14 @@ class SiteGrid:
 
     def nearest(self, qx: np.ndarray, qy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:func:`nearest_sites` of these queries (inside the grid: see the class)."""
+        at_all = self.cells(qx, qy)
+        k_all = self.count[at_all]
         queries, found = [], []
-        for start in range(0, len(qx), _CHUNK):
-            at = self.cells(qx[start : start + _CHUNK], qy[start : start + _CHUNK])
-            k = self.count[at]
+        for start, stop in _runs(k_all):
+            at, k = at_all[start:stop], k_all[start:stop]
             begin = np.cumsum(k) - k  # each query's first candidate
             site = self.site_at[np.repeat(self.first[at] - begin, k) + np.arange(int(k.sum()))]
-            query = np.repeat(np.arange(start, start + len(at)), k)
+            query = np.repeat(np.arange(start, stop), k)
             d = point_distance(qx[query], qy[query], self.sx[site], self.sy[site])
             keep = d == np.repeat(np.minimum.reduceat(d, begin), k)
             # a cell's candidates are in site order: each query's ties come out sorted
@@ -94,6 +95,22 @@ class SiteGrid:
         if not queries:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         return np.concatenate(queries), np.concatenate(found)
+
+
+def _runs(counts: np.ndarray) -> list[tuple[int, int]]:
+    """Split queries into runs of about :data:`_PAIRS` candidate pairs (at least one query each).
+
+    Bounds the memory whatever the layout: queries far from every site, with
+    many sites at nearly the same distance, have many candidates each.
+    """
+    ends = np.cumsum(counts)
+    runs, start = [], 0
+    while start < len(counts):
+        done = ends[start - 1] if start else 0
+        stop = max(int(np.searchsorted(ends, done + _PAIRS, side="right")), start + 1)
+        runs.append((start, stop))
+        start = stop
+    return runs
 
 
 def nearest_sites(
