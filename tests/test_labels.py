@@ -77,3 +77,13 @@ def test_shipped_results_have_unique_french_headers():
         assert out.columns.is_unique, list(out.columns)
         if "Relation" in out:
             assert not set(out["Relation"].dropna()) & {"overlap", "adjacent", "near"}
+
+
+def test_region_header_says_what_the_column_holds():
+    # The loaders' ``region`` is a code beside ``region_nom``; the summaries by région
+    # hold the name in ``region``: a "Code région" header over "Bretagne" would be false.
+    codes = geo.labels_fr(pd.DataFrame({"region": ["53", "84"], "region_nom": ["Br", "AURA"]}))
+    assert list(codes.columns) == ["Code région", "Région"]
+    territories, ptce = geo.load_territories(), geo.load_ptce()
+    summary = geo.labels_fr(geo.synergy_summary(territories, ptce))
+    assert summary.columns[0] == "Région" and "Bretagne" in set(summary["Région"])

@@ -78,7 +78,13 @@ def _french_values(column: pd.Series, name: str) -> pd.Series:
     return column
 
 
-def _headers(columns: list[str], keep: str | None) -> dict[str, str]:
+def _holds_names(column: pd.Series) -> bool:
+    """Whether a ``region`` column holds région names (the summaries') rather than codes."""
+    values = column.dropna().astype(str)
+    return bool(len(values)) and not values.str.fullmatch(r"\d{2,3}").all()
+
+
+def _headers(columns: list[str], keep: str | None, named: set[str]) -> dict[str, str]:
     """French headers, made unique: a second column with the same label names its field."""
     headers: dict[str, str] = {}
     used: set[str] = set()
@@ -86,7 +92,7 @@ def _headers(columns: list[str], keep: str | None) -> dict[str, str]:
         if column == keep:
             headers[column] = column
             continue
-        label = COLUMN_LABELS.get(column, column)
+        label = "Région" if column in named else COLUMN_LABELS.get(column, column)
         if label in used:
             label = f"{label} ({column})"
         used.add(label)
@@ -99,7 +105,8 @@ def labels_fr(frame: pd.DataFrame) -> pd.DataFrame:
 
     Headers come from :data:`COLUMN_LABELS` (the column name where none is
     known) and are unique: ``region`` is "Code région" beside ``region_nom``
-    "Région", and any other collision gets its field name in parentheses.
+    "Région" (and "Région" where it holds names, as in the summaries by
+    région), and any other collision gets its field name in parentheses.
     ``relation`` values become "chevauchement", "communes voisines", "à
     proximité"; yes/no flags "oui"/"non"; ``category_en`` is left out (the
     French ``category`` stays). Distances (``*_km``) and shares (``*_pct``)
@@ -135,6 +142,7 @@ def labels_fr(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         name = str(column)
         out[column] = _french_values(_rounded(out[column], name), name)
-    out = out.rename(columns=_headers([str(c) for c in out.columns], geometry))
+    named = {c for c in ("region",) if c in out.columns and _holds_names(out[c])}
+    out = out.rename(columns=_headers([str(c) for c in out.columns], geometry, named))
     out.attrs = dict(frame.attrs)
     return out
