@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 
 from geo._core.progress import bar as _progress_bar
 from geo._core.progress import step as _step
@@ -106,14 +105,12 @@ def is_gis(out: str) -> bool:
 
 def write_result(table: Any, out: str, layer: str, csv_dialect: str = "standard") -> Path:
     """Write a result table: GIS formats with its geometry, spreadsheets without."""
-    from geo.publish.export import write_table
+    from geo.publish.export import plain_table, write_table
     from geo.publish.gis import write_gis
 
     if is_gis(out):
         return write_gis(table, out, layer=layer)
-    if isinstance(table, gpd.GeoDataFrame):
-        table = pd.DataFrame(table.drop(columns=table.geometry.name))
-    return write_table(table, out, sheet_name=layer, dialect=csv_dialect)
+    return write_table(plain_table(table), out, sheet_name=layer, dialect=csv_dialect)
 
 
 def export_layers(

@@ -48,7 +48,9 @@ def cmd_synergies(args: argparse.Namespace) -> int:
 
     with _progress_bar(4, "synergies") as bar:
         territories, ptce = load_inputs(args, bar)
-        table = synergies(territories, ptce, radius_km=args.radius_km)
+        # Link lines only for a GIS file (.gpkg, .geojson): a table or the summary needs none.
+        lines = bool(args.out) and is_gis(args.out)
+        table = synergies(territories, ptce, radius_km=args.radius_km, geometry=lines)
         _step(bar, "calcul")
         view = _view(args, territories, ptce, table)
         table = view.links.reset_index(drop=True)

@@ -150,3 +150,37 @@ def test_write_gis_keeps_the_callers_frame(shipped, tmp_path):
     before = territories.copy()
     geo.write_gis(territories, tmp_path / "t.gpkg")
     pd.testing.assert_frame_equal(pd.DataFrame(territories), pd.DataFrame(before))
+
+
+def _merged() -> gpd.GeoDataFrame:
+    """The README's merge: the territories with their opportunities (two geometry columns)."""
+    territories, ptce = geo.load_territories(), geo.load_ptce()
+    found = geo.opportunities(territories, ptce)
+    return territories.merge(found, left_on="id", right_on="territory_id")
+
+
+def test_a_layer_with_two_geometries_is_refused_with_their_names(tmp_path):
+    from geo.errors import SchemaError
+
+    merged = _merged()
+    with pytest.raises(SchemaError, match=r"\['geometry', 'territory_geometry'\]"):
+        geo.write_gis(merged, tmp_path / "x.gpkg")
+    assert not (tmp_path / "x.gpkg").exists()
+    # what the message says to do works
+    path = geo.write_gis(merged.drop(columns="territory_geometry"), tmp_path / "x.gpkg")
+    assert pyogrio.read_info(path)["geometry_type"] == "MultiPolygon"
+    unset = gpd.GeoDataFrame(merged.drop(columns="geometry"))  # no active geometry
+    with pytest.raises(SchemaError, match="none active"):
+        geo.write_gis(unset, tmp_path / "y.gpkg")
+
+
+def test_spreadsheets_get_no_geometry_column_at_all(tmp_path):
+    merged = _merged()
+    unset = gpd.GeoDataFrame(merged.drop(columns="geometry"))  # no active geometry
+    for table, name in ((merged, "a.csv"), (unset, "b.csv")):
+        path = geo.write_table(table, tmp_path / name)
+        text = path.read_text(encoding="utf-8")
+        header = text.splitlines()[0].split(",")
+        assert "geometry" not in header and "territory_geometry" not in header
+        assert "POLYGON" not in text  # no outline as WKT text in a cell
+        assert len(pd.read_csv(path)) == len(merged)

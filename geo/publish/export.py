@@ -114,7 +114,7 @@ def _link_lines(
     table: pd.DataFrame, territories: gpd.GeoDataFrame | None, ptce: gpd.GeoDataFrame | None
 ) -> gpd.GeoSeries:
     """Return the table's own link lines (in EPSG:4326), or lines drawn from its inputs."""
-    if isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table.columns:
+    if isinstance(table, gpd.GeoDataFrame) and table.active_geometry_name in table.columns:
         return table.geometry.to_crs("EPSG:4326")
     if territories is None or ptce is None:
         raise SchemaError(
@@ -127,14 +127,36 @@ def _link_lines(
     return link_lines(table, territories, ptce)
 
 
-def plain_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Return ``table`` without its active geometry column (a DataFrame as it is).
+def geometry_columns(table: pd.DataFrame) -> list[str]:
+    """Return the columns of ``table`` that hold geometries, active or not.
 
-    Spreadsheets and Parquet hold the plain table; the geometry goes to GIS
-    files (:func:`geo.write_gis`).
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> frame = gpd.GeoDataFrame({"id": [1], "a": [shapely.Point(0, 0)]}, geometry="a")
+    >>> geometry_columns(frame.assign(b=frame.geometry))
+    ['a', 'b']
     """
-    if isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table.columns:
-        return pd.DataFrame(table.drop(columns=table.geometry.name))
+    return [c for c in table.columns if isinstance(table[c].dtype, gpd.array.GeometryDtype)]
+
+
+def plain_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` without its geometry columns (a DataFrame as it is).
+
+    Spreadsheets and Parquet hold the plain table; geometries go to GIS files
+    (:func:`geo.write_gis`), never as long WKT text in cells. A merge of a
+    result onto the loaders' table has two geometry columns: both go.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> frame = gpd.GeoDataFrame({"id": [1], "a": [shapely.Point(0, 0)]}, geometry="a")
+    >>> plain_table(frame.assign(b=frame.geometry)).columns.tolist()
+    ['id']
+    """
+    drop = geometry_columns(table)
+    if drop or isinstance(table, gpd.GeoDataFrame):
+        return pd.DataFrame(table.drop(columns=drop))
     return table
 
 

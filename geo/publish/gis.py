@@ -25,7 +25,8 @@ import pandas as pd
 
 from geo._core.files import atomic_path
 from geo.crs import WGS84
-from geo.errors import ArgumentError, CRSError
+from geo.errors import ArgumentError, CRSError, SchemaError
+from geo.publish.export import geometry_columns
 from geo.schema import field_names
 
 __all__ = ["GIS_FORMATS", "REFUSED_FORMATS", "public_columns", "write_gis"]
@@ -89,7 +90,17 @@ def _prepared(frame: pd.DataFrame, name: str, internal: bool) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentError(f"layer {name!r}: expected a table, got {type(frame).__name__}")
     out = frame if internal else public_columns(frame)
-    if isinstance(out, gpd.GeoDataFrame) and out.geometry.name in out.columns:
+    shapes = geometry_columns(out)
+    active = out.active_geometry_name if isinstance(out, gpd.GeoDataFrame) else None
+    if len(shapes) > 1 or (shapes and active not in out.columns):
+        raise SchemaError(
+            f"layer {name!r} has the geometry columns {shapes} and "
+            f"{'the active one is ' + repr(active) if active in out.columns else 'none active'}:"
+            " a GIS layer holds one geometry; drop the others, e.g."
+            " table.drop(columns=[...]), or write each as a layer of its own"
+            " (table.set_geometry(column)[[..., column]])"
+        )
+    if shapes:
         if out.crs is None:
             raise CRSError(
                 f"layer {name!r} has no CRS: declare it with .set_crs('EPSG:4326') first"
@@ -99,7 +110,7 @@ def _prepared(frame: pd.DataFrame, name: str, internal: bool) -> pd.DataFrame:
         out = pd.DataFrame(out)
     out = out.copy()
     out.columns = [str(c) for c in out.columns]
-    geometry = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
+    geometry = out.active_geometry_name if isinstance(out, gpd.GeoDataFrame) else None
     for column in out.columns:
         if column != geometry and out[column].dtype == object:
             out[column] = out[column].map(_cell)
