@@ -99,6 +99,7 @@ def test_nearest_ptce_lines_and_no_line_without_a_ptce() -> None:
     assert near.geom_type.tolist()[:2] == ["LineString", "LineString"]
     assert near.geometry.iloc[2] is None  # no geometry, no PTCE: no line
     assert near.attrs["metric_crs"] == {"metropole": "EPSG:2154", "reunion": "EPSG:2975"}
+    assert near.attrs["radius_km"] == 1.0  # what "far" means in this table
     port = gpd.GeoSeries([near.geometry.iloc[1]], crs=4326).to_crs(2975).iloc[0]
     assert port.length == pytest.approx(2 * KM, abs=0.01)  # "far": the line still drawn
 

@@ -410,6 +410,7 @@ def nearest_ptce(
             "reason": text_column(reasons, why),
         }
     )[NEAREST_COLUMNS]
+    table.attrs["radius_km"] = float(radius_km)  # "near" vs "far" depends on it
     table.attrs["metric_crs"] = metric_crs(terr.zone)
     if not geometry:
         return table

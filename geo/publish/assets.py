@@ -407,6 +407,15 @@ def _default_icon_script(assets_dir: Path) -> str:
     )
 
 
+def _comment(url: str) -> str:
+    r"""Return a URL as the text of a JS/CSS comment that can end neither it nor the tag.
+
+    >>> print(_comment("https://x.org/a*/alert(1)//</script>"))
+    https://x.org/a* /alert(1)//<\/script>
+    """
+    return re.sub(r"</", r"<\\/", url.replace("*/", "* /"))
+
+
 def inline_assets(html: str, assets_dir: str | os.PathLike[str]) -> str:
     """Return ``html`` with every CDN script and stylesheet inlined.
 
@@ -439,11 +448,11 @@ def inline_assets(html: str, assets_dir: str | os.PathLike[str]) -> str:
         js = path.read_text(encoding="utf-8", errors="replace")
         js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE).replace("<!--", "<\\!--")
         after = _default_icon_script(assets_dir) if url == LEAFLET_JS else ""
-        return f"<script>/* {url} */\n{js}\n</script>{after}"
+        return f"<script>/* {_comment(url)} */\n{js}\n</script>{after}"
 
     def link(match: re.Match[str]) -> str:
         url = match.group("url")
-        return f"<style>/* {url} */\n{_inline_css(url, assets_dir, missing)}\n</style>"
+        return f"<style>/* {_comment(url)} */\n{_inline_css(url, assets_dir, missing)}\n</style>"
 
     html = _SCRIPT_TAG.sub(lambda m: script(m), html)
     html = _LINK_TAG.sub(lambda m: link(m), html)
