@@ -78,7 +78,7 @@ def _assets_from_npm(target: Path) -> Path:
     for url in list(urls):
         if url.endswith(".css"):
             css = _npm_copy(url).read_text(encoding="utf-8")
-            urls += assets._css_references(css, url)
+            urls += assets.css_references(css, url)
     for url in urls:
         destination = assets.asset_path(target, url)
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -204,7 +204,7 @@ def mirror():
         body = _local_copy(url)
         server.route(f"/cdn/{_assets.asset_path('', url).as_posix()}", Reply(200, body))
         if url.endswith(".css"):
-            pending += _assets._css_references(body.decode(), url)
+            pending += _assets.css_references(body.decode(), url)
     try:
         yield server
     finally:

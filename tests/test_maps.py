@@ -1085,7 +1085,7 @@ def _fill_assets_from_npm(target: Path) -> Path:
         local = npm_file(url)
         if url.endswith(".css"):
             css = local.read_text(encoding="utf-8")
-            urls += _assets._css_references(css, url)
+            urls += _assets.css_references(css, url)
     for url in urls:
         destination = _assets.asset_path(target, url)
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -585,7 +585,7 @@ def _fill_assets(target: Path) -> Path:
     urls = list(_assets.MAP_ASSETS)
     for url in list(urls):
         if url.endswith(".css"):
-            urls += _assets._css_references(npm_file(url).read_text(encoding="utf-8"), url)
+            urls += _assets.css_references(npm_file(url).read_text(encoding="utf-8"), url)
     for url in urls:
         destination = _assets.asset_path(target, url)
         destination.parent.mkdir(parents=True, exist_ok=True)

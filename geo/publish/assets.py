@@ -161,7 +161,26 @@ def one_font_format(css: str) -> str:
     return _FONT_FACE.sub(rule, css)
 
 
-def _css_references(css: str, base_url: str) -> list[str]:
+def css_references(css: str, base_url: str) -> list[str]:
+    """Return the absolute URLs a stylesheet refers to (``url(...)``), one font format each.
+
+    Parameters
+    ----------
+    css
+        The stylesheet's text.
+    base_url
+        Where it was fetched from: relative references are resolved against it.
+
+    Returns
+    -------
+    list of str
+        The images and fonts to fetch with it (``data:`` URIs and fragments left out).
+
+    Examples
+    --------
+    >>> css_references('a { background: url("img/x.png") }', "https://cdn.org/lib/s.css")
+    ['https://cdn.org/lib/img/x.png']
+    """
     refs = []
     for match in _CSS_URL.finditer(one_font_format(css)):
         ref = match.group("ref").strip()
@@ -280,7 +299,7 @@ def fetch_assets(
         done.append(target)
         if target.suffix == ".css":
             css = target.read_text(encoding="utf-8", errors="replace")
-            for ref in _css_references(css, url):
+            for ref in css_references(css, url):
                 if urlsplit(ref).scheme not in ("http", "https") or _host(ref) not in trusted:
                     raise _untrusted_reference(url, ref, trusted)
                 if ref not in seen:
@@ -311,7 +330,7 @@ def missing_assets(html: str, assets_dir: str | os.PathLike[str]) -> list[str]:
             missing.append(url)
         elif path.suffix == ".css":
             css = path.read_text(encoding="utf-8", errors="replace")
-            refs = _css_references(css, url)
+            refs = css_references(css, url)
             missing += [r for r in refs if not asset_path(assets_dir, r).is_file()]
         if url == LEAFLET_JS:
             images = LEAFLET_IMAGES.values()
