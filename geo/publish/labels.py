@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -133,7 +134,7 @@ def labels_fr(frame: pd.DataFrame) -> pd.DataFrame:
     >>> table.columns.is_unique
     True
     """
-    geometry = getattr(frame, "_geometry_column_name", None)
+    geometry = frame.active_geometry_name if isinstance(frame, gpd.GeoDataFrame) else None
     if geometry not in frame.columns:
         geometry = None
     out = frame.drop(columns=[c for c in _DROPPED if c in frame.columns]).copy()
