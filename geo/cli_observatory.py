@@ -85,15 +85,29 @@ def cmd_synergies(args: argparse.Namespace) -> int:
                 int(every["n_population_unknown"].sum()),
             )
         )
+    _print_left_out(len(view.stopped_ids))
     if args.out:
         print(f"wrote {args.out}")
     return 0
 
 
+def _print_left_out(n_stopped: int) -> None:
+    """Say which PE the figures above leave out (the blocked ones), when there are any."""
+    from geo.publish.frtext import left_out_fr
+
+    note = left_out_fr(n_stopped, counted=True)
+    if note:
+        print(note)
+
+
 def _filtered(args: argparse.Namespace, territories, ptce):
-    """Return the territories and PTCE of --region/--departement (all active without one)."""
+    """Return the territories and PTCE of --region/--departement (all active without one).
+
+    The third item is the number of blocked PE left out, for the summary to say.
+    """
     view = _view(args, territories, ptce)
-    return _own(territories, view.own_territory_ids), _own(ptce, view.own_ptce_ids)
+    own_t, own_p = _own(territories, view.own_territory_ids), _own(ptce, view.own_ptce_ids)
+    return own_t, own_p, len(view.stopped_ids)
 
 
 _SUMMARY_SHOWN = [
@@ -149,7 +163,7 @@ def cmd_opportunities(args: argparse.Namespace) -> int:
     with _progress_bar(4, "opportunités") as bar:
         territories, ptce = load_inputs(args, bar)
         # A région's territories (or PTCE) with their partners on both sides of its border.
-        own_t, own_p = _filtered(args, territories, ptce)
+        own_t, own_p, n_stopped = _filtered(args, territories, ptce)
         shown_t = own_t
         shown_p = own_p if args.by == "ptce" else ptce
         pairs = synergies(territories, ptce, radius_km=args.radius_km, geometry=False)
@@ -193,6 +207,7 @@ def cmd_opportunities(args: argparse.Namespace) -> int:
                 int(last["n_th_population_unknown"]),
             )
         )
+    _print_left_out(n_stopped)
     if args.out:
         print(f"wrote {args.out}")
     return 0
@@ -209,7 +224,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     with _progress_bar(4, "chronologie") as bar:
         territories, ptce = load_inputs(args, bar)
         # A région's TH, PE and PTCE, and the pairs they form.
-        table = timeline(*_filtered(args, territories, ptce), radius_km=args.radius_km)
+        own_t, own_p, _ = _filtered(args, territories, ptce)
+        table = timeline(own_t, own_p, radius_km=args.radius_km)
         _step(bar, "calcul")
         written = []
         if args.out and timeline_format_problem(args.out):

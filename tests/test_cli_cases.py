@@ -94,3 +94,26 @@ def test_csv_for_french_spreadsheets_on_request(tmp_path, capsys, command):
     assert not any("." in c for c in cells)
     code, _, _ = run(capsys, "--quiet", *args, "--out", str(target))
     assert not target.read_bytes().startswith(b"\xef\xbb\xbf")  # plain CSV by default
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["synergies"], "Non comptés : 5 projets émergents bloqués ou arrêtés"),
+        (["opportunities", "--departement", "68"], "Non compté : 1 projet émergent bloqué"),
+        (["opportunities", "--region", "Grand Est"], "Non comptés : 5 projets émergents"),
+        (["synergies", "--region", "Bretagne"], None),  # none blocked there: nothing said
+    ],
+)
+def test_summaries_say_which_blocked_pe_they_leave_out(capsys, argv, said):
+    code, out, _ = run(capsys, "--quiet", *argv)
+    assert code == 0
+    if said is None:
+        assert "Non compté" not in out
+    else:
+        assert said in out
+
+
+def test_timeline_still_counts_a_region(capsys):
+    code, out, _ = run(capsys, "--quiet", "timeline", "--region", "Grand Est")
+    assert code == 0 and "2016" in out

@@ -38,12 +38,13 @@ CERTAINTY_LABELS = {
 }
 
 
-def left_out_fr(n_stopped: int) -> str | None:
+def left_out_fr(n_stopped: int, *, counted: bool = False) -> str | None:
     """Return what a map or summary says of the blocked PE it leaves out (``None``: none).
 
     The PE whose source says the project is blocked or stopped (``statut_detail``,
     :data:`geo.schema.STATUT_DETAILS`) are not drawn as active PE by default
-    (:func:`geo.publish.area.area_view`).
+    (:func:`geo.publish.area.area_view`), nor counted in the summaries
+    (``counted=True`` words it for a table of figures).
 
     Examples
     --------
@@ -51,16 +52,17 @@ def left_out_fr(n_stopped: int) -> str | None:
     'Non représentés : 5 projets émergents bloqués ou arrêtés (selon leur source).'
     >>> left_out_fr(1)
     'Non représenté : 1 projet émergent bloqué ou arrêté (selon sa source).'
+    >>> left_out_fr(5, counted=True)
+    'Non comptés : 5 projets émergents bloqués ou arrêtés (selon leur source).'
     >>> left_out_fr(0) is None
     True
     """
     if n_stopped <= 0:
         return None
+    verb = "Non compté" if counted else "Non représenté"
     if n_stopped == 1:
-        return "Non représenté : 1 projet émergent bloqué ou arrêté (selon sa source)."
-    return (
-        f"Non représentés : {n_stopped} projets émergents bloqués ou arrêtés (selon leur source)."
-    )
+        return f"{verb} : 1 projet émergent bloqué ou arrêté (selon sa source)."
+    return f"{verb}s : {n_stopped} projets émergents bloqués ou arrêtés (selon leur source)."
 
 
 def relation_fr(relation: Any, certainty: Any = None) -> str:
