@@ -411,7 +411,7 @@ def nearest_ptce(
         }
     )[NEAREST_COLUMNS]
     table.attrs["radius_km"] = float(radius_km)  # "near" vs "far" depends on it
-    table.attrs["metric_crs"] = metric_crs(terr.zone)
+    table.attrs["metric_crs"] = metric_crs(np.asarray(terr.zone, dtype=object)[best_p >= 0])
     if not geometry:
         return table
     return with_geometry(table, LINK_GEOMETRY, pair_lines(terr, pt, everything, best_p, terr.zone))
