@@ -99,11 +99,12 @@ def _build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--departement", help="département: code (e.g. 60, 2a, 974) or name (e.g. Yvelines)"
     )
-    inputs = argparse.ArgumentParser(add_help=False)
-    inputs.add_argument(
+    files = argparse.ArgumentParser(add_help=False)
+    files.add_argument(
         "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
     )
-    inputs.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
+    files.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
+    inputs = argparse.ArgumentParser(add_help=False, parents=[files])
     inputs.add_argument(
         "--radius-km", type=kilometres, default=20.0, help="proximity radius (default: 20)"
     )
@@ -343,7 +344,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "python -m geo near le-port --radius-km 15   # a territory id",
             'python -m geo near "2.35,48.85"   # longitude,latitude',
         ),
-        parents=[common],
+        parents=[common, files],
         help="the PTCE (or territories) within a radius of a commune, address, point or territory",
     )
     near.add_argument(
@@ -362,10 +363,6 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     near.add_argument("--departement", help="département of a commune name several communes share")
     near.add_argument(
-        "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
-    )
-    near.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
-    near.add_argument(
         "--out", metavar="FILE", help="write the list: .csv, .xlsx, .gpkg or .geojson"
     )
     _add_csv_fr(near)
@@ -378,7 +375,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "python -m geo export sig/             # sig/tzptce.gpkg and one .geojson per layer",
             "python -m geo export tzptce.gpkg --internal --radius-km 30",
         ),
-        parents=[common],
+        parents=[common, inputs],
         help="GIS files: territories, PTCE, links and opportunities as GeoPackage/GeoJSON layers",
     )
     export.add_argument("out", metavar="DIR|FILE.gpkg", help="a .gpkg file or a folder")
@@ -387,13 +384,6 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also the internal fields (notes, confiance, alias); public fields by default",
     )
-    export.add_argument(
-        "--radius-km", type=kilometres, default=20.0, help="proximity radius (default: 20)"
-    )
-    export.add_argument(
-        "--territories", metavar="FILE", help="your territories (CSV, XLSX, GeoJSON)"
-    )
-    export.add_argument("--ptce", metavar="FILE", help="your PTCE (CSV, XLSX, GeoJSON)")
     export.set_defaults(func=cli_analysts.cmd_export)
 
     site = commands.add_parser(
